@@ -1,0 +1,136 @@
+"""Contracts of the Johnson et al. transformation network (tiny nets, tiny images, CPU)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from brushwork.transformer import (
+    ResidualBlock,
+    TransformerNet,
+    UpsampleConvLayer,
+    count_parameters,
+)
+
+
+def tiny_net(**kwargs) -> TransformerNet:
+    torch.manual_seed(0)
+    args = {"width": 4, "n_residual": 1} | kwargs
+    return TransformerNet(**args)
+
+
+def images(b: int, h: int, w: int, seed: int = 1) -> torch.Tensor:
+    return torch.rand(b, 3, h, w, generator=torch.Generator().manual_seed(seed))
+
+
+@pytest.mark.parametrize("size", [(1, 17), (2, 2), (3, 5), (31, 33), (64, 64), (1, 1)])
+def test_any_size_in_same_size_out(size: tuple[int, int]) -> None:
+    net = tiny_net()
+    with torch.no_grad():
+        out = net(images(2, *size))
+    assert out.shape == (2, 3, *size)
+    assert out.dtype == torch.float32
+
+
+def test_output_range_is_unit_interval() -> None:
+    net = tiny_net()
+    # Inputs far outside [0, 1] still give an image in [0, 1]: the sigmoid bounds the output.
+    x = torch.cat([images(1, 16, 16), 50 * images(1, 16, 16, seed=2) - 25])
+    with torch.no_grad():
+        out = net(x)
+    assert out.min() >= 0 and out.max() <= 1
+    assert torch.isfinite(out).all()
+
+
+def test_reference_parameter_count() -> None:
+    # Johnson et al.'s network (width 32, 5 residual blocks) has about 1.68 M parameters.
+    n = count_parameters(TransformerNet())
+    assert 1.6e6 < n < 1.75e6
+    assert count_parameters(TransformerNet(separable=True)) < n
+    assert count_parameters(ResidualBlock(128, separable=True)) < count_parameters(
+        ResidualBlock(128)
+    )
+
+
+@pytest.mark.parametrize("separable", [False, True])
+def test_arch_args_round_trip(separable: bool) -> None:
+    net = tiny_net(width=8, n_residual=2, separable=separable)
+    args = net.arch_args
+    assert args == {"width": 8, "n_residual": 2, "separable": separable}
+    assert all(type(v) in (int, bool) for v in args.values())  # plain, serialisable values
+
+    torch.manual_seed(123)  # different init, so equal outputs below come from load_state_dict
+    clone = TransformerNet(**args)
+    sd, clone_sd = net.state_dict(), clone.state_dict()
+    assert {k: v.shape for k, v in sd.items()} == {k: v.shape for k, v in clone_sd.items()}
+
+    clone.load_state_dict(sd)
+    x = images(1, 13, 19)
+    with torch.no_grad():
+        torch.testing.assert_close(clone(x), net(x), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("separable", [False, True])
+def test_gradient_reaches_every_parameter(separable: bool) -> None:
+    net = tiny_net(width=4, n_residual=2, separable=separable)
+    x = images(2, 12, 12)
+    loss = (net(x) - images(2, 12, 12, seed=3)).pow(2).mean()
+    loss.backward()
+    for name, p in net.named_parameters():
+        assert p.grad is not None, name
+        assert torch.isfinite(p.grad).all(), name
+        # No dead weights: there are no conv biases cancelled by a following instance norm.
+        assert p.grad.abs().sum() > 0, name
+
+
+def test_architecture_has_no_transposed_conv_and_affine_instance_norms() -> None:
+    for net in (TransformerNet(), TransformerNet(separable=True)):
+        modules = list(net.modules())
+        assert not any(isinstance(m, nn.ConvTranspose2d) for m in modules)
+        assert not any(isinstance(m, nn.BatchNorm2d) for m in modules)
+        norms = [m for m in modules if isinstance(m, nn.InstanceNorm2d)]
+        assert len(norms) == 3 + 2 + 2 * 5  # encoder, decoder, two per residual block
+        assert all(m.affine for m in norms)
+        assert sum(isinstance(m, UpsampleConvLayer) for m in modules) == 2
+
+
+def test_batch_items_are_independent() -> None:
+    net = tiny_net(width=8)
+    a, b = images(1, 20, 24), images(1, 20, 24, seed=5)
+    with torch.no_grad():
+        both = net(torch.cat([a, b]))
+        torch.testing.assert_close(both[:1], net(a), rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(both[1:], net(b), rtol=1e-5, atol=1e-6)
+    net.eval()  # instance norm has no running statistics: eval mode changes nothing
+    with torch.no_grad():
+        torch.testing.assert_close(net(torch.cat([a, b])), both, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("size", [(3, 5), (20, 28)])
+def test_channels_last_matches_contiguous(size: tuple[int, int]) -> None:
+    net = tiny_net(width=8)
+    x = images(2, *size)
+    with torch.no_grad():
+        expected = net(x)
+        net_cl = net.to(memory_format=torch.channels_last)
+        out = net_cl(x.contiguous(memory_format=torch.channels_last))
+    assert out.shape == expected.shape
+    torch.testing.assert_close(out, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_bf16_autocast_on_cpu() -> None:
+    net = tiny_net(width=8)
+    x = images(1, 17, 23)
+    with torch.no_grad():
+        expected = net(x)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out = net(x)
+    assert out.shape == x.shape and out.dtype == torch.float32
+    assert out.min() >= 0 and out.max() <= 1
+    assert (out - expected).abs().max() < 0.05  # bf16 keeps ~3 significant digits
+
+
+def test_rejects_non_rgb_input() -> None:
+    with pytest.raises(ValueError, match="B, 3, H, W"):
+        tiny_net()(torch.rand(1, 1, 8, 8))
