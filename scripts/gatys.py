@@ -1,6 +1,6 @@
 """Stylize one photo with the Gatys optimizer.
 
-    python scripts/gatys.py content=photo.jpg style=starry_night output=out.png gatys.size=512
+python scripts/gatys.py content=photo.jpg style=starry_night output=out.png gatys.size=512
 """
 
 import sys

@@ -46,7 +46,9 @@ def resolve_style_image(image: str, url: str | None = None, allow_download: bool
     """Path of a style image given its config: an existing path as-is, else ``<data>/styles/<image>``,
     downloaded from ``url`` when missing."""
     if not image:
-        raise BrushworkError("style.image is empty: name a file in $BRUSHWORK_DATA/styles or a path")
+        raise BrushworkError(
+            "style.image is empty: name a file in $BRUSHWORK_DATA/styles or a path"
+        )
     given = Path(os.path.expanduser(image))
     if given.is_absolute() or given.parent != Path(".") or given.exists():
         if not given.exists():
@@ -56,6 +58,8 @@ def resolve_style_image(image: str, url: str | None = None, allow_download: bool
     if dest.exists():
         return dest
     if not url or not allow_download:
-        raise BrushworkError(f"style image {image} not found: put it at {dest} (or set ${DATA_ENV})")
+        raise BrushworkError(
+            f"style image {image} not found: put it at {dest} (or set ${DATA_ENV})"
+        )
     print(f"downloading style image {image} from {url} -> {dest}")
     return download(url, dest)

@@ -59,7 +59,9 @@ def style_config(name_or_path: str) -> DictConfig:
     if file.is_file():
         return OmegaConf.load(file)
     if Path(name_or_path).suffix:
-        return OmegaConf.create({"name": Path(name_or_path).stem, "image": name_or_path, "weight": 1})
+        return OmegaConf.create(
+            {"name": Path(name_or_path).stem, "image": name_or_path, "weight": 1}
+        )
     known = ", ".join(group_choices("style"))
     raise BrushworkError(f"unknown style {name_or_path!r}; known: {known} (or give an image path)")
 
@@ -110,7 +112,9 @@ def run_gatys(cfg: DictConfig) -> Path:
 
     def on_step(level: int, step: int, image: torch.Tensor, terms: dict[str, float]) -> None:
         if save_every and (step + 1) % save_every == 0:
-            save_image(image.clamp(0, 1), output.with_name(f"{output.stem}_L{level}_{step + 1:04d}.png"))
+            save_image(
+                image.clamp(0, 1), output.with_name(f"{output.stem}_L{level}_{step + 1:04d}.png")
+            )
 
     result = stylize(
         content,

@@ -92,7 +92,9 @@ def stylize(
     sizes = pyramid_sizes(size, levels)
     x = None
     for level, level_size in enumerate(sizes):
-        n_steps = steps if level == len(sizes) - 1 else (steps if coarse_steps is None else coarse_steps)
+        n_steps = (
+            steps if level == len(sizes) - 1 else (steps if coarse_steps is None else coarse_steps)
+        )
         c = resize(content, level_size)
         s = [resize(im, max(16, round(style_scale * level_size))) for im in styles]
         if preserve_color == "luminance":
@@ -108,7 +110,9 @@ def stylize(
             x = F.interpolate(x, size=c.shape[-2:], mode="bicubic", align_corners=False).clamp(0, 1)
         if preserve_color == "luminance":
             x = luminance(x)
-        x = _optimize(x, loss, targets, n_steps, optimizer, lr, level, len(sizes), progress, callback)
+        x = _optimize(
+            x, loss, targets, n_steps, optimizer, lr, level, len(sizes), progress, callback
+        )
     assert x is not None
     x = x.clamp(0, 1)
     if preserve_color == "luminance":

@@ -82,7 +82,11 @@ class PerceptualLoss(nn.Module):
         for name, w in (("content", content_weight), ("style", style_weight), ("tv", tv_weight)):
             if w < 0:
                 raise BrushworkError(f"{name}_weight must be >= 0, got {w}")
-        self.content_weight, self.style_weight, self.tv_weight = content_weight, style_weight, tv_weight
+        self.content_weight, self.style_weight, self.tv_weight = (
+            content_weight,
+            style_weight,
+            tv_weight,
+        )
         self.content_layer_weights = _layer_weights(
             self.content_layers, content_layer_weights if content_weight else None, "content"
         )
@@ -95,7 +99,9 @@ class PerceptualLoss(nn.Module):
     @property
     def style_grams(self) -> dict[str, Tensor]:
         """Target Gram per style layer, (1, C, C) fp32; empty until :meth:`set_style`."""
-        return {n: getattr(self, f"gram_{n}") for n in self.style_layers if hasattr(self, f"gram_{n}")}
+        return {
+            n: getattr(self, f"gram_{n}") for n in self.style_layers if hasattr(self, f"gram_{n}")
+        }
 
     @property
     def device(self) -> torch.device:
@@ -148,6 +154,8 @@ class PerceptualLoss(nn.Module):
                 raise ValueError("pass content= or content_targets=")
             with torch.no_grad():
                 content_targets = {n: f for n, f in self.vgg(content).items()}
+        if content is not None and content.shape != x.shape:
+            raise ValueError(f"content {tuple(content.shape)} and image {tuple(x.shape)} differ")
         feats = self.vgg(x)
         zero = x.new_zeros((), dtype=torch.float32)
         c_loss, s_loss = zero, zero

@@ -148,9 +148,7 @@ class VGG19Features(nn.Module):
     never require grad, and it stays in eval mode; gradients still flow to ``x``.
     """
 
-    def __init__(
-        self, layers: Iterable[str], weights: str = "caffe", pooling: str = "max"
-    ) -> None:
+    def __init__(self, layers: Iterable[str], weights: str = "caffe", pooling: str = "max") -> None:
         super().__init__()
         self.layers = check_layers(layers)
         if pooling not in ("max", "avg"):

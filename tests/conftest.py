@@ -1,0 +1,37 @@
+"""Shared fixtures: the real data directory (../shared/data, via $BRUSHWORK_DATA) and tiny images."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("BRUSHWORK_DATA") or REPO.parent / "shared" / "data").resolve()
+os.environ["BRUSHWORK_DATA"] = str(DATA)
+os.environ.setdefault("WANDB_MODE", "offline")
+os.environ.setdefault("WANDB_SILENT", "true")
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    if not (DATA / "styles").is_dir():
+        pytest.fail(f"test data not found at {DATA}: set BRUSHWORK_DATA (CI uses ../shared/data)")
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def starry(data_dir):
+    from brushwork.images import load_image
+
+    return load_image(data_dir / "styles" / "starry_night.jpg", 64)
+
+
+@pytest.fixture(scope="session")
+def tubingen(data_dir):
+    from brushwork.images import load_image
+
+    return load_image(data_dir / "content" / "tubingen.jpg", 64)

@@ -1,0 +1,105 @@
+"""The Gatys command end to end, the style configs, and every bad input's one-line error."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+from brushwork.assets import resolve_style_image
+from brushwork.cli import CONFIG_DIR, group_choices
+from brushwork.images import load_image
+
+REPO = Path(__file__).resolve().parents[1]
+
+STYLES = [
+    "starry_night", "great_wave", "the_scream", "composition_vii", "shipwreck",
+    "mosaic", "candy", "udnie", "la_muse", "rain_princess",
+]  # fmt: skip
+TINY = ["gatys.size=32", "gatys.steps=2", "gatys.coarse_steps=1", "gatys.progress=false"]
+
+
+def run(*args, env=None):
+    env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "gatys.py"), *args],
+        capture_output=True, text=True, cwd=REPO, env=env, timeout=300,
+    )  # fmt: skip
+
+
+def assert_clean_error(proc, *needles):
+    assert proc.returncode != 0, proc.stdout
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1, proc.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("name", STYLES)
+def test_every_style_composes_and_resolves(name, data_dir):
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("gatys", [f"style={name}", "content=x.jpg", "output=y.png"])
+    assert cfg.style.name == name and cfg.style.url.startswith("https://")
+    path = resolve_style_image(cfg.style.image, cfg.style.url, allow_download=False)
+    assert path.parent == data_dir / "styles"
+    assert load_image(path, 32).shape[:2] == (1, 3)
+
+
+def test_shipped_styles_are_the_ten():
+    assert sorted(STYLES) == group_choices("style")
+
+
+def test_cli_writes_a_stylized_image(tmp_path, data_dir):
+    out = tmp_path / "out.png"
+    proc = run(f"content={data_dir / 'content' / 'tubingen.jpg'}", f"output={out}", *TINY)
+    assert proc.returncode == 0, proc.stderr
+    img = load_image(out)
+    assert img.shape == (1, 3, 24, 32)  # tubingen is 4:3
+    assert f"wrote {out}" in proc.stdout
+    assert list(tmp_path.iterdir()) == [out]  # no temp files, no logs
+
+
+def test_cli_blends_own_style_image_and_saves_intermediates(tmp_path, data_dir):
+    out = tmp_path / "mix.jpg"
+    proc = run(
+        f"content={data_dir / 'content' / 'chicago.jpg'}", f"output={out}",
+        f"style.image={data_dir / 'styles' / 'mosaic.jpg'}", "mix=[candy]", "blend=[0.7,0.3]",
+        "gatys.preserve_color=luminance", "gatys.save_every=1", "gatys.levels=1", *TINY,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert out.exists() and len(list(tmp_path.glob("mix_L0_*.png"))) == 2
+
+
+def test_bad_inputs_give_one_line_errors(tmp_path, data_dir):
+    content = f"content={data_dir / 'content' / 'tubingen.jpg'}"
+    output = f"output={tmp_path / 'o.png'}"
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes((data_dir / "content" / "amber.jpg").read_bytes()[:2000])
+    cases = [
+        ((f"content={tmp_path / 'nope.jpg'}", output), ["not found", "nope.jpg"]),
+        ((f"content={tmp_path}", output), ["is a directory"]),
+        ((f"content={truncated}", output), ["cannot read image", "cut.jpg"]),
+        ((content, output, "style=van_gogh"), ["unknown style 'van_gogh'", "starry_night"]),
+        ((content, output, "loss.style_layers=[relu6_1]"), ["relu6_1", "valid layers"]),
+        ((content, output, "gatys.size=0"), ["size must be positive"]),
+        ((content, output, "gatys.steps=-5"), ["steps must be positive"]),
+        ((content, f"output={tmp_path / 'missing_dir' / 'o.png'}"), ["cannot write"]),
+        ((content, f"output={tmp_path / 'o.gif2'}"), ["unsupported extension"]),
+        ((output,), ["content= is required"]),
+    ]
+    for args, needles in cases:
+        assert_clean_error(run(*TINY, *args), *needles)
+    assert list(tmp_path.iterdir()) == [truncated]  # nothing half-written
+
+
+def test_offline_download_names_file_and_place(tmp_path, data_dir):
+    proc = run(
+        f"content={data_dir / 'content' / 'tubingen.jpg'}", f"output={tmp_path / 'o.png'}",
+        "style.image=not_here.jpg", "style.url=http://127.0.0.1:9/not_here.jpg", *TINY,
+        env={"BRUSHWORK_DATA": str(tmp_path / "data")},
+    )  # fmt: skip
+    assert_clean_error(proc, "not_here.jpg", str(tmp_path / "data" / "styles"), "put the file at")
+    assert not any((tmp_path / "data" / "styles").iterdir())  # no partial download left
