@@ -1,0 +1,128 @@
+"""The inference file: round trip, weights_only safety, version and format errors."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+import torch
+
+from brushwork.errors import BrushworkError
+from brushwork.export import FORMAT, FORMAT_VERSION, export_model, load_model
+from brushwork.transformer import TransformerNet
+
+STYLE = {"name": "starry_night", "title": "The Starry Night", "url": "https://example.org/s.jpg"}
+
+
+@pytest.fixture
+def net() -> TransformerNet:
+    torch.manual_seed(0)
+    return TransformerNet(width=4, n_residual=1, separable=True).eval()
+
+
+def test_round_trip_same_outputs(net: TransformerNet, tmp_path: Path) -> None:
+    path = export_model(net, tmp_path / "s.pt", STYLE, extra={"steps": 7})
+    assert path == tmp_path / "s.pt"
+    assert [p.name for p in tmp_path.iterdir()] == ["s.pt"]  # no temp file left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would create it, not 0600
+    loaded, info = load_model(path)
+    assert loaded.arch_args == {"width": 4, "n_residual": 1, "separable": True}
+    assert info["style"] == STYLE and info["meta"]["steps"] == 7 and info["version"] == 1
+    assert not loaded.training
+    x = torch.rand(1, 3, 23, 37)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), net(x))
+
+
+def test_compiled_net_is_exported_uncompiled(net: TransformerNet, tmp_path: Path) -> None:
+    compiled = torch.compile(net)  # wrapping only; nothing is compiled until called
+    assert any(k.startswith("_orig_mod.") for k in compiled.state_dict())
+    path = export_model(compiled, tmp_path / "c.pt", STYLE)
+    state = torch.load(path, weights_only=True)["state_dict"]
+    assert not any("_orig_mod" in k for k in state)
+    load_model(path)
+
+
+def test_file_holds_only_plain_data(net: TransformerNet, tmp_path: Path) -> None:
+    payload = torch.load(export_model(net, tmp_path / "s.pt", STYLE), weights_only=True)
+    assert payload["format"] == FORMAT and payload["version"] == FORMAT_VERSION
+    assert set(payload) == {"format", "version", "arch", "state_dict", "style", "meta"}
+    assert all(t.device.type == "cpu" for t in payload["state_dict"].values())
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, (f"touch {_Evil.marker}",))
+
+
+def test_malicious_pickle_is_rejected_without_running(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    _Evil.marker = marker
+    path = tmp_path / "evil.pt"
+    with open(path, "wb") as f:
+        pickle.dump({"format": FORMAT, "version": 1, "x": _Evil()}, f)
+    with pytest.raises(BrushworkError, match="not a brushwork style model"):
+        load_model(path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x00\x01garbage bytes, not a pickle" * 10,
+        pickle.dumps({"weights": [1, 2, 3]}, protocol=2),
+        "torch-dict",
+        "checkpoint",
+    ],
+    ids=["random-bytes", "plain-pickle", "torch-dict", "checkpoint"],
+)
+def test_not_an_export(content, tmp_path: Path) -> None:
+    path = tmp_path / "x.pt"
+    if content == "torch-dict":
+        torch.save({"state_dict": {"a": torch.zeros(1)}}, path)
+    elif content == "checkpoint":
+        torch.save({"state_dict": {}, "hyper_parameters": {"width": 4}, "global_step": 2}, path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(BrushworkError, match="is not a brushwork style model") as e:
+        load_model(path)
+    assert "\n" not in str(e.value)
+
+
+def test_newer_version_asks_to_upgrade(net: TransformerNet, tmp_path: Path) -> None:
+    path = export_model(net, tmp_path / "s.pt", STYLE)
+    payload = torch.load(path, weights_only=True)
+    torch.save(payload | {"version": FORMAT_VERSION + 1}, path)
+    with pytest.raises(BrushworkError, match=r"newer brushwork \(format v2\); this one reads v1"):
+        load_model(path)
+
+
+def test_weights_not_matching_arch(net: TransformerNet, tmp_path: Path) -> None:
+    path = export_model(net, tmp_path / "s.pt", STYLE)
+    payload = torch.load(path, weights_only=True)
+    torch.save(payload | {"arch": {"width": 8, "n_residual": 1, "separable": True}}, path)
+    with pytest.raises(BrushworkError, match="do not match architecture") as e:
+        load_model(path)
+    assert "\n" not in str(e.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(BrushworkError, match="not found"):
+        load_model(tmp_path / "nope.pt")
+
+
+def test_export_needs_no_lightning_hydra_or_vgg() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, brushwork.export; "
+        "bad = [m for m in ('pytorch_lightning', 'lightning', 'hydra', 'brushwork.vgg', "
+        "'brushwork.losses') if m in sys.modules]; print(bad); sys.exit(bool(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -1,0 +1,207 @@
+"""Training end to end on tiny data: real configs and CLI, checkpoints, export, W&B offline.
+
+One smoke run through ``python train.py`` (module fixture) feeds the checkpoint, export, resume and
+wrong-architecture tests; the rest compose configs with ``hydra.compose`` and call ``train()``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hydra import compose, initialize_config_dir
+from PIL import Image
+
+from brushwork.cli import CONFIG_DIR, group_choices
+from brushwork.transformer import TransformerNet
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = ["model.width=8", "model.n_residual=1"]  # a 2-step run of the full net is needlessly slow
+
+
+def _photo(path: Path, w: int, h: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (4, 4, 3), dtype=np.uint8)  # smooth blobs, photo-like enough
+    Image.fromarray(small).resize((w, h), Image.Resampling.BICUBIC).save(path)
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory, data_dir) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("data")
+    train, val, junk = root / "train", root / "val", root / "junk"
+    for d in (train, val, junk):
+        d.mkdir()
+    for i in range(6):
+        _photo(train / f"p{i}.jpg", 48, 48 - 4 * i, seed=i)
+    _photo(val / "wide.png", 40, 24, seed=10)
+    _photo(val / "tall.png", 24, 40, seed=11)
+    (junk / "broken.jpg").write_bytes(b"not a jpeg at all")
+    (root / "garbage.jpg").write_bytes(os.urandom(512))
+    return {"root": root, "train": train, "val": val, "junk": junk}
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    """A clean environment: W&B 'auto' must find no credentials here, so it goes offline."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
+    home = tmp / "home"
+    home.mkdir(exist_ok=True)
+    env |= {"WANDB_SILENT": "true", "NETRC": str(home / ".netrc"), "WANDB_CONFIG_DIR": str(home)}
+    return env
+
+
+def _cli(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(REPO / "train.py"), *args],
+        cwd=cwd, env=_env(cwd), capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+def _data_args(folders: dict[str, Path]) -> list[str]:
+    return [f"data.dir={folders['train']}", f"data.val_dir={folders['val']}"]
+
+
+@pytest.fixture(scope="module")
+def smoke_run(folders, tmp_path_factory) -> Path:
+    """Run folder of ``python train.py trainer=smoke`` with the default logger (W&B, mode auto)."""
+    cwd = tmp_path_factory.mktemp("cli")
+    run_dir = cwd / "run"
+    out = _cli(["trainer=smoke", *TINY, *_data_args(folders), f"hydra.run.dir={run_dir}"], cwd)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert f"exported model: {run_dir / 'starry_night.pt'}" in out.stdout
+    return run_dir
+
+
+def _compose(overrides: list[str]):
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        return compose("train", overrides=overrides)
+
+
+def test_smoke_run_writes_checkpoint_export_grid_and_wandb(smoke_run: Path) -> None:
+    ckpt = torch.load(smoke_run / "checkpoints" / "last.ckpt", weights_only=True)
+    assert ckpt["global_step"] == 2
+    assert not any(k.startswith("loss.") for k in ckpt["state_dict"])  # VGG stays out
+    assert all(k.startswith("net.") for k in ckpt["state_dict"])
+    (adam,) = ckpt["optimizer_states"]
+    n_params = len(list(TransformerNet(width=8, n_residual=1).parameters()))
+    assert len(adam["param_groups"][0]["params"]) == n_params  # VGG is not optimized
+    assert list((smoke_run / "samples").glob("step_*.png"))
+    (wandb_run,) = (smoke_run / "wandb").glob("offline-run-*")  # auto mode went offline
+    (record,) = wandb_run.glob("*.wandb")
+    logged = record.read_bytes()  # protobuf records: metric names and artifact names are plain
+    assert b"train/total" in logged and b"val/total" in logged
+    assert b"starry_night-style" in logged  # the export, logged as a model artifact
+
+
+def test_export_stylizes_odd_sizes(smoke_run: Path) -> None:
+    from brushwork.export import load_model
+
+    net, info = load_model(smoke_run / "starry_night.pt")
+    assert net.arch_args == {"width": 8, "n_residual": 1, "separable": False}
+    assert info["style"]["name"] == "starry_night" and info["meta"]["steps"] == 2
+    with torch.no_grad():
+        out = net(torch.rand(1, 3, 23, 37))
+    assert out.shape == (1, 3, 23, 37) and out.min() >= 0 and out.max() <= 1
+
+
+def test_resume_continues_global_step(smoke_run: Path, folders, tmp_path: Path) -> None:
+    from brushwork.train import train
+
+    last = smoke_run / "checkpoints" / "last.ckpt"
+    cfg = _compose(
+        ["trainer=smoke", *TINY, *_data_args(folders), "logger=csv", f"run_dir={tmp_path}",
+         f"ckpt_path={last}", "trainer.max_steps=4", "export=false"]
+    )  # fmt: skip
+    result = train(cfg)
+    ckpt = torch.load(result["last_checkpoint"], map_location="cpu", weights_only=True)
+    assert ckpt["global_step"] == 4 and result["export"] is None
+    with open(tmp_path / "csv" / "metrics.csv") as f:
+        steps = [int(r["step"]) for r in csv.DictReader(f) if r.get("train/total")]
+    assert steps and min(steps) >= 2  # only the two new steps ran
+
+
+def test_fast_dev_run(folders, tmp_path: Path) -> None:
+    from brushwork.train import train
+
+    cfg = _compose(
+        ["trainer=smoke", *TINY, *_data_args(folders), "logger=none", f"run_dir={tmp_path}",
+         "trainer.fast_dev_run=true", "model=fast", "optim.schedule=cosine"]
+    )  # fmt: skip
+    result = train(cfg)
+    assert result["last_checkpoint"] is None  # fast_dev_run writes no checkpoints
+    assert Path(result["export"]).is_file()
+
+
+@pytest.mark.parametrize("target_loss", ["pixel", "feature"])
+def test_target_term_joins_the_total(target_loss: str, data_dir: Path) -> None:
+    from brushwork.module import StyleTransferModule
+
+    module = StyleTransferModule(
+        "starry_night", str(data_dir / "styles" / "starry_night.jpg"), style_size=32, width=4,
+        n_residual=0, target_weight=2.0, target_loss=target_loss,
+    )  # fmt: skip
+    logged = {}
+    module.log = lambda name, value, **kw: logged.__setitem__(name, float(value))
+    x = torch.rand(2, 3, 16, 16)
+    total = module.training_step({"content": x, "target": torch.rand(2, 3, 16, 16)}, 0)
+    parts = sum(logged[f"train/{k}"] for k in ("content", "style", "tv", "target"))
+    assert logged["train/target"] > 0
+    assert float(total) == pytest.approx(parts, rel=1e-5)
+
+
+@pytest.mark.parametrize("style", group_choices("style"))
+def test_every_style_composes(style: str, data_dir: Path) -> None:
+    from brushwork.assets import resolve_style_image
+
+    cfg = _compose([f"style={style}"])
+    assert cfg.style.name == style and float(cfg.style.weight) > 0
+    assert resolve_style_image(cfg.style.image, allow_download=False).is_file()
+    assert cfg.data.dir == f"{data_dir}/train"
+
+
+@pytest.mark.parametrize("trainer", group_choices("trainer"))
+def test_trainer_presets_are_valid_trainer_kwargs(trainer: str) -> None:
+    import inspect
+
+    import pytorch_lightning as pl
+
+    cfg = _compose([f"trainer={trainer}"])
+    assert set(cfg.trainer) <= set(inspect.signature(pl.Trainer.__init__).parameters)
+
+
+def test_help_and_cfg_job(tmp_path: Path) -> None:
+    out = _cli(["--help"], tmp_path)
+    assert out.returncode == 0 and "style: " in out.stdout, out.stderr
+    out = _cli(["--cfg", "job", "trainer=gpu", "model=fast"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "precision: bf16-mixed" in out.stdout and "separable: true" in out.stdout
+
+
+BAD_INPUTS = {
+    "unknown style": (["style=nope"], "unknown style 'nope'; known: candy"),
+    "unknown model": (["model=huge"], "unknown model 'huge'; known: fast, johnson"),
+    "unknown trainer": (["trainer=tpu"], "unknown trainer 'tpu'; known: cpu"),
+    "missing data": (["data.dir={root}/missing"], "data folder not found"),
+    "unreadable data": (["data.dir={junk}"], "no readable images in"),
+    "garbage style image": (["style.image={root}/garbage.jpg"], "garbage.jpg"),
+    "other architecture": (["ckpt_path={ckpt}", "model.width=16"], "another architecture: width=8"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS)
+def test_bad_inputs_fail_in_one_line(case: str, folders, smoke_run: Path, tmp_path: Path) -> None:
+    args, expected = BAD_INPUTS[case]
+    paths = {"root": folders["root"], "junk": folders["junk"]}
+    paths["ckpt"] = smoke_run / "checkpoints" / "last.ckpt"
+    args = [a.format(**paths) for a in args]
+    base = ["trainer=smoke", "logger=none", *TINY, *_data_args(folders)]
+    out = _cli([*base, *args, f"hydra.run.dir={tmp_path}"], tmp_path)
+    assert out.returncode == 2, out.stderr[-2000:]
+    assert "Traceback" not in out.stderr
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and expected in errors[0], out.stderr[-2000:]
