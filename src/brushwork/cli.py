@@ -83,6 +83,7 @@ def build_loss(loss_cfg: DictConfig, style_weight_scale: float = 1.0) -> Percept
         style_layer_weights=loss_cfg.get("style_layer_weights"),
         weights=str(loss_cfg.get("vgg", "caffe")),
         pooling=str(loss_cfg.get("pooling", "max")),
+        normalize=bool(loss_cfg.get("normalize", False)),
     )
 
 

@@ -9,7 +9,13 @@ those of BGR 0–255 mean-subtracted inputs, and the terms are (each reported *a
   G̃_l = Σ_k w_k G_l(style_k) the blend of the style images' Grams (blend weights w_k sum to 1).
 * tv      = tv_weight · (mean |x_{i+1,j} − x_{i,j}| + mean |x_{i,j+1} − x_{i,j}|)   (anisotropic L1)
 
-Scale, for a 128-px photo and Starry Night: the unweighted content term between a photo and a flat image
+With ``normalize=True`` both feature terms become relative errors, independent of the painting and
+the layer: the content MSE is divided by mean(F_l(c)²) and each layer's squared Gram distance by
+‖G̃_l‖²_F (computed once with the targets). A term is then ~1 when "completely off" at every layer,
+whereas the raw caffe-scale Gram terms differ by 10⁵ between relu1_1 and relu4_1 (so relu4_1's large
+swirls dominate and fine brush texture is ignored). The weights become ratios (style_weight ~ 1–10).
+
+Scale (normalize=False), for a 128-px photo and Starry Night: the unweighted content term between a photo and a flat image
 is ~7e5 at relu4_2, the style term ~2e11, so style_weight ≈ 1e-5 balances them (see FIELD_NOTES).
 Dividing the Gram by C·H·W makes the style term independent of the image size.
 """
@@ -75,6 +81,7 @@ class PerceptualLoss(nn.Module):
         style_layer_weights: Sequence[float] | None = None,
         weights: str = "caffe",
         pooling: str = "max",
+        normalize: bool = False,
     ) -> None:
         super().__init__()
         self.content_layers = check_layers(content_layers) if content_weight else []
@@ -95,6 +102,7 @@ class PerceptualLoss(nn.Module):
         )
         layers = list(dict.fromkeys(self.content_layers + self.style_layers))
         self.vgg = VGG19Features(layers or ["relu1_1"], weights=weights, pooling=pooling)
+        self.normalize = normalize
 
     @property
     def style_grams(self) -> dict[str, Tensor]:
@@ -131,6 +139,8 @@ class PerceptualLoss(nn.Module):
             # Clone out of inference mode so the targets can enter autograd graphs; non-persistent
             # buffers follow .to(device) but never land in checkpoints (they are cheap to rebuild).
             self.register_buffer(f"gram_{name}", g.clone(), persistent=False)
+            scale = 1.0 / float(g.square().sum().clamp_min(1e-12)) if self.normalize else 1.0
+            setattr(self, f"_style_scale_{name}", scale)
 
     @torch.inference_mode()
     def _content_targets(self, content: Tensor) -> dict[str, Tensor]:
@@ -160,10 +170,15 @@ class PerceptualLoss(nn.Module):
         zero = x.new_zeros((), dtype=torch.float32)
         c_loss, s_loss = zero, zero
         for name, a in zip(self.content_layers, self.content_layer_weights, strict=True):
-            c_loss = c_loss + a * F.mse_loss(feats[name].float(), content_targets[name].float())
+            target = content_targets[name].float()
+            mse = F.mse_loss(feats[name].float(), target)
+            if self.normalize:
+                mse = mse / target.square().mean().clamp_min(1e-12)
+            c_loss = c_loss + a * mse
         for name, b in zip(self.style_layers, self.style_layer_weights, strict=True):
             diff = gram_matrix(feats[name]) - getattr(self, f"gram_{name}")  # (B, C, C)
-            s_loss = s_loss + b * diff.square().sum(dim=(1, 2)).mean()
+            scale = getattr(self, f"_style_scale_{name}")
+            s_loss = s_loss + b * scale * diff.square().sum(dim=(1, 2)).mean()
         tv = total_variation(x.float()) if self.tv_weight else zero
         terms = {
             "content": self.content_weight * c_loss,

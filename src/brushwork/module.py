@@ -83,6 +83,7 @@ class StyleTransferModule(pl.LightningModule):
         tv_weight: float = 0.0,
         vgg: str = "caffe",
         pooling: str = "max",
+        normalize: bool = False,
         lr: float = 1e-3,
         lr_schedule: str = "none",
         max_steps: int = -1,
@@ -113,6 +114,7 @@ class StyleTransferModule(pl.LightningModule):
             style_layer_weights=style_layer_weights,
             weights=vgg,
             pooling=pooling,
+            normalize=normalize,
         )
         reaches_feature = hasattr(self.loss.vgg.body, _TARGET_FEATURE)
         if target_weight and target_loss == "feature" and not reaches_feature:

@@ -21,9 +21,11 @@ from pytorch_lightning.loggers import CSVLogger, Logger, WandbLogger
 
 from brushwork import __version__
 from brushwork.assets import resolve_style_image
+from brushwork.calibrate import resolve_auto_weight
 from brushwork.callbacks import ImageGridCallback
 from brushwork.data import PhotoDataModule
 from brushwork.errors import BrushworkError
+from brushwork.evaluate import LOSS_KEYS, quick_evaluate
 from brushwork.export import export_model
 from brushwork.module import StyleTransferModule, architecture_of, check_architecture
 
@@ -69,6 +71,7 @@ def build_module(cfg: DictConfig) -> StyleTransferModule:
         tv_weight=float(loss.tv_weight),
         vgg=str(loss.get("vgg", "caffe")),
         pooling=str(loss.get("pooling", "max")),
+        normalize=bool(loss.get("normalize", False)),
         lr=float(cfg.optim.lr),
         lr_schedule=str(cfg.optim.schedule),
         max_steps=int(cfg.trainer.get("max_steps", -1)),
@@ -187,6 +190,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     ckpt_path = _check_checkpoint(cfg.ckpt_path, cfg.model) if cfg.get("ckpt_path") else None
     data = build_data(cfg)
     data.setup("fit")  # bad data folders fail here, before VGG is loaded
+    calibration = resolve_auto_weight(cfg)  # loss.style_weight=auto → the calibrated weight
     module = build_module(cfg)
 
     logger = build_logger(cfg, run_dir)
@@ -229,10 +233,18 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
                 "train_size": int(cfg.data.size),
                 "loss": {k: hp[k] for k in ("content_weight", "style_weight", "tv_weight")},
             }
+            # The full objective (layers as resolved by the loss), for brushwork.evaluate.
+            meta["loss"] |= {k: list(getattr(module.loss, k)) for k in LOSS_KEYS}
+            meta["loss"] |= {"vgg": hp.vgg, "pooling": hp.pooling}
+            if calibration is not None:
+                meta["calibration"] = calibration
             style = hp.style_info or {"name": hp.style_name}
             export = export_model(module.net, run_dir / f"{cfg.style.name}.pt", style, meta)
             if isinstance(logger, WandbLogger) and cfg.logger.get("log_model", True):
                 _log_export(logger, export, str(cfg.style.name), meta)
+            if export is not None and cfg.get("eval") and cfg.eval.get("enabled"):
+                device = trainer.strategy.root_device
+                quick_evaluate(export, cfg, run_dir / "eval", logger, trainer.global_step, device)
         ok = True
     finally:
         if isinstance(logger, WandbLogger):
