@@ -18,10 +18,11 @@ def _total(loss, x, content, styles):
         return loss(x, content=content)["total"].item()
 
 
-def test_lbfgs_lowers_the_total_loss(loss, tubingen, starry):
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_lbfgs_lowers_the_total_loss(loss, tubingen, starry, precision):
     seen = []
     out = stylize(
-        tubingen, [starry], loss, size=64, steps=8, progress=False,
+        tubingen, [starry], loss, size=64, steps=8, progress=False, precision=precision,
         callback=lambda level, step, x, terms: seen.append(terms["total"]),
     )  # fmt: skip
     assert out.shape == tubingen.shape and 0 <= out.min() and out.max() <= 1

@@ -132,6 +132,7 @@ def run_gatys(cfg: DictConfig) -> Path:
         blend=list(cfg.blend) if cfg.get("blend") else None,
         preserve_color=str(g.preserve_color),
         seed=int(cfg.seed),
+        precision=str(g.get("precision", "auto")),
         progress=bool(g.get("progress", True)) and sys.stderr.isatty() or bool(g.get("progress")),
         callback=on_step if save_every else None,
     )

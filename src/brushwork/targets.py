@@ -141,6 +141,7 @@ def make_targets(cfg: DictConfig) -> dict[str, float]:
                 style_scale=float(g.style_scale),
                 blend=list(cfg.blend) if cfg.get("blend") else None,
                 preserve_color=str(g.preserve_color),
+                precision=str(g.get("precision", "auto")),
                 seed=int(cfg.seed),
                 progress=False,
             )

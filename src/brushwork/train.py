@@ -235,7 +235,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
             }
             # The full objective (layers as resolved by the loss), for brushwork.evaluate.
             meta["loss"] |= {k: list(getattr(module.loss, k)) for k in LOSS_KEYS}
-            meta["loss"] |= {"vgg": hp.vgg, "pooling": hp.pooling}
+            meta["loss"] |= {"vgg": hp.vgg, "pooling": hp.pooling, "normalize": hp.normalize}
             if calibration is not None:
                 meta["calibration"] = calibration
             style = hp.style_info or {"name": hp.style_name}

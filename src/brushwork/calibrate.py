@@ -1,0 +1,276 @@
+"""Choose a painting's style weight automatically from short Gatys probes.
+
+Probes: for each of the first ``photos`` photos c of ``content_dir`` (longer side ``size``) and
+each weight w of a geometric ladder (``min_weight`` … ``max_weight``, ``per_decade`` points per
+decade), ``steps`` L-BFGS iterations from c (one level) under the run's loss config with style
+weight w and the painting's Gram targets at ``style_size`` give an image x_w. Two scale-free
+ratios, averaged over the photos, describe it. They are measured by a FIXED meter — raw Gatys
+terms, content at relu4_2, style over relu1_1…relu5_1 — whatever the objective's layers or
+normalisation, so the thresholds mean the same for every loss config:
+
+* content ratio ``r_c(w) = C(x_w, c) / C(grey, c)``: the content term relative to that of a flat
+  grey image (0 = the photo's content intact, 1 = as lost as on a blank canvas);
+* style ratio ``r_s(w) = S(x_w) / S(c)``: the style term (squared Gram distance to the painting)
+  relative to the photo's own (1 = not stylized, 0 = the painting's statistics).
+
+Criterion: the LARGEST w whose content ratio stays ≤ ``max_content`` — the strongest
+stylization that keeps the content recognisable — i.e. the first crossing of ``max_content``,
+interpolated between ladder points as a power law (log r linear in log w). There the style
+ratio must be ≤ ``max_style`` (the Gram distance cut by at least 1/max_style); if not, the
+painting cannot be approached at that content cost and the status says ``weak style``. Raw
+weights do not transfer between paintings (their Gram scales differ by orders of magnitude);
+these ratios do.
+
+Anchor: FIELD_NOTES judged w = 1e-5 balanced for Starry Night (gatys loss, 128-px photos, painting
+at 256 px). The default probes (2 photos, 30 iterations) measured there r_c = 0.09 / 0.22 / 0.35 /
+0.51 / 0.70 at w = 1e-6 / 3e-6 / 1e-5 / 3e-5 / 1e-4 ("barely" … "strong") and r_s = 0.06 at 1e-5,
+hence ``max_content = 0.35`` and ``max_style = 0.1``: the same balance, carried to any painting.
+The ladder defaults to 1e-7 … 1e-3 for raw terms and 1e-2 … 1e2 for ``loss.normalize=true``.
+
+Probe tables are cached as JSON under ``cache_dir`` (keyed by everything that changes them: the
+files' contents, loss, sizes, steps, ladder), so ``train.py loss.style_weight=auto`` and repeated
+runs probe once; the criterion is re-applied to the cached table each time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from brushwork.errors import BrushworkError
+from brushwork.report import document, table_markdown, write_text
+
+STATUSES = ("ok", "weak style", "below ladder", "above ladder")
+MEASURE_CONTENT = ("relu4_2",)
+MEASURE_STYLE = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+DEFAULT_LADDER = {False: (1e-7, 1e-3), True: (1e-2, 1e2)}  # by loss.normalize
+
+
+def ladder(min_weight: float, max_weight: float, per_decade: int) -> list[float]:
+    """Geometric ladder from ``min_weight`` to ``max_weight``, ``per_decade`` points per decade."""
+    if not 0 < min_weight <= max_weight or per_decade < 1:
+        raise BrushworkError(
+            f"need 0 < min_weight <= max_weight and per_decade >= 1, got "
+            f"{min_weight}, {max_weight}, {per_decade}"
+        )
+    n = max(1, round(math.log10(max_weight / min_weight) * per_decade)) + 1
+    if min_weight == max_weight:
+        return [float(min_weight)]
+    return [float(min_weight * (max_weight / min_weight) ** (i / (n - 1))) for i in range(n)]
+
+
+def _scale(v: float) -> float:
+    return math.log(max(v, 1e-12))  # ratios span decades: interpolate them as power laws in w
+
+
+def ratio_at(table: list[dict[str, float]], weight: float, key: str) -> float:
+    """A table column (``key``) at ``weight``: log r linear in log w between rows (a power law),
+    clamped at the ends."""
+    ws = [math.log(r["weight"]) for r in table]
+    x = math.log(weight)
+    if x <= ws[0]:
+        return table[0][key]
+    for i in range(1, len(ws)):
+        if x <= ws[i]:
+            t = (x - ws[i - 1]) / (ws[i] - ws[i - 1])
+            a, b = _scale(table[i - 1][key]), _scale(table[i][key])
+            return math.exp(a + t * (b - a))
+    return table[-1][key]
+
+
+def choose(
+    table: list[dict[str, float]], max_content: float, max_style: float
+) -> tuple[float, str]:
+    """Apply the criterion to a probe table (rows sorted by weight): ``(weight, status)``."""
+    if not table:
+        raise BrushworkError("no calibration probes to choose from")
+    over = next((i for i, r in enumerate(table) if r["content_ratio"] > max_content), None)
+    if over == 0:
+        return table[0]["weight"], "below ladder"
+    if over is None:
+        weight, status = table[-1]["weight"], "above ladder"
+    else:
+        lo, hi = table[over - 1], table[over]
+        a, b = _scale(lo["content_ratio"]), _scale(hi["content_ratio"])
+        t = (_scale(max_content) - a) / (b - a)
+        weight = math.exp(math.log(lo["weight"]) + t * math.log(hi["weight"] / lo["weight"]))
+        status = "ok"
+    if ratio_at(table, weight, "style_ratio") > max_style:
+        status = "weak style"
+    return weight, status
+
+
+def _sha1(path: Path) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest()
+
+
+def probe(
+    painting: torch.Tensor,
+    loss_cfg: DictConfig,
+    photos: list[torch.Tensor],
+    weights: list[float],
+    style_size: int,
+    steps: int,
+    device: torch.device,
+    progress: bool = False,
+) -> list[dict[str, float]]:
+    """Run the probes (see the module docstring): one row per weight, ratios averaged over photos.
+
+    ``painting``: the style image at full size, ``photos``: (1, 3, H, W) at the probe size.
+    """
+    from tqdm.auto import tqdm
+
+    from brushwork.cli import build_loss
+    from brushwork.gatys import stylize
+    from brushwork.images import resize
+    from brushwork.losses import PerceptualLoss
+
+    loss = build_loss(OmegaConf.merge(loss_cfg, {"style_weight": 1.0})).to(device)
+    meter = PerceptualLoss(MEASURE_CONTENT, MEASURE_STYLE, style_weight=1.0,
+                           weights=str(loss_cfg.get("vgg", "caffe")),
+                           pooling=str(loss_cfg.get("pooling", "max"))).to(device)  # fmt: skip
+    meter.set_style([resize(painting.to(device), style_size)])
+
+    def measure(x: torch.Tensor, targets: dict[str, torch.Tensor]) -> tuple[float, float]:
+        with torch.no_grad():
+            terms = meter(x, content_targets=targets)
+        return float(terms["content"]), float(terms["style"])
+
+    refs = []  # per photo: (photo, meter's content targets, grey's content, photo's style)
+    for c in photos:
+        c = c.to(device)
+        targets = meter.content_targets(c)
+        grey = measure(torch.full_like(c, 0.5), targets)[0]
+        refs.append((c, targets, max(grey, 1e-12), max(measure(c, targets)[1], 1e-12)))
+    bar = tqdm(total=len(weights) * len(photos), desc="calibrating", disable=not progress)
+    rows = []
+    for w in weights:
+        loss.style_weight = w
+        r_c, r_s = [], []
+        for c, targets, grey, own in refs:
+            size = max(c.shape[-2:])
+            x = stylize(c, [painting], loss, size=size, steps=steps, levels=1, init="content",
+                        style_scale=style_size / size, progress=False)  # fmt: skip
+            content, style = measure(x, targets)
+            r_c.append(content / grey)
+            r_s.append(style / own)
+            bar.update()
+        rows.append({"weight": w, "content_ratio": sum(r_c) / len(r_c),
+                     "style_ratio": sum(r_s) / len(r_s)})  # fmt: skip
+    bar.close()
+    return rows
+
+
+def calibrate(
+    style: DictConfig,
+    loss_cfg: DictConfig,
+    cal: DictConfig,
+    device: str | torch.device = "auto",
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Calibrate ``style`` (a configs/style node) under ``loss_cfg`` with settings ``cal``.
+
+    Returns ``{"style", "weight", "status", "table", "settings", "cached"}``, probing only when
+    no cached table matches.
+    """
+    from brushwork.assets import resolve_style_image
+    from brushwork.cli import pick_device
+    from brushwork.images import find_images, load_image
+
+    if float(loss_cfg.content_weight) <= 0:
+        raise BrushworkError("style weight calibration needs loss.content_weight > 0")
+    lo, hi = DEFAULT_LADDER[bool(loss_cfg.get("normalize", False))]
+    lo, hi = cal.get("min_weight") or lo, cal.get("max_weight") or hi
+    weights = ladder(float(lo), float(hi), int(cal.per_decade))
+    size, style_size, steps = int(cal.size), int(cal.style_size), int(cal.steps)
+    if min(size, style_size, steps, int(cal.photos)) <= 0:
+        raise BrushworkError("calibrate.size, style_size, steps and photos must be positive")
+    image = resolve_style_image(str(style.image), style.get("url"))
+    paths = find_images(str(cal.content_dir))[: int(cal.photos)]
+    loss_plain = OmegaConf.to_container(loss_cfg, resolve=True)
+    loss_plain = {k: v for k, v in loss_plain.items() if k not in ("style_weight", "target_weight",
+                                                                  "target_loss")}  # fmt: skip
+    settings = {"style_image": image.name, "photos": [p.name for p in paths], "size": size,
+                "style_size": style_size, "steps": steps, "weights": weights,
+                "loss": loss_plain}  # fmt: skip
+    key_src = {**settings, "files": [_sha1(image), *(_sha1(p) for p in paths)]}
+    key = hashlib.sha1(json.dumps(key_src, sort_keys=True).encode()).hexdigest()[:12]
+    cache_dir = cal.get("cache_dir")
+    cache = Path(str(cache_dir)).expanduser() / f"{style.name}_{key}.json" if cache_dir else None
+    table, cached = None, False
+    if cache is not None and cache.is_file():
+        try:
+            table, cached = json.loads(cache.read_text())["table"], True
+        except (OSError, ValueError, KeyError):
+            table = None  # a damaged cache entry is simply redone
+    if table is None:
+        print(f"calibrating the style weight of {style.name}: {len(weights)} weights x "
+              f"{len(paths)} photos x {steps} L-BFGS iterations at {size} px")  # fmt: skip
+        dev = pick_device(device) if isinstance(device, str) else device
+        photos = [load_image(p, size) for p in paths]
+        table = probe(load_image(image), loss_cfg, photos, weights, style_size, steps, dev,
+                      progress)  # fmt: skip
+        if cache is not None:
+            try:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                write_text(cache, json.dumps({"key": key, "settings": settings,
+                                              "table": table}, indent=1))  # fmt: skip
+            except (OSError, BrushworkError) as e:
+                print(f"warning: calibration not cached ({e})")
+    weight, status = choose(table, float(cal.max_content), float(cal.max_style))
+    found = {"style": str(style.name), "weight": weight, "status": status, "table": table}
+    return found | {"settings": settings, "cached": cached, "cache": cache and str(cache)}
+
+
+def resolve_auto_weight(cfg: DictConfig) -> dict[str, Any] | None:
+    """``train.py loss.style_weight=auto``: calibrate ``cfg.style``, write the weight into ``cfg``.
+
+    The calibrated weight is the FINAL one: ``loss.style_weight`` becomes it and ``style.weight``
+    1.0. Probes use ``cfg.calibrate`` with the painting scaled as in training (``style_size =
+    data.style_size · calibrate.size / data.size``). Returns a summary for the export's meta, or
+    None when the weight is not ``auto``.
+    """
+    if str(cfg.loss.get("style_weight")) != "auto":
+        return None
+    cal = cfg.calibrate
+    style_size = max(16, round(int(cfg.data.style_size) * int(cal.size) / int(cfg.data.size)))
+    cal = OmegaConf.merge(cal, {"style_size": style_size})
+    result = calibrate(cfg.style, cfg.loss, cal, device=str(cfg.get("device", "auto")))
+    print(table_markdown(result, float(cal.max_content), float(cal.max_style)))
+    source = f"cached in {result['cache']}" if result["cached"] else "probed"
+    print(f"loss.style_weight=auto -> {result['weight']:.3g} ({source})")
+    cfg.loss.style_weight = float(result["weight"])
+    cfg.style.weight = 1.0
+    keep = ("weight", "status", "table", "settings", "cache")
+    return {k: result[k] for k in keep} | {"criterion": {
+        "max_content": float(cal.max_content), "max_style": float(cal.max_style)}}  # fmt: skip
+
+
+def run_calibrate(cfg: DictConfig) -> list[dict[str, Any]]:
+    """``scripts/calibrate.py``: calibrate ``cfg.style`` (or every shipped style with ``all=true``),
+    print the tables and, with ``out=FILE.md``, write them with hand-set weights alongside."""
+    from brushwork.cli import group_choices, style_config
+
+    cal = cfg.calibrate
+    max_c, max_s = float(cal.max_content), float(cal.max_style)
+    out = Path(str(cfg.out)).expanduser() if cfg.get("out") else None
+    if out is not None and not out.parent.is_dir():
+        raise BrushworkError(f"cannot write {out}: folder {out.parent} does not exist")
+    styles = [style_config(n) for n in group_choices("style")] if cfg.get("all") else [cfg.style]
+    hand = str(cfg.loss.style_weight)
+    results = []
+    for style in styles:
+        result = calibrate(style, cfg.loss, cal, cfg.device, bool(cfg.get("progress", True)))
+        result["hand_set"] = None if hand == "auto" else float(hand) * float(style.weight)
+        print(table_markdown(result, max_c, max_s) + "\n")
+        results.append(result)
+    if out is not None:
+        write_text(out, document(results, cfg))
+        print(f"wrote {out}")
+    return results

@@ -1,0 +1,127 @@
+"""Style-weight calibration: the ladder, the criterion, the CLI with its cache, and train.py's
+``loss.style_weight=auto`` together with the end-of-training evaluation."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hydra import compose, initialize_config_dir
+from PIL import Image
+
+from brushwork.calibrate import choose, ladder, ratio_at, run_calibrate
+from brushwork.cli import CONFIG_DIR
+from brushwork.errors import BrushworkError, exit_on_error
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _table(content: list[float], style: list[float], weights: list[float] | None = None):
+    weights = weights or [10.0**-k for k in range(7, 7 - len(content), -1)]  # 1e-7, 1e-6, ...
+    return [{"weight": w, "content_ratio": c, "style_ratio": s}
+            for w, c, s in zip(weights, content, style, strict=True)]  # fmt: skip
+
+
+def test_ladder_is_geometric_with_exact_ends() -> None:
+    steps = ladder(1e-7, 1e-3, 2)
+    assert len(steps) == 9 and steps[0] == pytest.approx(1e-7) and steps[-1] == pytest.approx(1e-3)
+    assert all(b / a == pytest.approx(10**0.5) for a, b in zip(steps, steps[1:], strict=False))
+    assert ladder(1e-5, 1e-5, 2) == [1e-5]
+    with pytest.raises(BrushworkError):
+        ladder(1e-3, 1e-7, 2)
+
+
+def test_choose_interpolates_the_content_crossing() -> None:
+    table = _table([0.05, 0.1, 0.3, 0.6], [0.9, 0.08, 0.05, 0.01])  # weights 1e-7 … 1e-4
+    weight, status = choose(table, max_content=0.2, max_style=0.1)
+    # between 1e-6 (0.1) and 1e-5 (0.3), as a power law: 0.1 · (w / 1e-6)^log10(3) = 0.2
+    assert status == "ok" and weight == pytest.approx(1e-6 * 10 ** (math.log(2) / math.log(3)))
+    assert ratio_at(table, weight, "content_ratio") == pytest.approx(0.2)
+
+
+def test_choose_reports_the_edge_cases() -> None:
+    table = _table([0.05, 0.1, 0.3, 0.6], [0.9, 0.08, 0.05, 0.01])
+    assert choose(table, 0.01, 0.1) == (1e-7, "below ladder")
+    assert choose(table, 0.9, 0.1) == (pytest.approx(1e-4), "above ladder")
+    assert choose(table, 0.2, 0.01)[1] == "weak style"  # style only cut to ~0.06 there
+
+
+def _photo(path: Path, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (4, 4, 3), dtype=np.uint8)
+    Image.fromarray(small).resize((32, 24), Image.Resampling.BICUBIC).save(path)
+
+
+FAST = ["calibrate.size=32", "calibrate.style_size=32", "calibrate.steps=2", "calibrate.photos=1",
+        "calibrate.per_decade=1"]  # fmt: skip
+TINY = [*FAST, "calibrate.min_weight=1e-6", "calibrate.max_weight=1e-4"]  # 3 weights
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("photos")
+    for i in range(2):
+        _photo(root / f"p{i}.png", i)
+    return root
+
+
+def test_cli_calibrates_caches_and_writes_markdown(photos: Path, tmp_path: Path) -> None:
+    cache, doc = tmp_path / "cache", tmp_path / "cal.md"
+    args = [*TINY, f"calibrate.content_dir={photos}", f"calibrate.cache_dir={cache}"]
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "calibrate.py"), "style=candy", *args,
+         f"out={doc}", "progress=false", "device=cpu"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "**candy: style weight" in proc.stdout and "| 1e-05" in proc.stdout
+    (entry,) = cache.glob("candy_*.json")
+    assert "| candy | 1e-05 |" in doc.read_text()  # hand-set weight next to the calibrated one
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("calibrate", ["style=candy", *args, "progress=false"])
+    (again,) = run_calibrate(cfg)  # same settings: the probes come from the cache
+    assert again["cached"] and again["cache"] == str(entry)
+
+
+def test_empty_content_dir_fails_in_one_line(tmp_path: Path, capsys) -> None:
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("calibrate", [*TINY, f"calibrate.content_dir={tmp_path}"])
+    with pytest.raises(SystemExit) as exit_info:
+        exit_on_error(run_calibrate)(cfg)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: no images found in"), err
+
+
+def test_train_auto_weight_and_end_of_training_evaluation(photos: Path, tmp_path: Path) -> None:
+    """``loss.style_weight=auto`` resolves before training and lands in the export's meta; the
+    quick evaluation runs after export and logs its figures."""
+    from brushwork.export import load_model
+    from brushwork.train import train
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("train", [
+            "trainer=smoke", "model.width=4", "model.n_residual=1", "logger=csv",
+            f"data.dir={photos}", f"data.val_dir={photos}", f"run_dir={tmp_path / 'run'}",
+            "loss.style_weight=auto", *FAST, f"calibrate.content_dir={photos}",
+            f"calibrate.cache_dir={tmp_path / 'cache'}",
+            "eval.enabled=true", "eval.size=32", "eval.gatys_steps=[2]", "eval.count=1",
+        ])  # fmt: skip
+    result = train(cfg)
+    weight = float(cfg.loss.style_weight)  # written back into the run's config
+    assert 1e-2 <= weight <= 1e2 and cfg.style.weight == 1.0  # the ladder of normalized terms
+    _, info = load_model(result["export"])
+    meta = info["meta"]
+    assert meta["loss"]["style_weight"] == pytest.approx(weight)
+    assert meta["calibration"]["weight"] == pytest.approx(weight)
+    assert len(meta["calibration"]["table"]) == 5  # 1e-2 … 1e2, one per decade
+    objective = {k: meta["loss"][k] for k in ("content_layers", "vgg", "normalize")}
+    assert objective == {"content_layers": list(cfg.loss.content_layers), "vgg": "caffe",
+                         "normalize": bool(cfg.loss.normalize)}  # fmt: skip
+    run = Path(result["run_dir"])
+    assert (run / "eval" / "report.md").is_file() and (run / "eval" / "contact_sheet.png").is_file()
+    assert "eval/equivalent_iterations" in (run / "csv" / "metrics.csv").read_text()
