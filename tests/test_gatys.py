@@ -25,7 +25,7 @@ def test_lbfgs_lowers_the_total_loss(loss, tubingen, starry, precision):
         tubingen, [starry], loss, size=64, steps=8, progress=False, precision=precision,
         callback=lambda level, step, x, terms: seen.append(terms["total"]),
     )  # fmt: skip
-    assert out.shape == tubingen.shape and 0 <= out.min() and out.max() <= 1
+    assert out.shape == tubingen.shape and out.min() >= 0 and out.max() <= 1
     assert len(seen) == 8 and seen[-1] < 0.5 * seen[0]
     assert _total(loss, out, tubingen, [starry]) < 0.5 * _total(loss, tubingen, tubingen, [starry])
 

@@ -37,6 +37,7 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     native = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
     return "bf16" if device.type == "cpu" and native() else "fp32"
 
+
 PIXEL_SCALE = 255.0
 StepCallback = Callable[[int, int, Tensor, dict[str, float]], None]
 
