@@ -89,3 +89,17 @@ def test_bad_arguments(loss, tubingen, starry):
     ]:
         with pytest.raises(BrushworkError, match=msg):
             stylize(tubingen, [starry], loss, progress=False, **kw)
+
+
+def test_lbfgs_does_not_stall_on_a_normalized_loss(tubingen, starry):
+    # Normalized terms are ~1; L-BFGS's absolute curvature test used to freeze the image there.
+    loss = PerceptualLoss(
+        ["relu2_2"], ["relu1_2", "relu2_2", "relu3_4"], style_weight=1.0, normalize=True
+    )
+    seen = []
+    out = stylize(
+        tubingen, [starry], loss, size=64, steps=10, precision="fp32", progress=False,
+        callback=lambda level, step, x, terms: seen.append(terms["total"]),
+    )  # fmt: skip
+    assert seen[-1] < 0.7 * seen[0]
+    assert (out - tubingen).abs().mean() > 0.01

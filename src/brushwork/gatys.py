@@ -39,6 +39,7 @@ def resolve_precision(precision: str, device: torch.device) -> str:
 
 
 PIXEL_SCALE = 255.0
+OBJECTIVE_SCALE = 1e6
 StepCallback = Callable[[int, int, Tensor, dict[str, float]], None]
 
 
@@ -163,6 +164,7 @@ def _optimize(
     else:
         opt = torch.optim.Adam([p], lr=lr * PIXEL_SCALE)
     terms: dict[str, float] = {}
+    objective_scale: dict[str, float] = {}
 
     def closure() -> Tensor:
         opt.zero_grad(set_to_none=True)
@@ -171,9 +173,14 @@ def _optimize(
         x = (p / PIXEL_SCALE).contiguous(memory_format=torch.channels_last)
         with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=amp):
             out = loss(x, content_targets=targets)
-        out["total"].backward()
+        # L-BFGS's curvature test (y·s > 1e-10) is absolute: a loss of order 1 (normalize=True)
+        # never passes it and the optimizer stalls. Rescale the objective it sees so the first
+        # loss is ~1e6 (the raw caffe-scale regime); L-BFGS directions are invariant to this.
+        if "scale" not in objective_scale:
+            objective_scale["scale"] = OBJECTIVE_SCALE / max(out["total"].item(), 1e-12)
+        (out["total"] * objective_scale["scale"]).backward()
         terms.update({k: v.item() for k, v in out.items()})
-        return out["total"]
+        return out["total"] * objective_scale["scale"]
 
     h, w = x.shape[-2:]
     desc = f"gatys {w}x{h}" + (f" [{level + 1}/{n_levels}]" if n_levels > 1 else "")
