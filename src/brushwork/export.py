@@ -15,16 +15,15 @@ a new version is only needed when an older reader would misread a file.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from brushwork.atomic import atomic_write
 from brushwork.errors import BrushworkError
 from brushwork.transformer import TransformerNet
 
@@ -67,24 +66,14 @@ def export_model(
         "style": dict(style),
         "meta": {"torch": str(torch.__version__), **(extra or {})},  # TorchVersion is no plain str
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp files are 0600; give the export the mode open() would (umask has no getter).
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise BrushworkError(f"cannot write {path}: {e}") from e
-        raise
-    return path
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as out:
+            torch.save(payload, out)
+            out.flush()
+            os.fsync(out.fileno())
+
+    return atomic_write(path, write)
 
 
 def _read(path: Path, device: str | torch.device) -> dict[str, Any]:

@@ -12,12 +12,9 @@ TorchScript ``_extra_files["brushwork.json"]``.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import io
 import json
-import os
-import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from brushwork.atomic import atomic_write
 from brushwork.errors import BrushworkError
 from brushwork.export import FORMAT, load_model
 from brushwork.transformer import TransformerNet
@@ -70,24 +68,8 @@ def _metadata(info: dict[str, Any], net: TransformerNet) -> dict[str, str]:
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    """Run ``write(tmp)`` on a hidden temp path beside ``path``, then rename it into place."""
-    if not path.parent.is_dir():
-        raise BrushworkError(f"cannot write {path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise BrushworkError(f"cannot write {path}: {e}") from e
-        raise
-    return path
+    # Keep the model's own suffix on the temp file: exporters pick the format from it.
+    return atomic_write(path, write, suffix=path.suffix)
 
 
 def export_onnx(

@@ -3,17 +3,14 @@ calibrations (``brushwork.calibrate``: Markdown); atomic text files."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig
 from torch import Tensor
 
-from brushwork.errors import BrushworkError
+from brushwork.atomic import atomic_write
 from brushwork.images import tensor_to_pil
 
 TERMS = ("content", "style", "tv", "total")
@@ -21,21 +18,7 @@ TERMS = ("content", "style", "tv", "total")
 
 def write_text(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (hidden temp file in the same folder + os.replace)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise BrushworkError(f"cannot write {path}: {e}") from e
-        raise
-    return path
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _bound(relation: str) -> str:
