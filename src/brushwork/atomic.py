@@ -11,6 +11,17 @@ from pathlib import Path
 from brushwork.errors import BrushworkError
 
 
+def make_output_dir(out: Path) -> Path:
+    """Create folder ``out`` if needed and check it is writable, before any slow work starts."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BrushworkError(f"cannot create output folder {out}: {e.strerror or e}") from e
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise BrushworkError(f"output folder {out} is not writable")
+    return out
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None], suffix: str = ".part") -> Path:
     """Run ``write(tmp)`` on a hidden temp path beside ``path``, then rename it into place.
 

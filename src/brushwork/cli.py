@@ -3,7 +3,6 @@ config nodes, and the Gatys command. Entry-point scripts stay thin and call into
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import torch
@@ -87,6 +86,26 @@ def build_loss(loss_cfg: DictConfig, style_weight_scale: float = 1.0) -> Percept
     )
 
 
+def gatys_options(cfg: DictConfig) -> dict:
+    """``brushwork.gatys.stylize`` keyword arguments from ``cfg.gatys`` (+ ``cfg.blend``, ``cfg.seed``),
+    shared by scripts/gatys.py and scripts/make_targets.py."""
+    g = cfg.gatys
+    return {
+        "size": int(g.size),
+        "steps": int(g.steps),
+        "coarse_steps": None if g.get("coarse_steps") is None else int(g.coarse_steps),
+        "levels": int(g.levels),
+        "optimizer": str(g.optimizer),
+        "lr": float(g.lr),
+        "init": str(g.init),
+        "style_scale": float(g.style_scale),
+        "blend": list(cfg.blend) if cfg.get("blend") else None,
+        "preserve_color": str(g.preserve_color),
+        "seed": int(cfg.seed),
+        "precision": str(g.get("precision", "auto")),
+    }
+
+
 def _required(cfg: DictConfig, key: str, hint: str) -> str:
     if OmegaConf.is_missing(cfg, key) or not cfg[key]:
         raise BrushworkError(f"{key}= is required ({hint})")
@@ -121,19 +140,8 @@ def run_gatys(cfg: DictConfig) -> Path:
         content,
         style_images,
         loss,
-        size=int(g.size),
-        steps=int(g.steps),
-        coarse_steps=None if g.get("coarse_steps") is None else int(g.coarse_steps),
-        levels=int(g.levels),
-        optimizer=str(g.optimizer),
-        lr=float(g.lr),
-        init=str(g.init),
-        style_scale=float(g.style_scale),
-        blend=list(cfg.blend) if cfg.get("blend") else None,
-        preserve_color=str(g.preserve_color),
-        seed=int(cfg.seed),
-        precision=str(g.get("precision", "auto")),
-        progress=bool(g.get("progress", True)) and sys.stderr.isatty() or bool(g.get("progress")),
+        **gatys_options(cfg),
+        progress=bool(g.get("progress", True)),
         callback=on_step if save_every else None,
     )
     save_image(result, output)

@@ -27,6 +27,7 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
+from brushwork.atomic import make_output_dir
 from brushwork.errors import BrushworkError, exit_on_error
 from brushwork.images import (
     _SAVE_FORMATS,
@@ -136,12 +137,7 @@ def plan_outputs(
     if not jobs:
         raise BrushworkError("no input images outside the output folder")
     if not to_file:  # made last, so a refused run leaves no empty folder behind
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise BrushworkError(f"cannot create output folder {out}: {e.strerror or e}") from e
-        if not os.access(out, os.W_OK | os.X_OK):
-            raise BrushworkError(f"output folder {out} is not writable")
+        make_output_dir(out)
     return jobs
 
 

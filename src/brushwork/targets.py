@@ -20,7 +20,8 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
-from brushwork.cli import build_loss, load_style_images, pick_device, style_config
+from brushwork.atomic import make_output_dir
+from brushwork.cli import build_loss, gatys_options, load_style_images, pick_device, style_config
 from brushwork.errors import BrushworkError
 from brushwork.images import find_images, load_image, save_image
 
@@ -77,13 +78,7 @@ def _prepare_out(out: Path) -> Path:
     """Create ``out`` if needed and check it is a writable folder, before any slow work starts."""
     if out.exists() and not out.is_dir():
         raise BrushworkError(f"out={out} is a file, expected a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise BrushworkError(f"cannot create output folder {out}: {e.strerror or e}") from e
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise BrushworkError(f"output folder {out} is not writable")
-    return out
+    return make_output_dir(out)
 
 
 def _required(cfg: DictConfig, key: str, example: str) -> str:
@@ -131,18 +126,7 @@ def make_targets(cfg: DictConfig) -> dict[str, float]:
                 content,
                 style_images,
                 loss,
-                size=int(g.size),
-                steps=int(g.steps),
-                coarse_steps=None if g.get("coarse_steps") is None else int(g.coarse_steps),
-                levels=int(g.levels),
-                optimizer=str(g.optimizer),
-                lr=float(g.lr),
-                init=str(g.init),
-                style_scale=float(g.style_scale),
-                blend=list(cfg.blend) if cfg.get("blend") else None,
-                preserve_color=str(g.preserve_color),
-                precision=str(g.get("precision", "auto")),
-                seed=int(cfg.seed),
+                **gatys_options(cfg),
                 progress=False,
             )
             dest = target_path(photo, root, out)
