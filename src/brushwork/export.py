@@ -3,14 +3,18 @@
 Layout of a ``.pt`` export (a plain dict written by ``torch.save``; only tensors, strings, numbers,
 booleans, lists and dicts, so ``torch.load(..., weights_only=True)`` reads it)::
 
-    {"format": "brushwork-style", "version": 1,
-     "arch": {"width": 32, "n_residual": 5, "separable": False},   # TransformerNet(**arch)
+    {"format": "brushwork-style", "version": 2,
+     "arch": {"width": 32, "n_residual": 5, "separable": False,    # TransformerNet(**arch)
+              "resample": "conv"},
      "state_dict": {name: tensor on CPU},
      "style": {"name": ..., "title": ..., "url": ...},
      "meta": {...}}                                                 # training facts, free-form
 
 Readers accept any version up to :data:`FORMAT_VERSION` and refuse newer ones with an upgrade hint;
 a new version is only needed when an older reader would misread a file.
+
+Versions: 1, the Johnson layout only; 2 adds ``arch["resample"]`` (``"shuffle"`` nets), which a
+v1 reader cannot build. A v1 file has no ``resample`` and loads as ``"conv"``.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from brushwork.errors import BrushworkError
 from brushwork.transformer import TransformerNet
 
 FORMAT = "brushwork-style"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 # torch.compile wraps the net; its state-dict keys gain this prefix.
 _COMPILED_PREFIX = "_orig_mod."

@@ -21,9 +21,9 @@ from torch import Tensor
 from brushwork.errors import BrushworkError
 from brushwork.images import load_image
 from brushwork.losses import PerceptualLoss
-from brushwork.transformer import TransformerNet
+from brushwork.transformer import RESAMPLE, TransformerNet
 
-ARCH_KEYS = ("width", "n_residual", "separable")
+ARCH_KEYS = ("width", "n_residual", "separable", "resample")
 LR_SCHEDULES = ("none", "cosine")
 TARGET_LOSSES = ("pixel", "feature")
 _TARGET_FEATURE = "relu2_2"  # feature-space distance to targets, as Johnson's content layer
@@ -35,13 +35,17 @@ def architecture_of(state: dict[str, Tensor], prefix: str = "net.") -> dict[str,
     Read from the weights, not the hyper-parameters: ``load_from_checkpoint(..., width=16)``
     rewrites the latter.
     """
-    first = state.get(f"{prefix}encoder.0.conv.weight")  # (width, 3, 9, 9)
+    first = state.get(f"{prefix}encoder.0.conv.weight")  # conv: (width, 3, 9, 9)
+    resample = "conv"
+    if first is None:  # shuffle: encoder.0 is the pixel-unshuffle, then a (4 width, 48, 3, 3) conv
+        first, resample = state.get(f"{prefix}encoder.1.conv.weight"), "shuffle"
     if not isinstance(first, Tensor) or first.ndim != 4:
         return None
+    width = first.shape[0] // 4 if resample == "shuffle" else first.shape[0]
     body = f"{prefix}residuals."
     blocks = {k[len(body) :].split(".")[0] for k in state if k.startswith(body)}
     separable = any(k.startswith(body) and ".depthwise." in k for k in state)
-    return {"width": first.shape[0], "n_residual": len(blocks), "separable": separable}
+    return {"width": width, "n_residual": len(blocks), "separable": separable, "resample": resample}
 
 
 def check_architecture(saved: dict[str, Any] | None, current: dict[str, Any], source: str) -> None:
@@ -57,7 +61,7 @@ def check_architecture(saved: dict[str, Any] | None, current: dict[str, Any], so
 
 
 class StyleTransferModule(pl.LightningModule):
-    """Train ``TransformerNet(width, n_residual, separable)`` for one style.
+    """Train ``TransformerNet(width, n_residual, separable, resample)`` for one style.
 
     Loss terms are logged as ``{train,val}/{content,style,tv,total}`` (+ ``train/target``), each
     already weighted. ``style_weight`` is the final weight (loss.style_weight × style.weight).
@@ -74,6 +78,7 @@ class StyleTransferModule(pl.LightningModule):
         width: int = 32,
         n_residual: int = 5,
         separable: bool = False,
+        resample: str = "conv",
         content_layers: list[str] | None = None,
         style_layers: list[str] | None = None,
         content_layer_weights: list[float] | None = None,
@@ -97,13 +102,14 @@ class StyleTransferModule(pl.LightningModule):
         for name, value, choices in (
             ("optim.schedule", lr_schedule, LR_SCHEDULES),
             ("loss.target_loss", target_loss, TARGET_LOSSES),
+            ("model.resample", resample, RESAMPLE),
         ):
             if value not in choices:
                 raise BrushworkError(f"unknown {name} {value!r}; choose {' or '.join(choices)}")
         if lr <= 0 or target_weight < 0:
             raise BrushworkError(f"need lr > 0 and target_weight >= 0, got {lr}, {target_weight}")
         style_tensor = load_image(style_image, style_size)  # a bad file fails before VGG loads
-        self.net = TransformerNet(width, n_residual, separable)
+        self.net = TransformerNet(width, n_residual, separable, resample)
         self.loss = PerceptualLoss(
             content_layers=content_layers or ["relu2_2"],
             style_layers=style_layers or ["relu1_2", "relu2_2", "relu3_4", "relu4_4"],

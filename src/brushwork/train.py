@@ -62,6 +62,7 @@ def build_module(cfg: DictConfig) -> StyleTransferModule:
         width=int(model.width),
         n_residual=int(model.n_residual),
         separable=bool(model.separable),
+        resample=str(model.get("resample", "conv")),
         content_layers=_plain(loss.content_layers),
         style_layers=_plain(loss.style_layers),
         content_layer_weights=_plain(loss.get("content_layer_weights")),
@@ -111,7 +112,7 @@ def _check_checkpoint(path: str, model: DictConfig) -> Path:
     weights = state.get("state_dict") if isinstance(state, dict) else None
     saved = architecture_of(weights) if isinstance(weights, dict) else None
     arch = {"width": int(model.width), "n_residual": int(model.n_residual)}
-    arch["separable"] = bool(model.separable)
+    arch |= {"separable": bool(model.separable), "resample": str(model.get("resample", "conv"))}
     check_architecture(saved, arch, str(ckpt))
     return ckpt
 

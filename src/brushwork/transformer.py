@@ -126,10 +126,14 @@ def _pad_axis(x: torch.Tensor, before: int, after: int, dim: int) -> torch.Tenso
     return F.pad(x, pad, mode=mode)
 
 
+RESAMPLE = ("conv", "shuffle")
+
+
 class TransformerNet(nn.Module):
     """Johnson et al.'s image transformation network, scaled by a base ``width`` w.
 
-    Layout (every conv but the last is followed by InstanceNorm2d(affine=True) and ReLU)::
+    Layout with ``resample="conv"`` (every conv but the last is followed by
+    InstanceNorm2d(affine=True) and ReLU)::
 
         conv 9x9 3->w | conv 3x3/2 w->2w | conv 3x3/2 2w->4w          (encoder, H/4 x W/4)
         n_residual x ResidualBlock(4w)                                 (body)
@@ -138,43 +142,71 @@ class TransformerNet(nn.Module):
 
     ``TransformerNet()`` (w=32, 5 blocks) is the paper's network, ~1.68 M parameters.
 
+    ``resample="shuffle"`` replaces the full- and half-resolution layers, which cost most of the
+    time at high resolution (they are few channels over many pixels: memory-bound), with a
+    lossless rearrangement (Shi et al. 2016): pixel-unshuffle 4 (3 -> 48 channels at H/4 x W/4)
+    | conv 3x3 48->4w, the same body, then conv 3x3 4w->48 | pixel-shuffle 4 | sigmoid. Every
+    conv then runs at quarter resolution; each output 4x4 block is predicted from its
+    neighbourhood, so fine texture is still possible (docs/BENCHMARKS.md has the measured
+    speed / quality trade-off).
+
     Contract: input (B, 3, H, W) RGB in [0, 1], any H, W >= 1; output the same shape, in
     [0, 1], in the input's dtype (also under autocast). Each image is processed independently
     (instance norm, no batch statistics), so results do not depend on the batch or on train/eval
     mode.
     """
 
-    def __init__(self, width: int = 32, n_residual: int = 5, separable: bool = False) -> None:
+    def __init__(
+        self, width: int = 32, n_residual: int = 5, separable: bool = False, resample: str = "conv"
+    ) -> None:
         super().__init__()
         if width < 1 or n_residual < 0:
             raise ValueError(f"need width >= 1 and n_residual >= 0, got {width}, {n_residual}")
+        if resample not in RESAMPLE:
+            raise ValueError(f"resample must be one of {', '.join(RESAMPLE)}, got {resample!r}")
         self.width = width
         self.n_residual = n_residual
         self.separable = separable
+        self.resample = resample
         w = width
 
         def norm_relu(ch: int) -> list[nn.Module]:
             return [nn.InstanceNorm2d(ch, affine=True), nn.ReLU()]
 
         # Convs feeding an InstanceNorm2d have no bias: see _conv3x3.
-        self.encoder = nn.Sequential(
-            ConvLayer(3, w, 9, bias=False), *norm_relu(w),
-            ConvLayer(w, 2 * w, 3, stride=2, bias=False), *norm_relu(2 * w),
-            ConvLayer(2 * w, 4 * w, 3, stride=2, bias=False), *norm_relu(4 * w),
-        )  # fmt: skip
+        if resample == "shuffle":
+            quarter = 3 * _MULTIPLE**2  # RGB of a 4x4 block as channels
+            encoder = [nn.PixelUnshuffle(_MULTIPLE), ConvLayer(quarter, 4 * w, 3, bias=False)]
+            encoder += norm_relu(4 * w)
+        else:
+            encoder = [
+                ConvLayer(3, w, 9, bias=False), *norm_relu(w),
+                ConvLayer(w, 2 * w, 3, stride=2, bias=False), *norm_relu(2 * w),
+                ConvLayer(2 * w, 4 * w, 3, stride=2, bias=False), *norm_relu(4 * w),
+            ]  # fmt: skip
+        self.encoder = nn.Sequential(*encoder)
         self.residuals = nn.Sequential(
             *(ResidualBlock(4 * w, separable) for _ in range(n_residual))
         )
-        self.decoder = nn.Sequential(
-            UpsampleConvLayer(4 * w, 2 * w, 3, bias=False), *norm_relu(2 * w),
-            UpsampleConvLayer(2 * w, w, 3, bias=False), *norm_relu(w),
-            ConvLayer(w, 3, 9),
-        )  # fmt: skip
+        if resample == "shuffle":
+            decoder = [ConvLayer(4 * w, quarter, 3), nn.PixelShuffle(_MULTIPLE)]
+        else:
+            decoder = [
+                UpsampleConvLayer(4 * w, 2 * w, 3, bias=False), *norm_relu(2 * w),
+                UpsampleConvLayer(2 * w, w, 3, bias=False), *norm_relu(w),
+                ConvLayer(w, 3, 9),
+            ]  # fmt: skip
+        self.decoder = nn.Sequential(*decoder)
 
     @property
-    def arch_args(self) -> dict[str, int | bool]:
+    def arch_args(self) -> dict[str, int | bool | str]:
         """Constructor arguments, plain values: ``TransformerNet(**net.arch_args)`` rebuilds it."""
-        return {"width": self.width, "n_residual": self.n_residual, "separable": self.separable}
+        return {
+            "width": self.width,
+            "n_residual": self.n_residual,
+            "separable": self.separable,
+            "resample": self.resample,
+        }
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != 3:
