@@ -15,7 +15,7 @@ from brushwork.errors import exit_on_error
 @hydra.main(config_path=str(CONFIG_DIR), config_name="calibrate", version_base="1.3")
 @exit_on_error
 def main(cfg) -> None:
-    from brushwork.calibrate import run_calibrate  # torch loads after Hydra handled --help
+    from brushwork.calibrate_cli import run_calibrate  # torch loads after Hydra handled --help
 
     run_calibrate(cfg)
 

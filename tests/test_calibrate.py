@@ -13,7 +13,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from PIL import Image
 
-from brushwork.calibrate import choose, ladder, ratio_at, run_calibrate
+from brushwork.calibrate import choose, ladder, ratio_at
+from brushwork.calibrate_cli import run_calibrate
 from brushwork.cli import CONFIG_DIR
 from brushwork.errors import BrushworkError, exit_on_error
 
@@ -85,6 +86,29 @@ def test_cli_calibrates_caches_and_writes_markdown(photos: Path, tmp_path: Path)
         cfg = compose("calibrate", ["style=candy", *args, "progress=false"])
     (again,) = run_calibrate(cfg)  # same settings: the probes come from the cache
     assert again["cached"] and again["cache"] == str(entry)
+
+
+def test_validation_compares_both_weights_on_unseen_photos(photos: Path, tmp_path: Path) -> None:
+    sheet, doc = tmp_path / "sheet.png", tmp_path / "cal.md"
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("calibrate", ["style=candy", *TINY, f"calibrate.content_dir={photos}",
+                                    "calibrate.cache_dir=null", "progress=false", "validate=1",
+                                    f"sheet={sheet}", f"out={doc}"])  # fmt: skip
+    (result,) = run_calibrate(cfg)
+    found = result["validation"]
+    assert [v["weight"] for v in found.values()] == [pytest.approx(1e-5), result["weight"]]
+    for v in found.values():
+        assert v["content_ratio"] > 0 and v["style_ratio"] > 0  # stylized: moved off the photo
+        assert v["meets"] == (v["content_ratio"] <= 0.35 and v["style_ratio"] <= 0.1)
+    # One row (one style) of photo | hand-set | calibrated, 24-px cells and 2-px gutters.
+    assert Image.open(sheet).size == (2 + 3 * (32 + 2), 2 + 24 + 2)
+    assert "## Validation: hand-set vs calibrated on unseen photos" in doc.read_text()
+    # All photos used by the probes: nothing left to validate on, said in one line.
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("calibrate", [*TINY, f"calibrate.content_dir={photos}", "validate=1",
+                                    "calibrate.photos=2", "calibrate.cache_dir=null"])  # fmt: skip
+    with pytest.raises(BrushworkError, match="no photos besides the 2 calibration probes use"):
+        run_calibrate(cfg)
 
 
 def test_empty_content_dir_fails_in_one_line(tmp_path: Path, capsys) -> None:

@@ -44,7 +44,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from brushwork.errors import BrushworkError
-from brushwork.report import document, table_markdown, write_text
+from brushwork.report import table_markdown, write_text
 
 STATUSES = ("ok", "weak style", "below ladder", "above ladder")
 MEASURE_CONTENT = ("relu4_2",)
@@ -119,10 +119,12 @@ def probe(
     steps: int,
     device: torch.device,
     progress: bool = False,
+    images: list[list[torch.Tensor]] | None = None,
 ) -> list[dict[str, float]]:
     """Run the probes (see the module docstring): one row per weight, ratios averaged over photos.
 
     ``painting``: the style image at full size, ``photos``: (1, 3, H, W) at the probe size.
+    ``images``: if a list, one list per weight of the results (CPU, one per photo) is appended.
     """
     from tqdm.auto import tqdm
 
@@ -152,7 +154,7 @@ def probe(
     rows = []
     for w in weights:
         loss.style_weight = w
-        r_c, r_s = [], []
+        r_c, r_s, outs = [], [], []
         for c, targets, grey, own in refs:
             size = max(c.shape[-2:])
             x = stylize(c, [painting], loss, size=size, steps=steps, levels=1, init="content",
@@ -160,7 +162,10 @@ def probe(
             content, style = measure(x, targets)
             r_c.append(content / grey)
             r_s.append(style / own)
+            outs.append(x.cpu())
             bar.update()
+        if images is not None:
+            images.append(outs)
         rows.append({"weight": w, "content_ratio": sum(r_c) / len(r_c),
                      "style_ratio": sum(r_s) / len(r_s)})  # fmt: skip
     bar.close()
@@ -250,27 +255,3 @@ def resolve_auto_weight(cfg: DictConfig) -> dict[str, Any] | None:
     keep = ("weight", "status", "table", "settings", "cache")
     return {k: result[k] for k in keep} | {"criterion": {
         "max_content": float(cal.max_content), "max_style": float(cal.max_style)}}  # fmt: skip
-
-
-def run_calibrate(cfg: DictConfig) -> list[dict[str, Any]]:
-    """``scripts/calibrate.py``: calibrate ``cfg.style`` (or every shipped style with ``all=true``),
-    print the tables and, with ``out=FILE.md``, write them with hand-set weights alongside."""
-    from brushwork.cli import group_choices, style_config
-
-    cal = cfg.calibrate
-    max_c, max_s = float(cal.max_content), float(cal.max_style)
-    out = Path(str(cfg.out)).expanduser() if cfg.get("out") else None
-    if out is not None and not out.parent.is_dir():
-        raise BrushworkError(f"cannot write {out}: folder {out.parent} does not exist")
-    styles = [style_config(n) for n in group_choices("style")] if cfg.get("all") else [cfg.style]
-    hand = str(cfg.loss.style_weight)
-    results = []
-    for style in styles:
-        result = calibrate(style, cfg.loss, cal, cfg.device, bool(cfg.get("progress", True)))
-        result["hand_set"] = None if hand == "auto" else float(hand) * float(style.weight)
-        print(table_markdown(result, max_c, max_s) + "\n")
-        results.append(result)
-    if out is not None:
-        write_text(out, document(results, cfg))
-        print(f"wrote {out}")
-    return results

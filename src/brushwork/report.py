@@ -162,7 +162,42 @@ def document(results: list[dict[str, Any]], cfg: DictConfig) -> str:
             if h
             else f"| {r['style']} | – | {w:.3g} | {r['status']} | – | – |"
         )
+    lines += _validation(results, max_c, max_s, cfg)
     lines += ["", "## Probes", ""]
     for r in results:
         lines += [table_markdown(r, max_c, max_s), ""]
     return "\n".join(lines)
+
+
+def _validation(results: list[dict[str, Any]], max_c: float, max_s: float, cfg: Any) -> list[str]:
+    """The ``validate=N`` section of :func:`document`: both weights on unseen photos."""
+    done = [r for r in results if r.get("validation")]
+    if not done:
+        return []
+    v0 = done[0]["validation"]
+    n = {k: sum(r["validation"][k]["meets"] for r in done) for k in v0}
+    lines = [
+        "",
+        "## Validation: hand-set vs calibrated on unseen photos",
+        "",
+        f"The same probe (Gatys, {done[0]['settings']['steps']} L-BFGS iterations from the photo) "
+        f"at each weight on the {cfg.get('validate')} photo(s) of the content folder after the "
+        "probes' ones, scored by the criterion itself: ✓ = content ratio ≤ "
+        f"{max_c:g} and style ratio ≤ {max_s:g}. Criterion met: "
+        + ", ".join(f"{k} {c}/{len(done)}" for k, c in n.items())
+        + ".",
+        "",
+        "| style | " + " | ".join(f"{k}: weight | content | style" for k in v0) + " |",
+        "|---|" + "---:|---:|---:|" * len(v0),
+    ]
+    for r in done:
+        cells = [
+            f"{v['weight']:.3g} | {v['content_ratio']:.3f} | {v['style_ratio']:.4f}"
+            + (" ✓" if v["meets"] else "")
+            for v in r["validation"].values()
+        ]
+        lines.append(f"| {r['style']} | " + " | ".join(cells) + " |")
+    if cfg.get("sheet"):
+        lines += ["", f"Contact sheet (`sheet={cfg.sheet}`): one row per style, photo | "
+                  + " | ".join(v0) + "."]  # fmt: skip
+    return lines
