@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("BRUSHWORK_DATA") or REPO.parent / "shared" / "data").resolve()
 os.environ["BRUSHWORK_DATA"] = str(DATA)
+os.environ["BRUSHWORK_CACHE"] = tempfile.mkdtemp(prefix="brushwork-test-cache-")  # not ~/.cache
 os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("WANDB_SILENT", "true")
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))

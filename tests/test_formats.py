@@ -135,3 +135,42 @@ def test_shuffle_net_exports_with_parity(tmp_path):
         assert (got - expected).abs().max() <= 1e-4
         with torch.no_grad():
             assert (script(x) - expected).abs().max() <= 1e-4
+
+
+def test_pt_models_run_in_onnxruntime_on_cpu_by_default(model_path, tmp_path, monkeypatch):
+    pytest.importorskip("onnxruntime")
+    monkeypatch.setenv("BRUSHWORK_CACHE", str(tmp_path / "cache"))
+    auto = Stylizer(model_path, device="cpu")
+    torch_ = Stylizer(model_path, device="cpu", backend="torch")
+    assert (auto.backend, torch_.backend) == ("onnxruntime", "torch")
+    (cached,) = (tmp_path / "cache" / "onnx").glob("tiny-*.onnx")  # exported once ...
+    stamp = cached.stat().st_mtime_ns
+    assert Stylizer(model_path, device="cpu").backend == "onnxruntime"
+    assert cached.stat().st_mtime_ns == stamp  # ... and reused
+    for shape in [(1, 3, 37, 45), (1, 3, 3, 19)]:
+        x = torch.rand(*shape)
+        assert (auto(x) - torch_(x)).abs().max() <= 1e-4
+    # Reduced precision, compile or tiling stay in PyTorch.
+    assert Stylizer(model_path, device="cpu", precision="bf16").backend == "torch"
+    tiled = Stylizer(model_path, device="cpu", tile=64, overlap=16)
+    x = torch.rand(1, 3, 100, 130)
+    assert tiled.tile_size(100, 130) == 64
+    ref = Stylizer(model_path, device="cpu", tile=64, overlap=16, backend="torch")
+    assert (tiled(x) - ref(x)).abs().max() <= 1e-4
+
+
+def test_pt_model_with_unwritable_cache_still_runs(model_path, tmp_path, monkeypatch):
+    pytest.importorskip("onnxruntime")
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("BRUSHWORK_CACHE", str(blocker))
+    assert Stylizer(model_path, device="cpu").backend == "onnxruntime"
+
+
+def test_backend_choices_are_checked(model_path, onnx_path):
+    with pytest.raises(BrushworkError, match="backend must be one of auto, torch, onnxruntime"):
+        Stylizer(model_path, device="cpu", backend="tensorrt")
+    with pytest.raises(BrushworkError, match="use the .pt for torch"):
+        Stylizer(onnx_path, device="cpu", backend="torch")
+    with pytest.raises(BrushworkError, match="onnxruntime runs in fp32"):
+        Stylizer(model_path, device="cpu", precision="bf16", backend="onnxruntime")

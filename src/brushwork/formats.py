@@ -13,8 +13,10 @@ TorchScript ``_extra_files["brushwork.json"]``.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import json
+import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -162,6 +164,31 @@ def convert(model_path: str | Path, fmt: str, out: str | Path | None = None) -> 
     if fmt == "onnx":
         return export_onnx(net, out, info)
     return export_torchscript(net, out, info)
+
+
+def cache_dir() -> Path:
+    """Where derived files are cached: ``$BRUSHWORK_CACHE``, else ``$XDG_CACHE_HOME/brushwork``,
+    else ``~/.cache/brushwork``."""
+    if os.environ.get("BRUSHWORK_CACHE"):
+        return Path(os.environ["BRUSHWORK_CACHE"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "brushwork"
+
+
+def cached_onnx(model_path: Path, net: TransformerNet, info: dict[str, Any], tmp: Path) -> Path:
+    """An ONNX copy of the ``.pt`` export ``model_path`` (already loaded as ``net``), exported
+    once: cached under :func:`cache_dir` by the file's content hash and the torch version (a
+    new exporter may write a different graph). Falls back to ``tmp`` if the cache is unwritable.
+    """
+    key = hashlib.sha1(model_path.read_bytes())
+    key.update(f"{torch.__version__} opset{ONNX_OPSET}".encode())
+    path = cache_dir() / "onnx" / f"{model_path.stem}-{key.hexdigest()[:16]}.onnx"
+    if path.is_file():
+        return path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return export_onnx(net, path, info)
+    except (OSError, BrushworkError):
+        return export_onnx(net, tmp / path.name, info)
 
 
 def onnx_session(path: str | Path, device: torch.device, threads: int | None = None) -> Any:

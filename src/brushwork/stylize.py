@@ -12,7 +12,10 @@ as fast or slower for the width-16 and width-32 nets: see ``scripts/benchmark.py
 ``cudnn.benchmark`` on CUDA; fp16/bf16 autocast on a GPU (bf16 also on CPU: ~1.3x on AVX512-BF16,
 less elsewhere); ``compile=True`` wraps the net in ``torch.compile`` (measured 1.6x on CPU for the
 fast net at 1024², after a compile of ~1 min per new image size: for many same-size frames).
-An ``.onnx`` model runs in onnxruntime, the fastest CPU path measured.
+onnxruntime is the fastest CPU path measured (2.5-3x eager PyTorch for the default net at
+1024²), so ``backend="auto"`` runs a ``.pt`` model there on CPU in fp32 when onnxruntime is
+installed (``brushwork[onnx]``): the model is exported to ONNX once and cached (see
+:func:`brushwork.formats.cached_onnx`); images that need tiling still run in PyTorch.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from brushwork.tiling import StatsNet, stylize_tiled
 from brushwork.transformer import _pad_axis
 
 PRECISIONS = ("fp32", "fp16", "bf16")
+BACKENDS = ("auto", "torch", "onnxruntime")
 AUTO_TILE_PIXELS = 2048 * 2048  # tile=None tiles images above this many pixels ...
 DEFAULT_TILE = 1024  # ... in tiles of this side,
 DEFAULT_OVERLAP = 128  # overlapping by this much,
@@ -49,6 +53,12 @@ def check_strength(strength: float) -> float:
     if not 0.0 <= strength <= 1.0:  # also rejects NaN
         raise BrushworkError(f"strength must be in [0, 1], got {strength}")
     return float(strength)
+
+
+def _has_onnxruntime() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxruntime"))
 
 
 class Stylizer:
@@ -75,9 +85,12 @@ class Stylizer:
         stats_pixels: int = STATS_PIXELS,
         threads: int | None = None,
         channels_last: bool | None = None,
+        backend: str = "auto",
     ) -> None:
         if precision not in PRECISIONS:
             raise BrushworkError(f"precision must be one of {', '.join(PRECISIONS)}")
+        if backend not in BACKENDS:
+            raise BrushworkError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         if tile is not None and (isinstance(tile, bool) or tile < 0 or 0 < tile < 64):
             raise BrushworkError(f"tile must be 0 (off) or at least 64 px, got {tile}")
         if threads is not None and threads < 1:
@@ -100,6 +113,8 @@ class Stylizer:
         if self.model_path.suffix.lower() == ".onnx":
             from brushwork.formats import onnx_session
 
+            if backend == "torch":
+                raise BrushworkError("an .onnx model runs in onnxruntime: use the .pt for torch")
             if precision != "fp32":
                 raise BrushworkError("ONNX models run in fp32; use the .pt export for fp16/bf16")
             self._session = onnx_session(self.model_path, self.device, threads)
@@ -113,10 +128,32 @@ class Stylizer:
         self.net = net
         self._net = torch.compile(net) if compile else net
         self.backend = "torch"
+        if backend == "onnxruntime" or (
+            backend == "auto" and self._onnx_fits(compile) and _has_onnxruntime()
+        ):
+            self._session = self._export_session(threads)
+            self.backend = "onnxruntime"
+
+    def _onnx_fits(self, compile: bool) -> bool:
+        return self.device.type == "cpu" and self.precision == "fp32" and not compile
+
+    def _export_session(self, threads: int | None) -> Any:
+        """An onnxruntime session of the loaded ``.pt`` net (exported once, cached)."""
+        import tempfile
+
+        from brushwork.formats import cached_onnx, onnx_session
+
+        if self.precision != "fp32":
+            raise BrushworkError(
+                "backend onnxruntime runs in fp32; use backend torch for bf16/fp16"
+            )
+        with tempfile.TemporaryDirectory() as tmp:  # only used if the cache is unwritable
+            path = cached_onnx(self.model_path, self.net, self.info, Path(tmp))
+            return onnx_session(path, self.device, threads)  # the session holds the graph
 
     def tile_size(self, height: int, width: int) -> int | None:
         """The tile side used for an image of this size, or None if it runs in one pass."""
-        if self._session is not None or self.tile == 0:
+        if self.net is None or self.tile == 0:  # .onnx files run untiled
             return None
         if self.tile is None:
             return DEFAULT_TILE if height * width > AUTO_TILE_PIXELS else None
@@ -175,7 +212,11 @@ class Stylizer:
         if strength == 0.0:
             return x.clone()
         xd = x.to(self.device)
-        y = self._run_onnx(xd).to(self.device) if self._session is not None else self._run_torch(xd)
+        # Tiled images need the PyTorch net (shared instance-norm statistics, see tiling).
+        if self._session is not None and self.tile_size(*x.shape[-2:]) is None:
+            y = self._run_onnx(xd).to(self.device)
+        else:
+            y = self._run_torch(xd)
         if preserve_color:
             y = transfer_chroma(y, xd)
         if strength < 1.0:

@@ -38,7 +38,7 @@ from brushwork.images import (
     resize,
     save_image,
 )
-from brushwork.stylize import PRECISIONS, Stylizer, check_strength
+from brushwork.stylize import BACKENDS, PRECISIONS, Stylizer, check_strength
 
 _MAGIC = set("*?[")
 
@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=1, help="images per forward pass (same size)")
     p.add_argument("--tile", default="auto", help="tile side in px, 0 = never, auto (default)")
     p.add_argument("--threads", type=int, help="CPU threads")
+    p.add_argument("--backend", default="auto", choices=BACKENDS,
+                   help="auto: onnxruntime on CPU in fp32 when installed, else torch")  # fmt: skip
     p.add_argument("--compile", action="store_true", help="torch.compile (slow start)")
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
     p.add_argument("--json", action="store_true", help="print machine-readable results")
@@ -237,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         found, single = collect_inputs(args.inputs)
         jobs = plan_outputs(found, single, args.output, args.force)
     stylizer = Stylizer(args.model, args.device, args.precision, args.compile, tile,
-                        threads=args.threads)  # fmt: skip
+                        threads=args.threads, backend=args.backend)  # fmt: skip
     if args.video:
         report = stylize_video(
             stylizer, args.video, args.output, strength=args.strength, max_size=args.max_size,
@@ -250,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         skipped = f", skipped {len(report['skipped'])}" if report["skipped"] else ""
         n = report["images"]
         summary = (f"stylized {n} image{'s' * (n != 1)} ({report['megapixels']:.2f} MP) in "
-                   f"{report['seconds']:.1f} s on {stylizer.device.type}{skipped}")  # fmt: skip
+                   f"{report['seconds']:.1f} s on {stylizer.device.type} ({stylizer.backend}){skipped}")  # fmt: skip
     if args.json:
         report.update(model=str(args.model), device=stylizer.device.type, backend=stylizer.backend)
         print(json.dumps(report, indent=2))
