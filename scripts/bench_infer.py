@@ -73,10 +73,12 @@ def _contenders(tmp: Path, device: str, threads: int) -> dict[str, tuple[int, Ca
         net = TransformerNet(**arch).eval()
         params = count_parameters(net)
         pt = export_model(net, tmp / f"{arch['resample']}{arch['width']}.pt", {"name": name})
-        out[f"{name} · eager"] = (params, Stylizer(pt, device, tile=0, threads=threads))
+        eager = Stylizer(pt, device, tile=0, threads=threads, backend="torch")
+        out[f"{name} · eager"] = (params, eager)
         if name == DEFAULT:
-            cl = Stylizer(pt, device, tile=0, channels_last=True, threads=threads)
+            cl = Stylizer(pt, device, tile=0, channels_last=True, threads=threads, backend="torch")
             out[f"{name} · eager channels_last"] = (params, cl)
+        # What `brushwork-stylize --model X.pt` runs on CPU (backend auto), = the .onnx export.
         onnx = export_onnx(net, tmp / f"{arch['resample']}{arch['width']}.onnx")
         out[f"{name} · onnxruntime"] = (params, Stylizer(onnx, "cpu", threads=threads))
     return out

