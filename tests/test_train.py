@@ -125,6 +125,21 @@ def test_resume_continues_global_step(smoke_run: Path, folders, tmp_path: Path) 
     assert steps and min(steps) >= 2  # only the two new steps ran
 
 
+def test_reused_run_dir_keeps_one_current_last_checkpoint(folders, tmp_path: Path) -> None:
+    # Lightning would write last-v1.ckpt next to the old last.ckpt, leaving the path train()
+    # returns (and the resume hint) pointing at the previous run's weights.
+    from brushwork.train import train
+
+    for steps in (2, 3):
+        cfg = _compose(["trainer=smoke", *TINY, *_data_args(folders), "logger=none",
+                        f"run_dir={tmp_path}", f"trainer.max_steps={steps}", "export=false",
+                        "eval.enabled=false"])  # fmt: skip
+        result = train(cfg)
+    ckpt = torch.load(result["last_checkpoint"], map_location="cpu", weights_only=True)
+    assert ckpt["global_step"] == 3
+    assert not list((tmp_path / "checkpoints").glob("last-v*.ckpt"))
+
+
 def test_fast_dev_run(folders, tmp_path: Path) -> None:
     from brushwork.train import train
 

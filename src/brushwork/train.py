@@ -203,6 +203,9 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
         every_n_train_steps=int(cfg.checkpoint_every_n_steps),
         save_top_k=1,  # no monitor: the newest periodic one, plus last.ckpt
         save_last=True,
+        # A run folder used again (run_dir=...) must not keep a stale last.ckpt beside a new
+        # last-v1.ckpt: the resume hint and the returned path name last.ckpt.
+        enable_version_counter=False,
     )
     callbacks: list[pl.Callback] = [
         ImageGridCallback(run_dir / "samples", int(cfg.grid_every_n_steps), int(cfg.data.val_size)),
