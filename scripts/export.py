@@ -3,7 +3,7 @@
 python scripts/export.py --model starry_night.pt --format onnx            # -> starry_night.onnx
 python scripts/export.py --model starry_night.pt --format torchscript -o starry.ts.pt
 
-ONNX: opset 17, dynamic batch/height/width (H, W >= 8); run it with onnxruntime or pass it to
+ONNX: opset 17, dynamic batch/height/width (H, W >= 8; 16 for model=shuffle); run it with onnxruntime or pass it to
 scripts/stylize.py --model. TorchScript: torch.jit.load(path)(image). Both match the eager net
 to 1e-4 in fp32.
 """

@@ -135,6 +135,12 @@ def test_shuffle_net_exports_with_parity(tmp_path):
         assert (got - expected).abs().max() <= 1e-4
         with torch.no_grad():
             assert (script(x) - expected).abs().max() <= 1e-4
+    # Sides under the graph's minimum (16 for this layout) are padded by the Stylizer as the
+    # eager net pads them.
+    onnx, eager = Stylizer(model.with_suffix(".onnx")), Stylizer(model, backend="torch")
+    for shape in [(1, 3, 5, 3), (1, 3, 12, 40), (1, 3, 16, 17)]:
+        x = torch.rand(*shape)
+        assert (onnx(x) - eager(x)).abs().max() <= 1e-4
 
 
 def test_pt_models_run_in_onnxruntime_on_cpu_by_default(model_path, tmp_path, monkeypatch):

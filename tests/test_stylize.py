@@ -67,14 +67,15 @@ def test_batch_equals_one_by_one(stylizer):
     torch.testing.assert_close(stylizer(x), torch.cat([stylizer(x[i : i + 1]) for i in range(3)]))
 
 
+@pytest.mark.parametrize("grid", [GRID, 8])  # the conv and shuffle layouts' strides
 @pytest.mark.parametrize(("length", "overlap"), [(65, 16), (100, 16), (257, 16), (1001, 0)])
-def test_tile_spans_cover_the_axis_on_the_grid_with_weights_summing_to_one(length, overlap):
-    axis = spans(length, 64, overlap)
+def test_tile_spans_cover_the_axis_on_the_grid_with_weights_summing_to_one(length, overlap, grid):
+    axis = spans(length, 64, overlap, grid)
     assert axis[0][0] == 0 and axis[-1][1] == length
-    before = (-length % GRID) // 2
+    before = (-length % grid) // 2
     total = torch.zeros(length)
     for (s, e, pb, pa, _), w in zip(axis, _window(axis, length), strict=True):
-        assert e - s + pb + pa == 64 and (s - pb + before) % GRID == 0  # on the untiled grid
+        assert e - s + pb + pa == 64 and (s - pb + before) % grid == 0  # on the untiled grid
         total[s:e] += w
     torch.testing.assert_close(total, torch.ones(length))
 
@@ -89,7 +90,7 @@ def test_tiled_shuffle_net_matches_untiled(data_dir, tmp_path):
     x = load_image(data_dir / "content" / "tubingen.jpg", 160)
     untiled = Stylizer(model, device="cpu", tile=0)(x)
     tiled = Stylizer(model, device="cpu", tile=64, overlap=16)(x)
-    assert (tiled - untiled).abs().mean() < 0.02  # measured 0.007
+    assert (tiled - untiled).abs().mean() < 0.02  # measured 0.010
 
 
 def test_tiled_output_matches_untiled(model_path, data_dir):

@@ -3,8 +3,9 @@
 Both are made from the versioned ``.pt`` export (:mod:`brushwork.export`) and compute the same
 function as :class:`~brushwork.transformer.TransformerNet` in fp32 (parity ≤ 1e-4, tested):
 input ``image`` float32 (B, 3, H, W) RGB in [0, 1], output ``stylized`` of the same shape, with B, H
-and W dynamic. The one difference: exported graphs need H, W >= 8 (the eager net also accepts
-1-7 px sides; :class:`brushwork.stylize.Stylizer` pads those itself before calling an ONNX model).
+and W dynamic. The one difference: exported graphs need H, W >= :func:`min_side` (8, or 16 for
+``shuffle`` nets; the eager net accepts any side >= 1; :class:`brushwork.stylize.Stylizer` pads
+smaller images itself before calling an ONNX model).
 
 The brushwork metadata (format, arch, style) travels inside the file: ONNX ``metadata_props``,
 TorchScript ``_extra_files["brushwork.json"]``.
@@ -29,13 +30,12 @@ from torch import nn
 from brushwork.atomic import atomic_write
 from brushwork.errors import BrushworkError
 from brushwork.export import FORMAT, load_model
-from brushwork.transformer import TransformerNet
+from brushwork.transformer import MULTIPLE, TransformerNet
 
 FORMATS = ("onnx", "torchscript")
 SUFFIX = {"onnx": ".onnx", "torchscript": ".torchscript.pt"}
 ONNX_OPSET = 17
 META_KEY = "brushwork"  # TorchScript extra file stem
-MIN_SIDE = 8  # the 9x9 reflection pad needs >= 5 px; multiples of 4 make that 8
 
 
 class ExportableNet(nn.Module):
@@ -43,8 +43,9 @@ class ExportableNet(nn.Module):
 
     TransformerNet.forward picks reflect or replicate padding with Python branches on the input
     size, which a tracer would freeze at the example's shape. Here the pad amounts are plain
-    arithmetic on the (symbolic) sizes and always reflect, so one graph serves every H, W >= 8.
-    Same split as the eager net (the extra pixel goes bottom/right), hence the same output.
+    arithmetic on the (symbolic) sizes and always reflect, so one graph serves every H, W >=
+    :func:`min_side`. Same split as the eager net (the extra pixel goes bottom/right), hence the
+    same output.
     """
 
     def __init__(self, net: TransformerNet) -> None:
@@ -52,12 +53,18 @@ class ExportableNet(nn.Module):
         self.net = net
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, w = x.shape[-2], x.shape[-1]
-        ph, pw = (4 - h % 4) % 4, (4 - w % 4) % 4
+        h, w, m = x.shape[-2], x.shape[-1], self.net.multiple
+        ph, pw = (m - h % m) % m, (m - w % m) % m
         top, left = ph // 2, pw // 2
         y = F.pad(x, (left, pw - left, top, ph - top), mode="reflect") - 0.5
-        y = torch.sigmoid(self.net.decoder(self.net.residuals(self.net.encoder(y))))
+        y = torch.sigmoid(self.net.body(y))
         return y[:, :, top : top + h, left : left + w]
+
+
+def min_side(arch: dict[str, Any]) -> int:
+    """Smallest H, W an exported graph of ``arch`` accepts: twice the net's total stride (8 for
+    the Johnson layout, 16 for ``shuffle``); the eager net pads smaller images itself."""
+    return 2 * MULTIPLE[arch.get("resample", "conv")]
 
 
 def _metadata(info: dict[str, Any], net: TransformerNet) -> dict[str, str]:
@@ -102,8 +109,9 @@ def export_onnx(
             warnings.simplefilter("ignore")  # exporter chatter; parity is what we test
             if dynamo:
                 dim = torch.export.Dim
-                shapes = {"x": {0: dim("batch"), 2: dim("height", min=MIN_SIDE),
-                                3: dim("width", min=MIN_SIDE)}}  # fmt: skip
+                side = min_side(net.arch_args)
+                shapes = {"x": {0: dim("batch"), 2: dim("height", min=side),
+                                3: dim("width", min=side)}}  # fmt: skip
                 # torch.export's translation starts at opset 18; asking lower logs a failed
                 # down-conversion, so let it keep 18.
                 names["opset_version"] = max(opset, 18)
@@ -132,7 +140,7 @@ def export_onnx(
 def export_torchscript(
     net: TransformerNet, path: str | Path, info: dict[str, Any] | None = None
 ) -> Path:
-    """Write ``net`` as a traced TorchScript module (any B and H, W >= 8); return the path.
+    """Write ``net`` as a traced TorchScript module (any B and H, W >= :func:`min_side`).
 
     Load it with ``torch.jit.load(path)``; no brushwork install is needed to run it.
     """

@@ -21,6 +21,7 @@ installed (``brushwork[onnx]``): the model is exported to ONNX once and cached (
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,10 @@ from brushwork.cli import pick_device
 from brushwork.color import transfer_chroma
 from brushwork.errors import BrushworkError
 from brushwork.export import load_model
+from brushwork.formats import min_side
 from brushwork.images import resize
 from brushwork.tiling import StatsNet, stylize_tiled
-from brushwork.transformer import _pad_axis
+from brushwork.transformer import MULTIPLE, _pad_axis
 
 PRECISIONS = ("fp32", "fp16", "bf16")
 BACKENDS = ("auto", "torch", "onnxruntime")
@@ -42,7 +44,6 @@ AUTO_TILE_PIXELS = 2048 * 2048  # tile=None tiles images above this many pixels 
 DEFAULT_TILE = 1024  # ... in tiles of this side,
 DEFAULT_OVERLAP = 128  # overlapping by this much,
 STATS_PIXELS = 1024 * 1024  # with instance-norm statistics from a pass at most this large.
-_ONNX_MIN_SIDE = 8  # exported graphs need H, W >= 8 (see brushwork.formats)
 _DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
 
 
@@ -120,9 +121,14 @@ class Stylizer:
             self._session = onnx_session(self.model_path, self.device, threads)
             meta = self._session.get_modelmeta().custom_metadata_map
             self.info: dict[str, Any] = {"style": meta.get("style", ""), "meta": meta}
+            try:
+                self._min_side = min_side(json.loads(meta.get("arch", "{}")))
+            except (ValueError, TypeError, KeyError):  # no brushwork arch: assume the largest
+                self._min_side = max(2 * m for m in MULTIPLE.values())
             self.backend = "onnxruntime"
             return
         net, self.info = load_model(self.model_path, self.device)
+        self._min_side = min_side(net.arch_args)
         if self.channels_last:
             net = net.to(memory_format=torch.channels_last)
         self.net = net
@@ -166,7 +172,7 @@ class Stylizer:
 
     def _run_onnx(self, x: Tensor) -> Tensor:
         h, w = x.shape[-2:]
-        ph, pw = max(0, _ONNX_MIN_SIDE - h), max(0, _ONNX_MIN_SIDE - w)
+        ph, pw = max(0, self._min_side - h), max(0, self._min_side - w)
         y = _pad_axis(_pad_axis(x, pw // 2, pw - pw // 2, -1), ph // 2, ph - ph // 2, -2)
         arr = np.ascontiguousarray(y.detach().cpu().float().numpy())
         out = torch.from_numpy(self._session.run(None, {"image": arr})[0])
@@ -181,7 +187,9 @@ class Stylizer:
                 return self._net(x).float()
             if self._stats_net is None:
                 self._stats_net = StatsNet(self.net)
-            out = stylize_tiled(self._stats_net, x, tile, self.overlap, self.stats_pixels)
+            out = stylize_tiled(
+                self._stats_net, x, tile, self.overlap, self.stats_pixels, self.net.multiple
+            )
             return out.float()
 
     @torch.inference_mode()

@@ -5,8 +5,9 @@ Two problems, two fixes:
 * **Seams.** Each tile sees reflection padding where the full image would show its neighbours.
   Tiles overlap and are blended with a raised-cosine window: along each axis the ramps of two
   neighbours add up to exactly 1, so the blend is a partition of unity and the 2-D weight is the
-  product of two 1-D ones (no full-size weight map). Tiles sit on the 4-pixel grid the net's two
-  stride-2 layers use in the untiled pass, so their features line up with it.
+  product of two 1-D ones (no full-size weight map). Tiles sit on the grid of the net's total
+  stride (4 px for the Johnson layout, 8 for ``shuffle``) as placed in the untiled pass, so
+  their features line up with it.
 * **Colours per tile.** Instance norm normalizes with statistics of whatever it sees, so every
   tile would get its own contrast and tint. :class:`StatsNet` records each InstanceNorm's
   per-channel mean and variance in one pass over the whole image, downscaled to at most
@@ -28,7 +29,7 @@ from torch import Tensor, nn
 
 from brushwork.transformer import _pad_axis
 
-GRID = 4  # the net's total stride: tiles start on multiples of it
+GRID = 4  # default grid: the Johnson layout's total stride (TransformerNet.multiple)
 
 
 class _FixedStatsNorm(nn.Module):
@@ -85,8 +86,11 @@ class StatsNet(nn.Module):
         return self.net(x)
 
 
-def spans(length: int, tile: int, overlap: int) -> list[tuple[int, int, int, int, int]]:
-    """Split one axis of ``length`` px into overlapping tiles on the :data:`GRID`.
+def spans(
+    length: int, tile: int, overlap: int, grid: int = GRID
+) -> list[tuple[int, int, int, int, int]]:
+    """Split one axis of ``length`` px into overlapping tiles on the net's ``grid`` (its total
+    stride, :attr:`TransformerNet.multiple`), aligned with the untiled pass's padding.
 
     Returns one ``(start, end, pad_before, pad_after, ramp_in)`` per tile: its real pixels
     [start, end),
@@ -96,13 +100,13 @@ def spans(length: int, tile: int, overlap: int) -> list[tuple[int, int, int, int
     """
     if length <= tile:
         return [(0, length, 0, 0, 0)]
-    # Starts are rounded to the grid, which can shorten an overlap by up to GRID px: keep at
-    # least GRID of it so that no pixel is left uncovered.
-    overlap = max(overlap, 2 * GRID)
-    padded = -(-length // GRID) * GRID
+    # Starts are rounded to the grid, which can shorten an overlap by up to a grid step: keep at
+    # least one step of it so that no pixel is left uncovered.
+    overlap = max(overlap, 2 * grid)
+    padded = -(-length // grid) * grid
     before = (padded - length) // 2  # the net's centred padding of the whole image
     n = math.ceil((padded - overlap) / (tile - overlap))
-    starts = [GRID * round(k * (padded - tile) / (n - 1) / GRID) for k in range(n)]
+    starts = [grid * round(k * (padded - tile) / (n - 1) / grid) for k in range(n)]
     out = []
     for k, v in enumerate(starts):
         s, e = v - before, v - before + tile  # real coordinates, may poke out of the image
@@ -129,15 +133,17 @@ def _window(axis: list[tuple[int, int, int, int, int]], length: int) -> list[Ten
     return [w / total[s:e] for (s, e, *_), w in zip(axis, weights, strict=True)]
 
 
-def stylize_tiled(net: StatsNet, x: Tensor, tile: int, overlap: int, stats_pixels: int) -> Tensor:
+def stylize_tiled(
+    net: StatsNet, x: Tensor, tile: int, overlap: int, stats_pixels: int, grid: int = GRID
+) -> Tensor:
     """Run ``net`` over (B, 3, H, W) ``x`` in overlapping tiles; return (B, 3, H, W).
 
     ``tile`` and ``overlap`` are rounded down to the grid (overlap 8 px to tile / 4); the
     statistics pass sees ``x`` downscaled to at most ``stats_pixels`` pixels. Call it under the
     caller's inference/autocast context; the output has ``x``'s dtype and device.
     """
-    tile = max(8 * GRID, tile // GRID * GRID)
-    overlap = min(tile // 4, overlap) // GRID * GRID
+    tile = max(8 * grid, tile // grid * grid)
+    overlap = min(tile // 4, overlap) // grid * grid
     h, w = x.shape[-2:]
     scale = min(1.0, math.sqrt(stats_pixels / (h * w)))
     small = x
@@ -148,7 +154,7 @@ def stylize_tiled(net: StatsNet, x: Tensor, tile: int, overlap: int, stats_pixel
     net(small)  # records every InstanceNorm's statistics
     del small
     net.set_record(False)
-    rows, cols = spans(h, tile, overlap), spans(w, tile, overlap)
+    rows, cols = spans(h, tile, overlap, grid), spans(w, tile, overlap, grid)
     row_w, col_w = _window(rows, h), _window(cols, w)
     out = torch.zeros_like(x)
     for (r0, r1, rpb, rpa, _), wy in zip(rows, row_w, strict=True):

@@ -16,11 +16,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# Two stride-2 convolutions: H and W must be multiples of 4 to come back to the same size.
-_MULTIPLE = 4
-# Smallest side the body sees. The 9x9 convs reflect-pad by 4 (needs >= 5 px) and the 3x3 convs
-# at quarter resolution reflect-pad by 1 (needs >= 2 px, i.e. >= 8 px at full resolution).
-_MIN_SIDE = 8
+# Total stride (H and W are padded to a multiple of it to come back to the same size) per layout:
+# conv: two stride-2 convs; shuffle: pixel-unshuffle 4, then one stride-2 conv.
+MULTIPLE = {"conv": 4, "shuffle": 8}
+# The smallest side the net sees is twice its stride: the 3x3 convs at the lowest resolution
+# reflect-pad by 1 and need >= 2 px there (the 9x9 convs of "conv" need >= 5 px at full size).
 
 
 class ConvLayer(nn.Module):
@@ -142,13 +142,20 @@ class TransformerNet(nn.Module):
 
     ``TransformerNet()`` (w=32, 5 blocks) is the paper's network, ~1.68 M parameters.
 
-    ``resample="shuffle"`` replaces the full- and half-resolution layers, which cost most of the
-    time at high resolution (they are few channels over many pixels: memory-bound), with a
-    lossless rearrangement (Shi et al. 2016): pixel-unshuffle 4 (3 -> 48 channels at H/4 x W/4)
-    | conv 3x3 48->4w, the same body, then conv 3x3 4w->48 | pixel-shuffle 4 | sigmoid. Every
-    conv then runs at quarter resolution; each output 4x4 block is predicted from its
-    neighbourhood, so fine texture is still possible (docs/BENCHMARKS.md has the measured
-    speed / quality trade-off).
+    ``resample="shuffle"`` is brushwork's fast layout (pixel (un)shuffle of Shi et al. 2016).
+    Johnson's full- and half-resolution layers cost most of the time at high resolution (few
+    channels over many pixels: memory-bound); here a lossless rearrangement replaces them, and
+    the body runs at 1/8 resolution, where twice the channels cost less and see twice as far
+    (what the deep style layers relu3/relu4 reward, measured)::
+
+        pixel-unshuffle 4 (3 -> 48 ch) | conv 3x3 48->4w               (a, H/4 x W/4)
+        conv 3x3/2 4w->8w | n_residual x ResidualBlock(8w)             (body, H/8 x W/8)
+        conv 1x1 8w->16w | pixel-shuffle 2, + a (skip)                 (H/4 x W/4)
+        IN, ReLU | conv 3x3 4w->48 | pixel-shuffle 4 | sigmoid          (H x W)
+
+    Every conv runs at 1/4 resolution or below; each output 4x4 block is read from its
+    neighbourhood, so fine texture is still possible. docs/BENCHMARKS.md has the measured speed /
+    quality trade-off against the Johnson layout.
 
     Contract: input (B, 3, H, W) RGB in [0, 1], any H, W >= 1; output the same shape, in
     [0, 1], in the input's dtype (also under autocast). Each image is processed independently
@@ -175,28 +182,35 @@ class TransformerNet(nn.Module):
 
         # Convs feeding an InstanceNorm2d have no bias: see _conv3x3.
         if resample == "shuffle":
-            quarter = 3 * _MULTIPLE**2  # RGB of a 4x4 block as channels
-            encoder = [nn.PixelUnshuffle(_MULTIPLE), ConvLayer(quarter, 4 * w, 3, bias=False)]
-            encoder += norm_relu(4 * w)
-        else:
-            encoder = [
-                ConvLayer(3, w, 9, bias=False), *norm_relu(w),
-                ConvLayer(w, 2 * w, 3, stride=2, bias=False), *norm_relu(2 * w),
-                ConvLayer(2 * w, 4 * w, 3, stride=2, bias=False), *norm_relu(4 * w),
-            ]  # fmt: skip
-        self.encoder = nn.Sequential(*encoder)
+            block = 3 * 4**2  # RGB of a 4x4 block as channels
+            self.encoder = nn.Sequential(
+                nn.PixelUnshuffle(4), ConvLayer(block, 4 * w, 3, bias=False), *norm_relu(4 * w)
+            )
+            self.down = nn.Sequential(
+                ConvLayer(4 * w, 8 * w, 3, stride=2, bias=False), *norm_relu(8 * w)
+            )
+            self.residuals = nn.Sequential(
+                *(ResidualBlock(8 * w, separable) for _ in range(n_residual))
+            )
+            # No norm before the skip sum: the decoder's InstanceNorm normalises the sum.
+            self.up = nn.Sequential(nn.Conv2d(8 * w, 16 * w, 1, bias=False), nn.PixelShuffle(2))
+            self.decoder = nn.Sequential(
+                *norm_relu(4 * w), ConvLayer(4 * w, block, 3), nn.PixelShuffle(4)
+            )
+            return
+        self.encoder = nn.Sequential(
+            ConvLayer(3, w, 9, bias=False), *norm_relu(w),
+            ConvLayer(w, 2 * w, 3, stride=2, bias=False), *norm_relu(2 * w),
+            ConvLayer(2 * w, 4 * w, 3, stride=2, bias=False), *norm_relu(4 * w),
+        )  # fmt: skip
         self.residuals = nn.Sequential(
             *(ResidualBlock(4 * w, separable) for _ in range(n_residual))
         )
-        if resample == "shuffle":
-            decoder = [ConvLayer(4 * w, quarter, 3), nn.PixelShuffle(_MULTIPLE)]
-        else:
-            decoder = [
-                UpsampleConvLayer(4 * w, 2 * w, 3, bias=False), *norm_relu(2 * w),
-                UpsampleConvLayer(2 * w, w, 3, bias=False), *norm_relu(w),
-                ConvLayer(w, 3, 9),
-            ]  # fmt: skip
-        self.decoder = nn.Sequential(*decoder)
+        self.decoder = nn.Sequential(
+            UpsampleConvLayer(4 * w, 2 * w, 3, bias=False), *norm_relu(2 * w),
+            UpsampleConvLayer(2 * w, w, 3, bias=False), *norm_relu(w),
+            ConvLayer(w, 3, 9),
+        )  # fmt: skip
 
     @property
     def arch_args(self) -> dict[str, int | bool | str]:
@@ -208,16 +222,30 @@ class TransformerNet(nn.Module):
             "resample": self.resample,
         }
 
+    @property
+    def multiple(self) -> int:
+        """The net's total stride: it pads H and W to a multiple of this (tiles align to it)."""
+        return MULTIPLE[self.resample]
+
+    def body(self, y: torch.Tensor) -> torch.Tensor:
+        """The layers between padding and sigmoid: (B, 3, H, W) centred on 0, H and W multiples
+        of :attr:`multiple` and >= 2 x it -> (B, 3, H, W) logits. Shared with the exporters."""
+        if self.resample == "shuffle":
+            a = self.encoder(y)
+            return self.decoder(a + self.up(self.residuals(self.down(a))))
+        return self.decoder(self.residuals(self.encoder(y)))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != 3:
             raise ValueError(f"expected an RGB batch of shape (B, 3, H, W), got {tuple(x.shape)}")
         h, w = x.shape[-2:]
-        # Pad each side up to a multiple of 4 (so the two stride-2 downsamplings and the two
-        # 2x upsamplings round-trip exactly) and to at least _MIN_SIDE (so every reflection pad
-        # inside the net is valid). Split the padding evenly so the image stays centred in
-        # what the net sees, then crop the same box back out.
-        ph = max(_MIN_SIDE, -(-h // _MULTIPLE) * _MULTIPLE) - h
-        pw = max(_MIN_SIDE, -(-w // _MULTIPLE) * _MULTIPLE) - w
+        # Pad each side up to a multiple of the total stride (so downsampling and upsampling
+        # round-trip exactly) and to at least twice it (so every reflection pad inside the net
+        # is valid). Split the padding evenly so the image stays centred in what the net sees,
+        # then crop the same box back out.
+        m = self.multiple
+        ph = max(2 * m, -(-h // m) * m) - h
+        pw = max(2 * m, -(-w // m) * m) - w
         top, left = ph // 2, pw // 2
         y = _pad_axis(x, left, pw - left, dim=-1)
         y = _pad_axis(y, top, ph - top, dim=-2)
@@ -225,8 +253,7 @@ class TransformerNet(nn.Module):
         # Centre the input on zero. The first InstanceNorm would remove a constant offset anyway
         # (reflection padding keeps it constant up to the border), but near-zero-mean
         # activations keep its variance free of cancellation error in bf16/fp16.
-        y = y - 0.5
-        y = self.decoder(self.residuals(self.encoder(y)))
+        y = self.body(y - 0.5)
         # Sigmoid, not clamp: the image convention is [0, 1], and a sigmoid keeps the output
         # there while still passing a gradient for pixels pushed past the range (a clamp would
         # give them zero gradient, and an unbounded output would need clamping at save time).
