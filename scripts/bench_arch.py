@@ -5,8 +5,11 @@ trainer (``trainer=cpu`` with ``trainer.max_steps=--steps``, same seed, data, lo
 rate), then scores each export under its own training objective on the content photos
 (``$BRUSHWORK_DATA/content``, longer side ``--size``): mean content and style terms, and their
 ratio to the reference Johnson net (``model=johnson``). A candidate keeps the reference's quality
-when both terms are within 5 % of it (or lower). Also: parameters and conv multiply-adds at
-1024², counted with forward hooks. Speed itself: ``python scripts/benchmark.py infer``.
+when both terms are within 5 % of it (or lower). Also: parameters, conv multiply-adds at 1024²
+(forward hooks), and the **grid pattern**: the spread (max - min) of the mean output over the
+16 pixel phases (y mod 4, x mod 4), largest colour, averaged over the photos (the photos
+themselves: ~0.005). Pixel-shuffle outputs paint a pattern locked to that grid, which the losses
+barely see and eyes do. Speed itself: ``python scripts/benchmark.py infer``.
 """
 
 from __future__ import annotations
@@ -62,6 +65,14 @@ def _train(model: str, args, run_dir: Path) -> tuple[Path, float]:
     return Path(result["export"]), time.perf_counter() - t0
 
 
+def grid_pattern(y: torch.Tensor, period: int = 4) -> float:
+    """Max over colours of the spread of (1, 3, H, W) ``y``'s mean over each of the period²
+    pixel phases: 0 for anything not locked to the grid."""
+    h, w = y.shape[-2] // period * period, y.shape[-1] // period * period
+    phases = y[0, :, :h, :w].reshape(3, h // period, period, w // period, period).mean(dim=(1, 3))
+    return float((phases.amax(dim=(1, 2)) - phases.amin(dim=(1, 2))).max())
+
+
 def _score(export: Path, photos: list[torch.Tensor], style_image: Path) -> dict[str, float]:
     net, info = load_model(export)
     loss_meta = info["meta"]["loss"]
@@ -70,46 +81,48 @@ def _score(export: Path, photos: list[torch.Tensor], style_image: Path) -> dict[
                           style_weight=loss_meta["style_weight"],
                           normalize=loss_meta["normalize"])  # fmt: skip
     loss.set_style([load_image(style_image, int(info["meta"]["style_size"]))])
-    terms = {"content": 0.0, "style": 0.0}
+    terms = {"content": 0.0, "style": 0.0, "grid": 0.0}
     with torch.inference_mode():
         for p in photos:
-            t = loss(net(p), content=p)
+            y = net(p)
+            t = loss(y, content=p) | {"grid": grid_pattern(y)}
             terms = {k: v + float(t[k]) / len(photos) for k, v in terms.items()}
     return terms
 
 
 def bench_arch(args, machine: Callable[[], dict]) -> int:
     data = Path(args.data)
-    models = args.models or [REFERENCE, "shuffle", "fast"]
+    models = args.models or ["shuffle", "fast", REFERENCE]
     if REFERENCE not in models:
-        models = [REFERENCE, *models]
+        models = [*models, REFERENCE]
     print(f"machine: {machine()}", flush=True)
     photos = [load_image(f, args.size) for f in find_images(data / "content")]
     style_image = data / "styles" / f"{args.style}.jpg"
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        root = Path(args.keep) if args.keep else Path(tmp)
         for model in models:
             print(f"training model={model} for {args.steps} steps ...", flush=True)
-            export, seconds = _train(model, args, Path(tmp) / model)
+            export, seconds = _train(model, args, root / model)
             net, _ = load_model(export)
             row = {"model": model, "arch": net.arch_args, "params": count_parameters(net),
                    "gmacs_1024": conv_gmacs(net.arch_args), "train_s": seconds,
                    **_score(export, photos, style_image)}  # fmt: skip
             rows.append(row)
             print(json.dumps(row), flush=True)
-    ref = rows[0]
+    ref = next(r for r in rows if r["model"] == REFERENCE)
     print(f"\n{args.style}, {args.steps} steps of trainer=cpu; losses on {len(photos)} content "
           f"photos at {args.size} px (training objective)\n")  # fmt: skip
     print("| model | params | conv GMAC @1024² | content | style | content / ref | style / ref "
-          "| keeps quality (≤ +5 %) |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+          "| grid pattern | keeps quality (≤ +5 %) |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         rc, rs = r["content"] / ref["content"], r["style"] / ref["style"]
         r |= {"content_ratio": rc, "style_ratio": rs,
               "keeps_quality": rc <= 1 + TOLERANCE and rs <= 1 + TOLERANCE}  # fmt: skip
         print(f"| {r['model']} | {r['params'] / 1e6:.2f} M | {r['gmacs_1024']:.1f} "
               f"| {r['content']:.3f} | {r['style']:.3f} | {rc:.3f} | {rs:.3f} "
-              f"| {'yes' if r['keeps_quality'] else 'no'} |")  # fmt: skip
+              f"| {r['grid']:.3f} | {'yes' if r['keeps_quality'] else 'no'} |")  # fmt: skip
     out = Path(args.json or "bench_arch.json")
     out.write_text(json.dumps({"machine": machine(), "steps": args.steps, "style": args.style,
                                "size": args.size, "rows": rows}, indent=2))  # fmt: skip

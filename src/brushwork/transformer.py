@@ -142,20 +142,20 @@ class TransformerNet(nn.Module):
 
     ``TransformerNet()`` (w=32, 5 blocks) is the paper's network, ~1.68 M parameters.
 
-    ``resample="shuffle"`` is brushwork's fast layout (pixel (un)shuffle of Shi et al. 2016).
-    Johnson's full- and half-resolution layers cost most of the time at high resolution (few
-    channels over many pixels: memory-bound); here a lossless rearrangement replaces them, and
-    the body runs at 1/8 resolution, where twice the channels cost less and see twice as far
-    (what the deep style layers relu3/relu4 reward, measured)::
+    ``resample="shuffle"`` is brushwork's fast layout. Johnson's full- and half-resolution layers
+    cost most of the time at high resolution (many channels over many pixels, memory-bound):
+    here a lossless pixel-unshuffle (Shi et al. 2016) replaces the encoder's, the body runs at
+    1/8 resolution, where twice the channels cost less and see twice as far (what the deep
+    style layers relu3/relu4 reward, measured), and the decoder is Johnson's, w/2 channels
+    wide (h = max(1, w // 2))::
 
-        pixel-unshuffle 4 (3 -> 48 ch) | conv 3x3 48->4w               (a, H/4 x W/4)
-        conv 3x3/2 4w->8w | n_residual x ResidualBlock(8w)             (body, H/8 x W/8)
-        conv 1x1 8w->16w | pixel-shuffle 2, + a (skip)                 (H/4 x W/4)
-        IN, ReLU | conv 3x3 4w->48 | pixel-shuffle 4 | sigmoid          (H x W)
+        pixel-unshuffle 4 (3 -> 48 ch) | conv 3x3 48->4w                 (a, H/4 x W/4)
+        conv 3x3/2 4w->8w | n_residual x ResidualBlock(8w)               (body, H/8 x W/8)
+        conv 1x1 8w->4w | upsample 2, + a (skip)                         (H/4 x W/4)
+        conv 3x3 4w->h | upsample-conv 3x3 h->h | upsample-conv 3x3 h->3 | sigmoid
 
-    Every conv runs at 1/4 resolution or below; each output 4x4 block is read from its
-    neighbourhood, so fine texture is still possible. docs/BENCHMARKS.md has the measured speed /
-    quality trade-off against the Johnson layout.
+    The output is not pixel-shuffled: that paints a pattern locked to the 4-px grid
+    (measured: docs/BENCHMARKS.md), which nearest upsampling + convolution does not.
 
     Contract: input (B, 3, H, W) RGB in [0, 1], any H, W >= 1; output the same shape, in
     [0, 1], in the input's dtype (also under autocast). Each image is processed independently
@@ -182,9 +182,9 @@ class TransformerNet(nn.Module):
 
         # Convs feeding an InstanceNorm2d have no bias: see _conv3x3.
         if resample == "shuffle":
-            block = 3 * 4**2  # RGB of a 4x4 block as channels
+            h = max(1, w // 2)
             self.encoder = nn.Sequential(
-                nn.PixelUnshuffle(4), ConvLayer(block, 4 * w, 3, bias=False), *norm_relu(4 * w)
+                nn.PixelUnshuffle(4), ConvLayer(3 * 4**2, 4 * w, 3, bias=False), *norm_relu(4 * w)
             )
             self.down = nn.Sequential(
                 ConvLayer(4 * w, 8 * w, 3, stride=2, bias=False), *norm_relu(8 * w)
@@ -193,10 +193,14 @@ class TransformerNet(nn.Module):
                 *(ResidualBlock(8 * w, separable) for _ in range(n_residual))
             )
             # No norm before the skip sum: the decoder's InstanceNorm normalises the sum.
-            self.up = nn.Sequential(nn.Conv2d(8 * w, 16 * w, 1, bias=False), nn.PixelShuffle(2))
-            self.decoder = nn.Sequential(
-                *norm_relu(4 * w), ConvLayer(4 * w, block, 3), nn.PixelShuffle(4)
+            self.up = nn.Sequential(
+                nn.Conv2d(8 * w, 4 * w, 1, bias=False), nn.Upsample(scale_factor=2.0)
             )
+            self.decoder = nn.Sequential(
+                *norm_relu(4 * w), ConvLayer(4 * w, h, 3, bias=False), *norm_relu(h),
+                UpsampleConvLayer(h, h, 3, bias=False), *norm_relu(h),
+                UpsampleConvLayer(h, 3, 3),
+            )  # fmt: skip
             return
         self.encoder = nn.Sequential(
             ConvLayer(3, w, 9, bias=False), *norm_relu(w),
