@@ -102,8 +102,13 @@ def bench_arch(args, machine: Callable[[], dict]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(args.keep) if args.keep else Path(tmp)
         for model in models:
-            print(f"training model={model} for {args.steps} steps ...", flush=True)
-            export, seconds = _train(model, args, root / model)
+            done = root / model / f"{args.style}.pt"
+            if args.reuse and done.is_file():  # same command and code, trained before
+                print(f"model={model}: reusing {done}", flush=True)
+                export, seconds = done, None
+            else:
+                print(f"training model={model} for {args.steps} steps ...", flush=True)
+                export, seconds = _train(model, args, root / model)
             net, _ = load_model(export)
             row = {"model": model, "arch": net.arch_args, "params": count_parameters(net),
                    "gmacs_1024": conv_gmacs(net.arch_args), "train_s": seconds,

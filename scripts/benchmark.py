@@ -165,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=int, default=256, help="arch: photos' longer side for scoring")
     ap.add_argument("--style", default="starry_night", help="arch: the style trained")
     ap.add_argument("--keep", help="arch: keep the runs (exports, samples) in this folder")
+    ap.add_argument(
+        "--reuse", action="store_true", help="arch: score exports already in --keep, train the rest"
+    )
     args = ap.parse_args(argv)
     if args.what == "arch":  # see scripts/bench_arch.py
         from bench_arch import bench_arch

@@ -146,13 +146,14 @@ class TransformerNet(nn.Module):
     cost most of the time at high resolution (many channels over many pixels, memory-bound):
     here a lossless pixel-unshuffle (Shi et al. 2016) replaces the encoder's, the body runs at
     1/8 resolution, where twice the channels cost less and see twice as far (what the deep
-    style layers relu3/relu4 reward, measured), and the decoder is Johnson's, w/2 channels
-    wide (h = max(1, w // 2))::
+    style layers relu3/relu4 reward, measured), and the decoder is Johnson's with w channels and
+    3x3 kernels, its last conv also reading the input photo (fine detail for the content)::
 
         pixel-unshuffle 4 (3 -> 48 ch) | conv 3x3 48->4w                 (a, H/4 x W/4)
         conv 3x3/2 4w->8w | n_residual x ResidualBlock(8w)               (body, H/8 x W/8)
         conv 1x1 8w->4w | upsample 2, + a (skip)                         (H/4 x W/4)
-        conv 3x3 4w->h | upsample-conv 3x3 h->h | upsample-conv 3x3 h->3 | sigmoid
+        conv 3x3 4w->w | upsample-conv 3x3 w->w | upsample 2             (H x W)
+        conv 3x3 [w channels, input RGB]->3 | sigmoid
 
     The output is not pixel-shuffled: that paints a pattern locked to the 4-px grid
     (measured: docs/BENCHMARKS.md), which nearest upsampling + convolution does not.
@@ -182,7 +183,6 @@ class TransformerNet(nn.Module):
 
         # Convs feeding an InstanceNorm2d have no bias: see _conv3x3.
         if resample == "shuffle":
-            h = max(1, w // 2)
             self.encoder = nn.Sequential(
                 nn.PixelUnshuffle(4), ConvLayer(3 * 4**2, 4 * w, 3, bias=False), *norm_relu(4 * w)
             )
@@ -197,10 +197,11 @@ class TransformerNet(nn.Module):
                 nn.Conv2d(8 * w, 4 * w, 1, bias=False), nn.Upsample(scale_factor=2.0)
             )
             self.decoder = nn.Sequential(
-                *norm_relu(4 * w), ConvLayer(4 * w, h, 3, bias=False), *norm_relu(h),
-                UpsampleConvLayer(h, h, 3, bias=False), *norm_relu(h),
-                UpsampleConvLayer(h, 3, 3),
+                *norm_relu(4 * w), ConvLayer(4 * w, w, 3, bias=False), *norm_relu(w),
+                UpsampleConvLayer(w, w, 3, bias=False), *norm_relu(w),
+                nn.Upsample(scale_factor=2.0),
             )  # fmt: skip
+            self.output = ConvLayer(w + 3, 3, 3)  # decoder features + the (centred) photo
             return
         self.encoder = nn.Sequential(
             ConvLayer(3, w, 9, bias=False), *norm_relu(w),
@@ -236,7 +237,8 @@ class TransformerNet(nn.Module):
         of :attr:`multiple` and >= 2 x it -> (B, 3, H, W) logits. Shared with the exporters."""
         if self.resample == "shuffle":
             a = self.encoder(y)
-            return self.decoder(a + self.up(self.residuals(self.down(a))))
+            features = self.decoder(a + self.up(self.residuals(self.down(a))))
+            return self.output(torch.cat([features, y], dim=1))
         return self.decoder(self.residuals(self.encoder(y)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
