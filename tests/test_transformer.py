@@ -113,7 +113,7 @@ def test_shuffle_keeps_full_resolution_work_narrow() -> None:
         assert net(images(1, 64, 96)).shape == (1, 3, 64, 96)
     full = [s for s in seen if s[:2] == (64, 96)]
     half = [s for s in seen if s[:2] == (32, 48)]
-    assert full == [(64, 96, 16 + 3, 3)]  # one 3x3 conv: 16 channels + the photo -> RGB
+    assert full == [(64, 96, 16, 3)]  # one 3x3 conv, 16 -> 3 channels
     assert half == [(32, 48, 16, 16)]
     assert not any(isinstance(m, nn.PixelShuffle) for m in net.modules())  # no 4-px grid pattern
     # Everything else runs at 1/4 or 1/8 resolution.

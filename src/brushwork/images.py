@@ -24,7 +24,7 @@ IMAGE_EXTENSIONS: frozenset[str] = frozenset(
 )
 
 # Formats we write; the extension alone decides, so a typo fails before any long run starts.
-_SAVE_FORMATS: dict[str, str] = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
+SAVE_FORMATS: dict[str, str] = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP",
                                  ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF"}  # fmt: skip
 
 # Decoders for arbitrary user files fail in many ways (truncation, bad headers, bombs).
@@ -219,8 +219,8 @@ def check_writable(path: str | Path) -> Path:
     if path.is_dir():
         raise BrushworkError(f"cannot write {path}: it is a directory, expected an image file")
     ext = path.suffix.lower()
-    if ext not in _SAVE_FORMATS:
-        supported = ", ".join(sorted(_SAVE_FORMATS))
+    if ext not in SAVE_FORMATS:
+        supported = ", ".join(sorted(SAVE_FORMATS))
         raise BrushworkError(f"cannot write {path}: unsupported extension {ext!r} ({supported})")
     parent = path.parent
     if not parent.is_dir():
@@ -243,7 +243,7 @@ def save_image(img: torch.Tensor, path: str | Path, quality: int = 95) -> Path:
     if not 1 <= quality <= 100:
         raise BrushworkError(f"cannot write {path}: quality must be in 1..100, got {quality}")
     pil = tensor_to_pil(img)
-    fmt = _SAVE_FORMATS[path.suffix.lower()]
+    fmt = SAVE_FORMATS[path.suffix.lower()]
     # JPEG at 4:4:4 chroma: the default 4:2:0 smears the fine colour texture style transfer makes.
     jpeg = {"quality": quality, "subsampling": 0}
     options = {"JPEG": jpeg, "WEBP": {"quality": quality}}.get(fmt, {})

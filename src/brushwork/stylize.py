@@ -36,7 +36,7 @@ from brushwork.export import load_model
 from brushwork.formats import min_side
 from brushwork.images import resize
 from brushwork.tiling import StatsNet, stylize_tiled
-from brushwork.transformer import MULTIPLE, _pad_axis
+from brushwork.transformer import MULTIPLE, pad_axis
 
 PRECISIONS = ("fp32", "fp16", "bf16")
 BACKENDS = ("auto", "torch", "onnxruntime")
@@ -173,7 +173,7 @@ class Stylizer:
     def _run_onnx(self, x: Tensor) -> Tensor:
         h, w = x.shape[-2:]
         ph, pw = max(0, self._min_side - h), max(0, self._min_side - w)
-        y = _pad_axis(_pad_axis(x, pw // 2, pw - pw // 2, -1), ph // 2, ph - ph // 2, -2)
+        y = pad_axis(pad_axis(x, pw // 2, pw - pw // 2, -1), ph // 2, ph - ph // 2, -2)
         arr = np.ascontiguousarray(y.detach().cpu().float().numpy())
         out = torch.from_numpy(self._session.run(None, {"image": arr})[0])
         return out[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w]

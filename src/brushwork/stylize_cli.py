@@ -30,7 +30,7 @@ from tqdm import tqdm
 from brushwork.atomic import make_output_dir
 from brushwork.errors import BrushworkError, exit_on_error
 from brushwork.images import (
-    _SAVE_FORMATS,
+    SAVE_FORMATS,
     IMAGE_EXTENSIONS,
     check_writable,
     find_images,
@@ -108,7 +108,7 @@ def plan_outputs(
     BrushworkError on name clashes, existing outputs without ``force``, or an output folder that
     cannot be made or written."""
     out = Path(output).expanduser()
-    looks_like_image = out.suffix.lower() in IMAGE_EXTENSIONS | set(_SAVE_FORMATS)
+    looks_like_image = out.suffix.lower() in IMAGE_EXTENSIONS | set(SAVE_FORMATS)
     if out.is_dir():
         to_file = False
     elif len(found) > 1 and looks_like_image:
@@ -125,7 +125,7 @@ def plan_outputs(
         for src, rel in found:
             if inside in src.resolve().parents:
                 continue  # earlier outputs inside an input folder are not inputs
-            suffix = rel.suffix if rel.suffix.lower() in _SAVE_FORMATS else ".png"
+            suffix = rel.suffix if rel.suffix.lower() in SAVE_FORMATS else ".png"
             jobs.append((src, out / rel.with_suffix(suffix)))
         seen: dict[Path, Path] = {}
         for src, dst in jobs:

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from brushwork.transformer import _pad_axis
+from brushwork.transformer import pad_axis
 
 GRID = 4  # default grid: the Johnson layout's total stride (TransformerNet.multiple)
 
@@ -159,8 +159,8 @@ def stylize_tiled(
     out = torch.zeros_like(x)
     for (r0, r1, rpb, rpa, _), wy in zip(rows, row_w, strict=True):
         for (c0, c1, cpb, cpa, _), wx in zip(cols, col_w, strict=True):
-            piece = _pad_axis(x[..., r0:r1, c0:c1], rpb, rpa, dim=-2)
-            piece = _pad_axis(piece, cpb, cpa, dim=-1)
+            piece = pad_axis(x[..., r0:r1, c0:c1], rpb, rpa, dim=-2)
+            piece = pad_axis(piece, cpb, cpa, dim=-1)
             y = net(piece)[..., rpb : rpb + r1 - r0, cpb : cpb + c1 - c0]
             weight = (wy[:, None] * wx[None, :]).to(y)  # (h_tile, w_tile)
             out[..., r0:r1, c0:c1] += y * weight

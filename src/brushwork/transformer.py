@@ -115,7 +115,7 @@ class UpsampleConvLayer(nn.Module):
         return self.conv(x)
 
 
-def _pad_axis(x: torch.Tensor, before: int, after: int, dim: int) -> torch.Tensor:
+def pad_axis(x: torch.Tensor, before: int, after: int, dim: int) -> torch.Tensor:
     """Pad dim -1 (W) or -2 (H) by (before, after): reflect where the side is long enough."""
     if before == 0 and after == 0:
         return x
@@ -147,13 +147,12 @@ class TransformerNet(nn.Module):
     here a lossless pixel-unshuffle (Shi et al. 2016) replaces the encoder's, the body runs at
     1/8 resolution, where twice the channels cost less and see twice as far (what the deep
     style layers relu3/relu4 reward, measured), and the decoder is Johnson's with w channels and
-    3x3 kernels, its last conv also reading the input photo (fine detail for the content)::
+    3x3 kernels::
 
         pixel-unshuffle 4 (3 -> 48 ch) | conv 3x3 48->4w                 (a, H/4 x W/4)
         conv 3x3/2 4w->8w | n_residual x ResidualBlock(8w)               (body, H/8 x W/8)
         conv 1x1 8w->4w | upsample 2, + a (skip)                         (H/4 x W/4)
-        conv 3x3 4w->w | upsample-conv 3x3 w->w | upsample 2             (H x W)
-        conv 3x3 [w channels, input RGB]->3 | sigmoid
+        conv 3x3 4w->w | upsample-conv 3x3 w->w | upsample-conv 3x3 w->3 | sigmoid
 
     The output is not pixel-shuffled: that paints a pattern locked to the 4-px grid
     (measured: docs/BENCHMARKS.md), which nearest upsampling + convolution does not.
@@ -199,9 +198,8 @@ class TransformerNet(nn.Module):
             self.decoder = nn.Sequential(
                 *norm_relu(4 * w), ConvLayer(4 * w, w, 3, bias=False), *norm_relu(w),
                 UpsampleConvLayer(w, w, 3, bias=False), *norm_relu(w),
-                nn.Upsample(scale_factor=2.0),
+                UpsampleConvLayer(w, 3, 3),
             )  # fmt: skip
-            self.output = ConvLayer(w + 3, 3, 3)  # decoder features + the (centred) photo
             return
         self.encoder = nn.Sequential(
             ConvLayer(3, w, 9, bias=False), *norm_relu(w),
@@ -237,8 +235,7 @@ class TransformerNet(nn.Module):
         of :attr:`multiple` and >= 2 x it -> (B, 3, H, W) logits. Shared with the exporters."""
         if self.resample == "shuffle":
             a = self.encoder(y)
-            features = self.decoder(a + self.up(self.residuals(self.down(a))))
-            return self.output(torch.cat([features, y], dim=1))
+            return self.decoder(a + self.up(self.residuals(self.down(a))))
         return self.decoder(self.residuals(self.encoder(y)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -253,8 +250,8 @@ class TransformerNet(nn.Module):
         ph = max(2 * m, -(-h // m) * m) - h
         pw = max(2 * m, -(-w // m) * m) - w
         top, left = ph // 2, pw // 2
-        y = _pad_axis(x, left, pw - left, dim=-1)
-        y = _pad_axis(y, top, ph - top, dim=-2)
+        y = pad_axis(x, left, pw - left, dim=-1)
+        y = pad_axis(y, top, ph - top, dim=-2)
 
         # Centre the input on zero. The first InstanceNorm would remove a constant offset anyway
         # (reflection padding keeps it constant up to the border), but near-zero-mean
