@@ -30,8 +30,8 @@ from tqdm import tqdm
 from brushwork.atomic import make_output_dir
 from brushwork.errors import BrushworkError, exit_on_error
 from brushwork.images import (
-    SAVE_FORMATS,
     IMAGE_EXTENSIONS,
+    SAVE_FORMATS,
     check_writable,
     find_images,
     load_image,
