@@ -102,7 +102,12 @@ def test_validation_compares_both_weights_on_unseen_photos(photos: Path, tmp_pat
         assert v["meets"] == (v["content_ratio"] <= 0.35 and v["style_ratio"] <= 0.1)
     # One row (one style) of photo | hand-set | calibrated, 24-px cells and 2-px gutters.
     assert Image.open(sheet).size == (2 + 3 * (32 + 2), 2 + 24 + 2)
-    assert "## Validation: hand-set vs calibrated on unseen photos" in doc.read_text()
+    text = doc.read_text()
+    assert "## Validation: hand-set vs calibrated on unseen photos" in text
+    off = max(
+        found["calibrated"]["content_ratio"] / 0.35, 0.35 / found["calibrated"]["content_ratio"]
+    )
+    assert f"| {off:.2f} |" in text  # how far from the target balance, as a factor
     # All photos used by the probes: nothing left to validate on, said in one line.
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("calibrate", [*TINY, f"calibrate.content_dir={photos}", "validate=1",

@@ -169,6 +169,12 @@ def document(results: list[dict[str, Any]], cfg: DictConfig) -> str:
     return "\n".join(lines)
 
 
+def _off_target(row: dict[str, Any], max_c: float) -> float:
+    """How far a result's content ratio is from the criterion's target, as a factor >= 1."""
+    c = max(float(row["content_ratio"]), 1e-12)
+    return max(c / max_c, max_c / c)
+
+
 def _validation(results: list[dict[str, Any]], max_c: float, max_s: float, cfg: Any) -> list[str]:
     """The ``validate=N`` section of :func:`document`: both weights on unseen photos."""
     done = [r for r in results if r.get("validation")]
@@ -176,24 +182,33 @@ def _validation(results: list[dict[str, Any]], max_c: float, max_s: float, cfg: 
         return []
     v0 = done[0]["validation"]
     n = {k: sum(r["validation"][k]["meets"] for r in done) for k in v0}
+    off = {k: sorted(_off_target(r["validation"][k], max_c) for r in done) for k in v0}
+    worst = {k: v[-1] for k, v in off.items()}
+    mean = {k: sum(v) / len(v) for k, v in off.items()}
     lines = [
         "",
         "## Validation: hand-set vs calibrated on unseen photos",
         "",
         f"The same probe (Gatys, {done[0]['settings']['steps']} L-BFGS iterations from the photo) "
         f"at each weight on the {cfg.get('validate')} photo(s) of the content folder after the "
-        "probes' ones, scored by the criterion itself: ✓ = content ratio ≤ "
-        f"{max_c:g} and style ratio ≤ {max_s:g}. Criterion met: "
+        "probes' ones. *off* is how far the content ratio lands from the criterion's target "
+        f"{max_c:g} (a factor ≥ 1: 1.5 = 1.5× too much or too little stylization); ✓ = content "
+        f"ratio ≤ {max_c:g} and style ratio ≤ {max_s:g}.",
+        "",
+        "Summary: off-target factor, mean / worst over the styles: "
+        + ", ".join(f"{k} {mean[k]:.2f} / {worst[k]:.2f}" for k in v0)
+        + "; criterion met: "
         + ", ".join(f"{k} {c}/{len(done)}" for k, c in n.items())
         + ".",
         "",
-        "| style | " + " | ".join(f"{k}: weight | content | style" for k in v0) + " |",
-        "|---|" + "---:|---:|---:|" * len(v0),
+        "| style | " + " | ".join(f"{k}: weight | content | style | off" for k in v0) + " |",
+        "|---|" + "---:|---:|---:|---:|" * len(v0),
     ]
     for r in done:
         cells = [
             f"{v['weight']:.3g} | {v['content_ratio']:.3f} | {v['style_ratio']:.4f}"
             + (" ✓" if v["meets"] else "")
+            + f" | {_off_target(v, max_c):.2f}"
             for v in r["validation"].values()
         ]
         lines.append(f"| {r['style']} | " + " | ".join(cells) + " |")
