@@ -8,12 +8,12 @@ Images follow the package convention: float32 RGB in [0, 1], shape (B, 3, H, W).
 stylized in overlapping tiles (:mod:`brushwork.tiling`) so peak memory stays bounded.
 
 Speed settings: ``inference_mode``; channels_last by default only on CUDA (on a 2-core CPU it was
-as fast or slower for the width-16 and width-32 nets: see ``scripts/benchmark.py infer``);
+as fast or slower for the Johnson-layout nets, ~1.06x for ``shuffle``: ``scripts/benchmark.py infer``);
 ``cudnn.benchmark`` on CUDA; fp16/bf16 autocast on a GPU (bf16 also on CPU: ~1.3x on AVX512-BF16,
 less elsewhere); ``compile=True`` wraps the net in ``torch.compile`` (measured 1.6x on CPU for the
 fast net at 1024², after a compile of ~1 min per new image size: for many same-size frames).
-onnxruntime is the fastest CPU path measured (2.5-3x eager PyTorch for the default net at
-1024²), so ``backend="auto"`` runs a ``.pt`` model there on CPU in fp32 when onnxruntime is
+onnxruntime is the fastest CPU path measured (1.8x eager PyTorch for the Johnson net, 1.6x for
+``shuffle`` at 1024², quiet 2-core CPU), so ``backend="auto"`` runs a ``.pt`` model there on CPU in fp32 when onnxruntime is
 installed (``brushwork[onnx]``): the model is exported to ONNX once and cached (see
 :func:`brushwork.formats.cached_onnx`); images that need tiling still run in PyTorch.
 """
