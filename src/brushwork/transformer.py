@@ -115,6 +115,24 @@ class UpsampleConvLayer(nn.Module):
         return self.conv(x)
 
 
+class BoxFilter(nn.Module):
+    """Fixed ``size`` x ``size`` mean filter, edge-padded: (B, C, H, W) -> (B, C, H, W).
+
+    Its frequency response is zero at k/size cycles per px (k = 1 .. size-1): after a
+    pixel-shuffle by ``size`` it cancels any pattern repeating on that grid. An even size
+    centres it half a pixel off; the learned layers before it absorb that.
+    """
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        before = (self.size - 1) // 2
+        x = F.pad(x, (before, self.size - 1 - before) * 2, mode="replicate")
+        return F.avg_pool2d(x, self.size, stride=1)
+
+
 def pad_axis(x: torch.Tensor, before: int, after: int, dim: int) -> torch.Tensor:
     """Pad dim -1 (W) or -2 (H) by (before, after): reflect where the side is long enough."""
     if before == 0 and after == 0:
@@ -144,18 +162,18 @@ class TransformerNet(nn.Module):
 
     ``resample="shuffle"`` is brushwork's fast layout. Johnson's full- and half-resolution layers
     cost most of the time at high resolution (many channels over many pixels, memory-bound):
-    here a lossless pixel-unshuffle (Shi et al. 2016) replaces the encoder's, the body runs at
-    1/8 resolution, where twice the channels cost less and see twice as far (what the deep
-    style layers relu3/relu4 reward, measured), and the decoder is Johnson's with w channels and
-    3x3 kernels::
+    here lossless pixel (un)shuffles (Shi et al. 2016) replace them, and the body runs at 1/8
+    resolution, where twice the channels cost less and see twice as far (what the deep style
+    layers relu3/relu4 reward, measured)::
 
         pixel-unshuffle 4 (3 -> 48 ch) | conv 3x3 48->4w                 (a, H/4 x W/4)
         conv 3x3/2 4w->8w | n_residual x ResidualBlock(8w)               (body, H/8 x W/8)
-        conv 1x1 8w->4w | upsample 2, + a (skip)                         (H/4 x W/4)
-        conv 3x3 4w->w | upsample-conv 3x3 w->w | upsample-conv 3x3 w->3 | sigmoid
+        conv 1x1 8w->16w | pixel-shuffle 2, + a (skip)                   (H/4 x W/4)
+        IN, ReLU | conv 3x3 4w->48 | pixel-shuffle 4 | 4x4 box filter | sigmoid
 
-    The output is not pixel-shuffled: that paints a pattern locked to the 4-px grid
-    (measured: docs/BENCHMARKS.md), which nearest upsampling + convolution does not.
+    A pixel-shuffled output alone paints a pattern locked to the 4-px grid (each of the 16
+    phases has its own weights); the fixed box filter (Sugawara et al. 2019) has zeros at
+    exactly those frequencies (k/4 cycles per px) and removes it (measured: docs/BENCHMARKS.md).
 
     Contract: input (B, 3, H, W) RGB in [0, 1], any H, W >= 1; output the same shape, in
     [0, 1], in the input's dtype (also under autocast). Each image is processed independently
@@ -182,8 +200,9 @@ class TransformerNet(nn.Module):
 
         # Convs feeding an InstanceNorm2d have no bias: see _conv3x3.
         if resample == "shuffle":
+            block = 3 * 4**2  # RGB of a 4x4 block as channels
             self.encoder = nn.Sequential(
-                nn.PixelUnshuffle(4), ConvLayer(3 * 4**2, 4 * w, 3, bias=False), *norm_relu(4 * w)
+                nn.PixelUnshuffle(4), ConvLayer(block, 4 * w, 3, bias=False), *norm_relu(4 * w)
             )
             self.down = nn.Sequential(
                 ConvLayer(4 * w, 8 * w, 3, stride=2, bias=False), *norm_relu(8 * w)
@@ -192,14 +211,10 @@ class TransformerNet(nn.Module):
                 *(ResidualBlock(8 * w, separable) for _ in range(n_residual))
             )
             # No norm before the skip sum: the decoder's InstanceNorm normalises the sum.
-            self.up = nn.Sequential(
-                nn.Conv2d(8 * w, 4 * w, 1, bias=False), nn.Upsample(scale_factor=2.0)
-            )
+            self.up = nn.Sequential(nn.Conv2d(8 * w, 16 * w, 1, bias=False), nn.PixelShuffle(2))
             self.decoder = nn.Sequential(
-                *norm_relu(4 * w), ConvLayer(4 * w, w, 3, bias=False), *norm_relu(w),
-                UpsampleConvLayer(w, w, 3, bias=False), *norm_relu(w),
-                UpsampleConvLayer(w, 3, 3),
-            )  # fmt: skip
+                *norm_relu(4 * w), ConvLayer(4 * w, block, 3), nn.PixelShuffle(4), BoxFilter(4)
+            )
             return
         self.encoder = nn.Sequential(
             ConvLayer(3, w, 9, bias=False), *norm_relu(w),
