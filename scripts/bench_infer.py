@@ -4,8 +4,8 @@ Median seconds per image at each size (default 512² and 1024²) on the chosen d
 --device) for, in one interleaved run (each repetition times every contender once, so load
 changes on the machine hit all of them alike):
 
-* brushwork's ``model=shuffle`` (pixel-unshuffle 4 in, separable body at 1/8 resolution, Johnson's
-  decoder at width 16), through ``Stylizer``: eager PyTorch, eager channels_last, and ONNX Runtime
+* brushwork's ``model=shuffle`` (pixel-unshuffle 4 in, separable body at 1/8 resolution,
+  pixel-shuffle 4 + box filter out), through ``Stylizer``: eager PyTorch, eager channels_last, and ONNX Runtime
   (the file ``scripts/export.py`` writes, and what ``brushwork-stylize`` runs on CPU);
 * ``model=fast`` (the Johnson layout at width 16, separable blocks): eager and ONNX Runtime;
 * the default for new trainings, the reference Johnson net (``model=johnson``, width 32): eager and
