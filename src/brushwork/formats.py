@@ -3,7 +3,7 @@
 Both are made from the versioned ``.pt`` export (:mod:`brushwork.export`) and compute the same
 function as :class:`~brushwork.transformer.TransformerNet` in fp32 (parity ≤ 1e-4, tested):
 input ``image`` float32 (B, 3, H, W) RGB in [0, 1], output ``stylized`` of the same shape, with B, H
-and W dynamic. The one difference: exported graphs need H, W >= :func:`min_side` (8, or 16 for
+and W dynamic. The one difference: exported graphs need H, W >= :func:`~brushwork.transformer.min_side` (8, or 16 for
 ``shuffle`` nets; the eager net accepts any side >= 1; :class:`brushwork.stylize.Stylizer` pads
 smaller images itself before calling an ONNX model).
 
@@ -30,7 +30,7 @@ from torch import nn
 from brushwork.atomic import atomic_write
 from brushwork.errors import BrushworkError
 from brushwork.export import FORMAT, load_model
-from brushwork.transformer import MULTIPLE, TransformerNet
+from brushwork.transformer import TransformerNet, min_side
 
 FORMATS = ("onnx", "torchscript")
 SUFFIX = {"onnx": ".onnx", "torchscript": ".torchscript.pt"}
@@ -44,7 +44,7 @@ class ExportableNet(nn.Module):
     TransformerNet.forward picks reflect or replicate padding with Python branches on the input
     size, which a tracer would freeze at the example's shape. Here the pad amounts are plain
     arithmetic on the (symbolic) sizes and always reflect, so one graph serves every H, W >=
-    :func:`min_side`. Same split as the eager net (the extra pixel goes bottom/right), hence the
+    :func:`~brushwork.transformer.min_side`. Same split as the eager net (the extra pixel goes bottom/right), hence the
     same output.
     """
 
@@ -59,12 +59,6 @@ class ExportableNet(nn.Module):
         y = F.pad(x, (left, pw - left, top, ph - top), mode="reflect") - 0.5
         y = torch.sigmoid(self.net.body(y))
         return y[:, :, top : top + h, left : left + w]
-
-
-def min_side(arch: dict[str, Any]) -> int:
-    """Smallest H, W an exported graph of ``arch`` accepts: twice the net's total stride (8 for
-    the Johnson layout, 16 for ``shuffle``); the eager net pads smaller images itself."""
-    return 2 * MULTIPLE[arch.get("resample", "conv")]
 
 
 def _metadata(info: dict[str, Any], net: TransformerNet) -> dict[str, str]:
@@ -109,7 +103,7 @@ def export_onnx(
             warnings.simplefilter("ignore")  # exporter chatter; parity is what we test
             if dynamo:
                 dim = torch.export.Dim
-                side = min_side(net.arch_args)
+                side = min_side(net.resample)
                 shapes = {"x": {0: dim("batch"), 2: dim("height", min=side),
                                 3: dim("width", min=side)}}  # fmt: skip
                 # torch.export's translation starts at opset 18; asking lower logs a failed
@@ -140,7 +134,7 @@ def export_onnx(
 def export_torchscript(
     net: TransformerNet, path: str | Path, info: dict[str, Any] | None = None
 ) -> Path:
-    """Write ``net`` as a traced TorchScript module (any B and H, W >= :func:`min_side`).
+    """Write ``net`` as a traced TorchScript module (any B, H, W >= ``min_side``).
 
     Load it with ``torch.jit.load(path)``; no brushwork install is needed to run it.
     """

@@ -33,10 +33,9 @@ from brushwork.cli import pick_device
 from brushwork.color import transfer_chroma
 from brushwork.errors import BrushworkError
 from brushwork.export import load_model
-from brushwork.formats import min_side
 from brushwork.images import resize
 from brushwork.tiling import StatsNet, stylize_tiled
-from brushwork.transformer import MULTIPLE, pad_axis
+from brushwork.transformer import RESAMPLE, min_side, pad_axis
 
 PRECISIONS = ("fp32", "fp16", "bf16")
 BACKENDS = ("auto", "torch", "onnxruntime")
@@ -121,14 +120,14 @@ class Stylizer:
             self._session = onnx_session(self.model_path, self.device, threads)
             meta = self._session.get_modelmeta().custom_metadata_map
             self.info: dict[str, Any] = {"style": meta.get("style", ""), "meta": meta}
-            try:
-                self._min_side = min_side(json.loads(meta.get("arch", "{}")))
-            except (ValueError, TypeError, KeyError):  # no brushwork arch: assume the largest
-                self._min_side = max(2 * m for m in MULTIPLE.values())
+            try:  # v1 files have no "resample": the Johnson layout
+                self._min_side = min_side(json.loads(meta["arch"]).get("resample", "conv"))
+            except (KeyError, ValueError, TypeError, AttributeError):  # no readable arch
+                self._min_side = max(min_side(r) for r in RESAMPLE)
             self.backend = "onnxruntime"
             return
         net, self.info = load_model(self.model_path, self.device)
-        self._min_side = min_side(net.arch_args)
+        self._min_side = min_side(net.resample)
         if self.channels_last:
             net = net.to(memory_format=torch.channels_last)
         self.net = net

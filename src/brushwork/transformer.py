@@ -19,8 +19,15 @@ from torch import nn
 # Total stride (H and W are padded to a multiple of it to come back to the same size) per layout:
 # conv: two stride-2 convs; shuffle: pixel-unshuffle 4, then one stride-2 conv.
 MULTIPLE = {"conv": 4, "shuffle": 8}
-# The smallest side the net sees is twice its stride: the 3x3 convs at the lowest resolution
-# reflect-pad by 1 and need >= 2 px there (the 9x9 convs of "conv" need >= 5 px at full size).
+RESAMPLE = tuple(MULTIPLE)
+
+
+def min_side(resample: str) -> int:
+    """Smallest side the layout's layers accept: twice its total stride (8 for ``conv``, 16 for
+    ``shuffle``). The 3x3 convs at the lowest resolution reflect-pad by 1 and need >= 2 px there
+    (the 9x9 convs of ``conv`` need >= 5 px at full size). The eager net pads smaller images up
+    to it; exported graphs (brushwork.formats) need callers to."""
+    return 2 * MULTIPLE[resample]
 
 
 class ConvLayer(nn.Module):
@@ -144,9 +151,6 @@ def pad_axis(x: torch.Tensor, before: int, after: int, dim: int) -> torch.Tensor
     return F.pad(x, pad, mode=mode)
 
 
-RESAMPLE = ("conv", "shuffle")
-
-
 class TransformerNet(nn.Module):
     """Johnson et al.'s image transformation network, scaled by a base ``width`` w.
 
@@ -261,9 +265,9 @@ class TransformerNet(nn.Module):
         # round-trip exactly) and to at least twice it (so every reflection pad inside the net
         # is valid). Split the padding evenly so the image stays centred in what the net sees,
         # then crop the same box back out.
-        m = self.multiple
-        ph = max(2 * m, -(-h // m) * m) - h
-        pw = max(2 * m, -(-w // m) * m) - w
+        m, smallest = self.multiple, min_side(self.resample)
+        ph = max(smallest, -(-h // m) * m) - h
+        pw = max(smallest, -(-w // m) * m) - w
         top, left = ph // 2, pw // 2
         y = pad_axis(x, left, pw - left, dim=-1)
         y = pad_axis(y, top, ph - top, dim=-2)
