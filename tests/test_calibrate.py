@@ -88,13 +88,20 @@ def test_cli_calibrates_caches_and_writes_markdown(photos: Path, tmp_path: Path)
     assert again["cached"] and again["cache"] == str(entry)
 
 
-def test_validation_compares_both_weights_on_unseen_photos(photos: Path, tmp_path: Path) -> None:
+def test_validation_compares_both_weights_on_unseen_photos(
+    photos: Path, tmp_path: Path, monkeypatch
+) -> None:
     sheet, doc = tmp_path / "sheet.png", tmp_path / "cal.md"
+    monkeypatch.setenv("BRUSHWORK_CACHE", str(tmp_path / "cache"))
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("calibrate", ["style=candy", *TINY, f"calibrate.content_dir={photos}",
-                                    "calibrate.cache_dir=null", "progress=false", "validate=1",
+                                    "progress=false", "validate=1",
                                     f"sheet={sheet}", f"out={doc}"])  # fmt: skip
+    assert cfg.calibrate.cache_dir == "auto"
     (result,) = run_calibrate(cfg)
+    # cache_dir=auto: the probes land in brushwork's cache folder.
+    assert result["cache"] and Path(result["cache"]).parent == tmp_path / "cache" / "calibration"
+    assert Path(result["cache"]).is_file()
     found = result["validation"]
     assert [v["weight"] for v in found.values()] == [pytest.approx(1e-5), result["weight"]]
     for v in found.values():

@@ -23,6 +23,14 @@ def data_dir() -> Path:
     return Path(os.path.expanduser(os.environ.get(DATA_ENV) or "data"))
 
 
+def cache_dir() -> Path:
+    """Where derived files are cached (ONNX copies of models, calibration probes):
+    ``$BRUSHWORK_CACHE``, else ``$XDG_CACHE_HOME/brushwork``, else ``~/.cache/brushwork``."""
+    if os.environ.get("BRUSHWORK_CACHE"):
+        return Path(os.environ["BRUSHWORK_CACHE"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "brushwork"
+
+
 def download(url: str, dest: Path, timeout: float = 30.0) -> Path:
     """Download ``url`` to ``dest`` atomically; raise BrushworkError (one line) when it fails."""
     dest.parent.mkdir(parents=True, exist_ok=True)

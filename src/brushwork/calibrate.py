@@ -106,6 +106,22 @@ def choose(
     return weight, status
 
 
+def meets(row: dict[str, float], max_content: float, max_style: float) -> bool:
+    """Whether a probe row satisfies the criterion: both ratios within their bounds."""
+    return row["content_ratio"] <= max_content and row["style_ratio"] <= max_style
+
+
+def _cache_file(folder: Any, name: str) -> Path | None:
+    """``calibrate.cache_dir``: a folder, ``auto`` (brushwork's cache, see
+    :func:`brushwork.assets.cache_dir`) or null (no cache)."""
+    from brushwork.assets import cache_dir
+
+    if not folder:
+        return None
+    root = cache_dir() / "calibration" if str(folder) == "auto" else Path(str(folder)).expanduser()
+    return root / name
+
+
 def _sha1(path: Path) -> str:
     return hashlib.sha1(path.read_bytes()).hexdigest()
 
@@ -206,8 +222,7 @@ def calibrate(
                 "loss": loss_plain}  # fmt: skip
     key_src = {**settings, "files": [_sha1(image), *(_sha1(p) for p in paths)]}
     key = hashlib.sha1(json.dumps(key_src, sort_keys=True).encode()).hexdigest()[:12]
-    cache_dir = cal.get("cache_dir")
-    cache = Path(str(cache_dir)).expanduser() / f"{style.name}_{key}.json" if cache_dir else None
+    cache = _cache_file(cal.get("cache_dir"), f"{style.name}_{key}.json")
     table, cached = None, False
     if cache is not None and cache.is_file():
         try:

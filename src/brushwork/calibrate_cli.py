@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from omegaconf import DictConfig
 
-from brushwork.calibrate import calibrate, probe
+from brushwork.calibrate import calibrate, meets, probe
 from brushwork.errors import BrushworkError
 from brushwork.report import document, table_markdown, write_text
 
@@ -28,32 +28,33 @@ def validate(
     loss_cfg: DictConfig,
     cal: DictConfig,
     weights: dict[str, float],
-    count: int,
+    photos: list[torch.Tensor],
     device: str = "auto",
     progress: bool = False,
 ) -> tuple[dict[str, dict[str, float]], list[list[torch.Tensor]]]:
-    """Probe ``weights`` (label → style weight) on the ``count`` photos after the probe photos.
+    """Probe ``weights`` (label → style weight) on ``photos`` ((1, 3, H, W), see
+    :func:`validation_photos`), scored by the criterion of ``cal``.
 
-    Returns ``({label: {"weight", "content_ratio", "style_ratio"}}, images)`` with ``images`` one
-    list per label of the (1, 3, H, W) results, photo by photo. Raises BrushworkError when the
-    folder has no photos beyond the probes'.
+    Returns ``({label: {"weight", "content_ratio", "style_ratio", "meets"}}, images)`` with
+    ``images`` one list per label of the (1, 3, H, W) results, photo by photo.
     """
     from brushwork.assets import resolve_style_image
     from brushwork.cli import pick_device
     from brushwork.images import load_image
 
-    paths = validation_photos(cal, count)
-    photos = [load_image(p, int(cal.size)) for p in paths]
     painting = load_image(resolve_style_image(str(style.image), style.get("url")))
     images: list[list[torch.Tensor]] = []
     rows = probe(painting, loss_cfg, photos, list(weights.values()), int(cal.style_size),
                  int(cal.steps), pick_device(device), progress, images)  # fmt: skip
-    return dict(zip(weights, rows, strict=True)), [[p.cpu() for p in photos], *images]
+    bounds = float(cal.max_content), float(cal.max_style)
+    found = {k: r | {"meets": meets(r, *bounds)} for k, r in zip(weights, rows, strict=True)}
+    return found, images
 
 
-def validation_photos(cal: DictConfig, count: int) -> list[Path]:
-    """The ``count`` photos of ``cal.content_dir`` after the probes' ones (BrushworkError if none)."""
-    from brushwork.images import find_images
+def validation_photos(cal: DictConfig, count: int) -> list[torch.Tensor]:
+    """The ``count`` photos of ``cal.content_dir`` after the probes' ones, loaded at the probe
+    size (BrushworkError if there are none)."""
+    from brushwork.images import find_images, load_image
 
     paths = find_images(str(cal.content_dir))[int(cal.photos) : int(cal.photos) + count]
     if not paths:
@@ -61,13 +62,7 @@ def validation_photos(cal: DictConfig, count: int) -> list[Path]:
             f"validate={count}: {cal.content_dir} has no photos besides the "
             f"{cal.photos} calibration probes use"
         )
-    return paths
-
-
-def _meets(row: dict[str, float], cal: DictConfig) -> bool:
-    return row["content_ratio"] <= float(cal.max_content) and row["style_ratio"] <= float(
-        cal.max_style
-    )
+    return [load_image(p, int(cal.size)) for p in paths]
 
 
 def run_calibrate(cfg: DictConfig) -> list[dict[str, Any]]:
@@ -91,8 +86,7 @@ def run_calibrate(cfg: DictConfig) -> list[dict[str, Any]]:
     hand = str(cfg.loss.style_weight)
     if count and hand == "auto":
         raise BrushworkError("validate= compares with the hand-set weight: set loss.style_weight")
-    if count:
-        validation_photos(cal, count)  # fail before minutes of probes
+    photos = validation_photos(cal, count) if count else []  # fails before minutes of probes
     results, rows = [], []
     for style in styles:
         result = calibrate(style, cfg.loss, cal, cfg.device, bool(cfg.get("progress", True)))
@@ -100,13 +94,12 @@ def run_calibrate(cfg: DictConfig) -> list[dict[str, Any]]:
         print(table_markdown(result, max_c, max_s) + "\n")
         if count:
             weights = dict(zip(LABELS, (result["hand_set"], result["weight"]), strict=True))
-            found, images = validate(style, cfg.loss, cal, weights, count, cfg.device,
-                                     bool(cfg.get("progress", True)))  # fmt: skip
-            result["validation"] = {k: v | {"meets": _meets(v, cal)} for k, v in found.items()}
+            result["validation"], images = validate(style, cfg.loss, cal, weights, photos,
+                                                    cfg.device, bool(cfg.get("progress", True)))  # fmt: skip
             print(" | ".join(f"{k}: w {v['weight']:.3g}, content {v['content_ratio']:.3f}, "
                              f"style {v['style_ratio']:.4f}{' ✓' if v['meets'] else ''}"
                              for k, v in result["validation"].items()))  # fmt: skip
-            rows.append([group[0] for group in images])  # the first validation photo
+            rows.append([photos[0], *(group[0] for group in images)])  # the first photo
         results.append(result)
     if sheet is not None:
         save_image(contact_sheet(rows, height=min(r[0].shape[-2] for r in rows)), sheet)

@@ -17,7 +17,6 @@ import copy
 import hashlib
 import io
 import json
-import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from brushwork.assets import cache_dir
 from brushwork.atomic import atomic_write
 from brushwork.errors import BrushworkError
 from brushwork.export import FORMAT, load_model
@@ -168,17 +168,9 @@ def convert(model_path: str | Path, fmt: str, out: str | Path | None = None) -> 
     return export_torchscript(net, out, info)
 
 
-def cache_dir() -> Path:
-    """Where derived files are cached: ``$BRUSHWORK_CACHE``, else ``$XDG_CACHE_HOME/brushwork``,
-    else ``~/.cache/brushwork``."""
-    if os.environ.get("BRUSHWORK_CACHE"):
-        return Path(os.environ["BRUSHWORK_CACHE"]).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "brushwork"
-
-
 def cached_onnx(model_path: Path, net: TransformerNet, info: dict[str, Any], tmp: Path) -> Path:
     """An ONNX copy of the ``.pt`` export ``model_path`` (already loaded as ``net``), exported
-    once: cached under :func:`cache_dir` by the file's content hash and the torch version (a
+    once: cached under :func:`brushwork.assets.cache_dir` by the file's content hash and the torch version (a
     new exporter may write a different graph). Falls back to ``tmp`` if the cache is unwritable.
     """
     key = hashlib.sha1(model_path.read_bytes())

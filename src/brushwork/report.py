@@ -113,6 +113,8 @@ def log_wandb(report: dict[str, Any], sheet: Tensor) -> bool:
 
 def table_markdown(result: dict[str, Any], max_content: float, max_style: float) -> str:
     """One calibration as Markdown: the chosen weight, then weight → ratios, one row per probe."""
+    from brushwork.calibrate import meets  # calibrate imports this module
+
     lines = [
         f"**{result['style']}: style weight {result['weight']:.3g}** ({result['status']}; "
         f"largest weight with content ratio ≤ {max_content:g}, style ratio there ≤ {max_style:g})",
@@ -121,7 +123,7 @@ def table_markdown(result: dict[str, Any], max_content: float, max_style: float)
         "|---:|---:|---:|---:|",
     ]
     for r in result["table"]:
-        mark = " ✓" if r["content_ratio"] <= max_content and r["style_ratio"] <= max_style else ""
+        mark = " ✓" if meets(r, max_content, max_style) else ""
         lines.append(
             f"| {r['weight']:.3g}{mark} | {r['content_ratio']:.3f} | {r['style_ratio']:.4f} | "
             f"{1 / max(r['style_ratio'], 1e-12):.3g}× |"
