@@ -17,6 +17,7 @@ from brushwork.calibrate import choose, ladder, ratio_at
 from brushwork.calibrate_cli import run_calibrate
 from brushwork.cli import CONFIG_DIR
 from brushwork.errors import BrushworkError, exit_on_error
+from brushwork.probes import probe_photos
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -88,6 +89,40 @@ def test_cli_calibrates_caches_and_writes_markdown(photos: Path, tmp_path: Path)
     assert again["cached"] and again["cache"] == str(entry)
 
 
+def _off(row: dict, target: float) -> float:
+    """How far a content ratio is from the target, as a factor >= 1."""
+    return max(row["content_ratio"] / target, target / row["content_ratio"])
+
+
+def test_probe_photos_spread_over_the_folder(tmp_path: Path) -> None:
+    for i in range(10):
+        (tmp_path / f"{i:02d}.jpg").write_bytes(b"")  # only names are listed
+    names = lambda n: [p.name for p in probe_photos(tmp_path, n)]  # noqa: E731
+    assert names(2) == ["02.jpg", "07.jpg"]  # the middles of the two halves, not 00, 01
+    assert names(4) == ["01.jpg", "03.jpg", "06.jpg", "08.jpg"]
+    assert names(1) == ["05.jpg"] and len(names(10)) == 10 and len(names(50)) == 10
+
+
+def test_auto_bound_is_the_anchors_own_ratio(photos: Path, tmp_path: Path) -> None:
+    """max_content=auto: the bound is by definition the content ratio of Starry Night at 1e-5
+    under the gatys loss on the probe photos — its own probe at that ladder point, to the digit
+    (the probes are deterministic), so Starry Night calibrates to 1e-5 wherever its curve
+    rises; a fixed bound replaces it."""
+    from brushwork.calibrate import calibrate
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("calibrate", ["style=starry_night", *TINY, f"calibrate.content_dir={photos}",
+                                    f"calibrate.cache_dir={tmp_path}"])  # fmt: skip
+    result = calibrate(cfg.style, cfg.loss, cfg.calibrate, "cpu")
+    row = next(r for r in result["table"] if r["weight"] == pytest.approx(1e-5))
+    assert result["max_content"] == pytest.approx(row["content_ratio"], rel=1e-6)
+    assert ratio_at(result["table"], 1e-5, "content_ratio") == pytest.approx(result["max_content"])
+    assert len(list(tmp_path.glob("anchor_starry_night_*.json"))) == 1  # cached like the tables
+    cfg.calibrate.max_content = 0.123
+    fixed = calibrate(cfg.style, cfg.loss, cfg.calibrate, "cpu")
+    assert fixed["anchor"] is None and fixed["max_content"] == 0.123 and fixed["cached"]
+
+
 def test_validation_compares_both_weights_on_unseen_photos(
     photos: Path, tmp_path: Path, monkeypatch
 ) -> None:
@@ -95,7 +130,7 @@ def test_validation_compares_both_weights_on_unseen_photos(
     monkeypatch.setenv("BRUSHWORK_CACHE", str(tmp_path / "cache"))
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("calibrate", ["style=candy", *TINY, f"calibrate.content_dir={photos}",
-                                    "progress=false", "validate=1",
+                                    f"validate_dir={photos}", "progress=false", "validate=3",
                                     f"sheet={sheet}", f"out={doc}"])  # fmt: skip
     assert cfg.calibrate.cache_dir == "auto"
     (result,) = run_calibrate(cfg)
@@ -104,22 +139,30 @@ def test_validation_compares_both_weights_on_unseen_photos(
     assert Path(result["cache"]).is_file()
     found = result["validation"]
     assert [v["weight"] for v in found.values()] == [pytest.approx(1e-5), result["weight"]]
+    # max_content=auto: the bound is what the anchor (starry_night at 1e-5) reaches on the same
+    # photos, so it differs between the probe photo and the validation photo.
+    target = result["validation_target"]
+    assert 0 < target < 1 and 0 < result["max_content"] < 1 and target != result["max_content"]
+    assert result["anchor"] == {"style": "starry_night", "weight": 1e-5, "loss": "gatys"}
     for v in found.values():
         assert v["content_ratio"] > 0 and v["style_ratio"] > 0  # stylized: moved off the photo
-        assert v["meets"] == (v["content_ratio"] <= 0.35 and v["style_ratio"] <= 0.1)
+        assert v["meets"] == (v["content_ratio"] <= target and v["style_ratio"] <= 0.1)
     # One row (one style) of photo | hand-set | calibrated, 24-px cells and 2-px gutters.
     assert Image.open(sheet).size == (2 + 3 * (32 + 2), 2 + 24 + 2)
+    # The probe photo (p1.png: the middle of two) is skipped: one photo is left of the three asked.
+    assert result["settings"]["photos"] == ["p1.png"] and result["validation_photos"] == ["p0.png"]
     text = doc.read_text()
     assert "## Validation: hand-set vs calibrated on unseen photos" in text
-    off = max(
-        found["calibrated"]["content_ratio"] / 0.35, 0.35 / found["calibrated"]["content_ratio"]
-    )
-    assert f"| {off:.2f} |" in text  # how far from the target balance, as a factor
+    assert "never saw: p0.png (`validate_dir`)" in text
+    closer = int(_off(found["calibrated"], target) <= _off(found["hand-set"], target))
+    assert f"calibrated at least as close to the target as hand-set in {closer}/1 styles" in text
+    assert f"| {_off(found['calibrated'], target):.2f} |" in text  # how far off, as a factor
     # All photos used by the probes: nothing left to validate on, said in one line.
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("calibrate", [*TINY, f"calibrate.content_dir={photos}", "validate=1",
-                                    "calibrate.photos=2", "calibrate.cache_dir=null"])  # fmt: skip
-    with pytest.raises(BrushworkError, match="no photos besides the 2 calibration probes use"):
+                                    f"validate_dir={photos}", "calibrate.photos=2",
+                                    "calibrate.cache_dir=null"])  # fmt: skip
+    with pytest.raises(BrushworkError, match="no photos besides the 2 the calibration probes use"):
         run_calibrate(cfg)
 
 

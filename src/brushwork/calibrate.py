@@ -1,12 +1,13 @@
 """Choose a painting's style weight automatically from short Gatys probes.
 
-Probes: for each of the first ``photos`` photos c of ``content_dir`` (longer side ``size``) and
-each weight w of a geometric ladder (``min_weight`` … ``max_weight``, ``per_decade`` points per
-decade), ``steps`` L-BFGS iterations from c (one level) under the run's loss config with style
-weight w and the painting's Gram targets at ``style_size`` give an image x_w. Two scale-free
-ratios, averaged over the photos, describe it. They are measured by a FIXED meter — raw Gatys
-terms, content at relu4_2, style over relu1_1…relu5_1 — whatever the objective's layers or
-normalisation, so the thresholds mean the same for every loss config:
+Probes: for each of ``photos`` photos c spread evenly over ``content_dir`` (sorted by name,
+:func:`brushwork.probes.probe_photos`; longer side ``size``) and each weight w of a geometric
+ladder (``min_weight`` … ``max_weight``, ``per_decade`` points per decade), ``steps`` L-BFGS
+iterations from c (one level) under the run's loss config with style weight w and the
+painting's Gram targets at ``style_size`` give an image x_w. Two scale-free ratios, averaged
+over the photos, describe it. They are measured by a FIXED meter — raw Gatys terms, content at
+relu4_2, style over relu1_1…relu5_1 — whatever the objective's layers or normalisation, so
+the thresholds mean the same for every loss config:
 
 * content ratio ``r_c(w) = C(x_w, c) / C(grey, c)``: the content term relative to that of a flat
   grey image (0 = the photo's content intact, 1 = as lost as on a blank canvas);
@@ -22,9 +23,11 @@ weights do not transfer between paintings (their Gram scales differ by orders of
 these ratios do.
 
 Anchor: FIELD_NOTES judged w = 1e-5 balanced for Starry Night (gatys loss, 128-px photos, painting
-at 256 px). The default probes (2 photos, 30 iterations) measured there r_c = 0.09 / 0.22 / 0.35 /
-0.51 / 0.70 at w = 1e-6 / 3e-6 / 1e-5 / 3e-5 / 1e-4 ("barely" … "strong") and r_s = 0.06 at 1e-5,
-hence ``max_content = 0.35`` and ``max_style = 0.1``: the same balance, carried to any painting.
+at 256 px). With ``max_content = auto`` (default) the bound is the content ratio that anchor
+reaches on the same probe photos (:func:`brushwork.probes.target_content`): the same balance,
+carried to any painting, whatever the photos. On the default probes (4 training photos, 30
+iterations) Starry Night measured r_c = 0.14 / 0.30 / 0.51 / 0.77 at w = 1e-6 / 3e-6 / 1e-5 /
+3e-5 ("barely" … "strong") and r_s = 0.07 at 1e-5, hence ``max_style = 0.1``.
 The ladder defaults to 1e-7 … 1e-3 for raw terms and 1e-2 … 1e2 for ``loss.normalize=true``.
 
 Probe tables are cached as JSON under ``cache_dir`` (keyed by everything that changes them: the
@@ -34,21 +37,17 @@ runs probe once; the criterion is re-applied to the cached table each time.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 import torch
 from omegaconf import DictConfig, OmegaConf
 
 from brushwork.errors import BrushworkError
-from brushwork.report import table_markdown, write_text
+from brushwork.probes import probe, probe_cached, probe_photos, target_content
+from brushwork.report import table_markdown
 
 STATUSES = ("ok", "weak style", "below ladder", "above ladder")
-MEASURE_CONTENT = ("relu4_2",)
-MEASURE_STYLE = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 DEFAULT_LADDER = {False: (1e-7, 1e-3), True: (1e-2, 1e2)}  # by loss.normalize
 
 
@@ -111,83 +110,6 @@ def meets(row: dict[str, float], max_content: float, max_style: float) -> bool:
     return row["content_ratio"] <= max_content and row["style_ratio"] <= max_style
 
 
-def _cache_file(folder: Any, name: str) -> Path | None:
-    """``calibrate.cache_dir``: a folder, ``auto`` (brushwork's cache, see
-    :func:`brushwork.assets.cache_dir`) or null (no cache)."""
-    from brushwork.assets import cache_dir
-
-    if not folder:
-        return None
-    root = cache_dir() / "calibration" if str(folder) == "auto" else Path(str(folder)).expanduser()
-    return root / name
-
-
-def _sha1(path: Path) -> str:
-    return hashlib.sha1(path.read_bytes()).hexdigest()
-
-
-def probe(
-    painting: torch.Tensor,
-    loss_cfg: DictConfig,
-    photos: list[torch.Tensor],
-    weights: list[float],
-    style_size: int,
-    steps: int,
-    device: torch.device,
-    progress: bool = False,
-    images: list[list[torch.Tensor]] | None = None,
-) -> list[dict[str, float]]:
-    """Run the probes (see the module docstring): one row per weight, ratios averaged over photos.
-
-    ``painting``: the style image at full size, ``photos``: (1, 3, H, W) at the probe size.
-    ``images``: if a list, one list per weight of the results (CPU, one per photo) is appended.
-    """
-    from tqdm.auto import tqdm
-
-    from brushwork.cli import build_loss
-    from brushwork.gatys import stylize
-    from brushwork.images import resize
-    from brushwork.losses import PerceptualLoss
-
-    loss = build_loss(OmegaConf.merge(loss_cfg, {"style_weight": 1.0})).to(device)
-    meter = PerceptualLoss(MEASURE_CONTENT, MEASURE_STYLE, style_weight=1.0,
-                           weights=str(loss_cfg.get("vgg", "caffe")),
-                           pooling=str(loss_cfg.get("pooling", "max"))).to(device)  # fmt: skip
-    meter.set_style([resize(painting.to(device), style_size)])
-
-    def measure(x: torch.Tensor, targets: dict[str, torch.Tensor]) -> tuple[float, float]:
-        with torch.no_grad():
-            terms = meter(x, content_targets=targets)
-        return float(terms["content"]), float(terms["style"])
-
-    refs = []  # per photo: (photo, meter's content targets, grey's content, photo's style)
-    for c in photos:
-        c = c.to(device)
-        targets = meter.content_targets(c)
-        grey = measure(torch.full_like(c, 0.5), targets)[0]
-        refs.append((c, targets, max(grey, 1e-12), max(measure(c, targets)[1], 1e-12)))
-    bar = tqdm(total=len(weights) * len(photos), desc="calibrating", disable=not progress)
-    rows = []
-    for w in weights:
-        loss.style_weight = w
-        r_c, r_s, outs = [], [], []
-        for c, targets, grey, own in refs:
-            size = max(c.shape[-2:])
-            x = stylize(c, [painting], loss, size=size, steps=steps, levels=1, init="content",
-                        style_scale=style_size / size, progress=False)  # fmt: skip
-            content, style = measure(x, targets)
-            r_c.append(content / grey)
-            r_s.append(style / own)
-            outs.append(x.cpu())
-            bar.update()
-        if images is not None:
-            images.append(outs)
-        rows.append({"weight": w, "content_ratio": sum(r_c) / len(r_c),
-                     "style_ratio": sum(r_s) / len(r_s)})  # fmt: skip
-    bar.close()
-    return rows
-
-
 def calibrate(
     style: DictConfig,
     loss_cfg: DictConfig,
@@ -197,12 +119,12 @@ def calibrate(
 ) -> dict[str, Any]:
     """Calibrate ``style`` (a configs/style node) under ``loss_cfg`` with settings ``cal``.
 
-    Returns ``{"style", "weight", "status", "table", "settings", "cached"}``, probing only when
-    no cached table matches.
+    Returns ``{"style", "weight", "status", "table", "max_content", "anchor", "settings",
+    "cached", "cache"}``, probing only when no cached table matches.
     """
     from brushwork.assets import resolve_style_image
     from brushwork.cli import pick_device
-    from brushwork.images import find_images, load_image
+    from brushwork.images import load_image
 
     if float(loss_cfg.content_weight) <= 0:
         raise BrushworkError("style weight calibration needs loss.content_weight > 0")
@@ -213,39 +135,28 @@ def calibrate(
     if min(size, style_size, steps, int(cal.photos)) <= 0:
         raise BrushworkError("calibrate.size, style_size, steps and photos must be positive")
     image = resolve_style_image(str(style.image), style.get("url"))
-    paths = find_images(str(cal.content_dir))[: int(cal.photos)]
+    paths = probe_photos(str(cal.content_dir), int(cal.photos))
     loss_plain = OmegaConf.to_container(loss_cfg, resolve=True)
     loss_plain = {k: v for k, v in loss_plain.items() if k not in ("style_weight", "target_weight",
                                                                   "target_loss")}  # fmt: skip
     settings = {"style_image": image.name, "photos": [p.name for p in paths], "size": size,
                 "style_size": style_size, "steps": steps, "weights": weights,
                 "loss": loss_plain}  # fmt: skip
-    key_src = {**settings, "files": [_sha1(image), *(_sha1(p) for p in paths)]}
-    key = hashlib.sha1(json.dumps(key_src, sort_keys=True).encode()).hexdigest()[:12]
-    cache = _cache_file(cal.get("cache_dir"), f"{style.name}_{key}.json")
-    table, cached = None, False
-    if cache is not None and cache.is_file():
-        try:
-            table, cached = json.loads(cache.read_text())["table"], True
-        except (OSError, ValueError, KeyError):
-            table = None  # a damaged cache entry is simply redone
-    if table is None:
+    dev = pick_device(device) if isinstance(device, str) else device
+
+    def run() -> list[dict[str, float]]:
         print(f"calibrating the style weight of {style.name}: {len(weights)} weights x "
               f"{len(paths)} photos x {steps} L-BFGS iterations at {size} px")  # fmt: skip
-        dev = pick_device(device) if isinstance(device, str) else device
         photos = [load_image(p, size) for p in paths]
-        table = probe(load_image(image), loss_cfg, photos, weights, style_size, steps, dev,
-                      progress)  # fmt: skip
-        if cache is not None:
-            try:
-                cache.parent.mkdir(parents=True, exist_ok=True)
-                write_text(cache, json.dumps({"key": key, "settings": settings,
-                                              "table": table}, indent=1))  # fmt: skip
-            except (OSError, BrushworkError) as e:
-                print(f"warning: calibration not cached ({e})")
-    weight, status = choose(table, float(cal.max_content), float(cal.max_style))
+        return probe(load_image(image), loss_cfg, photos, weights, style_size, steps, dev,
+                     progress)  # fmt: skip
+
+    table, cache, cached = probe_cached(str(style.name), settings, [image, *paths],
+                                         cal.get("cache_dir"), run)  # fmt: skip
+    target = target_content(cal, paths, dev)
+    weight, status = choose(table, target["max_content"], float(cal.max_style))
     found = {"style": str(style.name), "weight": weight, "status": status, "table": table}
-    return found | {"settings": settings, "cached": cached, "cache": cache and str(cache)}
+    return found | target | {"settings": settings, "cached": cached, "cache": cache and str(cache)}
 
 
 def resolve_auto_weight(cfg: DictConfig) -> dict[str, Any] | None:
@@ -262,11 +173,12 @@ def resolve_auto_weight(cfg: DictConfig) -> dict[str, Any] | None:
     style_size = max(16, round(int(cfg.data.style_size) * int(cal.size) / int(cfg.data.size)))
     cal = OmegaConf.merge(cal, {"style_size": style_size})
     result = calibrate(cfg.style, cfg.loss, cal, device=str(cfg.get("device", "auto")))
-    print(table_markdown(result, float(cal.max_content), float(cal.max_style)))
+    print(table_markdown(result, result["max_content"], float(cal.max_style)))
     source = f"cached in {result['cache']}" if result["cached"] else "probed"
     print(f"loss.style_weight=auto -> {result['weight']:.3g} ({source})")
     cfg.loss.style_weight = float(result["weight"])
     cfg.style.weight = 1.0
     keep = ("weight", "status", "table", "settings", "cache")
     return {k: result[k] for k in keep} | {"criterion": {
-        "max_content": float(cal.max_content), "max_style": float(cal.max_style)}}  # fmt: skip
+        "max_content": result["max_content"], "anchor": result["anchor"],
+        "max_style": float(cal.max_style)}}  # fmt: skip

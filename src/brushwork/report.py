@@ -117,7 +117,7 @@ def table_markdown(result: dict[str, Any], max_content: float, max_style: float)
 
     lines = [
         f"**{result['style']}: style weight {result['weight']:.3g}** ({result['status']}; "
-        f"largest weight with content ratio ≤ {max_content:g}, style ratio there ≤ {max_style:g})",
+        f"largest weight with content ratio ≤ {max_content:.3g}, style ratio there ≤ {max_style:g})",
         "",
         "| weight | content ratio | style ratio | style reduction |",
         "|---:|---:|---:|---:|",
@@ -135,14 +135,16 @@ def document(results: list[dict[str, Any]], cfg: DictConfig) -> str:
     """Markdown comparing calibrated and hand-set weights (docs/CALIBRATION.md)."""
     from brushwork.calibrate import ratio_at
 
-    cal, s = cfg.calibrate, results[0]["settings"]
-    max_c, max_s = float(cal.max_content), float(cal.max_style)
+    cal, s, anchor = cfg.calibrate, results[0]["settings"], results[0]["anchor"]
+    max_c, max_s = results[0]["max_content"], float(cal.max_style)
+    why = (f" — what the anchor, {anchor['style']} at {anchor['weight']:g} under loss "
+           f"`{anchor['loss']}`, reaches on the same photos" if anchor else "")  # fmt: skip
     lines = [
         "# Style weights: calibrated vs hand-set",
         "",
         "Criterion (`brushwork.calibrate`): the largest style weight whose Gatys probe keeps the "
-        f"content ratio ≤ {max_c:g} (content term relative to a flat grey image's), with the style "
-        f"ratio there ≤ {max_s:g} (style term relative to the photo's own).",
+        f"content ratio ≤ {max_c:.3g} (content term relative to a flat grey image's{why}), with "
+        f"the style ratio there ≤ {max_s:g} (style term relative to the photo's own).",
         f"Probes: loss `{', '.join(s['loss']['content_layers'])}` / "
         f"`{', '.join(s['loss']['style_layers'])}`; photos {', '.join(s['photos'])} at "
         f"{s['size']} px; painting at {s['style_size']} px; {s['steps']} L-BFGS iterations; "
@@ -164,7 +166,7 @@ def document(results: list[dict[str, Any]], cfg: DictConfig) -> str:
             if h
             else f"| {r['style']} | – | {w:.3g} | {r['status']} | – | – |"
         )
-    lines += _validation(results, max_c, max_s, cfg)
+    lines += _validation(results, max_s, cfg)
     lines += ["", "## Probes", ""]
     for r in results:
         lines += [table_markdown(r, max_c, max_s), ""]
@@ -177,31 +179,36 @@ def _off_target(row: dict[str, Any], max_c: float) -> float:
     return max(c / max_c, max_c / c)
 
 
-def _validation(results: list[dict[str, Any]], max_c: float, max_s: float, cfg: Any) -> list[str]:
+def _validation(results: list[dict[str, Any]], max_s: float, cfg: Any) -> list[str]:
     """The ``validate=N`` section of :func:`document`: both weights on unseen photos."""
     done = [r for r in results if r.get("validation")]
     if not done:
         return []
-    v0 = done[0]["validation"]
+    v0, max_c = done[0]["validation"], done[0]["validation_target"]
     n = {k: sum(r["validation"][k]["meets"] for r in done) for k in v0}
     off = {k: sorted(_off_target(r["validation"][k], max_c) for r in done) for k in v0}
     worst = {k: v[-1] for k, v in off.items()}
     mean = {k: sum(v) / len(v) for k, v in off.items()}
+    hand, cal = list(v0)  # hand-set, calibrated (calibrate_cli.LABELS)
+    closer = sum(
+        _off_target(r["validation"][cal], max_c) <= _off_target(r["validation"][hand], max_c)
+        for r in done
+    )
     lines = [
         "",
         "## Validation: hand-set vs calibrated on unseen photos",
         "",
         f"The same probe (Gatys, {done[0]['settings']['steps']} L-BFGS iterations from the photo) "
-        f"at each weight on the {cfg.get('validate')} photo(s) of the content folder after the "
-        "probes' ones. *off* is how far the content ratio lands from the criterion's target "
-        f"{max_c:g} (a factor ≥ 1: 1.5 = 1.5× too much or too little stylization); ✓ = content "
-        f"ratio ≤ {max_c:g} and style ratio ≤ {max_s:g}.",
+        f"at each weight on photos the probes never saw: {', '.join(done[0]['validation_photos'])}"
+        f" (`validate_dir`). *off* is how far the content ratio lands from the criterion's "
+        f"target on these photos, {max_c:.3g} (a factor ≥ 1: 1.5 = 1.5× too much or too little "
+        f"stylization); ✓ = content ratio ≤ {max_c:.3g} and style ratio ≤ {max_s:g}.",
         "",
         "Summary: off-target factor, mean / worst over the styles: "
         + ", ".join(f"{k} {mean[k]:.2f} / {worst[k]:.2f}" for k in v0)
         + "; criterion met: "
         + ", ".join(f"{k} {c}/{len(done)}" for k, c in n.items())
-        + ".",
+        + f"; {cal} at least as close to the target as {hand} in {closer}/{len(done)} styles.",
         "",
         "| style | " + " | ".join(f"{k}: weight | content | style | off" for k in v0) + " |",
         "|---|" + "---:|---:|---:|---:|" * len(v0),
