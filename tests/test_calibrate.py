@@ -123,6 +123,24 @@ def test_auto_bound_is_the_anchors_own_ratio(photos: Path, tmp_path: Path) -> No
     assert fixed["anchor"] is None and fixed["max_content"] == 0.123 and fixed["cached"]
 
 
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("calibrate.max_content=lots", "calibrate.max_content must be auto or > 0, got lots"),
+        ("calibrate.max_content=0", "calibrate.max_content must be auto or > 0, got 0"),
+        ("calibrate.anchor.loss=nope", "unknown calibrate.anchor.loss 'nope'; known: gatys"),
+        ("calibrate.anchor.style=nope", "unknown style 'nope'; known: candy"),
+    ],
+)
+def test_bad_bound_settings_fail_in_one_line(photos: Path, override: str, message: str) -> None:
+    from brushwork.probes import target_content
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("calibrate", [*TINY, f"calibrate.content_dir={photos}", override])
+    with pytest.raises(BrushworkError, match=message.replace("(", r"\(")):
+        target_content(cfg.calibrate, probe_photos(photos, 1), "cpu")
+
+
 def test_validation_compares_both_weights_on_unseen_photos(
     photos: Path, tmp_path: Path, monkeypatch
 ) -> None:

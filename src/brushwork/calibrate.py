@@ -151,9 +151,9 @@ def calibrate(
         return probe(load_image(image), loss_cfg, photos, weights, style_size, steps, dev,
                      progress)  # fmt: skip
 
+    target = target_content(cal, paths, dev)  # first: a bad bound fails before the probes
     table, cache, cached = probe_cached(str(style.name), settings, [image, *paths],
                                          cal.get("cache_dir"), run)  # fmt: skip
-    target = target_content(cal, paths, dev)
     weight, status = choose(table, target["max_content"], float(cal.max_style))
     found = {"style": str(style.name), "weight": weight, "status": status, "table": table}
     return found | target | {"settings": settings, "cached": cached, "cache": cache and str(cache)}

@@ -146,13 +146,24 @@ def target_content(cal: DictConfig, paths: list[Path], device: Any = "auto") -> 
     photo set's content is (measured: at the anchor, 0.34 on two portraits, 0.42 on six city
     and nature photos, 0.53 on eight training photos). ``{"max_content", "anchor"}``."""
     from brushwork.assets import resolve_style_image
-    from brushwork.cli import CONFIG_DIR, pick_device, style_config
+    from brushwork.cli import CONFIG_DIR, group_choices, pick_device, style_config
     from brushwork.images import load_image
 
     if str(cal.max_content) != "auto":
-        return {"max_content": float(cal.max_content), "anchor": None}
+        try:
+            bound = float(cal.max_content)
+        except ValueError:
+            bound = -1.0
+        if not bound > 0:
+            raise BrushworkError(
+                f"calibrate.max_content must be auto or > 0, got {cal.max_content}"
+            )
+        return {"max_content": bound, "anchor": None}
     a = cal.anchor
     style = style_config(str(a.style))
+    if str(a.loss) not in group_choices("loss"):
+        raise BrushworkError(f"unknown calibrate.anchor.loss {a.loss!r}; known: "
+                             f"{', '.join(group_choices('loss'))}")  # fmt: skip
     loss_cfg = OmegaConf.load(CONFIG_DIR / "loss" / f"{a.loss}.yaml")
     image = resolve_style_image(str(style.image), style.get("url"))
     size, style_size, steps = int(cal.size), int(cal.style_size), int(cal.steps)
