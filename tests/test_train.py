@@ -127,6 +127,28 @@ def test_resume_continues_global_step(smoke_run: Path, folders, tmp_path: Path) 
     assert steps and min(steps) >= 2  # only the two new steps ran
 
 
+def test_resume_continues_the_wandb_run(smoke_run: Path, folders, tmp_path: Path) -> None:
+    from brushwork.train import train
+
+    run_id = (smoke_run / "wandb_id").read_text()
+    (first,) = (smoke_run / "wandb").glob("offline-run-*")
+    assert first.name.endswith(f"-{run_id}")
+    cfg = _compose(
+        ["trainer=smoke", *TINY, *_data_args(folders), "logger.mode=offline",
+         f"run_dir={tmp_path}", f"ckpt_path={smoke_run / 'checkpoints' / 'last.ckpt'}",
+         "trainer.max_steps=3", "export=false"]
+    )  # fmt: skip
+    train(cfg)
+    (resumed,) = (tmp_path / "wandb").glob("offline-run-*")
+    assert resumed.name.endswith(f"-{run_id}")  # the same W&B run, continued
+    assert (tmp_path / "wandb_id").read_text() == run_id
+    # A fresh run (no ckpt_path) gets a W&B run of its own.
+    fresh = _compose(["trainer=smoke", *TINY, *_data_args(folders), "logger.mode=offline",
+                      f"run_dir={tmp_path / 'fresh'}", "export=false"])  # fmt: skip
+    train(fresh)
+    assert (tmp_path / "fresh" / "wandb_id").read_text() != run_id
+
+
 def test_reused_run_dir_keeps_one_current_last_checkpoint(folders, tmp_path: Path) -> None:
     # Lightning would write last-v1.ckpt next to the old last.ckpt, leaving the path train()
     # returns (and the resume hint) pointing at the previous run's weights.

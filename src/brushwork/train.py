@@ -2,7 +2,8 @@
 
 Everything a run writes lands in its run folder (Hydra's ``outputs/<style>/<time>`` or ``run_dir``):
 ``checkpoints/`` (Lightning, resumable with ``ckpt_path=``), ``samples/`` (image grids),
-``wandb/`` or ``csv/`` (metrics) and ``<style>.pt`` (the inference file, see ``brushwork.export``).
+``wandb/`` + ``wandb_id`` (the W&B run a resume continues) or ``csv/`` (metrics) and
+``<style>.pt`` (the inference file, see ``brushwork.export``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from brushwork.export import export_model
 from brushwork.module import StyleTransferModule, architecture_of, check_architecture
 
 WANDB_MODES = ("auto", "online", "offline", "disabled")
+WANDB_ID = "wandb_id"  # in the run folder: the W&B run a resumed training continues
 
 
 def run_dir_of(cfg: DictConfig) -> Path:
@@ -137,7 +139,8 @@ def wandb_mode(requested: str) -> str:
     return requested
 
 
-def build_logger(cfg: DictConfig, run_dir: Path) -> Logger | None:
+def build_logger(cfg: DictConfig, run_dir: Path, resume_id: str | None = None) -> Logger | None:
+    """The run's logger; with W&B, ``resume_id`` continues that run (a resumed training)."""
     log = cfg.logger
     if log.kind == "none":
         return None
@@ -158,6 +161,7 @@ def build_logger(cfg: DictConfig, run_dir: Path) -> Logger | None:
         log_model=False,  # the artifact is the export (see _log_export), not Lightning checkpoints
         mode=mode,
         settings=wandb.Settings(console="off"),  # the progress bar would flood its output.log
+        **({"id": resume_id, "resume": "allow"} if resume_id else {}),
     )
 
 
@@ -194,7 +198,10 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     calibration = resolve_auto_weight(cfg)  # loss.style_weight=auto → the calibrated weight
     module = build_module(cfg)
 
-    logger = build_logger(cfg, run_dir)
+    # A resumed training continues the W&B run of its checkpoint's run folder (one curve, not two).
+    id_file = Path(ckpt_path).parent.parent / WANDB_ID if ckpt_path else None
+    resume_id = id_file.read_text().strip() if id_file and id_file.is_file() else None
+    logger = build_logger(cfg, run_dir, resume_id)
     ckpt_dir = run_dir / "checkpoints"
     checkpoint = ModelCheckpoint(
         dirpath=ckpt_dir,
@@ -222,6 +229,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     try:
         if isinstance(logger, WandbLogger):
             logger.experiment.config.update(_plain(cfg), allow_val_change=True)
+            (run_dir / WANDB_ID).write_text(logger.experiment.id)
         trainer = pl.Trainer(
             **trainer_kwargs, logger=logger or False, callbacks=callbacks, default_root_dir=run_dir
         )
