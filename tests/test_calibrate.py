@@ -13,6 +13,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from PIL import Image
 
+import brushwork.calibrate
 from brushwork.calibrate import choose, ladder, ratio_at
 from brushwork.calibrate_cli import run_calibrate
 from brushwork.cli import CONFIG_DIR
@@ -89,6 +90,10 @@ def test_cli_calibrates_caches_and_writes_markdown(photos: Path, tmp_path: Path)
     assert again["cached"] and again["cache"] == str(entry)
 
 
+def _never(*args, **kwargs):
+    raise AssertionError("called")
+
+
 def _off(row: dict, target: float) -> float:
     """How far a content ratio is from the target, as a factor >= 1."""
     return max(row["content_ratio"] / target, target / row["content_ratio"])
@@ -151,6 +156,8 @@ def test_validation_compares_both_weights_on_unseen_photos(
                                     f"validate_dir={photos}", "progress=false", "validate=3",
                                     f"sheet={sheet}", f"out={doc}"])  # fmt: skip
     assert cfg.calibrate.cache_dir == "auto"
+    # The CLI computes the probe photos' bound once per run and hands it to every calibration.
+    monkeypatch.setattr(brushwork.calibrate, "target_content", _never)
     (result,) = run_calibrate(cfg)
     # cache_dir=auto: the probes land in brushwork's cache folder.
     assert result["cache"] and Path(result["cache"]).parent == tmp_path / "cache" / "calibration"

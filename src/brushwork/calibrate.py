@@ -116,9 +116,12 @@ def calibrate(
     cal: DictConfig,
     device: str | torch.device = "auto",
     progress: bool = False,
+    target: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Calibrate ``style`` (a configs/style node) under ``loss_cfg`` with settings ``cal``.
 
+    ``target``: the content bound on the probe photos (:func:`brushwork.probes.target_content`),
+    when the caller calibrates several styles against one; computed here if None.
     Returns ``{"style", "weight", "status", "table", "max_content", "anchor", "settings",
     "cached", "cache"}``, probing only when no cached table matches.
     """
@@ -151,7 +154,7 @@ def calibrate(
         return probe(load_image(image), loss_cfg, photos, weights, style_size, steps, dev,
                      progress)  # fmt: skip
 
-    target = target_content(cal, paths, dev)  # first: a bad bound fails before the probes
+    target = target or target_content(cal, paths, dev)  # first: a bad bound fails before probes
     table, cache, cached = probe_cached(str(style.name), settings, [image, *paths],
                                          cal.get("cache_dir"), run)  # fmt: skip
     weight, status = choose(table, target["max_content"], float(cal.max_style))

@@ -19,7 +19,7 @@ from omegaconf import DictConfig
 
 from brushwork.calibrate import calibrate, meets
 from brushwork.errors import BrushworkError
-from brushwork.probes import probe, target_content
+from brushwork.probes import probe, probe_photos, target_content
 from brushwork.report import document, table_markdown, write_text
 
 LABELS = ("hand-set", "calibrated")
@@ -59,7 +59,6 @@ def validation_photos(cfg: DictConfig, count: int) -> list[Path]:
     """The first ``count`` photos of ``cfg.validate_dir`` that the probes do not use
     (BrushworkError if there are none)."""
     from brushwork.images import find_images
-    from brushwork.probes import probe_photos
 
     cal = cfg.calibrate
     probes = {p.resolve() for p in probe_photos(str(cal.content_dir), int(cal.photos))}
@@ -95,10 +94,14 @@ def run_calibrate(cfg: DictConfig) -> list[dict[str, Any]]:
         raise BrushworkError("validate= compares with the hand-set weight: set loss.style_weight")
     paths = validation_photos(cfg, count) if count else []  # fails before minutes of probes
     photos = [load_image(p, int(cal.size)) for p in paths]
+    # The bounds on the probe photos and on the validation photos: once per run, not per style.
+    probe_target = target_content(cal, probe_photos(str(cal.content_dir), int(cal.photos)),
+                                  cfg.device)  # fmt: skip
     target = target_content(cal, paths, cfg.device)["max_content"] if count else None
     results, rows = [], []
     for style in styles:
-        result = calibrate(style, cfg.loss, cal, cfg.device, bool(cfg.get("progress", True)))
+        result = calibrate(style, cfg.loss, cal, cfg.device, bool(cfg.get("progress", True)),
+                           probe_target)  # fmt: skip
         result["hand_set"] = None if hand == "auto" else float(hand) * float(style.weight)
         print(table_markdown(result, result["max_content"], max_s) + "\n")
         if count:
