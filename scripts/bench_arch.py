@@ -22,13 +22,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from hydra import compose, initialize_config_dir
 
-from brushwork.cli import CONFIG_DIR
-from brushwork.export import load_model
-from brushwork.images import find_images, load_image
-from brushwork.losses import PerceptualLoss
-from brushwork.transformer import TransformerNet, count_parameters
+from brushwork.config import compose
+from brushwork.infer.model_file import load_model
+from brushwork.io.images import find_images, load_image
+from brushwork.nn.layers import count_parameters
+from brushwork.nn.losses import PerceptualLoss
+from brushwork.nn.nets import build_net
 
 REFERENCE = "johnson"
 TOLERANCE = 0.05  # "within 5 %": content and style terms at most 5 % above the reference's
@@ -36,7 +36,7 @@ TOLERANCE = 0.05  # "within 5 %": content and style terms at most 5 % above the 
 
 def conv_gmacs(arch: dict, size: int = 1024) -> float:
     """Multiply-adds of every conv for one size x size image, in billions."""
-    net, total = TransformerNet(**arch).eval(), [0]
+    net, total = build_net(**arch).eval(), [0]
 
     def hook(m: torch.nn.Conv2d, _inp, out: torch.Tensor) -> None:
         k = m.kernel_size[0] * m.kernel_size[1] * m.in_channels // m.groups
@@ -51,17 +51,23 @@ def conv_gmacs(arch: dict, size: int = 1024) -> float:
 
 
 def _train(model: str, seed: int, args, run_dir: Path) -> tuple[Path, float]:
-    from brushwork.train import train
+    from brushwork.train.run import train
 
     overrides = [
-        f"style={args.style}", f"model={model}", "trainer=cpu", f"trainer.max_steps={args.steps}",
+        f"style={args.style}",
+        f"model={model}",
+        "trainer=cpu",
+        f"trainer.max_steps={args.steps}",
         f"seed={seed}",
-        f"data.dir={Path(args.data) / 'train'}", "logger=none", "eval.enabled=false",
-        f"run_dir={run_dir}", "grid_every_n_steps=0", f"trainer.val_check_interval={args.steps}",
+        f"data.dir={Path(args.data) / 'train'}",
+        "logger=none",
+        "eval.enabled=false",
+        f"run_dir={run_dir}",
+        "grid_every_n_steps=0",
+        f"trainer.val_check_interval={args.steps}",
         f"checkpoint_every_n_steps={args.steps}",
-    ]  # fmt: skip
-    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("train", overrides)
+    ]
+    cfg = compose("train", overrides)
     t0 = time.perf_counter()
     result = train(cfg)
     return Path(result["export"]), time.perf_counter() - t0
@@ -78,10 +84,13 @@ def grid_pattern(y: torch.Tensor, period: int = 4) -> float:
 def _score(export: Path, photos: list[torch.Tensor], style_image: Path) -> dict[str, float]:
     net, info = load_model(export)
     loss_meta = info["meta"]["loss"]
-    loss = PerceptualLoss(loss_meta["content_layers"], loss_meta["style_layers"],
-                          content_weight=loss_meta["content_weight"],
-                          style_weight=loss_meta["style_weight"],
-                          normalize=loss_meta["normalize"])  # fmt: skip
+    loss = PerceptualLoss(
+        loss_meta["content_layers"],
+        loss_meta["style_layers"],
+        content_weight=loss_meta["content_weight"],
+        style_weight=loss_meta["style_weight"],
+        normalize=loss_meta["normalize"],
+    )
     loss.set_style([load_image(style_image, int(info["meta"]["style_size"]))])
     terms = {"content": 0.0, "style": 0.0, "grid": 0.0}
     with torch.inference_mode():
@@ -115,31 +124,56 @@ def bench_arch(args, machine: Callable[[], dict]) -> int:
                 else:
                     print(f"training model={model} seed={seed}: {args.steps} steps", flush=True)
                     export, seconds = _train(model, seed, args, run_dir)
-                runs.append({"seed": seed, "train_s": seconds,
-                             **_score(export, photos, style_image)})  # fmt: skip
+                runs.append(
+                    {"seed": seed, "train_s": seconds, **_score(export, photos, style_image)}
+                )
             net, _ = load_model(export)
-            row = {"model": model, "arch": net.arch_args, "params": count_parameters(net),
-                   "gmacs_1024": conv_gmacs(net.arch_args), "runs": runs}  # fmt: skip
+            row = {
+                "model": model,
+                "arch": net.arch_args,
+                "params": count_parameters(net),
+                "gmacs_1024": conv_gmacs(net.arch_args),
+                "runs": runs,
+            }
             # The rule compares means over seeds: one init moves a 400-step style term ~3 %.
             row |= {k: statistics.mean(r[k] for r in runs) for k in ("content", "style", "grid")}
             rows.append(row)
             print(json.dumps(row), flush=True)
     ref = next(r for r in rows if r["model"] == REFERENCE)
-    print(f"\n{args.style}, {args.steps} steps of trainer=cpu, seeds {args.seeds} (mean); losses "
-          f"on {len(photos)} content photos at {args.size} px (training objective)\n")  # fmt: skip
-    print("| model | params | conv GMAC @1024² | content | style | content / ref | style / ref "
-          "| grid pattern | keeps quality (≤ +5 %) |")  # fmt: skip
+    print(
+        f"\n{args.style}, {args.steps} steps of trainer=cpu, seeds {args.seeds} (mean); losses "
+        f"on {len(photos)} content photos at {args.size} px (training objective)\n"
+    )
+    print(
+        "| model | params | conv GMAC @1024² | content | style | content / ref | style / ref "
+        "| grid pattern | keeps quality (≤ +5 %) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         rc, rs = r["content"] / ref["content"], r["style"] / ref["style"]
-        r |= {"content_ratio": rc, "style_ratio": rs,
-              "keeps_quality": rc <= 1 + TOLERANCE and rs <= 1 + TOLERANCE}  # fmt: skip
-        print(f"| {r['model']} | {r['params'] / 1e6:.2f} M | {r['gmacs_1024']:.1f} "
-              f"| {r['content']:.3f} | {r['style']:.3f} | {rc:.3f} | {rs:.3f} "
-              f"| {r['grid']:.3f} | {'yes' if r['keeps_quality'] else 'no'} |")  # fmt: skip
+        r |= {
+            "content_ratio": rc,
+            "style_ratio": rs,
+            "keeps_quality": rc <= 1 + TOLERANCE and rs <= 1 + TOLERANCE,
+        }
+        print(
+            f"| {r['model']} | {r['params'] / 1e6:.2f} M | {r['gmacs_1024']:.1f} "
+            f"| {r['content']:.3f} | {r['style']:.3f} | {rc:.3f} | {rs:.3f} "
+            f"| {r['grid']:.3f} | {'yes' if r['keeps_quality'] else 'no'} |"
+        )
     out = Path(args.json or "bench_arch.json")
-    out.write_text(json.dumps({"machine": machine(), "steps": args.steps, "seeds": args.seeds,
-                               "style": args.style,
-                               "size": args.size, "rows": rows}, indent=2))  # fmt: skip
+    out.write_text(
+        json.dumps(
+            {
+                "machine": machine(),
+                "steps": args.steps,
+                "seeds": args.seeds,
+                "style": args.style,
+                "size": args.size,
+                "rows": rows,
+            },
+            indent=2,
+        )
+    )
     print(f"wrote {out}")
     return 0

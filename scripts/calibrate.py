@@ -1,25 +1,11 @@
-"""Choose a painting's style weight from short Gatys probes (see brushwork.calibrate).
+"""Choose a painting's style weight from short Gatys probes (see brushwork.calibrate.run).
 
-python scripts/calibrate.py style=starry_night [loss=johnson] [calibrate.steps=30 ...]
-python scripts/calibrate.py all=true out=docs/CALIBRATION.md
+The same as `brushwork calibrate ...` (brushwork.cli.calibrate); kept as the path the README documents.
 """
 
 import sys
 
-import hydra
-
-from brushwork.cli import CONFIG_DIR, check_choices
-from brushwork.errors import exit_on_error
-
-
-@hydra.main(config_path=str(CONFIG_DIR), config_name="calibrate", version_base="1.3")
-@exit_on_error
-def main(cfg) -> None:
-    from brushwork.calibrate_cli import run_calibrate  # torch loads after Hydra handled --help
-
-    run_calibrate(cfg)
-
+from brushwork.cli.main import main
 
 if __name__ == "__main__":
-    exit_on_error(check_choices)(sys.argv[1:])
-    main()
+    sys.exit(main(["calibrate", *sys.argv[1:]]))

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from brushwork.config import register
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("BRUSHWORK_DATA") or REPO.parent / "shared" / "data").resolve()
 os.environ["BRUSHWORK_DATA"] = str(DATA)
@@ -16,6 +18,7 @@ os.environ["BRUSHWORK_CACHE"] = tempfile.mkdtemp(prefix="brushwork-test-cache-")
 os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("WANDB_SILENT", "true")
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+register()  # the configs' schemas, as every Hydra command registers them before composing
 
 
 @pytest.fixture(scope="session")
@@ -27,13 +30,13 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def starry(data_dir):
-    from brushwork.images import load_image
+    from brushwork.io.images import load_image
 
     return load_image(data_dir / "styles" / "starry_night.jpg", 64)
 
 
 @pytest.fixture(scope="session")
 def tubingen(data_dir):
-    from brushwork.images import load_image
+    from brushwork.io.images import load_image
 
     return load_image(data_dir / "content" / "tubingen.jpg", 64)

@@ -17,22 +17,39 @@ def _bench(args: list[str], tmp_path: Path) -> dict:
     out = tmp_path / "bench.json"
     proc = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "benchmark.py"), *args, "--json", str(out)],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(out.read_text())
 
 
 def test_arch_benchmark_trains_scores_and_compares(data_dir: Path, tmp_path: Path) -> None:
-    args = ["arch", "--models", "shuffle", "--steps", "2", "--size", "32", "--seeds", "0", "1",
-            "--data", str(data_dir), "--keep", str(tmp_path / "runs")]  # fmt: skip
+    args = [
+        "arch",
+        "--models",
+        "shuffle",
+        "--steps",
+        "2",
+        "--size",
+        "32",
+        "--seeds",
+        "0",
+        "1",
+        "--data",
+        str(data_dir),
+        "--keep",
+        str(tmp_path / "runs"),
+    ]
     result = _bench(args, tmp_path)
     rows = {r["model"]: r for r in result["rows"]}
     assert list(rows) == ["shuffle", "johnson"]  # the reference is added when missing
     ref = rows["johnson"]
     assert ref["content_ratio"] == 1.0 and ref["style_ratio"] == 1.0 and ref["keeps_quality"]
     shuffle = rows["shuffle"]
-    assert shuffle["arch"]["resample"] == "shuffle" and shuffle["params"] < ref["params"] / 4
+    assert shuffle["arch"]["arch"] == "shuffle" and shuffle["params"] < ref["params"] / 4
     assert shuffle["gmacs_1024"] < ref["gmacs_1024"] / 10
     assert shuffle["keeps_quality"] == (
         max(shuffle["content_ratio"], shuffle["style_ratio"]) <= 1.05

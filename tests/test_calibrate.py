@@ -13,20 +13,22 @@ import pytest
 from hydra import compose, initialize_config_dir
 from PIL import Image
 
-import brushwork.calibrate
-from brushwork.calibrate import choose, ladder, ratio_at
-from brushwork.calibrate_cli import run_calibrate
-from brushwork.cli import CONFIG_DIR
+import brushwork.calibrate.run
+from brushwork.calibrate.criterion import choose, ladder, ratio_at
+from brushwork.calibrate.probes import probe_photos
+from brushwork.cli.calibrate import run as run_calibrate
+from brushwork.config.groups import CONFIG_DIR
 from brushwork.errors import BrushworkError, exit_on_error
-from brushwork.probes import probe_photos
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _table(content: list[float], style: list[float], weights: list[float] | None = None):
     weights = weights or [10.0**-k for k in range(7, 7 - len(content), -1)]  # 1e-7, 1e-6, ...
-    return [{"weight": w, "content_ratio": c, "style_ratio": s}
-            for w, c, s in zip(weights, content, style, strict=True)]  # fmt: skip
+    return [
+        {"weight": w, "content_ratio": c, "style_ratio": s}
+        for w, c, s in zip(weights, content, style, strict=True)
+    ]
 
 
 def test_ladder_is_geometric_with_exact_ends() -> None:
@@ -59,8 +61,13 @@ def _photo(path: Path, seed: int) -> None:
     Image.fromarray(small).resize((32, 24), Image.Resampling.BICUBIC).save(path)
 
 
-FAST = ["calibrate.size=32", "calibrate.style_size=32", "calibrate.steps=2", "calibrate.photos=1",
-        "calibrate.per_decade=1"]  # fmt: skip
+FAST = [
+    "calibrate.size=32",
+    "calibrate.style_size=32",
+    "calibrate.steps=2",
+    "calibrate.photos=1",
+    "calibrate.per_decade=1",
+]
 TINY = [*FAST, "calibrate.min_weight=1e-6", "calibrate.max_weight=1e-4"]  # 3 weights
 
 
@@ -76,10 +83,20 @@ def test_cli_calibrates_caches_and_writes_markdown(photos: Path, tmp_path: Path)
     cache, doc = tmp_path / "cache", tmp_path / "cal.md"
     args = [*TINY, f"calibrate.content_dir={photos}", f"calibrate.cache_dir={cache}"]
     proc = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "calibrate.py"), "style=candy", *args,
-         f"out={doc}", "progress=false", "device=cpu"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(REPO / "scripts" / "calibrate.py"),
+            "style=candy",
+            *args,
+            f"out={doc}",
+            "progress=false",
+            "device=cpu",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "**candy: style weight" in proc.stdout and "| 1e-05" in proc.stdout
     (entry,) = cache.glob("candy_*.json")
@@ -113,11 +130,18 @@ def test_auto_bound_is_the_anchors_own_ratio(photos: Path, tmp_path: Path) -> No
     under the gatys loss on the probe photos — its own probe at that ladder point, to the digit
     (the probes are deterministic), so Starry Night calibrates to 1e-5 wherever its curve
     rises; a fixed bound replaces it."""
-    from brushwork.calibrate import calibrate
+    from brushwork.calibrate.run import calibrate
 
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("calibrate", ["style=starry_night", *TINY, f"calibrate.content_dir={photos}",
-                                    f"calibrate.cache_dir={tmp_path}"])  # fmt: skip
+        cfg = compose(
+            "calibrate",
+            [
+                "style=starry_night",
+                *TINY,
+                f"calibrate.content_dir={photos}",
+                f"calibrate.cache_dir={tmp_path}",
+            ],
+        )
     result = calibrate(cfg.style, cfg.loss, cfg.calibrate, "cpu")
     row = next(r for r in result["table"] if r["weight"] == pytest.approx(1e-5))
     assert result["max_content"] == pytest.approx(row["content_ratio"], rel=1e-6)
@@ -133,12 +157,15 @@ def test_auto_bound_is_the_anchors_own_ratio(photos: Path, tmp_path: Path) -> No
     [
         ("calibrate.max_content=lots", "calibrate.max_content must be auto or > 0, got lots"),
         ("calibrate.max_content=0", "calibrate.max_content must be auto or > 0, got 0"),
-        ("calibrate.anchor.loss=nope", "unknown calibrate.anchor.loss 'nope'; known: gatys"),
+        (
+            "calibrate.anchor.loss=nope",
+            "unknown calibrate.anchor.loss 'nope'; choose one of: gatys, johnson",
+        ),
         ("calibrate.anchor.style=nope", "unknown style 'nope'; known: candy"),
     ],
 )
 def test_bad_bound_settings_fail_in_one_line(photos: Path, override: str, message: str) -> None:
-    from brushwork.probes import target_content
+    from brushwork.calibrate.probes import target_content
 
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("calibrate", [*TINY, f"calibrate.content_dir={photos}", override])
@@ -152,12 +179,22 @@ def test_validation_compares_both_weights_on_unseen_photos(
     sheet, doc = tmp_path / "sheet.png", tmp_path / "cal.md"
     monkeypatch.setenv("BRUSHWORK_CACHE", str(tmp_path / "cache"))
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("calibrate", ["style=candy", *TINY, f"calibrate.content_dir={photos}",
-                                    f"validate_dir={photos}", "progress=false", "validate=3",
-                                    f"sheet={sheet}", f"out={doc}"])  # fmt: skip
+        cfg = compose(
+            "calibrate",
+            [
+                "style=candy",
+                *TINY,
+                f"calibrate.content_dir={photos}",
+                f"validate_dir={photos}",
+                "progress=false",
+                "validate=3",
+                f"sheet={sheet}",
+                f"out={doc}",
+            ],
+        )
     assert cfg.calibrate.cache_dir == "auto"
     # The CLI computes the probe photos' bound once per run and hands it to every calibration.
-    monkeypatch.setattr(brushwork.calibrate, "target_content", _never)
+    monkeypatch.setattr(brushwork.calibrate.run, "target_content", _never)
     (result,) = run_calibrate(cfg)
     # cache_dir=auto: the probes land in brushwork's cache folder.
     assert result["cache"] and Path(result["cache"]).parent == tmp_path / "cache" / "calibration"
@@ -184,9 +221,17 @@ def test_validation_compares_both_weights_on_unseen_photos(
     assert f"| {_off(found['calibrated'], target):.2f} |" in text  # how far off, as a factor
     # All photos used by the probes: nothing left to validate on, said in one line.
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("calibrate", [*TINY, f"calibrate.content_dir={photos}", "validate=1",
-                                    f"validate_dir={photos}", "calibrate.photos=2",
-                                    "calibrate.cache_dir=null"])  # fmt: skip
+        cfg = compose(
+            "calibrate",
+            [
+                *TINY,
+                f"calibrate.content_dir={photos}",
+                "validate=1",
+                f"validate_dir={photos}",
+                "calibrate.photos=2",
+                "calibrate.cache_dir=null",
+            ],
+        )
     with pytest.raises(BrushworkError, match="no photos besides the 2 the calibration probes use"):
         run_calibrate(cfg)
 
@@ -204,17 +249,30 @@ def test_empty_content_dir_fails_in_one_line(tmp_path: Path, capsys) -> None:
 def test_train_auto_weight_and_end_of_training_evaluation(photos: Path, tmp_path: Path) -> None:
     """``loss.style_weight=auto`` resolves before training and lands in the export's meta; the
     quick evaluation runs after export and logs its figures."""
-    from brushwork.export import load_model
-    from brushwork.train import train
+    from brushwork.infer.model_file import load_model
+    from brushwork.train.run import train
 
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("train", [
-            "trainer=smoke", "model.width=4", "model.n_residual=1", "logger=csv",
-            f"data.dir={photos}", f"data.val_dir={photos}", f"run_dir={tmp_path / 'run'}",
-            "loss.style_weight=auto", *FAST, f"calibrate.content_dir={photos}",
-            f"calibrate.cache_dir={tmp_path / 'cache'}",
-            "eval.enabled=true", "eval.size=32", "eval.gatys_steps=[2]", "eval.count=1",
-        ])  # fmt: skip
+        cfg = compose(
+            "train",
+            [
+                "trainer=smoke",
+                "model.width=4",
+                "model.n_residual=1",
+                "logger=csv",
+                f"data.dir={photos}",
+                f"data.val_dir={photos}",
+                f"run_dir={tmp_path / 'run'}",
+                "loss.style_weight=auto",
+                *FAST,
+                f"calibrate.content_dir={photos}",
+                f"calibrate.cache_dir={tmp_path / 'cache'}",
+                "eval.enabled=true",
+                "eval.size=32",
+                "eval.gatys_steps=[2]",
+                "eval.count=1",
+            ],
+        )
     result = train(cfg)
     weight = float(cfg.loss.style_weight)  # written back into the run's config
     assert 1e-2 <= weight <= 1e2 and cfg.style.weight == 1.0  # the ladder of normalized terms
@@ -224,8 +282,11 @@ def test_train_auto_weight_and_end_of_training_evaluation(photos: Path, tmp_path
     assert meta["calibration"]["weight"] == pytest.approx(weight)
     assert len(meta["calibration"]["table"]) == 5  # 1e-2 … 1e2, one per decade
     objective = {k: meta["loss"][k] for k in ("content_layers", "vgg", "normalize")}
-    assert objective == {"content_layers": list(cfg.loss.content_layers), "vgg": "caffe",
-                         "normalize": bool(cfg.loss.normalize)}  # fmt: skip
+    assert objective == {
+        "content_layers": list(cfg.loss.content_layers),
+        "vgg": "caffe",
+        "normalize": bool(cfg.loss.normalize),
+    }
     run = Path(result["run_dir"])
     assert (run / "eval" / "report.md").is_file() and (run / "eval" / "contact_sheet.png").is_file()
     assert "eval/equivalent_iterations" in (run / "csv" / "metrics.csv").read_text()

@@ -1,4 +1,4 @@
-"""Tests for brushwork.data: tiny photos generated in tmp_path, real shared photos only read."""
+"""Tests for brushwork.train.data: tiny photos generated in tmp_path, real shared photos only read."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 import torch
 from PIL import Image
 
-from brushwork.data import PhotoDataModule, PhotoFolder, center_box, random_box
 from brushwork.errors import BrushworkError
+from brushwork.train.data import PhotoDataModule, PhotoFolder, center_box, random_box
 
 RNG = np.random.default_rng(7)
 
@@ -37,8 +37,11 @@ def test_recursive_discovery_nesting_and_extensions(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not an image")
     ds = PhotoFolder(tmp_path, size=32)
     assert [p.relative_to(tmp_path).as_posix() for p in ds.files] == [
-        "a.jpg", "sub/b.PNG", "sub/deeper/c.webp", "x/y/z/d.bmp"
-    ]  # fmt: skip
+        "a.jpg",
+        "sub/b.PNG",
+        "sub/deeper/c.webp",
+        "x/y/z/d.bmp",
+    ]
     assert len(ds) == 4
 
 
@@ -187,9 +190,14 @@ def test_datamodule_loaders(tmp_path: Path) -> None:
     for name, (w, h) in {"c.png": (60, 30), "a.jpg": (30, 45), "b.png": (40, 40)}.items():
         photo(val / name, w, h)
     dm = PhotoDataModule(
-        str(tmp_path / "train"), size=32, batch_size=2, num_workers=0,
-        val_dir=str(val), val_size=24, val_count=2,
-    )  # fmt: skip
+        str(tmp_path / "train"),
+        size=32,
+        batch_size=2,
+        num_workers=0,
+        val_dir=str(val),
+        val_size=24,
+        val_count=2,
+    )
     dm.setup("fit")
     batches = list(dm.train_dataloader())
     assert len(batches) == 2  # 5 photos, batch 2, drop_last

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import subprocess
@@ -16,7 +15,8 @@ import torch
 from PIL import Image
 
 from brushwork.errors import BrushworkError
-from brushwork.metrics import contact_sheet, equivalent_iterations, ssim_luminance
+from brushwork.evaluate.metrics import equivalent_iterations, ssim_luminance
+from brushwork.io.sheets import contact_sheet
 
 REPO = Path(__file__).resolve().parents[1]
 GATYS_LAYERS = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
@@ -85,18 +85,26 @@ def _photo(path: Path, w: int, h: int, seed: int) -> None:
 
 
 def _meta(**loss) -> dict:
-    full = {"content_weight": 1.0, "style_weight": 1e-5, "tv_weight": 0.0,
-            "content_layers": ["relu4_2"], "style_layers": GATYS_LAYERS,
-            "content_layer_weights": [1.0], "style_layer_weights": [1.0] * 5,
-            "vgg": "caffe", "pooling": "max", "normalize": False}  # fmt: skip
+    full = {
+        "content_weight": 1.0,
+        "style_weight": 1e-5,
+        "tv_weight": 0.0,
+        "content_layers": ["relu4_2"],
+        "style_layers": GATYS_LAYERS,
+        "content_layer_weights": [1.0],
+        "style_layer_weights": [1.0] * 5,
+        "vgg": "caffe",
+        "pooling": "max",
+        "normalize": False,
+    }
     return {"style_image": "starry_night.jpg", "style_size": 32, "loss": {**full, **loss}}
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory, data_dir) -> dict[str, Path]:
     """A 2-photo folder, an empty folder and a tiny exported net carrying its objective."""
-    from brushwork.export import export_model
-    from brushwork.transformer import TransformerNet
+    from brushwork.infer.model_file import export_model
+    from brushwork.nn.nets import JohnsonNet
 
     root = tmp_path_factory.mktemp("eval")
     photos, empty = root / "photos", root / "empty"
@@ -105,14 +113,14 @@ def tiny(tmp_path_factory, data_dir) -> dict[str, Path]:
     _photo(photos / "a.png", 32, 24, 0)
     _photo(photos / "b.png", 24, 32, 1)
     torch.manual_seed(0)
-    net = TransformerNet(width=4, n_residual=1)
+    net = JohnsonNet(width=4, n_residual=1)
     style = {"name": "starry_night", "title": "The Starry Night"}
     model = export_model(net, root / "tiny.pt", style, _meta())
     return {"root": root, "photos": photos, "empty": empty, "model": model}
 
 
 def test_objective_from_meta_and_old_exports() -> None:
-    from brushwork.evaluate import objective_of
+    from brushwork.evaluate.run import objective_of
 
     assert objective_of(_meta())["loss"]["style_layers"] == GATYS_LAYERS
     old = {"style_size": 256, "loss": {"content_weight": 1.0, "style_weight": 3e-5, "tv_weight": 0}}
@@ -134,11 +142,26 @@ def cli_report(tiny) -> tuple[subprocess.CompletedProcess, Path]:
     """``scripts/evaluate.py`` on the two photos with Gatys-2 and Gatys-3 at 32 px."""
     out = tiny["root"] / "report"
     proc = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "evaluate.py"), "--model", str(tiny["model"]),
-         "--content", str(tiny["photos"]), "--gatys-steps", "3,2", "--size", "32",
-         "--out", str(out), "--device", "cpu"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(REPO / "scripts" / "evaluate.py"),
+            "--model",
+            str(tiny["model"]),
+            "--content",
+            str(tiny["photos"]),
+            "--gatys-steps",
+            "3,2",
+            "--size",
+            "32",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return proc, out
 
 
@@ -161,26 +184,34 @@ def test_evaluate_cli_writes_report_sheet_and_json(cli_report) -> None:
 
 
 def _script_main():
-    spec = importlib.util.spec_from_file_location("evaluate_script", REPO / "scripts/evaluate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
+    from brushwork.cli.main import main
+
+    return lambda argv: main(["evaluate", *argv])  # what scripts/evaluate.py runs
 
 
 @pytest.mark.parametrize(
     ("case", "expected"),
-    [("missing model", "style model not found"), ("empty content", "no images found in"),
-     ("bad steps", "gatys steps must be positive integers"),
-     ("no model", "the following arguments are required: --model")],
-)  # fmt: skip
+    [
+        ("missing model", "style model not found"),
+        ("empty content", "no images found in"),
+        ("bad steps", "gatys steps must be positive integers"),
+        ("no model", "the following arguments are required: --model"),
+    ],
+)
 def test_bad_inputs_fail_in_one_line(case: str, expected: str, tiny, capsys) -> None:
     args = {
         "missing model": ["--model", str(tiny["root"] / "no.pt"), "--content", str(tiny["photos"])],
         "empty content": ["--model", str(tiny["model"]), "--content", str(tiny["empty"])],
-        "bad steps": ["--model", str(tiny["model"]), "--content", str(tiny["photos"]),
-                      "--gatys-steps", "10,x"],
+        "bad steps": [
+            "--model",
+            str(tiny["model"]),
+            "--content",
+            str(tiny["photos"]),
+            "--gatys-steps",
+            "10,x",
+        ],
         "no model": ["--content", str(tiny["photos"])],
-    }[case]  # fmt: skip
+    }[case]
     out = tiny["root"] / f"out_{case.replace(' ', '_')}"
     with pytest.raises(SystemExit) as exit_info:
         _script_main()([*args, "--out", str(out), "--device", "cpu"])
@@ -191,12 +222,15 @@ def test_bad_inputs_fail_in_one_line(case: str, expected: str, tiny, capsys) -> 
 
 
 def test_active_wandb_run_gets_table_and_sheet(cli_report, monkeypatch) -> None:
-    from brushwork.report import log_wandb
+    from brushwork.evaluate.report import log_wandb
 
     logged: dict = {}
     run = SimpleNamespace(log=logged.update, summary={})
-    fake = SimpleNamespace(run=run, Table=lambda columns, data: (columns, data),
-                           Image=lambda image, caption: (image.size, caption))  # fmt: skip
+    fake = SimpleNamespace(
+        run=run,
+        Table=lambda columns, data: (columns, data),
+        Image=lambda image, caption: (image.size, caption),
+    )
     monkeypatch.setitem(sys.modules, "wandb", fake)
     report = json.loads((cli_report[1] / "report.json").read_text())
     assert log_wandb(report, torch.rand(3, 54, 138))

@@ -10,19 +10,19 @@ import pytest
 import torch
 
 from brushwork.errors import BrushworkError
-from brushwork.export import FORMAT, FORMAT_VERSION, export_model, load_model
-from brushwork.transformer import TransformerNet
+from brushwork.infer.model_file import FORMAT, FORMAT_VERSION, export_model, load_model
+from brushwork.nn.nets import JohnsonNet, ShuffleNet
 
 STYLE = {"name": "starry_night", "title": "The Starry Night", "url": "https://example.org/s.jpg"}
 
 
 @pytest.fixture
-def net() -> TransformerNet:
+def net() -> JohnsonNet:
     torch.manual_seed(0)
-    return TransformerNet(width=4, n_residual=1, separable=True).eval()
+    return JohnsonNet(width=4, n_residual=1, separable=True).eval()
 
 
-def test_round_trip_same_outputs(net: TransformerNet, tmp_path: Path) -> None:
+def test_round_trip_same_outputs(net: JohnsonNet, tmp_path: Path) -> None:
     path = export_model(net, tmp_path / "s.pt", STYLE, extra={"steps": 7})
     assert path == tmp_path / "s.pt"
     assert [p.name for p in tmp_path.iterdir()] == ["s.pt"]  # no temp file left behind
@@ -30,7 +30,7 @@ def test_round_trip_same_outputs(net: TransformerNet, tmp_path: Path) -> None:
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would create it, not 0600
     loaded, info = load_model(path)
-    assert loaded.arch_args == {"width": 4, "n_residual": 1, "separable": True, "resample": "conv"}
+    assert loaded.arch_args == {"arch": "johnson", "width": 4, "n_residual": 1, "separable": True}
     assert (
         info["style"] == STYLE and info["meta"]["steps"] == 7 and info["version"] == FORMAT_VERSION
     )
@@ -42,25 +42,47 @@ def test_round_trip_same_outputs(net: TransformerNet, tmp_path: Path) -> None:
 
 def test_shuffle_net_round_trip(tmp_path: Path) -> None:
     torch.manual_seed(0)
-    net = TransformerNet(width=4, n_residual=1, separable=True, resample="shuffle").eval()
+    net = ShuffleNet(width=4, n_residual=1, separable=True).eval()
     loaded, _ = load_model(export_model(net, tmp_path / "s.pt", STYLE))
-    assert loaded.arch_args["resample"] == "shuffle"
+    assert loaded.arch_args["arch"] == "shuffle" and isinstance(loaded, ShuffleNet)
     x = torch.rand(1, 3, 21, 30)
     with torch.no_grad():
         torch.testing.assert_close(loaded(x), net(x))
 
 
-def test_version_1_file_loads_as_conv(net: TransformerNet, tmp_path: Path) -> None:
-    # Files written before ``resample`` existed: version 1, arch without the key.
-    path = export_model(net, tmp_path / "old.pt", STYLE)
-    payload = torch.load(path, weights_only=True)
-    arch = {k: v for k, v in payload["arch"].items() if k != "resample"}
-    torch.save(payload | {"version": 1, "arch": arch}, path)
-    loaded, info = load_model(path)
-    assert loaded.arch_args["resample"] == "conv" and info["version"] == 1
+def _legacy_file(net, path: Path, version: int) -> Path:
+    """A model file as brushwork wrote it before format 3 (the code of 2026-11-21): the layout
+    named by ``resample`` (v2) or not at all (v1, Johnson's layout only)."""
+    resample = {"johnson": "conv", "shuffle": "shuffle"}[net.arch]
+    arch = {"width": net.width, "n_residual": net.n_residual, "separable": net.separable}
+    if version == 2:
+        arch["resample"] = resample
+    state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    payload = {
+        "format": FORMAT,
+        "version": version,
+        "arch": arch,
+        "state_dict": state,
+        "style": STYLE,
+        "meta": {"torch": "2.14.1"},
+    }
+    torch.save(payload, path)
+    return path
 
 
-def test_compiled_net_is_exported_uncompiled(net: TransformerNet, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("version", "cls"), [(1, JohnsonNet), (2, JohnsonNet), (2, ShuffleNet)])
+def test_older_format_versions_still_load(version: int, cls: type, tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    net = cls(width=4, n_residual=1, separable=True).eval()
+    loaded, info = load_model(_legacy_file(net, tmp_path / "old.pt", version))
+    assert type(loaded) is cls and info["version"] == version and info["style"] == STYLE
+    assert loaded.arch_args == net.arch_args
+    x = torch.rand(1, 3, 21, 30)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), net(x), rtol=0, atol=0)
+
+
+def test_compiled_net_is_exported_uncompiled(net: JohnsonNet, tmp_path: Path) -> None:
     compiled = torch.compile(net)  # wrapping only; nothing is compiled until called
     assert any(k.startswith("_orig_mod.") for k in compiled.state_dict())
     path = export_model(compiled, tmp_path / "c.pt", STYLE)
@@ -69,7 +91,7 @@ def test_compiled_net_is_exported_uncompiled(net: TransformerNet, tmp_path: Path
     load_model(path)
 
 
-def test_file_holds_only_plain_data(net: TransformerNet, tmp_path: Path) -> None:
+def test_file_holds_only_plain_data(net: JohnsonNet, tmp_path: Path) -> None:
     payload = torch.load(export_model(net, tmp_path / "s.pt", STYLE), weights_only=True)
     assert payload["format"] == FORMAT and payload["version"] == FORMAT_VERSION
     assert set(payload) == {"format", "version", "arch", "state_dict", "style", "meta"}
@@ -115,7 +137,7 @@ def test_not_an_export(content, tmp_path: Path) -> None:
     assert "\n" not in str(e.value)
 
 
-def test_newer_version_asks_to_upgrade(net: TransformerNet, tmp_path: Path) -> None:
+def test_newer_version_asks_to_upgrade(net: JohnsonNet, tmp_path: Path) -> None:
     path = export_model(net, tmp_path / "s.pt", STYLE)
     payload = torch.load(path, weights_only=True)
     torch.save(payload | {"version": FORMAT_VERSION + 1}, path)
@@ -124,10 +146,11 @@ def test_newer_version_asks_to_upgrade(net: TransformerNet, tmp_path: Path) -> N
         load_model(path)
 
 
-def test_weights_not_matching_arch(net: TransformerNet, tmp_path: Path) -> None:
+def test_weights_not_matching_arch(net: JohnsonNet, tmp_path: Path) -> None:
     path = export_model(net, tmp_path / "s.pt", STYLE)
     payload = torch.load(path, weights_only=True)
-    torch.save(payload | {"arch": {"width": 8, "n_residual": 1, "separable": True}}, path)
+    wider = {"arch": "johnson", "width": 8, "n_residual": 1, "separable": True}
+    torch.save(payload | {"arch": wider}, path)
     with pytest.raises(BrushworkError, match="do not match architecture") as e:
         load_model(path)
     assert "\n" not in str(e.value)
@@ -143,9 +166,9 @@ def test_export_needs_no_lightning_hydra_or_vgg() -> None:
     import sys
 
     code = (
-        "import sys, brushwork.export; "
-        "bad = [m for m in ('pytorch_lightning', 'lightning', 'hydra', 'brushwork.vgg', "
-        "'brushwork.losses') if m in sys.modules]; print(bad); sys.exit(bool(bad))"
+        "import sys, brushwork.infer.model_file; "
+        "bad = [m for m in ('pytorch_lightning', 'lightning', 'hydra', 'brushwork.nn.vgg', "
+        "'brushwork.nn.losses') if m in sys.modules]; print(bad); sys.exit(bool(bad))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr

@@ -13,10 +13,10 @@ import pytest
 import torch
 
 from brushwork.errors import BrushworkError
-from brushwork.export import export_model, load_model
-from brushwork.formats import convert, export_torchscript
-from brushwork.stylize import Stylizer
-from brushwork.transformer import TransformerNet
+from brushwork.infer.exporters import convert, export_torchscript
+from brushwork.infer.model_file import export_model, load_model
+from brushwork.infer.stylizer import Stylizer
+from brushwork.nn.nets import JohnsonNet, ShuffleNet
 
 REPO = Path(__file__).resolve().parents[1]
 STYLE = {"name": "tiny", "title": "Tiny"}
@@ -26,7 +26,7 @@ SHAPES = [(1, 3, 37, 45), (2, 3, 64, 20)]  # odd sizes, then another size and ba
 @pytest.fixture(scope="module")
 def model_path(tmp_path_factory) -> Path:
     torch.manual_seed(0)
-    net = TransformerNet(width=4, n_residual=1)
+    net = JohnsonNet(width=4, n_residual=1)
     return export_model(net, tmp_path_factory.mktemp("m") / "tiny.pt", STYLE)
 
 
@@ -35,10 +35,20 @@ def onnx_path(model_path) -> Path:
     pytest.importorskip("onnxruntime")
     out = model_path.with_name("tiny.onnx")
     proc = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "export.py"), "--model", str(model_path),
-         "--format", "onnx", "-o", str(out)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(REPO / "scripts" / "export.py"),
+            "--model",
+            str(model_path),
+            "--format",
+            "onnx",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"wrote {out}"
     assert sorted(p.name for p in out.parent.iterdir()) == ["tiny.onnx", "tiny.pt"]  # no temps
@@ -69,7 +79,7 @@ def test_onnx_carries_metadata_and_opset(onnx_path):
     assert max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")) >= 17
     meta = {p.key: p.value for p in model.metadata_props}
     assert meta["format"] == "brushwork-style" and json.loads(meta["style"]) == STYLE
-    assert json.loads(meta["arch"])["width"] == 4 and json.loads(meta["arch"])["resample"] == "conv"
+    assert json.loads(meta["arch"])["width"] == 4 and json.loads(meta["arch"])["arch"] == "johnson"
 
 
 def test_torchscript_matches_eager(model_path, tmp_path):
@@ -122,7 +132,7 @@ def test_shuffle_net_exports_with_parity(tmp_path):
     # The default architecture (pixel-unshuffle / shuffle): same parity as the Johnson layout.
     ort = pytest.importorskip("onnxruntime")
     torch.manual_seed(0)
-    net = TransformerNet(width=4, n_residual=1, separable=True, resample="shuffle").eval()
+    net = ShuffleNet(width=4, n_residual=1, separable=True).eval()
     model = export_model(net, tmp_path / "shuffle.pt", STYLE)
     sess = ort.InferenceSession(str(convert(model, "onnx")), providers=["CPUExecutionProvider"])
     with warnings.catch_warnings():
@@ -174,7 +184,9 @@ def test_pt_model_with_unwritable_cache_still_runs(model_path, tmp_path, monkeyp
 
 
 def test_backend_choices_are_checked(model_path, onnx_path):
-    with pytest.raises(BrushworkError, match="backend must be one of auto, torch, onnxruntime"):
+    with pytest.raises(
+        BrushworkError, match="unknown backend 'tensorrt'; choose one of: auto, torch, onnxruntime"
+    ):
         Stylizer(model_path, device="cpu", backend="tensorrt")
     with pytest.raises(BrushworkError, match="use the .pt for torch"):
         Stylizer(onnx_path, device="cpu", backend="torch")

@@ -8,16 +8,24 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from brushwork.assets import resolve_style_image
-from brushwork.cli import CONFIG_DIR, group_choices
-from brushwork.images import load_image
+from brushwork.config.groups import CONFIG_DIR, group_choices
+from brushwork.io.assets import resolve_style_image
+from brushwork.io.images import load_image
 
 REPO = Path(__file__).resolve().parents[1]
 
 STYLES = [
-    "starry_night", "great_wave", "the_scream", "composition_vii", "shipwreck",
-    "mosaic", "candy", "udnie", "la_muse", "rain_princess",
-]  # fmt: skip
+    "starry_night",
+    "great_wave",
+    "the_scream",
+    "composition_vii",
+    "shipwreck",
+    "mosaic",
+    "candy",
+    "udnie",
+    "la_muse",
+    "rain_princess",
+]
 TINY = ["gatys.size=32", "gatys.steps=2", "gatys.coarse_steps=1", "gatys.progress=false"]
 
 
@@ -25,8 +33,12 @@ def run(*args, env=None):
     env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, str(REPO / "scripts" / "gatys.py"), *args],
-        capture_output=True, text=True, cwd=REPO, env=env, timeout=300,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=300,
+    )
 
 
 def assert_clean_error(proc, *needles):
@@ -65,10 +77,16 @@ def test_cli_writes_a_stylized_image(tmp_path, data_dir):
 def test_cli_blends_own_style_image_and_saves_intermediates(tmp_path, data_dir):
     out = tmp_path / "mix.jpg"
     proc = run(
-        f"content={data_dir / 'content' / 'chicago.jpg'}", f"output={out}",
-        f"style.image={data_dir / 'styles' / 'mosaic.jpg'}", "mix=[candy]", "blend=[0.7,0.3]",
-        "gatys.preserve_color=luminance", "gatys.save_every=1", "gatys.levels=1", *TINY,
-    )  # fmt: skip
+        f"content={data_dir / 'content' / 'chicago.jpg'}",
+        f"output={out}",
+        f"style.image={data_dir / 'styles' / 'mosaic.jpg'}",
+        "mix=[candy]",
+        "blend=[0.7,0.3]",
+        "gatys.preserve_color=luminance",
+        "save_every=1",
+        "gatys.levels=1",
+        *TINY,
+    )
     assert proc.returncode == 0, proc.stderr
     assert out.exists() and len(list(tmp_path.glob("mix_L0_*.png"))) == 2
 
@@ -97,9 +115,12 @@ def test_bad_inputs_give_one_line_errors(tmp_path, data_dir):
 
 def test_offline_download_names_file_and_place(tmp_path, data_dir):
     proc = run(
-        f"content={data_dir / 'content' / 'tubingen.jpg'}", f"output={tmp_path / 'o.png'}",
-        "style.image=not_here.jpg", "style.url=http://127.0.0.1:9/not_here.jpg", *TINY,
+        f"content={data_dir / 'content' / 'tubingen.jpg'}",
+        f"output={tmp_path / 'o.png'}",
+        "style.image=not_here.jpg",
+        "style.url=http://127.0.0.1:9/not_here.jpg",
+        *TINY,
         env={"BRUSHWORK_DATA": str(tmp_path / "data")},
-    )  # fmt: skip
+    )
     assert_clean_error(proc, "not_here.jpg", str(tmp_path / "data" / "styles"), "put the file at")
     assert not any((tmp_path / "data" / "styles").iterdir())  # no partial download left

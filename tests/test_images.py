@@ -1,4 +1,4 @@
-"""Tests for brushwork.images: tiny images generated in tmp_path, no shared data."""
+"""Tests for brushwork.io.images: tiny images generated in tmp_path, no shared data."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from brushwork.errors import BrushworkError
-from brushwork.images import (
+from brushwork.io.images import (
     IMAGE_EXTENSIONS,
     check_writable,
     find_images,

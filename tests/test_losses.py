@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from brushwork.errors import BrushworkError
-from brushwork.losses import PerceptualLoss, gram_matrix, total_variation
+from brushwork.nn.losses import PerceptualLoss, gram_matrix, total_variation
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_gradient_reaches_the_image(loss, starry, tubingen):
 
 
 def test_blend_of_two_styles_lies_between(data_dir, tubingen):
-    from brushwork.images import load_image
+    from brushwork.io.images import load_image
 
     a = load_image(data_dir / "styles" / "starry_night.jpg", 64)
     b = load_image(data_dir / "styles" / "composition_vii.jpg", 64)
@@ -94,9 +94,22 @@ def test_blend_of_two_styles_lies_between(data_dir, tubingen):
     assert torch.allclose(g_half, (g_a + g_b) / 2, rtol=1e-4, atol=1e-6)
 
 
-def test_style_targets_not_in_state_dict(loss, starry):
+def test_style_targets_travel_in_the_state_dict(loss, starry):
+    # A training checkpoint carries the Gram targets, so resuming needs no painting.
     loss.set_style([starry])
-    assert not any(k.startswith("gram_") for k in loss.state_dict())
+    state = {k: v for k, v in loss.state_dict().items() if not k.startswith("vgg.")}
+    assert set(state) == {f"gram_{n}" for n in loss.style_layers} | {"has_style"}
+    fresh = PerceptualLoss(style_weight=1e-5)
+    assert not fresh.style_grams  # nothing set: the loss refuses to run
+    with pytest.raises(RuntimeError, match="set_style"):
+        fresh(starry, content=starry)
+    fresh.load_state_dict(loss.state_dict())
+    assert fresh.style_grams.keys() == loss.style_grams.keys()
+    x = torch.rand_like(starry)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            fresh(x, content=starry)["style"], loss(x, content=starry)["style"]
+        )
 
 
 def test_bad_configuration():

@@ -1,4 +1,4 @@
-"""scripts/make_targets.py and brushwork.targets: sharding, resumability, one-line errors.
+"""scripts/make_targets.py and brushwork.gatys.targets: sharding, resumability, one-line errors.
 
 The CLI runs as a subprocess on 40 px photos with a 32 px, 2-step Gatys run; the style image is
 read from the shared data folder (never copied into the repo).
@@ -16,9 +16,9 @@ import pytest
 from hydra import compose, initialize_config_dir
 from PIL import Image
 
-from brushwork.cli import CONFIG_DIR
+from brushwork.config.groups import CONFIG_DIR
 from brushwork.errors import BrushworkError
-from brushwork.targets import make_targets, parse_shard, shard_files, target_path
+from brushwork.gatys.targets import make_targets, parse_shard, shard_files, target_path
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = str(REPO.parent / "shared" / "data")
@@ -80,11 +80,14 @@ def test_config_composes_with_target_defaults() -> None:
         cfg = compose("make_targets", ["data.dir=photos", "out=t", "shard=3/8"])
     assert cfg.shard == "3/8" and cfg.style.name == "starry_night"
     assert (cfg.gatys.size, cfg.gatys.steps, cfg.gatys.coarse_steps, cfg.gatys.levels) == (
-        256, 100, 100, 2,
-    )  # fmt: skip
+        256,
+        100,
+        100,
+        2,
+    )
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         gatys = compose("gatys")
-    assert set(cfg.gatys) == set(gatys.gatys) - {"save_every"}
+    assert set(cfg.gatys) == set(gatys.gatys)  # one gatys group, two recipes
 
 
 def test_cli_shards_cover_all_and_resume(tmp_path: Path) -> None:

@@ -7,18 +7,18 @@ from pathlib import Path
 import pytest
 import torch
 
-from brushwork.color import rgb_to_yiq
 from brushwork.errors import BrushworkError
-from brushwork.export import export_model
-from brushwork.stylize import DEFAULT_TILE, Stylizer
-from brushwork.tiling import GRID, _window, spans
-from brushwork.transformer import TransformerNet
+from brushwork.infer.model_file import export_model
+from brushwork.infer.stylizer import DEFAULT_TILE, Stylizer
+from brushwork.infer.tiling import GRID, _window, spans
+from brushwork.nn.color import rgb_to_yiq
+from brushwork.nn.nets import JohnsonNet, ShuffleNet
 
 
 @pytest.fixture(scope="module")
 def model_path(tmp_path_factory) -> Path:
     torch.manual_seed(0)
-    net = TransformerNet(width=4, n_residual=1)
+    net = JohnsonNet(width=4, n_residual=1)
     return export_model(net, tmp_path_factory.mktemp("m") / "tiny.pt", {"name": "tiny"})
 
 
@@ -82,10 +82,10 @@ def test_tile_spans_cover_the_axis_on_the_grid_with_weights_summing_to_one(lengt
 
 def test_tiled_shuffle_net_matches_untiled(data_dir, tmp_path):
     # Pixel-shuffle nets see tiles on the same 4-px grid as the whole image: no phase shift.
-    from brushwork.images import load_image
+    from brushwork.io.images import load_image
 
     torch.manual_seed(0)
-    net = TransformerNet(width=4, n_residual=1, separable=True, resample="shuffle")
+    net = ShuffleNet(width=4, n_residual=1, separable=True)
     model = export_model(net, tmp_path / "shuffle.pt", {"name": "tiny"})
     x = load_image(data_dir / "content" / "tubingen.jpg", 160)
     untiled = Stylizer(model, device="cpu", tile=0)(x)
@@ -94,7 +94,7 @@ def test_tiled_shuffle_net_matches_untiled(data_dir, tmp_path):
 
 
 def test_tiled_output_matches_untiled(model_path, data_dir):
-    from brushwork.images import load_image
+    from brushwork.io.images import load_image
 
     x = load_image(data_dir / "content" / "tubingen.jpg", 160)  # 120 x 160: 2 x 3 tiles of 64
     plain = Stylizer(model_path, device="cpu", tile=0)
@@ -133,7 +133,7 @@ def test_bf16_autocast_on_cpu_runs(model_path):
     ("kwargs", "match"),
     [
         ({"precision": "fp16"}, "fp16 needs a GPU"),
-        ({"precision": "int8"}, "precision must be"),
+        ({"precision": "int8"}, "unknown precision 'int8'; choose one of: fp32"),
         ({"tile": 10}, "tile must be"),
         ({"device": "tpu"}, "unknown device"),
     ],

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from brushwork.export import FORMAT, FORMAT_VERSION, export_model
-from brushwork.images import load_image, save_image
-from brushwork.transformer import TransformerNet
+from brushwork.infer.model_file import FORMAT, FORMAT_VERSION, export_model
+from brushwork.io.images import load_image, save_image
+from brushwork.nn.nets import JohnsonNet
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = [sys.executable, str(REPO / "scripts" / "stylize.py")]
@@ -40,7 +40,7 @@ def files_under(root: Path) -> set[str]:
 @pytest.fixture(scope="module")
 def model(tmp_path_factory) -> Path:
     torch.manual_seed(0)
-    net = TransformerNet(width=4, n_residual=1)
+    net = JohnsonNet(width=4, n_residual=1)
     return export_model(net, tmp_path_factory.mktemp("model") / "tiny.pt", {"name": "tiny"})
 
 
@@ -88,9 +88,18 @@ def _case(name: str, root: Path, model: Path) -> tuple[list[str], str]:
     return ["--model", str(model), ".", "-o", "styled"], "styled/in.png exists; use --force"
 
 
-CASES = ["missing model", "foreign model", "malicious pickle", "newer format", "unreadable image",
-         "output under a file", "read-only output folder", "strength 1.5", "existing output file",
-         "existing output in folder"]  # fmt: skip
+CASES = [
+    "missing model",
+    "foreign model",
+    "malicious pickle",
+    "newer format",
+    "unreadable image",
+    "output under a file",
+    "read-only output folder",
+    "strength 1.5",
+    "existing output file",
+    "existing output in folder",
+]
 
 
 @pytest.fixture(scope="module")
@@ -103,14 +112,19 @@ def bad_runs(model, tmp_path_factory) -> dict[str, tuple]:
         root = tmp_path_factory.mktemp(name.replace(" ", "_"))
         args, needle = _case(name, root, model)
         before = files_under(root)
-        proc = subprocess.Popen([*SCRIPT, *args], cwd=root, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        proc = subprocess.Popen(
+            [*SCRIPT, *args], cwd=root, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         started[name] = (proc, args, needle, root, before)
     done = {}
     for name, (proc, args, needle, root, before) in started.items():
         out, err = proc.communicate(timeout=300)
-        done[name] = (subprocess.CompletedProcess(args, proc.returncode, out, err), needle, root,
-                      before)  # fmt: skip
+        done[name] = (
+            subprocess.CompletedProcess(args, proc.returncode, out, err),
+            needle,
+            root,
+            before,
+        )
     return done
 
 
@@ -131,8 +145,9 @@ def test_folder_mode_mirrors_names_skips_unreadable_and_reports_json(model, tmp_
     save_image(torch.rand(1, 3, 1, 30), src / "sub" / "strip.jpg")
     save_image(torch.rand(1, 3, 37, 45), src / "sub" / "same_size.png")
     (src / "sub" / "broken.jpg").write_bytes(b"\xff\xd8 truncated")
-    proc = run("--model", str(model), "photos", "-o", "styled", "--batch", "2", "--json",
-               cwd=tmp_path)  # fmt: skip
+    proc = run(
+        "--model", str(model), "photos", "-o", "styled", "--batch", "2", "--json", cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     assert (
         "Traceback" not in proc.stderr and "warning: skipped photos/sub/broken.jpg" in proc.stderr
@@ -156,8 +171,18 @@ def test_force_overwrites_a_single_file(model, tmp_path):
     # Without --force an existing output is an error: see "existing output file" above.
     save_image(torch.rand(1, 3, 21, 17), tmp_path / "in.png")
     save_image(torch.zeros(1, 3, 4, 4), tmp_path / "out.png")
-    proc = run("--model", str(model), "in.png", "-o", "out.png", "--force", "--strength", "0.5",
-               "--preserve-color", cwd=tmp_path)  # fmt: skip
+    proc = run(
+        "--model",
+        str(model),
+        "in.png",
+        "-o",
+        "out.png",
+        "--force",
+        "--strength",
+        "0.5",
+        "--preserve-color",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("stylized 1 image (")
     assert load_image(tmp_path / "out.png").shape == (1, 3, 21, 17)
@@ -168,14 +193,35 @@ def test_video_keeps_audio_and_size(model, tmp_path):
     ffmpeg = pytest.importorskip("imageio_ffmpeg")
     exe = ffmpeg.get_ffmpeg_exe()
     subprocess.run(
-        [exe, "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=48x32:rate=10",
-         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050", "-t", "0.5",
-         "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-         str(tmp_path / "clip.mp4")],
-        check=True, timeout=60,
-    )  # fmt: skip
-    proc = run("--model", str(model), "--video", "clip.mp4", "-o", "out.mp4", "--json",
-               cwd=tmp_path)  # fmt: skip
+        [
+            exe,
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=48x32:rate=10",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=22050",
+            "-t",
+            "0.5",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(tmp_path / "clip.mp4"),
+        ],
+        check=True,
+        timeout=60,
+    )
+    proc = run(
+        "--model", str(model), "--video", "clip.mp4", "-o", "out.mp4", "--json", cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert (

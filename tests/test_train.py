@@ -18,13 +18,14 @@ import torch
 from hydra import compose, initialize_config_dir
 from PIL import Image
 
-from brushwork.cli import CONFIG_DIR, group_choices
-from brushwork.transformer import TransformerNet
+from brushwork.config.groups import CONFIG_DIR, group_choices
+from brushwork.errors import BrushworkError
+from brushwork.nn.nets import build_net
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["model.width=8", "model.n_residual=1"]  # a 2-step run of the full net is needlessly slow
 # The default for new trainings (configs/model/shuffle.yaml) with TINY's overrides.
-TINY_DEFAULT_ARCH = {"width": 8, "n_residual": 1, "separable": True, "resample": "shuffle"}
+TINY_DEFAULT_ARCH = {"arch": "shuffle", "width": 8, "n_residual": 1, "separable": True}
 
 
 def _photo(path: Path, w: int, h: int, seed: int) -> None:
@@ -60,8 +61,12 @@ def _env(tmp: Path) -> dict[str, str]:
 def _cli(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(REPO / "train.py"), *args],
-        cwd=cwd, env=_env(cwd), capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip
+        cwd=cwd,
+        env=_env(cwd),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _data_args(folders: dict[str, Path]) -> list[str]:
@@ -73,7 +78,7 @@ def smoke_run(folders, tmp_path_factory) -> Path:
     """Run folder of ``python train.py trainer=smoke`` with the default logger (W&B, mode auto)."""
     cwd = tmp_path_factory.mktemp("cli")
     run_dir = cwd / "run"
-    out = _cli(["trainer=smoke", *TINY, *_data_args(folders), f"hydra.run.dir={run_dir}"], cwd)
+    out = _cli(["experiment=smoke", *TINY, *_data_args(folders), f"hydra.run.dir={run_dir}"], cwd)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert f"exported model: {run_dir / 'starry_night.pt'}" in out.stdout
     return run_dir
@@ -87,10 +92,13 @@ def _compose(overrides: list[str]):
 def test_smoke_run_writes_checkpoint_export_grid_and_wandb(smoke_run: Path) -> None:
     ckpt = torch.load(smoke_run / "checkpoints" / "last.ckpt", weights_only=True)
     assert ckpt["global_step"] == 2
-    assert not any(k.startswith("loss.") for k in ckpt["state_dict"])  # VGG stays out
-    assert all(k.startswith("net.") for k in ckpt["state_dict"])
+    loss_keys = {k for k in ckpt["state_dict"] if k.startswith("loss.")}
+    grams = {f"loss.gram_{n}" for n in ("relu1_2", "relu2_2", "relu3_4", "relu4_4")}
+    assert loss_keys == grams | {"loss.has_style"}  # the style targets, but not VGG
+    assert all(k.startswith("net.") for k in ckpt["state_dict"].keys() - loss_keys)
+    assert ckpt["hyper_parameters"]["model"] == TINY_DEFAULT_ARCH
     (adam,) = ckpt["optimizer_states"]
-    n_params = len(list(TransformerNet(**TINY_DEFAULT_ARCH).parameters()))
+    n_params = len(list(build_net(**TINY_DEFAULT_ARCH).parameters()))
     assert len(adam["param_groups"][0]["params"]) == n_params  # VGG is not optimized
     assert list((smoke_run / "samples").glob("step_*.png"))
     (wandb_run,) = (smoke_run / "wandb").glob("offline-run-*")  # auto mode went offline
@@ -101,7 +109,7 @@ def test_smoke_run_writes_checkpoint_export_grid_and_wandb(smoke_run: Path) -> N
 
 
 def test_export_stylizes_odd_sizes(smoke_run: Path) -> None:
-    from brushwork.export import load_model
+    from brushwork.infer.model_file import load_model
 
     net, info = load_model(smoke_run / "starry_night.pt")
     assert net.arch_args == TINY_DEFAULT_ARCH  # configs/train.yaml's default layout, at TINY size
@@ -112,13 +120,21 @@ def test_export_stylizes_odd_sizes(smoke_run: Path) -> None:
 
 
 def test_resume_continues_global_step(smoke_run: Path, folders, tmp_path: Path) -> None:
-    from brushwork.train import train
+    from brushwork.train.run import train
 
     last = smoke_run / "checkpoints" / "last.ckpt"
     cfg = _compose(
-        ["trainer=smoke", *TINY, *_data_args(folders), "logger=csv", f"run_dir={tmp_path}",
-         f"ckpt_path={last}", "trainer.max_steps=4", "export=false"]
-    )  # fmt: skip
+        [
+            "experiment=smoke",
+            *TINY,
+            *_data_args(folders),
+            "logger=csv",
+            f"run_dir={tmp_path}",
+            f"ckpt_path={last}",
+            "trainer.max_steps=4",
+            "export=false",
+        ]
+    )
     result = train(cfg)
     ckpt = torch.load(result["last_checkpoint"], map_location="cpu", weights_only=True)
     assert ckpt["global_step"] == 4 and result["export"] is None
@@ -128,23 +144,38 @@ def test_resume_continues_global_step(smoke_run: Path, folders, tmp_path: Path) 
 
 
 def test_resume_continues_the_wandb_run(smoke_run: Path, folders, tmp_path: Path) -> None:
-    from brushwork.train import train
+    from brushwork.train.run import train
 
     run_id = (smoke_run / "wandb_id").read_text()
     (first,) = (smoke_run / "wandb").glob("offline-run-*")
     assert first.name.endswith(f"-{run_id}")
     cfg = _compose(
-        ["trainer=smoke", *TINY, *_data_args(folders), "logger.mode=offline",
-         f"run_dir={tmp_path}", f"ckpt_path={smoke_run / 'checkpoints' / 'last.ckpt'}",
-         "trainer.max_steps=3", "export=false"]
-    )  # fmt: skip
+        [
+            "experiment=smoke",
+            *TINY,
+            *_data_args(folders),
+            "logger.mode=offline",
+            f"run_dir={tmp_path}",
+            f"ckpt_path={smoke_run / 'checkpoints' / 'last.ckpt'}",
+            "trainer.max_steps=3",
+            "export=false",
+        ]
+    )
     train(cfg)
     (resumed,) = (tmp_path / "wandb").glob("offline-run-*")
     assert resumed.name.endswith(f"-{run_id}")  # the same W&B run, continued
     assert (tmp_path / "wandb_id").read_text() == run_id
     # A fresh run (no ckpt_path) gets a W&B run of its own.
-    fresh = _compose(["trainer=smoke", *TINY, *_data_args(folders), "logger.mode=offline",
-                      f"run_dir={tmp_path / 'fresh'}", "export=false"])  # fmt: skip
+    fresh = _compose(
+        [
+            "experiment=smoke",
+            *TINY,
+            *_data_args(folders),
+            "logger.mode=offline",
+            f"run_dir={tmp_path / 'fresh'}",
+            "export=false",
+        ]
+    )
     train(fresh)
     assert (tmp_path / "fresh" / "wandb_id").read_text() != run_id
 
@@ -152,12 +183,21 @@ def test_resume_continues_the_wandb_run(smoke_run: Path, folders, tmp_path: Path
 def test_reused_run_dir_keeps_one_current_last_checkpoint(folders, tmp_path: Path) -> None:
     # Lightning would write last-v1.ckpt next to the old last.ckpt, leaving the path train()
     # returns (and the resume hint) pointing at the previous run's weights.
-    from brushwork.train import train
+    from brushwork.train.run import train
 
     for steps in (2, 3):
-        cfg = _compose(["trainer=smoke", *TINY, *_data_args(folders), "logger=none",
-                        f"run_dir={tmp_path}", f"trainer.max_steps={steps}", "export=false",
-                        "eval.enabled=false"])  # fmt: skip
+        cfg = _compose(
+            [
+                "experiment=smoke",
+                *TINY,
+                *_data_args(folders),
+                "logger=none",
+                f"run_dir={tmp_path}",
+                f"trainer.max_steps={steps}",
+                "export=false",
+                "eval.enabled=false",
+            ]
+        )
         result = train(cfg)
     ckpt = torch.load(result["last_checkpoint"], map_location="cpu", weights_only=True)
     assert ckpt["global_step"] == 3
@@ -165,12 +205,20 @@ def test_reused_run_dir_keeps_one_current_last_checkpoint(folders, tmp_path: Pat
 
 
 def test_fast_dev_run(folders, tmp_path: Path) -> None:
-    from brushwork.train import train
+    from brushwork.train.run import train
 
     cfg = _compose(
-        ["trainer=smoke", *TINY, *_data_args(folders), "logger=none", f"run_dir={tmp_path}",
-         "trainer.fast_dev_run=true", "model=fast", "optim.schedule=cosine"]
-    )  # fmt: skip
+        [
+            "experiment=smoke",
+            *TINY,
+            *_data_args(folders),
+            "logger=none",
+            f"run_dir={tmp_path}",
+            "trainer.fast_dev_run=true",
+            "model=fast",
+            "optim.schedule=cosine",
+        ]
+    )
     result = train(cfg)
     assert result["last_checkpoint"] is None  # fast_dev_run writes no checkpoints
     assert Path(result["export"]).is_file()
@@ -178,12 +226,16 @@ def test_fast_dev_run(folders, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("target_loss", ["pixel", "feature"])
 def test_target_term_joins_the_total(target_loss: str, data_dir: Path) -> None:
-    from brushwork.module import StyleTransferModule
+    from brushwork.train.module import StyleTransferModule
 
     module = StyleTransferModule(
-        "starry_night", str(data_dir / "styles" / "starry_night.jpg"), style_size=32, width=4,
-        n_residual=0, target_weight=2.0, target_loss=target_loss,
-    )  # fmt: skip
+        model={"arch": "johnson", "width": 4, "n_residual": 0, "separable": False},
+        loss={"content_layers": ["relu2_2"], "style_layers": ["relu1_2", "relu2_2"]},
+        style={"name": "starry_night"},
+        style_image=str(data_dir / "styles" / "starry_night.jpg"),
+        style_size=32,
+        distill={"weight": 2.0, "loss": target_loss},
+    )
     logged = {}
     module.log = lambda name, value, **kw: logged.__setitem__(name, float(value))
     x = torch.rand(2, 3, 16, 16)
@@ -195,12 +247,58 @@ def test_target_term_joins_the_total(target_loss: str, data_dir: Path) -> None:
 
 @pytest.mark.parametrize("style", group_choices("style"))
 def test_every_style_composes(style: str, data_dir: Path) -> None:
-    from brushwork.assets import resolve_style_image
+    from brushwork.io.assets import resolve_style_image
 
     cfg = _compose([f"style={style}"])
     assert cfg.style.name == style and float(cfg.style.weight) > 0
     assert resolve_style_image(cfg.style.image, allow_download=False).is_file()
     assert cfg.data.dir == f"{data_dir}/train"
+
+
+def test_resume_and_reload_need_no_painting(folders, tmp_path: Path, data_dir: Path) -> None:
+    # The Gram targets travel in the checkpoint: once the painting is gone, the run still
+    # resumes and the checkpoint still loads, with the same targets.
+    from brushwork.train.module import StyleTransferModule
+    from brushwork.train.run import train
+
+    painting = tmp_path / "my_painting.jpg"
+    painting.write_bytes((data_dir / "styles" / "the_scream.jpg").read_bytes())
+    base = [
+        "experiment=smoke",
+        *TINY,
+        *_data_args(folders),
+        "logger=none",
+        "export=false",
+        f"style.image={painting}",
+    ]
+    first = train(_compose([*base, f"run_dir={tmp_path / 'a'}"]))
+    before = StyleTransferModule.load_from_checkpoint(first["last_checkpoint"])
+    painting.unlink()
+    after = StyleTransferModule.load_from_checkpoint(first["last_checkpoint"])
+    assert (
+        after.loss.style_grams and after.loss.style_grams.keys() == before.loss.style_grams.keys()
+    )
+    for name, gram in before.loss.style_grams.items():
+        torch.testing.assert_close(after.loss.style_grams[name], gram, rtol=0, atol=0)
+    ckpt = f"ckpt_path={first['last_checkpoint']}"
+    resumed = train(_compose([*base, f"run_dir={tmp_path / 'b'}", ckpt, "trainer.max_steps=3"]))
+    state = torch.load(resumed["last_checkpoint"], map_location="cpu", weights_only=True)
+    assert state["global_step"] == 3
+    with pytest.raises(BrushworkError, match="style image not found"):  # no checkpoint to help
+        train(_compose([*base, f"run_dir={tmp_path / 'c'}"]))
+
+
+@pytest.mark.parametrize("experiment", group_choices("experiment"))
+def test_experiments_compose_and_trainer_groups_hold_trainer_keys_only(experiment: str) -> None:
+    import inspect
+
+    import pytorch_lightning as pl
+
+    cfg = _compose([f"experiment={experiment}"])
+    assert set(cfg.trainer) <= set(inspect.signature(pl.Trainer.__init__).parameters)
+    for trainer in group_choices("trainer"):  # a preset that changes more is an experiment
+        text = (CONFIG_DIR / "trainer" / f"{trainer}.yaml").read_text()
+        assert "@package" not in text and not any(f"\n{g}:" in text for g in ("data", "optim"))
 
 
 @pytest.mark.parametrize("trainer", group_choices("trainer"))
@@ -216,20 +314,37 @@ def test_trainer_presets_are_valid_trainer_kwargs(trainer: str) -> None:
 def test_help_and_cfg_job(tmp_path: Path) -> None:
     out = _cli(["--help"], tmp_path)
     assert out.returncode == 0 and "style: " in out.stdout, out.stderr
-    out = _cli(["--cfg", "job", "trainer=gpu", "model=fast"], tmp_path)
+    out = _cli(["--cfg", "job", "experiment=gpu", "model=fast"], tmp_path)
     assert out.returncode == 0, out.stderr
     assert "precision: bf16-mixed" in out.stdout and "separable: true" in out.stdout
+    assert "channels_last: true" in out.stdout and "size: 256" in out.stdout  # the whole recipe
 
 
 BAD_INPUTS = {
     "unknown style": (["style=nope"], "unknown style 'nope'; known: candy"),
     "unknown model": (["model=huge"], "unknown model 'huge'; known: fast, johnson"),
     "unknown trainer": (["trainer=tpu"], "unknown trainer 'tpu'; known: cpu"),
+    "unknown experiment": (["experiment=tpu"], "unknown experiment 'tpu'; known: cpu, ddp, gpu"),
     "missing data": (["data.dir={root}/missing"], "data folder not found"),
     "unreadable data": (["data.dir={junk}"], "no readable images in"),
     "garbage style image": (["style.image={root}/garbage.jpg"], "garbage.jpg"),
     "other architecture": (["ckpt_path={ckpt}", "model.width=16"], "another architecture: width=8"),
 }
+
+
+@pytest.mark.parametrize(
+    ("override", "says"),
+    [
+        ("model.width=wide", "Value 'wide' of type 'str' could not be converted to Integer"),
+        ("loss.contnt_weight=1", "Could not override 'loss.contnt_weight'"),
+    ],
+)
+def test_typed_configs_refuse_typos_and_wrong_types_at_compose_time(
+    override: str, says: str, tmp_path: Path
+) -> None:
+    out = _cli(["experiment=smoke", override, f"hydra.run.dir={tmp_path}"], tmp_path)
+    assert out.returncode != 0 and says in out.stderr and "Traceback" not in out.stderr
+    assert not list(tmp_path.glob("*.pt"))  # nothing ran
 
 
 @pytest.mark.parametrize("case", BAD_INPUTS)
@@ -238,7 +353,7 @@ def test_bad_inputs_fail_in_one_line(case: str, folders, smoke_run: Path, tmp_pa
     paths = {"root": folders["root"], "junk": folders["junk"]}
     paths["ckpt"] = smoke_run / "checkpoints" / "last.ckpt"
     args = [a.format(**paths) for a in args]
-    base = ["trainer=smoke", "logger=none", *TINY, *_data_args(folders)]
+    base = ["experiment=smoke", "logger=none", *TINY, *_data_args(folders)]
     out = _cli([*base, *args, f"hydra.run.dir={tmp_path}"], tmp_path)
     assert out.returncode == 2, out.stderr[-2000:]
     assert "Traceback" not in out.stderr

@@ -1,4 +1,4 @@
-"""Contracts of the Johnson et al. transformation network (tiny nets, tiny images, CPU)."""
+"""Contracts of the transformation networks, JohnsonNet and ShuffleNet (tiny nets and images, CPU)."""
 
 from __future__ import annotations
 
@@ -6,32 +6,28 @@ import pytest
 import torch
 from torch import nn
 
-from brushwork.transformer import (
-    BoxFilter,
-    ResidualBlock,
-    TransformerNet,
-    UpsampleConvLayer,
-    count_parameters,
-)
+from brushwork.errors import BrushworkError
+from brushwork.nn.layers import BoxFilter, ResidualBlock, UpsampleConvLayer, count_parameters
+from brushwork.nn.nets import NETS, JohnsonNet, ShuffleNet, TransformerNet, build_net
 
 
 def tiny_net(**kwargs) -> TransformerNet:
     torch.manual_seed(0)
-    args = {"width": 4, "n_residual": 1} | kwargs
-    return TransformerNet(**args)
+    args = {"arch": "johnson", "width": 4, "n_residual": 1, "separable": False} | kwargs
+    return build_net(**args)
 
 
 def images(b: int, h: int, w: int, seed: int = 1) -> torch.Tensor:
     return torch.rand(b, 3, h, w, generator=torch.Generator().manual_seed(seed))
 
 
-RESAMPLES = pytest.mark.parametrize("resample", ["conv", "shuffle"])
+ARCHS = pytest.mark.parametrize("arch", ["johnson", "shuffle"])
 
 
-@RESAMPLES
+@ARCHS
 @pytest.mark.parametrize("size", [(1, 17), (2, 2), (3, 5), (31, 33), (64, 64), (1, 1)])
-def test_any_size_in_same_size_out(size: tuple[int, int], resample: str) -> None:
-    net = tiny_net(resample=resample)
+def test_any_size_in_same_size_out(size: tuple[int, int], arch: str) -> None:
+    net = tiny_net(arch=arch)
     with torch.no_grad():
         out = net(images(2, *size))
     assert out.shape == (2, 3, *size)
@@ -50,24 +46,25 @@ def test_output_range_is_unit_interval() -> None:
 
 def test_reference_parameter_count() -> None:
     # Johnson et al.'s network (width 32, 5 residual blocks) has about 1.68 M parameters.
-    n = count_parameters(TransformerNet())
+    n = count_parameters(JohnsonNet())
     assert 1.6e6 < n < 1.75e6
-    assert count_parameters(TransformerNet(separable=True)) < n
+    assert count_parameters(JohnsonNet(separable=True)) < n
     assert count_parameters(ResidualBlock(128, separable=True)) < count_parameters(
         ResidualBlock(128)
     )
 
 
-@RESAMPLES
+@ARCHS
 @pytest.mark.parametrize("separable", [False, True])
-def test_arch_args_round_trip(separable: bool, resample: str) -> None:
-    net = tiny_net(width=8, n_residual=2, separable=separable, resample=resample)
+def test_arch_args_round_trip(separable: bool, arch: str) -> None:
+    net = tiny_net(width=8, n_residual=2, separable=separable, arch=arch)
     args = net.arch_args
-    assert args == {"width": 8, "n_residual": 2, "separable": separable, "resample": resample}
+    assert args == {"arch": arch, "width": 8, "n_residual": 2, "separable": separable}
     assert all(type(v) in (int, bool, str) for v in args.values())  # plain, serialisable values
 
     torch.manual_seed(123)  # different init, so equal outputs below come from load_state_dict
-    clone = TransformerNet(**args)
+    clone = build_net(**args)
+    assert type(clone) is NETS[arch] and clone.min_side() == 2 * clone.multiple
     sd, clone_sd = net.state_dict(), clone.state_dict()
     assert {k: v.shape for k, v in sd.items()} == {k: v.shape for k, v in clone_sd.items()}
 
@@ -77,10 +74,10 @@ def test_arch_args_round_trip(separable: bool, resample: str) -> None:
         torch.testing.assert_close(clone(x), net(x), rtol=0, atol=0)
 
 
-@RESAMPLES
+@ARCHS
 @pytest.mark.parametrize("separable", [False, True])
-def test_gradient_reaches_every_parameter(separable: bool, resample: str) -> None:
-    net = tiny_net(width=4, n_residual=2, separable=separable, resample=resample)
+def test_gradient_reaches_every_parameter(separable: bool, arch: str) -> None:
+    net = tiny_net(width=4, n_residual=2, separable=separable, arch=arch)
     x = images(2, 12, 12)
     loss = (net(x) - images(2, 12, 12, seed=3)).pow(2).mean()
     loss.backward()
@@ -92,7 +89,7 @@ def test_gradient_reaches_every_parameter(separable: bool, resample: str) -> Non
 
 
 def test_architecture_has_no_transposed_conv_and_affine_instance_norms() -> None:
-    for net in (TransformerNet(), TransformerNet(separable=True)):
+    for net in (JohnsonNet(), JohnsonNet(separable=True)):
         modules = list(net.modules())
         assert not any(isinstance(m, nn.ConvTranspose2d) for m in modules)
         assert not any(isinstance(m, nn.BatchNorm2d) for m in modules)
@@ -103,7 +100,7 @@ def test_architecture_has_no_transposed_conv_and_affine_instance_norms() -> None
 
 
 def test_shuffle_runs_every_conv_at_quarter_resolution_or_below() -> None:
-    net = TransformerNet(width=16, separable=True, resample="shuffle")
+    net = ShuffleNet(width=16, separable=True)
     seen: list[tuple[int, int]] = []
     for m in net.modules():
         if isinstance(m, nn.Conv2d):  # the output size of every conv
@@ -125,14 +122,18 @@ def test_box_filter_cancels_any_pattern_on_its_grid() -> None:
     torch.testing.assert_close(inner, pattern.mean(dim=(2, 3), keepdim=True).expand_as(inner))
 
 
-def test_unknown_resample_is_refused() -> None:
-    with pytest.raises(ValueError, match="resample must be one of conv, shuffle"):
-        TransformerNet(resample="bilinear")
+def test_unknown_architecture_is_refused() -> None:
+    with pytest.raises(
+        BrushworkError, match="unknown model.arch 'unet'; choose one of: johnson, shuffle"
+    ):
+        build_net("unet", width=4, n_residual=1, separable=False)
+    with pytest.raises(BrushworkError, match="model.width >= 1"):
+        build_net("shuffle", width=0, n_residual=1, separable=False)
 
 
-@RESAMPLES
-def test_batch_items_are_independent(resample: str) -> None:
-    net = tiny_net(width=8, resample=resample)
+@ARCHS
+def test_batch_items_are_independent(arch: str) -> None:
+    net = tiny_net(width=8, arch=arch)
     a, b = images(1, 20, 24), images(1, 20, 24, seed=5)
     with torch.no_grad():
         both = net(torch.cat([a, b]))
@@ -172,13 +173,14 @@ def test_rejects_non_rgb_input() -> None:
         tiny_net()(torch.rand(1, 1, 8, 8))
 
 
-@RESAMPLES
-@pytest.mark.parametrize("separable", [False, True])
-def test_architecture_is_read_back_from_the_weights(separable: bool, resample: str) -> None:
-    # Resuming checks a checkpoint's architecture from its weights' names and shapes.
-    from brushwork.module import architecture_of
+@ARCHS
+def test_version_2_arch_names_map_to_the_classes(arch: str) -> None:
+    # Model files before v3 named the layout by its resampling; the state-dict keys are the same.
+    from brushwork.nn.nets import arch_from_legacy
 
-    net = tiny_net(width=8, n_residual=3, separable=separable, resample=resample)
-    state = {f"net.{k}": v for k, v in net.state_dict().items()}
-    assert architecture_of(state) == net.arch_args
-    assert architecture_of({"net.other.weight": torch.zeros(2)}) is None
+    old = {"width": 8, "n_residual": 1, "separable": True}
+    resample = {"johnson": "conv", "shuffle": "shuffle"}[arch]
+    assert arch_from_legacy(old | {"resample": resample}) == old | {"arch": arch}
+    assert arch_from_legacy(old) == old | {"arch": "johnson"}  # v1: no resample key
+    net = tiny_net(arch=arch, width=8, separable=True)
+    build_net(**arch_from_legacy(old | {"resample": resample})).load_state_dict(net.state_dict())

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from brushwork.errors import BrushworkError
-from brushwork.vgg import LAYER_NAMES, VGG19Features, caffe_weights_path, load_weights
+from brushwork.nn.vgg import LAYER_NAMES, VGG19Features, caffe_weights_path, load_weights
 
 
 def test_layer_names_follow_the_paper():
@@ -17,9 +17,13 @@ def test_caffe_weights_load_and_give_documented_shapes():
     vgg = VGG19Features(layers)
     out = vgg(torch.rand(2, 3, 64, 96))
     expected = {
-        "relu1_1": (64, 64, 96), "relu2_1": (128, 32, 48), "relu3_1": (256, 16, 24),
-        "relu4_2": (512, 8, 12), "relu5_1": (512, 4, 6), "pool5": (512, 2, 3),
-    }  # fmt: skip
+        "relu1_1": (64, 64, 96),
+        "relu2_1": (128, 32, 48),
+        "relu3_1": (256, 16, 24),
+        "relu4_2": (512, 8, 12),
+        "relu5_1": (512, 4, 6),
+        "pool5": (512, 2, 3),
+    }
     assert {k: tuple(v.shape[1:]) for k, v in out.items()} == expected
     assert all(v.shape[0] == 2 for v in out.values())
     assert all((v >= 0).all() for k, v in out.items() if k.startswith("relu"))

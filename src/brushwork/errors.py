@@ -7,7 +7,7 @@ Command-line entry points catch :class:`BrushworkError` and print its message as
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import TypeVar
 
@@ -16,6 +16,17 @@ T = TypeVar("T")
 
 class BrushworkError(Exception):
     """A problem with the user's input or environment, with a message fit to show as-is."""
+
+
+def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices``; else raise one line naming the valid ones.
+
+    ``name`` is what the user typed (an option or config key, e.g. ``gatys.init``).
+    """
+    choices = tuple(choices)
+    if value not in choices:
+        raise BrushworkError(f"unknown {name} {value!r}; choose one of: {', '.join(choices)}")
+    return value  # type: ignore[return-value]
 
 
 def exit_on_error(fn: Callable[..., T]) -> Callable[..., T]:

@@ -1,0 +1,1 @@
+"""Choosing a painting's style weight from short Gatys probes."""

@@ -1,0 +1,132 @@
+"""Choose a painting's style weight automatically from short Gatys probes.
+
+Probes: for each of ``photos`` photos c spread evenly over ``content_dir`` (sorted by name,
+:func:`brushwork.calibrate.probes.probe_photos`; longer side ``size``) and each weight w of a geometric
+ladder (``min_weight`` … ``max_weight``, ``per_decade`` points per decade), ``steps`` L-BFGS
+iterations from c (one level) under the run's loss config with style weight w and the
+painting's Gram targets at ``style_size`` give an image x_w. Two scale-free ratios, averaged
+over the photos, describe it. They are measured by a FIXED meter — raw Gatys terms, content at
+relu4_2, style over relu1_1…relu5_1 — whatever the objective's layers or normalisation, so
+the thresholds mean the same for every loss config:
+
+* content ratio ``r_c(w) = C(x_w, c) / C(grey, c)``: the content term relative to that of a flat
+  grey image (0 = the photo's content intact, 1 = as lost as on a blank canvas);
+* style ratio ``r_s(w) = S(x_w) / S(c)``: the style term (squared Gram distance to the painting)
+  relative to the photo's own (1 = not stylized, 0 = the painting's statistics).
+
+Criterion: the LARGEST w whose content ratio stays ≤ ``max_content`` — the strongest
+stylization that keeps the content recognisable — i.e. the first crossing of ``max_content``,
+interpolated between ladder points as a power law (log r linear in log w). There the style
+ratio must be ≤ ``max_style`` (the Gram distance cut by at least 1/max_style); if not, the
+painting cannot be approached at that content cost and the status says ``weak style``. Raw
+weights do not transfer between paintings (their Gram scales differ by orders of magnitude);
+these ratios do.
+
+Anchor: FIELD_NOTES judged w = 1e-5 balanced for Starry Night (gatys loss, 128-px photos, painting
+at 256 px). With ``max_content = auto`` (default) the bound is the content ratio that anchor
+reaches on the same probe photos (:func:`brushwork.calibrate.probes.target_content`): the same balance,
+carried to any painting, whatever the photos. On the default probes (4 training photos, 30
+iterations) Starry Night measured r_c = 0.14 / 0.30 / 0.51 / 0.77 at w = 1e-6 / 3e-6 / 1e-5 /
+3e-5 ("barely" … "strong") and r_s = 0.07 at 1e-5, hence ``max_style = 0.1``.
+The ladder defaults to 1e-7 … 1e-3 for raw terms and 1e-2 … 1e2 for ``loss.normalize=true``.
+
+Probe tables are cached as JSON under ``cache_dir`` (keyed by everything that changes them: the
+files' contents, loss, sizes, steps, ladder), so ``train.py loss.style_weight=auto`` and repeated
+runs probe once; the criterion is re-applied to the cached table each time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from brushwork.calibrate.criterion import choose, ladder
+from brushwork.calibrate.probes import probe, probe_cached, probe_photos, target_content
+from brushwork.calibrate.report import table_markdown
+from brushwork.config.groups import plain
+from brushwork.errors import BrushworkError
+from brushwork.io.assets import resolve_style_image
+from brushwork.io.images import load_image
+from brushwork.nn.device import pick_device
+
+DEFAULT_LADDER = {False: (1e-7, 1e-3), True: (1e-2, 1e2)}  # by loss.normalize
+
+
+def calibrate(
+    style: DictConfig,
+    loss_cfg: DictConfig,
+    cal: DictConfig,
+    device: str | torch.device = "auto",
+    progress: bool = False,
+    target: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Calibrate ``style`` (a configs/style node) under ``loss_cfg`` with settings ``cal``.
+
+    ``target``: the content bound on the probe photos (:func:`brushwork.calibrate.probes.target_content`),
+    when the caller calibrates several styles against one; computed here if None.
+    Returns ``{"style", "weight", "status", "table", "max_content", "anchor", "settings",
+    "cached", "cache"}``, probing only when no cached table matches.
+    """
+    if float(loss_cfg.content_weight) <= 0:
+        raise BrushworkError("style weight calibration needs loss.content_weight > 0")
+    lo, hi = DEFAULT_LADDER[bool(loss_cfg.get("normalize", False))]
+    lo, hi = cal.get("min_weight") or lo, cal.get("max_weight") or hi
+    weights = ladder(float(lo), float(hi), int(cal.per_decade))
+    size, style_size, steps = int(cal.size), int(cal.style_size), int(cal.steps)
+    if min(size, style_size, steps, int(cal.photos)) <= 0:
+        raise BrushworkError("calibrate.size, style_size, steps and photos must be positive")
+    image = resolve_style_image(str(style.image), style.get("url"))
+    paths = probe_photos(str(cal.content_dir), int(cal.photos))
+    loss_plain = {k: v for k, v in plain(loss_cfg).items() if k != "style_weight"}
+    settings = {
+        "style_image": image.name,
+        "photos": [p.name for p in paths],
+        "size": size,
+        "style_size": style_size,
+        "steps": steps,
+        "weights": weights,
+        "loss": loss_plain,
+    }
+    dev = pick_device(device)
+
+    def run() -> list[dict[str, float]]:
+        print(
+            f"calibrating the style weight of {style.name}: {len(weights)} weights x "
+            f"{len(paths)} photos x {steps} L-BFGS iterations at {size} px"
+        )
+        photos = [load_image(p, size) for p in paths]
+        painting = load_image(image)
+        return probe(painting, loss_cfg, photos, weights, style_size, steps, dev, progress)
+
+    target = target or target_content(cal, paths, dev)  # first: a bad bound fails before probes
+    files = [image, *paths]
+    table, cache, cached = probe_cached(str(style.name), settings, files, cal.cache_dir, run)
+    weight, status = choose(table, target["max_content"], float(cal.max_style))
+    found = {"style": str(style.name), "weight": weight, "status": status, "table": table}
+    return found | target | {"settings": settings, "cached": cached, "cache": cache and str(cache)}
+
+
+def resolve_auto_weight(cfg: DictConfig) -> dict[str, Any] | None:
+    """``train.py loss.style_weight=auto``: calibrate ``cfg.style``, write the weight into ``cfg``.
+
+    The calibrated weight is the FINAL one: ``loss.style_weight`` becomes it and ``style.weight``
+    1.0. Probes use ``cfg.calibrate`` with the painting scaled as in training (``style_size =
+    style_size · calibrate.size / data.size``). Returns a summary for the export's meta, or
+    None when the weight is not ``auto``.
+    """
+    if str(cfg.loss.get("style_weight")) != "auto":
+        return None
+    cal = cfg.calibrate
+    style_size = max(16, round(cfg.style_size * cal.size / cfg.data.size))
+    cal = OmegaConf.merge(cal, {"style_size": style_size})
+    result = calibrate(cfg.style, cfg.loss, cal, device=str(cfg.get("device", "auto")))
+    print(table_markdown(result, result["max_content"], float(cal.max_style)))
+    source = f"cached in {result['cache']}" if result["cached"] else "probed"
+    print(f"loss.style_weight=auto -> {result['weight']:.3g} ({source})")
+    cfg.loss.style_weight = float(result["weight"])
+    cfg.style.weight = 1.0
+    keep = ("weight", "status", "table", "settings", "cache")
+    criterion = {k: result[k] for k in ("max_content", "anchor")} | {"max_style": cal.max_style}
+    return {k: result[k] for k in keep} | {"criterion": criterion}

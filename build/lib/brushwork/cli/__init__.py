@@ -1,0 +1,1 @@
+"""The `brushwork` command: one module per sub-command (brushwork.cli.main dispatches)."""

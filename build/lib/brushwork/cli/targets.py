@@ -1,0 +1,15 @@
+"""``brushwork targets style=NAME data.dir=PHOTOS out=TARGETS [shard=i/n]``: stylize a folder of
+photos with the Gatys optimizer, distillation targets for ``train data.targets=...``
+(configs/make_targets.yaml; resumable, shardable)."""
+
+from __future__ import annotations
+
+from omegaconf import DictConfig
+
+CONFIG_NAME = "make_targets"
+
+
+def run(cfg: DictConfig) -> None:
+    from brushwork.gatys.targets import make_targets
+
+    make_targets(cfg)

@@ -1,0 +1,1 @@
+"""Scoring trained nets against the Gatys optimizer: metrics, runs, reports."""

@@ -1,0 +1,326 @@
+"""Score a trained style network against the Gatys optimizer under the network's OWN objective.
+
+For each photo (longer side ``size``): the feed-forward output, and Gatys L-BFGS from the photo
+(single level, the same PerceptualLoss) after each of ``gatys_steps`` iterations, are scored by
+content / style / tv / total loss, luminance SSIM against the photo and seconds per image.
+
+The objective is rebuilt from the export's ``meta`` (written by ``brushwork.train.run``): ``loss`` (the
+weighted terms' weights, layers, layer weights, vgg, pooling), ``style_image`` and ``style_size``
+(the Gram targets come from the painting at that size, as in training; Gatys gets the same targets
+through ``style_scale = style_size / size``). Older exports lack the layers: pass ``loss_name``.
+
+Equivalent Gatys iterations (Johnson et al. 2016, Fig. 5): where the net's total loss falls on
+the Gatys loss-vs-iteration curve, see :func:`equivalent_iterations`. The averaged figure puts the
+mean loss over the photos on the mean curve. Gatys-N rows score the clamped image after N
+iterations; the curve holds the optimizer's own loss at every iterate (one run to max(N)).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from omegaconf import DictConfig, OmegaConf
+from torch import Tensor
+
+from brushwork.config.groups import load_group, plain, style_config
+from brushwork.config.schema import LossConfig
+from brushwork.errors import BrushworkError
+from brushwork.evaluate.metrics import Equivalent, equivalent_iterations, ssim_luminance
+from brushwork.evaluate.report import log_wandb, markdown
+from brushwork.gatys.optimizer import optimize_image
+from brushwork.infer.model_file import load_model
+from brushwork.io.assets import data_dir, resolve_style_image
+from brushwork.io.files import write_text
+from brushwork.io.images import check_writable, find_images, load_image, resize, save_image
+from brushwork.io.sheets import contact_sheet
+from brushwork.nn.device import pick_device
+from brushwork.nn.losses import PerceptualLoss
+
+LOSS_KEYS = ("content_layers", "style_layers", "content_layer_weights", "style_layer_weights")
+OBJECTIVE_KEYS = (*LOSS_KEYS, "vgg", "pooling", "normalize")  # beyond the three term weights
+
+
+def objective_of(meta: dict[str, Any], loss_name: str | None = None) -> dict[str, Any]:
+    """The training objective recorded in an export's ``meta``: ``{"loss": {...}, "style_size"}``.
+
+    ``loss`` holds ``PerceptualLoss``'s arguments (a ``configs/loss`` node) with the FINAL
+    weights. Keys missing from the meta (layers, vgg, pooling, normalize; older exports)
+    come from ``configs/loss/<loss_name>.yaml``.
+    """
+    loss = dict(meta.get("loss") or {})
+    missing = [k for k in ("content_weight", "style_weight", "tv_weight") if k not in loss]
+    if missing or "style_size" not in meta:
+        missing = [f"loss.{k}" for k in missing] + ["style_size"] * ("style_size" not in meta)
+        need = ", ".join(missing)
+        raise BrushworkError(f"the model's metadata lacks its training objective ({need})")
+    if any(k not in loss for k in OBJECTIVE_KEYS):
+        if loss_name is None:
+            raise BrushworkError(
+                "the model's metadata lacks its loss layers or normalisation (exported before they "
+                "were recorded): name the loss config it was trained with, e.g. --loss johnson"
+            )
+        loss = {**plain(load_group("loss", loss_name)), **loss}
+    fields = {f.name for f in dataclasses.fields(LossConfig)}  # PerceptualLoss's arguments
+    return {
+        "loss": {k: v for k, v in loss.items() if k in fields},
+        "style_size": int(meta["style_size"]),
+    }
+
+
+def timed(fn: Callable[[], Tensor], device: torch.device) -> tuple[Tensor, float]:
+    """Run ``fn`` and return (result, seconds), synchronising an accelerator around it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    start = time.perf_counter()
+    out = fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return out, time.perf_counter() - start
+
+
+def parse_steps(text: str | Sequence[int]) -> list[int]:
+    """Parse "50,100,300" (or a list) → sorted unique positive ints; BrushworkError otherwise."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    bad = f"gatys steps must be positive integers like 50,100,300, got {text!r}"
+    try:
+        steps = sorted({int(s) for s in items if str(s).strip()})
+    except ValueError as e:
+        raise BrushworkError(bad) from e
+    if not steps or steps[0] <= 0:
+        raise BrushworkError(bad)
+    return steps
+
+
+def _score(loss: torch.nn.Module, image: Tensor, targets: dict[str, Tensor]) -> dict[str, float]:
+    with torch.no_grad():
+        return {k: float(v) for k, v in loss(image, content_targets=targets).items()}
+
+
+def _gatys_run(
+    content: Tensor, style: Tensor, loss: Any, steps: list[int], style_size: int, progress: bool
+) -> tuple[list[float], list[float], dict[int, Tensor]]:
+    """L-BFGS to max(steps) → (losses of iterates 0..N-1, seconds to iterates 1..N, snapshots)."""
+    before: list[float] = []
+    seconds: list[float] = []
+    snaps: dict[int, Tensor] = {}
+    start = time.perf_counter()
+
+    def on_step(level: int, step: int, image: Tensor, terms: dict[str, float]) -> None:
+        # terms were computed (.item(): synchronised) at the iterate BEFORE this step's update.
+        seconds.append(time.perf_counter() - start)
+        before.append(terms["total"])
+        if step + 1 in steps:
+            snaps[step + 1] = image.clamp(0, 1).clone()
+
+    size = max(content.shape[-2:])
+    optimize_image(
+        content,
+        [style],
+        loss,
+        size=size,
+        steps=steps[-1],
+        levels=1,
+        init="content",
+        style_scale=style_size / size,
+        progress=progress,
+        callback=on_step,
+    )
+    return before, seconds, snaps
+
+
+def _mean(dicts: list[dict[str, float]]) -> dict[str, float]:
+    return {k: sum(d[k] for d in dicts) / len(dicts) for k in dicts[0]}
+
+
+def _time_at(eq: Equivalent, seconds: list[float]) -> float:
+    """Seconds Gatys needed for ``eq`` iterations (linear between recorded iterations)."""
+    k = min(max(eq.iterations, 1.0), float(len(seconds)))
+    lo = int(k)
+    if lo >= len(seconds):
+        return seconds[-1]
+    return seconds[lo - 1] + (k - lo) * (seconds[lo] - seconds[lo - 1])
+
+
+def evaluate(
+    model: str | Path,
+    content: str | Path,
+    *,
+    gatys_steps: str | Sequence[int] = (50, 100, 300),
+    size: int = 256,
+    device: str | torch.device = "auto",
+    out_dir: str | Path | None = None,
+    count: int | None = None,
+    loss_name: str | None = None,
+    style: str | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Evaluate ``model`` on the photos under ``content`` (the first ``count``); return the report.
+
+    With ``out_dir``: writes ``report.md``, ``report.json`` and ``contact_sheet.png`` there (rows:
+    photos; columns: photo | Gatys-N for each N | feed-forward) and, when a W&B run is active,
+    logs the table and the sheet. ``style`` (a style name or image path) overrides the painting
+    named in the export. Raises BrushworkError for a missing model or empty/missing folder.
+    """
+    steps = parse_steps(gatys_steps)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 16:
+        raise BrushworkError(f"size must be an integer >= 16, got {size!r}")
+    if count is not None and count <= 0:
+        raise BrushworkError(f"count must be positive, got {count}")
+    dev = pick_device(device)
+    net, info = load_model(model, dev)
+    photos = find_images(content)[:count]
+    out = Path(out_dir).expanduser() if out_dir is not None else None
+    if out is not None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise BrushworkError(f"cannot create report folder {out}: {e}") from e
+        check_writable(out / "contact_sheet.png")  # fail now, not after minutes of Gatys
+    objective = objective_of(info["meta"], loss_name)
+    style_size = objective["style_size"]
+    if style is not None:
+        s = style_config(style)
+        style_path = resolve_style_image(str(s.image), s.get("url"))
+    else:
+        style_path = resolve_style_image(
+            str(info["meta"].get("style_image", "")), info["style"].get("url")
+        )
+    painting = load_image(style_path)  # full size: stylize() resizes it to style_size
+    loss = PerceptualLoss(**objective["loss"]).to(dev)
+    loss.set_style([resize(painting.to(dev), style_size)])
+
+    per_photo, rows = [], []
+    for i, path in enumerate(photos):
+        c = load_image(path, size, device=dev)
+        targets = loss.content_targets(c)
+        with torch.no_grad():
+            if i == 0:
+                net(c)  # warm-up: the first call pays for allocations and kernel selection
+            ff, ff_seconds = timed(lambda c=c: net(c).clamp(0, 1), dev)
+        before, seconds, snaps = _gatys_run(c, painting, loss, steps, style_size, progress)
+        gatys = {}
+        for n in steps:
+            terms = _score(loss, snaps[n], targets)
+            ssim = float(ssim_luminance(snaps[n], c)[0])
+            gatys[str(n)] = {**terms, "ssim": ssim, "seconds": seconds[n - 1]}
+        curve = before[1:] + [gatys[str(steps[-1])]["total"]]  # loss after 1..N iterations
+        ff_terms = {
+            **_score(loss, ff, targets),
+            "ssim": float(ssim_luminance(ff, c)[0]),
+            "seconds": ff_seconds,
+        }
+        eq = equivalent_iterations(ff_terms["total"], curve)
+        per_photo.append(
+            {
+                "photo": path.name,
+                "height": c.shape[-2],
+                "width": c.shape[-1],
+                "feed_forward": ff_terms,
+                "gatys": gatys,
+                "start_loss": before[0],
+                "equivalent_iterations": str(eq),
+                "equivalent": vars(eq),
+                "curve": curve,
+                "curve_seconds": seconds,
+            }
+        )
+        rows.append([c, *(snaps[n] for n in steps), ff])
+
+    n_ph = len(per_photo)
+    mean_curve = [sum(p["curve"][k] for p in per_photo) / n_ph for k in range(steps[-1])]
+    mean_seconds = [sum(p["curve_seconds"][k] for p in per_photo) / n_ph for k in range(steps[-1])]
+    ff_mean = _mean([p["feed_forward"] for p in per_photo])
+    eq = equivalent_iterations(ff_mean["total"], mean_curve)
+    gatys_mean = {str(n): _mean([p["gatys"][str(n)] for p in per_photo]) for n in steps}
+    speedup = {n: g["seconds"] / ff_mean["seconds"] for n, g in gatys_mean.items()}
+    report = {
+        "model": str(model),
+        "style": dict(info["style"]),
+        "style_image": str(style_path),
+        "objective": objective,
+        "content": str(content),
+        "photos": [p.name for p in photos],
+        "size": size,
+        "gatys_steps": steps,
+        "device": str(dev),
+        "average": {
+            "feed_forward": ff_mean,
+            "gatys": gatys_mean,
+            "speedup": speedup,
+            "equivalent_iterations": str(eq),
+            "equivalent": vars(eq),
+            "gatys_seconds_at_equivalent": _time_at(eq, mean_seconds),
+            "speedup_at_equal_loss": _time_at(eq, mean_seconds) / ff_mean["seconds"],
+            "curve": mean_curve,
+            "curve_seconds": mean_seconds,
+        },
+        "per_photo": per_photo,
+    }
+    if out is not None:
+        sheet = contact_sheet(rows, height=min(256, min(r[0].shape[-2] for r in rows)))
+        save_image(sheet, out / "contact_sheet.png")
+        write_text(out / "report.json", json.dumps(report, indent=1) + "\n")
+        write_text(out / "report.md", markdown(report))
+        log_wandb(report, sheet)
+    return report
+
+
+def quick_evaluate(
+    export: str | Path,
+    cfg: DictConfig,
+    out_dir: str | Path,
+    logger: Any = None,
+    step: int | None = None,
+    device: str | torch.device = "auto",
+) -> dict[str, Any] | None:
+    """End-of-training evaluation of ``export`` with the settings ``cfg.eval`` (gatys_steps, size,
+    count) on the validation photos (``cfg.data.val_dir``, default ``$BRUSHWORK_DATA/content``).
+
+    Writes the report to ``out_dir``, prints the equivalent-iteration figure and logs scalars
+    ``eval/*`` to ``logger`` (any Lightning logger; W&B also gets the table and the sheet).
+    Returns the report, or None after printing why it could not run: a trained and exported run
+    does not fail because of its evaluation.
+    """
+    e = cfg.eval
+    content = cfg.data.get("val_dir") or data_dir() / "content"
+    steps = list(e.gatys_steps) if OmegaConf.is_list(e.gatys_steps) else e.gatys_steps
+    try:
+        report = evaluate(
+            export,
+            content,
+            gatys_steps=steps,
+            size=int(e.size),
+            count=int(e.count),
+            device=device,
+            out_dir=out_dir,
+            progress=False,
+        )
+    except BrushworkError as err:
+        print(f"evaluation skipped: {err}", file=sys.stderr)
+        return None
+    avg, n = report["average"], report["gatys_steps"][-1]
+    ff, gatys = avg["feed_forward"], avg["gatys"][str(n)]
+    print(
+        f"evaluation: feed-forward ≈ {avg['equivalent_iterations']} Gatys iterations "
+        f"(total loss {ff['total']:.4g}; Gatys-{n} {gatys['total']:.4g}), SSIM {ff['ssim']:.3f}, "
+        f"{avg['speedup'][str(n)]:.3g}x faster than Gatys-{n}; "
+        f"report: {Path(out_dir) / 'report.md'}"
+    )
+    if logger is not None:
+        metrics = {
+            "eval/equivalent_iterations": avg["equivalent"]["iterations"],
+            "eval/feed_forward_total": ff["total"],
+            "eval/feed_forward_ssim": ff["ssim"],
+            f"eval/gatys{n}_total": gatys["total"],
+            f"eval/speedup_gatys{n}": avg["speedup"][str(n)],
+        }
+        logger.log_metrics(metrics, step=step)
+        logger.save()
+    return report

@@ -1,0 +1,237 @@
+"""Inference API: load a trained style network once, then stylize any number of images.
+
+    from brushwork.infer.stylizer import Stylizer
+    stylizer = Stylizer("starry_night.pt")                 # or "starry_night.onnx"
+    out = stylizer(load_image("photo.jpg"), strength=0.8, preserve_color=False, max_size=2048)
+
+Images follow the package convention: float32 RGB in [0, 1], shape (B, 3, H, W). Large images are
+stylized in overlapping tiles (:mod:`brushwork.infer.tiling`) so peak memory stays bounded.
+
+Speed settings: ``inference_mode``; channels_last by default only on CUDA (on a 2-core CPU it was
+as fast or slower for the Johnson-layout nets, ~1.06x for ``shuffle``: ``scripts/benchmark.py infer``);
+``cudnn.benchmark`` on CUDA; fp16/bf16 autocast on a GPU (bf16 also on CPU: ~1.3x on AVX512-BF16,
+less elsewhere); ``compile=True`` wraps the net in ``torch.compile`` (measured 1.6x on CPU for the
+fast net at 1024², after a compile of ~1 min per new image size: for many same-size frames).
+onnxruntime is the fastest CPU path measured (1.8x eager PyTorch for the Johnson net, 1.6x for
+``shuffle`` at 1024², quiet 2-core CPU), so ``backend="auto"`` runs a ``.pt`` model there on CPU in fp32 when onnxruntime is
+installed (``brushwork[onnx]``): the model is exported to ONNX once and cached (see
+:func:`brushwork.infer.exporters.cached_onnx`); images that need tiling still run in PyTorch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from brushwork.errors import BrushworkError, check_choice
+from brushwork.infer.model_file import load_model
+from brushwork.infer.tiling import StatsNet, stylize_tiled
+from brushwork.io.images import resize
+from brushwork.nn.color import transfer_chroma
+from brushwork.nn.device import pick_device
+from brushwork.nn.layers import pad_axis
+from brushwork.nn.nets import NETS, arch_from_legacy, min_side
+
+PRECISIONS = ("fp32", "fp16", "bf16")
+BACKENDS = ("auto", "torch", "onnxruntime")
+AUTO_TILE_PIXELS = 2048 * 2048  # tile=None tiles images above this many pixels ...
+DEFAULT_TILE = 1024  # ... in tiles of this side,
+DEFAULT_OVERLAP = 128  # overlapping by this much,
+STATS_PIXELS = 1024 * 1024  # with instance-norm statistics from a pass at most this large.
+_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+def check_strength(strength: float) -> float:
+    """Return ``strength`` as a float if it is in [0, 1]; raise BrushworkError otherwise."""
+    if isinstance(strength, bool) or not isinstance(strength, (int, float)):
+        raise BrushworkError(f"strength must be a number in [0, 1], got {strength!r}")
+    if not 0.0 <= strength <= 1.0:  # also rejects NaN
+        raise BrushworkError(f"strength must be in [0, 1], got {strength}")
+    return float(strength)
+
+
+def _has_onnxruntime() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxruntime"))
+
+
+class Stylizer:
+    """A style network loaded once, callable on images.
+
+    ``model_path``: a brushwork ``.pt`` export, or an ``.onnx`` file from ``scripts/export.py``
+    (run with onnxruntime, optional extra ``brushwork[onnx]``; cpu or cuda, fp32, untiled).
+    ``device``: auto, cpu, cuda or mps. ``precision``: fp32, fp16 (GPU only) or bf16 (autocast).
+    ``tile``: None tiles images above :data:`AUTO_TILE_PIXELS` pixels in :data:`DEFAULT_TILE` px
+    tiles; 0 never tiles; N tiles any image with a side over N px. ``threads`` sets the CPU
+    thread count (process-wide). Raises BrushworkError for any bad argument or model file.
+    Not thread-safe: tiling keeps per-image statistics in the instance.
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        device: str = "auto",
+        precision: str = "fp32",
+        compile: bool = False,
+        tile: int | None = None,
+        *,
+        overlap: int = DEFAULT_OVERLAP,
+        stats_pixels: int = STATS_PIXELS,
+        threads: int | None = None,
+        channels_last: bool | None = None,
+        backend: str = "auto",
+    ) -> None:
+        check_choice("precision", precision, PRECISIONS)
+        check_choice("backend", backend, BACKENDS)
+        if tile is not None and (isinstance(tile, bool) or tile < 0 or 0 < tile < 64):
+            raise BrushworkError(f"tile must be 0 (off) or at least 64 px, got {tile}")
+        if threads is not None and threads < 1:
+            raise BrushworkError(f"threads must be >= 1, got {threads}")
+        self.model_path = Path(model_path).expanduser()
+        self.device = pick_device(device)
+        if precision == "fp16" and self.device.type == "cpu":
+            raise BrushworkError("precision fp16 needs a GPU; on CPU use bf16 or fp32")
+        self.precision, self.tile, self.overlap = precision, tile, overlap
+        self.stats_pixels = stats_pixels
+        if threads:
+            torch.set_num_threads(threads)
+        self.channels_last = self.device.type == "cuda" if channels_last is None else channels_last
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True
+        self._session: Any = None
+        self.net: Any = None
+        self._net: Any = None
+        self._stats_net: StatsNet | None = None
+        if self.model_path.suffix.lower() == ".onnx":
+            from brushwork.infer.exporters import onnx_session
+
+            if backend == "torch":
+                raise BrushworkError("an .onnx model runs in onnxruntime: use the .pt for torch")
+            if precision != "fp32":
+                raise BrushworkError("ONNX models run in fp32; use the .pt export for fp16/bf16")
+            self._session = onnx_session(self.model_path, self.device, threads)
+            meta = self._session.get_modelmeta().custom_metadata_map
+            self.info: dict[str, Any] = {"style": meta.get("style", ""), "meta": meta}
+            try:  # v1 files have no "resample": the Johnson layout
+                arch = json.loads(meta["arch"])
+                self._min_side = min_side(arch.get("arch") or arch_from_legacy(arch)["arch"])
+            except (KeyError, ValueError, TypeError, AttributeError, BrushworkError):  # unreadable
+                self._min_side = max(net.min_side() for net in NETS.values())
+            self.backend = "onnxruntime"
+            return
+        net, self.info = load_model(self.model_path, self.device)
+        self._min_side = net.min_side()
+        if self.channels_last:
+            net = net.to(memory_format=torch.channels_last)
+        self.net = net
+        self._net = torch.compile(net) if compile else net
+        self.backend = "torch"
+        if backend == "onnxruntime" or (
+            backend == "auto" and self._onnx_fits(compile) and _has_onnxruntime()
+        ):
+            self._session = self._export_session(threads)
+            self.backend = "onnxruntime"
+
+    def _onnx_fits(self, compile: bool) -> bool:
+        return self.device.type == "cpu" and self.precision == "fp32" and not compile
+
+    def _export_session(self, threads: int | None) -> Any:
+        """An onnxruntime session of the loaded ``.pt`` net (exported once, cached)."""
+        import tempfile
+
+        from brushwork.infer.exporters import cached_onnx, onnx_session
+
+        if self.precision != "fp32":
+            raise BrushworkError(
+                "backend onnxruntime runs in fp32; use backend torch for bf16/fp16"
+            )
+        with tempfile.TemporaryDirectory() as tmp:  # only used if the cache is unwritable
+            path = cached_onnx(self.model_path, self.net, self.info, Path(tmp))
+            return onnx_session(path, self.device, threads)  # the session holds the graph
+
+    def tile_size(self, height: int, width: int) -> int | None:
+        """The tile side used for an image of this size, or None if it runs in one pass."""
+        if self.net is None or self.tile == 0:  # .onnx files run untiled
+            return None
+        if self.tile is None:
+            return DEFAULT_TILE if height * width > AUTO_TILE_PIXELS else None
+        return self.tile if max(height, width) > self.tile else None
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.precision == "fp32":
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=_DTYPES[self.precision])
+
+    def _run_onnx(self, x: Tensor) -> Tensor:
+        h, w = x.shape[-2:]
+        ph, pw = max(0, self._min_side - h), max(0, self._min_side - w)
+        y = pad_axis(pad_axis(x, pw // 2, pw - pw // 2, -1), ph // 2, ph - ph // 2, -2)
+        arr = np.ascontiguousarray(y.detach().cpu().float().numpy())
+        out = torch.from_numpy(self._session.run(None, {"image": arr})[0])
+        return out[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w]
+
+    def _run_torch(self, x: Tensor) -> Tensor:
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        tile = self.tile_size(*x.shape[-2:])
+        with self._autocast():
+            if tile is None:
+                return self._net(x).float()
+            if self._stats_net is None:
+                self._stats_net = StatsNet(self.net)
+            out = stylize_tiled(
+                self._stats_net, x, tile, self.overlap, self.stats_pixels, self.net.multiple
+            )
+            return out.float()
+
+    @torch.inference_mode()
+    def __call__(
+        self,
+        img: Tensor,
+        strength: float = 1.0,
+        preserve_color: bool = False,
+        max_size: int | None = None,
+    ) -> Tensor:
+        """Stylize ``img`` (B, 3, H, W) in [0, 1]; return float32 (B, 3, H, W) on img's device.
+
+        ``max_size`` first shrinks the image so its long side is at most that many px (the
+        output then has the shrunk size). ``strength`` in [0, 1] blends linearly with the
+        content: 0 returns the (resized) input unchanged, without running the net.
+        ``preserve_color`` keeps the content's chroma (YIQ I, Q) and takes the stylized luminance.
+        """
+        strength = check_strength(strength)
+        if not isinstance(img, Tensor) or img.ndim != 4 or img.shape[1] != 3:
+            shape = tuple(img.shape) if isinstance(img, Tensor) else type(img).__name__
+            raise BrushworkError(f"expected an image tensor of shape (B, 3, H, W), got {shape}")
+        x = img.float()
+        if max_size is not None:
+            if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
+                raise BrushworkError(f"max_size must be a positive integer, got {max_size!r}")
+            if max(x.shape[-2:]) > max_size:
+                x = resize(x, max_size)
+        if strength == 0.0:
+            return x.clone()
+        xd = x.to(self.device)
+        # Tiled images need the PyTorch net (shared instance-norm statistics, see tiling).
+        if self._session is not None and self.tile_size(*x.shape[-2:]) is None:
+            y = self._run_onnx(xd).to(self.device)
+        else:
+            y = self._run_torch(xd)
+        if preserve_color:
+            y = transfer_chroma(y, xd)
+        if strength < 1.0:
+            y = torch.lerp(xd, y, strength)
+        return y.to(img.device)
+
+    def __repr__(self) -> str:
+        return (
+            f"Stylizer({str(self.model_path)!r}, device={self.device.type!r}, "
+            f"precision={self.precision!r}, backend={self.backend!r}, tile={self.tile})"
+        )

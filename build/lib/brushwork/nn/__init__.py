@@ -1,0 +1,29 @@
+"""Neural-network pieces: VGG19 features, the perceptual loss, colour transforms, the nets.
+
+Submodules load on first use (``brushwork.nn.PerceptualLoss`` imports ``brushwork.nn.losses``), so
+inference code that needs only the nets never loads VGG or the losses.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "PerceptualLoss": "losses",
+    "gram_matrix": "losses",
+    "VGG19Features": "vgg",
+    "pick_device": "device",
+    "NETS": "nets",
+    "JohnsonNet": "nets",
+    "ShuffleNet": "nets",
+    "TransformerNet": "nets",
+    "build_net": "nets",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'brushwork.nn' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"brushwork.nn.{_EXPORTS[name]}"), name)

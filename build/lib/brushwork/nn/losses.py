@@ -1,0 +1,206 @@
+"""Perceptual loss of Gatys et al. 2015 / Johnson et al. 2016, shared by the optimizer and the trainer.
+
+All images are float RGB in [0,1], shape (B, 3, H, W). With the default ``caffe`` VGG19 the features are
+those of BGR 0–255 mean-subtracted inputs, and the terms are (each reported *after* its weight):
+
+* content = content_weight · Σ_l a_l · mean((F_l(x) − F_l(c))²)                 (MSE per layer)
+* style   = style_weight   · Σ_l b_l · Σ_ij (G_l(x) − G̃_l)²_ij, batch-averaged   (squared Frobenius)
+  with the Gram matrix G = F Fᵀ / (C·H·W) of the (C, H·W) feature matrix F, computed in fp32, and
+  G̃_l = Σ_k w_k G_l(style_k) the blend of the style images' Grams (blend weights w_k sum to 1).
+* tv      = tv_weight · (mean |x_{i+1,j} − x_{i,j}| + mean |x_{i,j+1} − x_{i,j}|)   (anisotropic L1)
+
+With ``normalize=True`` both feature terms become relative errors, independent of the painting and
+the layer: the content MSE is divided by mean(F_l(c)²) and each layer's squared Gram distance by
+‖G̃_l‖²_F (computed once with the targets). A term is then ~1 when "completely off" at every layer,
+whereas the raw caffe-scale Gram terms differ by 10⁵ between relu1_1 and relu4_1 (so relu4_1's large
+swirls dominate and fine brush texture is ignored). The weights become ratios (style_weight ~ 1–10).
+
+Scale (normalize=False), for a 128-px photo and Starry Night: the unweighted content term between a photo and a flat image
+is ~7e5 at relu4_2, the style term ~2e11, so style_weight ≈ 1e-5 balances them (see FIELD_NOTES).
+Dividing the Gram by C·H·W makes the style term independent of the image size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from brushwork.errors import BrushworkError
+from brushwork.nn.vgg import VGG19Features, check_layers, layer_channels
+
+
+def gram_matrix(features: Tensor) -> Tensor:
+    """(B, C, H, W) → (B, C, C) Gram matrices F Fᵀ / (C·H·W), always in fp32 (fp16 overflows)."""
+    b, c, h, w = features.shape
+    with torch.autocast(features.device.type, enabled=False):
+        f = features.float().reshape(b, c, h * w)  # (B, C, H*W)
+        return torch.bmm(f, f.transpose(1, 2)).div_(c * h * w)
+
+
+def total_variation(x: Tensor) -> Tensor:
+    """Anisotropic L1 total variation of (B, 3, H, W) images: mean |∂x/∂h| + mean |∂x/∂w|."""
+    tv = x.new_zeros(())
+    if x.shape[-2] > 1:
+        tv = tv + (x[..., 1:, :] - x[..., :-1, :]).abs().mean()
+    if x.shape[-1] > 1:
+        tv = tv + (x[..., :, 1:] - x[..., :, :-1]).abs().mean()
+    return tv
+
+
+def _layer_weights(layers: list[str], weights: Sequence[float] | None, kind: str) -> list[float]:
+    if weights is None:
+        return [1.0] * len(layers)
+    weights = [float(w) for w in weights]
+    if len(weights) != len(layers):
+        raise BrushworkError(
+            f"{kind}_layer_weights has {len(weights)} entries but {kind}_layers has {len(layers)}"
+        )
+    return weights
+
+
+class PerceptualLoss(nn.Module):
+    """Content + style + total-variation loss on VGG19 features.
+
+    Call :meth:`set_style` once with the style image(s); then ``loss(x, content=c)`` (trainer: the
+    content features of ``c`` are computed without grad in the same call) or
+    ``loss(x, content_targets=loss.content_targets(c))`` (optimizer: targets computed once). Returns
+    ``{"content", "style", "tv", "total"}`` scalar tensors, each already multiplied by its weight.
+    """
+
+    def __init__(
+        self,
+        content_layers: Sequence[str] = ("relu4_2",),
+        style_layers: Sequence[str] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"),
+        content_weight: float = 1.0,
+        style_weight: float = 1e-5,
+        tv_weight: float = 0.0,
+        content_layer_weights: Sequence[float] | None = None,
+        style_layer_weights: Sequence[float] | None = None,
+        vgg: str = "caffe",
+        pooling: str = "max",
+        normalize: bool = False,
+    ) -> None:
+        super().__init__()
+        try:  # the config allows "auto" (calibrated by the trainer); here it must be a number
+            style_weight = float(style_weight)
+        except (TypeError, ValueError):
+            raise BrushworkError(f"style_weight must be a number, got {style_weight!r}") from None
+        self.content_layers = check_layers(content_layers) if content_weight else []
+        self.style_layers = check_layers(style_layers) if style_weight else []
+        for name, w in (("content", content_weight), ("style", style_weight), ("tv", tv_weight)):
+            if w < 0:
+                raise BrushworkError(f"{name}_weight must be >= 0, got {w}")
+        self.content_weight, self.style_weight, self.tv_weight = (
+            content_weight,
+            style_weight,
+            tv_weight,
+        )
+        self.content_layer_weights = _layer_weights(
+            self.content_layers, content_layer_weights if content_weight else None, "content"
+        )
+        self.style_layer_weights = _layer_weights(
+            self.style_layers, style_layer_weights if style_weight else None, "style"
+        )
+        layers = list(dict.fromkeys(self.content_layers + self.style_layers))
+        self.vgg = VGG19Features(layers or ["relu1_1"], weights=vgg, pooling=pooling)
+        self.normalize = normalize
+        # The style targets are persistent buffers (a few MB): a training checkpoint carries them
+        # and resumes without the painting. Zeros until set_style; ``has_style`` says whether set.
+        for name in self.style_layers:
+            c = layer_channels(name)
+            self.register_buffer(f"gram_{name}", torch.zeros(1, c, c))
+        self.register_buffer("has_style", torch.zeros((), dtype=torch.bool))
+        self._style_set = False  # mirrors has_style without a device sync in every forward
+
+    @property
+    def style_grams(self) -> dict[str, Tensor]:
+        """Target Gram per style layer, (1, C, C) fp32; empty until :meth:`set_style`."""
+        if not self._style_set:
+            return {}
+        return {n: getattr(self, f"gram_{n}") for n in self.style_layers}
+
+    @property
+    def device(self) -> torch.device:
+        return self.vgg.mean.device
+
+    @torch.inference_mode()
+    def _style_grams_of(self, image: Tensor) -> dict[str, Tensor]:
+        feats = self.vgg(image.to(self.device))
+        return {n: gram_matrix(feats[n]).mean(0, keepdim=True) for n in self.style_layers}
+
+    def set_style(self, images: Sequence[Tensor], blend: Sequence[float] | None = None) -> None:
+        """Compute the blended target Grams once from style images (each (1, 3, H, W) in [0,1])."""
+        images = list(images)
+        if not images:
+            raise BrushworkError("at least one style image is needed")
+        blend = [1.0] * len(images) if blend is None else [float(b) for b in blend]
+        if len(blend) != len(images) or any(b < 0 for b in blend) or sum(blend) <= 0:
+            raise BrushworkError(
+                f"style blend weights must be {len(images)} non-negative numbers, got {blend}"
+            )
+        total = sum(blend)
+        grams: dict[str, Tensor] = {}
+        for image, b in zip(images, blend, strict=True):
+            for name, g in self._style_grams_of(image).items():
+                grams[name] = grams.get(name, 0) + (b / total) * g
+        for name, g in grams.items():
+            # Clone out of inference mode so the targets can enter autograd graphs.
+            getattr(self, f"gram_{name}").copy_(g.clone())
+        self.has_style.fill_(True)
+        self._style_set = True
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        self._style_set = bool(self.has_style)  # targets restored from a checkpoint
+
+    @torch.inference_mode()
+    def _content_targets(self, content: Tensor) -> dict[str, Tensor]:
+        feats = self.vgg(content)
+        return {n: feats[n] for n in self.content_layers}
+
+    def content_targets(self, content: Tensor) -> dict[str, Tensor]:
+        """Content-layer features of ``content`` (B, 3, H, W), computed once without autograd."""
+        return {n: f.clone() for n, f in self._content_targets(content).items()}
+
+    def forward(
+        self,
+        x: Tensor,
+        content: Tensor | None = None,
+        content_targets: dict[str, Tensor] | None = None,
+    ) -> dict[str, Tensor]:
+        if self.style_layers and not self.style_grams:
+            raise RuntimeError("PerceptualLoss.set_style() must be called before the loss")
+        if self.content_layers and content_targets is None:
+            if content is None:
+                raise ValueError("pass content= or content_targets=")
+            with torch.no_grad():
+                content_targets = {n: f for n, f in self.vgg(content).items()}
+        if content is not None and content.shape != x.shape:
+            raise ValueError(f"content {tuple(content.shape)} and image {tuple(x.shape)} differ")
+        feats = self.vgg(x)
+        zero = x.new_zeros((), dtype=torch.float32)
+        c_loss, s_loss = zero, zero
+        for name, a in zip(self.content_layers, self.content_layer_weights, strict=True):
+            target = content_targets[name].float()
+            mse = F.mse_loss(feats[name].float(), target)
+            if self.normalize:
+                mse = mse / target.square().mean().clamp_min(1e-12)
+            c_loss = c_loss + a * mse
+        for name, b in zip(self.style_layers, self.style_layer_weights, strict=True):
+            target = getattr(self, f"gram_{name}")  # (1, C, C)
+            diff = gram_matrix(feats[name]) - target  # (B, C, C)
+            term = diff.square().sum(dim=(1, 2)).mean()
+            if self.normalize:  # relative to ‖G̃‖²_F: a C x C sum, negligible next to VGG
+                term = term / target.square().sum().clamp_min(1e-12)
+            s_loss = s_loss + b * term
+        tv = total_variation(x.float()) if self.tv_weight else zero
+        terms = {
+            "content": self.content_weight * c_loss,
+            "style": self.style_weight * s_loss,
+            "tv": self.tv_weight * tv,
+        }
+        terms["total"] = terms["content"] + terms["style"] + terms["tv"]
+        return terms

@@ -1,0 +1,204 @@
+"""The feed-forward image transformation networks: Johnson et al. (2016) and brushwork's fast layout.
+
+"Perceptual Losses for Real-Time Style Transfer and Super-Resolution": a fully convolutional
+encoder / residual body / decoder that maps a content image to a stylized one in a single pass,
+with the usual later refinements: instance normalization instead of batch normalization
+(Ulyanov et al. 2016), reflection padding instead of zero padding, and nearest-neighbour
+upsampling + convolution instead of transposed convolution (Odena et al. 2016).
+
+Both nets share one frame, :class:`TransformerNet`: pad to the total stride → ``body`` →
+sigmoid → crop. Only ``body`` differs. ``build_net(**model_config)`` builds one by name;
+``net.arch_args`` gives those arguments back (the model file and checkpoints store them).
+
+Contract of every net: input (B, 3, H, W) RGB in [0, 1], any H, W >= 1; output the same shape, in
+[0, 1], in the input's dtype (also under autocast). Each image is processed independently
+(instance norm, no batch statistics), so results do not depend on the batch or on train/eval mode.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+from brushwork.errors import BrushworkError, check_choice
+from brushwork.nn.layers import BoxFilter, ConvLayer, ResidualBlock, UpsampleConvLayer, pad_axis
+
+
+def _norm_relu(ch: int) -> list[nn.Module]:
+    return [nn.InstanceNorm2d(ch, affine=True), nn.ReLU()]
+
+
+class TransformerNet(nn.Module):
+    """The frame shared by every architecture; subclasses define ``body`` and two constants.
+
+    ``multiple``: the total stride (H and W are padded to a multiple of it so that downsampling
+    and upsampling round-trip exactly). ``min_side``: the smallest side the layers accept, twice
+    the stride (the 3x3 convs at the lowest resolution reflect-pad by 1 and need >= 2 px there).
+    The eager net pads smaller images up to it; exported graphs (brushwork.infer.exporters) need
+    callers to.
+    """
+
+    arch: ClassVar[str]
+    multiple: ClassVar[int]
+
+    def __init__(self, width: int, n_residual: int, separable: bool) -> None:
+        super().__init__()
+        if width < 1 or n_residual < 0:
+            raise BrushworkError(
+                f"need model.width >= 1 and model.n_residual >= 0, got {width}, {n_residual}"
+            )
+        self.width, self.n_residual, self.separable = width, n_residual, separable
+
+    @classmethod
+    def min_side(cls) -> int:
+        return 2 * cls.multiple
+
+    @property
+    def arch_args(self) -> dict[str, int | bool | str]:
+        """Plain constructor arguments: ``build_net(**net.arch_args)`` rebuilds the net."""
+        return {
+            "arch": self.arch,
+            "width": self.width,
+            "n_residual": self.n_residual,
+            "separable": self.separable,
+        }
+
+    def body(self, y: torch.Tensor) -> torch.Tensor:
+        """The layers between padding and sigmoid: (B, 3, H, W) centred on 0, H and W multiples
+        of :attr:`multiple` and >= :meth:`min_side` -> (B, 3, H, W) logits. Shared with the
+        exporters."""
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or x.shape[1] != 3:
+            raise ValueError(f"expected an RGB batch of shape (B, 3, H, W), got {tuple(x.shape)}")
+        h, w = x.shape[-2:]
+        # Pad each side up to a multiple of the total stride and to at least min_side. Split the
+        # padding evenly so the image stays centred in what the net sees, then crop it back out.
+        m, smallest = self.multiple, self.min_side()
+        ph = max(smallest, -(-h // m) * m) - h
+        pw = max(smallest, -(-w // m) * m) - w
+        top, left = ph // 2, pw // 2
+        y = pad_axis(x, left, pw - left, dim=-1)
+        y = pad_axis(y, top, ph - top, dim=-2)
+        # Centre the input on zero. The first InstanceNorm would remove a constant offset anyway,
+        # but near-zero-mean activations keep its variance free of cancellation error in bf16.
+        y = self.body(y - 0.5)
+        # Sigmoid, not clamp: it keeps the output in [0, 1] while still passing a gradient for
+        # pixels pushed past the range (a clamp would give them zero gradient).
+        y = torch.sigmoid(y)
+        y = y[..., top : top + h, left : left + w]
+        # Under autocast the body runs in reduced precision; images stay in the caller's dtype.
+        return y.to(x.dtype)
+
+
+class JohnsonNet(TransformerNet):
+    """Johnson et al.'s network, scaled by a base ``width`` w (every conv but the last is
+    followed by InstanceNorm2d(affine=True) and ReLU)::
+
+        conv 9x9 3->w | conv 3x3/2 w->2w | conv 3x3/2 2w->4w          (encoder, H/4 x W/4)
+        n_residual x ResidualBlock(4w)                                 (body)
+        upsample-conv 3x3 4w->2w | upsample-conv 3x3 2w->w | conv 9x9 w->3   (decoder)
+
+    ``JohnsonNet()`` (w=32, 5 blocks) is the paper's network, ~1.68 M parameters. ``separable``
+    makes the residual convs depthwise-separable (the ``fast`` config).
+    """
+
+    arch = "johnson"
+    multiple = 4  # two stride-2 convs
+
+    def __init__(self, width: int = 32, n_residual: int = 5, separable: bool = False) -> None:
+        super().__init__(width, n_residual, separable)
+        w = width
+        # Convs feeding an InstanceNorm2d have no bias: its mean subtraction cancels it exactly.
+        # One layer of the paper's table per line (kept by fmt: skip).
+        self.encoder = nn.Sequential(
+            ConvLayer(3, w, 9, bias=False), *_norm_relu(w),
+            ConvLayer(w, 2 * w, 3, stride=2, bias=False), *_norm_relu(2 * w),
+            ConvLayer(2 * w, 4 * w, 3, stride=2, bias=False), *_norm_relu(4 * w),
+        )  # fmt: skip
+        self.residuals = nn.Sequential(
+            *(ResidualBlock(4 * w, separable) for _ in range(n_residual))
+        )
+        self.decoder = nn.Sequential(
+            UpsampleConvLayer(4 * w, 2 * w, 3, bias=False), *_norm_relu(2 * w),
+            UpsampleConvLayer(2 * w, w, 3, bias=False), *_norm_relu(w),
+            ConvLayer(w, 3, 9),
+        )  # fmt: skip
+
+    def body(self, y: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.residuals(self.encoder(y)))
+
+
+class ShuffleNet(TransformerNet):
+    """brushwork's fast layout. Johnson's full- and half-resolution layers cost most of the time
+    at high resolution (many channels over many pixels, memory-bound): here lossless pixel
+    (un)shuffles (Shi et al. 2016) replace them, and the body runs at 1/8 resolution, where twice
+    the channels cost less and see twice as far (what the deep style layers reward, measured)::
+
+        pixel-unshuffle 4 (3 -> 48 ch) | conv 3x3 48->4w                 (a, H/4 x W/4)
+        conv 3x3/2 4w->8w | n_residual x ResidualBlock(8w)               (body, H/8 x W/8)
+        conv 1x1 8w->16w | pixel-shuffle 2, + a (skip)                   (H/4 x W/4)
+        IN, ReLU | conv 3x3 4w->48 | pixel-shuffle 4 | 4x4 box filter
+
+    A pixel-shuffled output alone paints a pattern locked to the 4-px grid (each of the 16
+    phases has its own weights); the fixed box filter (Sugawara et al. 2019) has zeros at
+    exactly those frequencies (k/4 cycles per px) and removes it (docs/BENCHMARKS.md).
+    """
+
+    arch = "shuffle"
+    multiple = 8  # pixel-unshuffle 4, then one stride-2 conv
+
+    def __init__(self, width: int = 16, n_residual: int = 5, separable: bool = True) -> None:
+        super().__init__(width, n_residual, separable)
+        w, block = width, 3 * 4**2  # RGB of a 4x4 block as channels
+        self.encoder = nn.Sequential(
+            nn.PixelUnshuffle(4), ConvLayer(block, 4 * w, 3, bias=False), *_norm_relu(4 * w)
+        )
+        self.down = nn.Sequential(
+            ConvLayer(4 * w, 8 * w, 3, stride=2, bias=False), *_norm_relu(8 * w)
+        )
+        self.residuals = nn.Sequential(
+            *(ResidualBlock(8 * w, separable) for _ in range(n_residual))
+        )
+        # No norm before the skip sum: the decoder's InstanceNorm normalises the sum.
+        self.up = nn.Sequential(nn.Conv2d(8 * w, 16 * w, 1, bias=False), nn.PixelShuffle(2))
+        self.decoder = nn.Sequential(
+            *_norm_relu(4 * w), ConvLayer(4 * w, block, 3), nn.PixelShuffle(4), BoxFilter(4)
+        )
+
+    def body(self, y: torch.Tensor) -> torch.Tensor:
+        a = self.encoder(y)
+        return self.decoder(a + self.up(self.residuals(self.down(a))))
+
+
+NETS: dict[str, type[TransformerNet]] = {net.arch: net for net in (JohnsonNet, ShuffleNet)}
+# Model files before version 3 named the layout by its resampling: conv = Johnson's strided convs.
+_LEGACY_RESAMPLE = {"conv": "johnson", "shuffle": "shuffle"}
+
+
+def net_class(arch: str) -> type[TransformerNet]:
+    """The class of architecture ``arch`` (``johnson`` or ``shuffle``)."""
+    return NETS[check_choice("model.arch", arch, NETS)]
+
+
+def build_net(arch: str = "shuffle", **kwargs: int | bool) -> TransformerNet:
+    """``build_net(**cfg.model)``: the net named ``arch`` with its constructor's ``kwargs``."""
+    return net_class(arch)(**kwargs)
+
+
+def arch_from_legacy(arch: dict) -> dict:
+    """A version-1/2 model file's ``{"width", "n_residual", "separable"[, "resample"]}`` as
+    today's ``arch_args`` (v1 had no ``resample``: it only knew Johnson's layout)."""
+    old = dict(arch)
+    resample = old.pop("resample", "conv")
+    if resample not in _LEGACY_RESAMPLE:
+        raise BrushworkError(f"unknown resample {resample!r} in a version-2 model file")
+    return {"arch": _LEGACY_RESAMPLE[resample], **old}
+
+
+def min_side(arch: str) -> int:
+    """Smallest image side the exported graph of architecture ``arch`` accepts."""
+    return net_class(arch).min_side()

@@ -1,0 +1,1 @@
+"""Feed-forward training with Lightning: module, data, callbacks, loggers, the run."""

@@ -1,0 +1,69 @@
+"""Training side effects: a grid of the fixed validation photos, stylized, every N steps.
+
+The grid is always written as a PNG under the run folder (so runs without W&B still show pictures)
+and, when a :class:`~pytorch_lightning.loggers.WandbLogger` is attached, logged as ``samples``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytorch_lightning as pl
+import torch
+from pytorch_lightning.loggers import WandbLogger
+from pytorch_lightning.utilities import rank_zero_only
+from torch import Tensor
+
+from brushwork.io.images import save_image, tensor_to_pil
+from brushwork.io.sheets import contact_sheet
+
+
+class ImageGridCallback(pl.Callback):
+    """Stylize the datamodule's ``val_images()`` every ``every_n_steps`` steps and at train end.
+
+    Grids land in ``<out_dir>/step_XXXXXXX.png``; ``every_n_steps <= 0`` keeps only the final one.
+    Rows are ``height`` px at most, or the smallest photo's height (photos are not upscaled).
+    """
+
+    def __init__(self, out_dir: str | Path, every_n_steps: int = 200, height: int = 256) -> None:
+        super().__init__()
+        self.out_dir = Path(out_dir)
+        self.every_n_steps = every_n_steps
+        self.height = height
+        self._last_step = -1
+
+    def _images(self, trainer: pl.Trainer) -> list[Tensor]:
+        data = trainer.datamodule
+        return data.val_images() if data is not None and hasattr(data, "val_images") else []
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, *args) -> None:
+        step = trainer.global_step
+        if self.every_n_steps > 0 and step % self.every_n_steps == 0:
+            self._log_grid(trainer, pl_module)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._log_grid(trainer, pl_module)
+
+    @rank_zero_only
+    def _log_grid(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        step = trainer.global_step
+        contents = self._images(trainer)
+        if not contents or step == self._last_step or trainer.sanity_checking:
+            return
+        self._last_step = step
+        was_training = pl_module.training
+        pl_module.eval()
+        try:
+            with torch.no_grad():
+                stylized = [pl_module(c.to(pl_module.device)).float() for c in contents]
+        finally:
+            pl_module.train(was_training)
+        height = min(self.height, *(c.shape[-2] for c in contents))
+        grid = contact_sheet([contents, stylized], height)  # rows: photos | stylized
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        save_image(grid, self.out_dir / f"step_{step:07d}.png")
+        for logger in trainer.loggers:
+            if isinstance(logger, WandbLogger):
+                logger.log_image(
+                    "samples", [tensor_to_pil(grid)], step=step, caption=[f"step {step}"]
+                )

@@ -1,0 +1,201 @@
+"""The LightningModule: a transformer net (brushwork.nn.nets) trained against the shared
+PerceptualLoss.
+
+It takes primitives only (no nn.Module through the config), so ``save_hyperparameters()`` records
+everything needed to rebuild it. The frozen VGG19 inside the loss is rebuilt from its weight source,
+never stored: checkpoints hold the net, the painting's Gram targets and the optimizer state.
+
+Batches (see ``brushwork.train.data``): ``{"content": (B, 3, H, W) in [0,1], "path": [...]}`` plus
+``"target": (B, 3, H, W)`` when pre-computed targets are used (``distill.weight > 0``).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from brushwork.errors import BrushworkError, check_choice
+from brushwork.io.images import load_image
+from brushwork.nn.losses import PerceptualLoss
+from brushwork.nn.nets import build_net
+
+LR_SCHEDULES = ("none", "cosine")
+DISTILL_LOSSES = ("pixel", "feature")
+_TARGET_FEATURE = "relu2_2"  # feature-space distance to targets, as Johnson's content layer
+
+
+class StyleTransferModule(pl.LightningModule):
+    """Train ``build_net(**model)`` for one style against ``PerceptualLoss(**loss)``.
+
+    Arguments are plain values (the config's nodes as dicts), so ``save_hyperparameters()``
+    records everything needed to rebuild the module, and the checkpoint carries the net's
+    architecture as ``hyper_parameters["model"]``. ``loss["style_weight"]`` is the final weight
+    (loss.style_weight × style.weight). ``optim``: ``{"lr", "schedule"}``; ``distill``:
+    ``{"weight", "loss"}`` (the term towards pre-computed Gatys targets).
+
+    The painting's Gram targets are computed once from ``style_image`` (longer side
+    ``style_size``) and kept as buffers that checkpoints carry: a checkpoint resumes, or loads
+    with ``load_from_checkpoint``, without the painting file (``style_image`` may then be None
+    or missing). Loss terms are logged as ``{train,val}/{content,style,tv,total}`` (+
+    ``train/target``), each already weighted. ``style`` (name, title, artist, url) travels into
+    the checkpoint and the export.
+    """
+
+    def __init__(
+        self,
+        model: dict[str, Any],
+        loss: dict[str, Any],
+        style: dict[str, Any],
+        style_image: str | None = None,
+        style_size: int = 256,
+        optim: dict[str, Any] | None = None,
+        distill: dict[str, Any] | None = None,
+        max_steps: int = -1,
+        channels_last: bool = False,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.optim = {"lr": 1e-3, "schedule": "none"} | (optim or {})
+        self.distill = {"weight": 0.0, "loss": "pixel"} | (distill or {})
+        check_choice("optim.schedule", self.optim["schedule"], LR_SCHEDULES)
+        check_choice("distill.loss", self.distill["loss"], DISTILL_LOSSES)
+        if self.optim["lr"] <= 0 or self.distill["weight"] < 0:
+            raise BrushworkError(
+                f"need optim.lr > 0 and distill.weight >= 0, got "
+                f"{self.optim['lr']}, {self.distill['weight']}"
+            )
+        painting = None
+        if style_image is not None and Path(style_image).exists():
+            painting = load_image(style_image, style_size)  # a bad file fails before VGG loads
+        self.net = build_net(**model)
+        self.loss = PerceptualLoss(**loss)
+        reaches_feature = hasattr(self.loss.vgg.body, _TARGET_FEATURE)
+        if self.distill["weight"] and self.distill["loss"] == "feature" and not reaches_feature:
+            raise BrushworkError(
+                f"distill.loss=feature needs VGG up to {_TARGET_FEATURE}; the loss stops before"
+            )
+        if painting is not None:
+            # Once per style, on CPU (a single image; cheap): the buffers move with the module.
+            self.loss.set_style([painting])
+
+    # --- forward / steps -------------------------------------------------------------------
+
+    def forward(self, x: Tensor) -> Tensor:
+        """(B, 3, H, W) in [0,1] → stylized, same shape."""
+        return self.net(x)
+
+    def _features(self, x: Tensor) -> Tensor:
+        """The loss VGG's ``relu2_2`` activations of ``x``, (B, 128, H/2, W/2)."""
+        vgg = self.loss.vgg
+        h = vgg.normalize(x)
+        for name, layer in vgg.body.named_children():
+            h = layer(h)
+            if name == _TARGET_FEATURE:
+                return h
+        raise AssertionError("unreachable: checked in __init__")
+
+    def _target_term(self, out: Tensor, target: Tensor) -> Tensor:
+        if self.distill["loss"] == "pixel":
+            return F.mse_loss(out.float(), target.float())
+        with torch.no_grad():
+            want = self._features(target)
+        return F.mse_loss(self._features(out).float(), want.float())
+
+    def _step(self, batch: dict[str, Any], stage: str) -> Tensor:
+        content = batch["content"]
+        if self.hparams.channels_last:
+            content = content.contiguous(memory_format=torch.channels_last)
+        out = self.net(content)
+        terms = self.loss(out, content=content)
+        # Targets exist for training photos only; validation reports the perceptual terms.
+        if self.distill["weight"] > 0 and stage == "train":
+            if "target" not in batch:
+                raise BrushworkError("distill.weight > 0 needs data.targets (a targets folder)")
+            terms["target"] = self.distill["weight"] * self._target_term(out, batch["target"])
+            terms["total"] = terms["total"] + terms["target"]
+        batch_size = content.shape[0]
+        # Validation: epoch means over all ranks. Training: per-step values stay local (no sync).
+        for key, value in terms.items():
+            self.log(
+                f"{stage}/{key}",
+                value.detach(),
+                prog_bar=key == "total",
+                batch_size=batch_size,
+                sync_dist=stage == "val",
+            )
+        return terms["total"]
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
+        return self._step(batch, "train")
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
+        return self._step(batch, "val")
+
+    # --- device / optimizer ----------------------------------------------------------------
+
+    def setup(self, stage: str) -> None:
+        if self.hparams.channels_last:
+            # Tensor-core convs on GPU want NHWC; the batch is converted in _step.
+            self.to(memory_format=torch.channels_last)
+
+    def on_fit_start(self) -> None:
+        # After a resumed checkpoint was restored (Lightning restores after setup()).
+        if not self.loss.style_grams:
+            raise BrushworkError(
+                f"style image {self.hparams.style_image} not found, and no checkpoint with its "
+                "Gram targets was given (ckpt_path=...)"
+            )
+
+    def configure_optimizers(self) -> Any:
+        # The net only: VGG is frozen and must not carry Adam state into checkpoints.
+        fused = self.device.type == "cuda"
+        optimizer = torch.optim.Adam(self.net.parameters(), lr=self.optim["lr"], fused=fused)
+        if self.optim["schedule"] == "none":
+            return optimizer
+        total = self.hparams.max_steps
+        if total is None or total <= 0:
+            total = int(self.trainer.estimated_stepping_batches)
+        if not math.isfinite(total) or total <= 0:
+            raise BrushworkError("optim.schedule=cosine needs trainer.max_steps (or max_epochs)")
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=int(total))
+        schedule = {"scheduler": scheduler, "interval": "step"}
+        return {"optimizer": optimizer, "lr_scheduler": schedule}
+
+    # --- checkpoints ----------------------------------------------------------------------
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        # VGG19 is ~80 MB of frozen weights rebuilt from the loss config: keep it out of every
+        # file. The Gram targets (loss.gram_*, a few MB) stay: resuming needs no painting.
+        state = checkpoint["state_dict"]
+        for key in [k for k in state if k.startswith("loss.vgg.")]:
+            del state[key]
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        saved = (checkpoint.get("hyper_parameters") or {}).get("model")
+        check_architecture(saved, self.net.arch_args, "the checkpoint")
+        # Put this module's own VGG weights back so strict loading sees every key it expects.
+        state = checkpoint["state_dict"]
+        for key, value in self.loss.state_dict().items():
+            state.setdefault(f"loss.{key}", value)
+
+
+def check_architecture(saved: Any, current: dict[str, Any], source: str) -> None:
+    """Raise BrushworkError unless ``saved`` (a checkpoint's ``hyper_parameters["model"]``) is
+    the architecture ``current`` (``net.arch_args``)."""
+    if not isinstance(saved, dict) or "arch" not in saved:
+        raise BrushworkError(
+            f"{source} is not a brushwork training checkpoint of this version (no model "
+            "architecture in its hyper-parameters); its exported .pt still loads for stylizing"
+        )
+    diff = [f"{k}={saved.get(k)} (now {v})" for k, v in current.items() if saved.get(k) != v]
+    if diff:
+        raise BrushworkError(
+            f"{source} was trained with another architecture: {', '.join(diff)}; "
+            "pick the matching model=... / model.* overrides or start without ckpt_path"
+        )

@@ -1,0 +1,201 @@
+"""``python train.py``: one composed Hydra config in, a trained and exported style network out.
+
+Everything a run writes lands in its run folder (Hydra's ``outputs/<style>/<time>`` or ``run_dir``):
+``checkpoints/`` (Lightning, resumable with ``ckpt_path=``), ``samples/`` (image grids),
+``wandb/`` + ``wandb_id`` (the W&B run a resume continues) or ``csv/`` (metrics) and
+``<style>.pt`` (the inference file, see ``brushwork.infer.model_file``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+from omegaconf import DictConfig
+from pytorch_lightning.callbacks import LearningRateMonitor, ModelCheckpoint, TQDMProgressBar
+from pytorch_lightning.loggers import WandbLogger
+
+from brushwork import __version__
+from brushwork.calibrate.run import resolve_auto_weight
+from brushwork.config.groups import loss_args, plain
+from brushwork.errors import BrushworkError
+from brushwork.evaluate.run import LOSS_KEYS, quick_evaluate
+from brushwork.infer.model_file import export_model
+from brushwork.io.assets import resolve_style_image
+from brushwork.nn.nets import build_net
+from brushwork.train.callbacks import ImageGridCallback
+from brushwork.train.data import PhotoDataModule
+from brushwork.train.loggers import build_logger, log_export
+from brushwork.train.module import StyleTransferModule, check_architecture
+
+WANDB_ID = "wandb_id"  # in the run folder: the W&B run a resumed training continues
+
+
+def run_dir_of(cfg: DictConfig) -> Path:
+    """``cfg.run_dir`` if set, else Hydra's output folder (Hydra ≥ 1.2 does not chdir there)."""
+    if cfg.get("run_dir"):
+        path = Path(str(cfg.run_dir)).expanduser()
+    else:
+        from hydra.core.hydra_config import HydraConfig
+
+        if not HydraConfig.initialized():
+            raise BrushworkError("run_dir= is required when not launched through Hydra")
+        path = Path(HydraConfig.get().runtime.output_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def build_module(cfg: DictConfig, resuming: bool = False) -> StyleTransferModule:
+    """The LightningModule for ``cfg.style`` with ``cfg.model``, ``cfg.loss``, ``cfg.optim`` and
+    ``cfg.distill``. ``resuming``: a checkpoint will provide the Gram targets, so a painting that
+    is no longer where the config says is not fetched (nor an error)."""
+    style = cfg.style
+    try:
+        image = resolve_style_image(style.image, style.url, allow_download=not resuming)
+        image_path = str(image.resolve())  # absolute: checkpoints may be loaded from elsewhere
+    except BrushworkError:
+        if not resuming:
+            raise
+        image_path = None
+    return StyleTransferModule(
+        model=plain(cfg.model),
+        loss=loss_args(cfg.loss, style.weight),
+        style={k: style.get(k) for k in ("name", "title", "artist", "url")},
+        style_image=image_path,
+        style_size=cfg.style_size,
+        optim=plain(cfg.optim),
+        distill=plain(cfg.distill),
+        max_steps=cfg.trainer.get("max_steps", -1),
+        channels_last=cfg.channels_last,
+    )
+
+
+def build_data(cfg: DictConfig) -> PhotoDataModule:
+    """``PhotoDataModule(**cfg.data)``, checked against the distillation settings."""
+    if cfg.distill.weight > 0 and not cfg.data.targets:
+        raise BrushworkError("distill.weight > 0 needs data.targets=<folder of targets>")
+    return PhotoDataModule(**plain(cfg.data), seed=cfg.seed)
+
+
+def _check_checkpoint(path: str, model: DictConfig) -> Path:
+    """Fail before any work if ``ckpt_path`` is missing, unreadable or not of ``model``'s shape."""
+    ckpt = Path(path).expanduser()
+    if not ckpt.is_file():
+        raise BrushworkError(f"checkpoint not found: {ckpt}")
+    try:
+        state = torch.load(ckpt, map_location="cpu", weights_only=True)
+    except Exception as e:  # unpickling failures have no common base class
+        raise BrushworkError(f"cannot read checkpoint {ckpt}: {type(e).__name__}") from e
+    hparams = state.get("hyper_parameters") if isinstance(state, dict) else None
+    saved = hparams.get("model") if isinstance(hparams, dict) else None
+    check_architecture(saved, build_net(**plain(model)).arch_args, str(ckpt))
+    return ckpt
+
+
+def _trainer_kwargs(cfg: DictConfig) -> dict[str, Any]:
+    kwargs = plain(cfg.trainer)
+    known = set(inspect.signature(pl.Trainer.__init__).parameters) - {"self"}
+    unknown = sorted(set(kwargs) - known)
+    if unknown:
+        raise BrushworkError(f"unknown trainer option(s) {', '.join(unknown)} (see pl.Trainer)")
+    return kwargs
+
+
+def train(cfg: DictConfig) -> dict[str, str | None]:
+    """Train, checkpoint and export one style; return the paths written.
+
+    Keys: ``run_dir``, ``checkpoint_dir``, ``last_checkpoint`` (None when none was written, e.g.
+    under ``trainer.fast_dev_run``) and ``export`` (None when ``export=false``).
+    """
+    run_dir = run_dir_of(cfg)
+    pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
+    trainer_kwargs = _trainer_kwargs(cfg)
+    ckpt_path = _check_checkpoint(cfg.ckpt_path, cfg.model) if cfg.get("ckpt_path") else None
+    data = build_data(cfg)
+    data.setup("fit")  # bad data folders fail here, before VGG is loaded
+    calibration = resolve_auto_weight(cfg)  # loss.style_weight=auto → the calibrated weight
+    module = build_module(cfg, resuming=ckpt_path is not None)
+
+    # A resumed training continues the W&B run of its checkpoint's run folder (one curve, not two).
+    id_file = Path(ckpt_path).parent.parent / WANDB_ID if ckpt_path else None
+    resume_id = id_file.read_text().strip() if id_file and id_file.is_file() else None
+    logger = build_logger(cfg, run_dir, resume_id)
+    ckpt_dir = run_dir / "checkpoints"
+    checkpoint = ModelCheckpoint(
+        dirpath=ckpt_dir,
+        filename="step{step:07d}",
+        auto_insert_metric_name=False,
+        every_n_train_steps=cfg.checkpoint_every_n_steps,
+        save_top_k=1,  # no monitor: the newest periodic one, plus last.ckpt
+        save_last=True,
+        # A run folder used again (run_dir=...) must not keep a stale last.ckpt beside a new
+        # last-v1.ckpt: the resume hint and the returned path name last.ckpt.
+        enable_version_counter=False,
+    )
+    callbacks: list[pl.Callback] = [
+        ImageGridCallback(run_dir / "samples", cfg.grid_every_n_steps, cfg.data.val_size),
+        TQDMProgressBar(),
+    ]
+    # fast_dev_run is a debugging pass: Lightning skips periodic checkpoints but would still
+    # write last.ckpt at train end, which would look like a resumable run.
+    if not trainer_kwargs.get("fast_dev_run"):
+        callbacks.insert(0, checkpoint)
+    if logger is not None:
+        callbacks.append(LearningRateMonitor(logging_interval="step"))
+
+    ok = False
+    try:
+        if isinstance(logger, WandbLogger):
+            logger.experiment.config.update(plain(cfg), allow_val_change=True)
+            (run_dir / WANDB_ID).write_text(logger.experiment.id)
+        trainer = pl.Trainer(
+            **trainer_kwargs, logger=logger or False, callbacks=callbacks, default_root_dir=run_dir
+        )
+        trainer.fit(module, datamodule=data, ckpt_path=ckpt_path)
+        export = None
+        if cfg.get("export", True) and trainer.is_global_zero:
+            hp = module.hparams
+            meta = {
+                "brushwork": __version__,
+                "steps": int(trainer.global_step),
+                "style_image": Path(cfg.style.image).name,
+                "style_size": hp.style_size,
+                "train_size": cfg.data.size,
+                # The full objective (layers as the loss resolved them), for brushwork.evaluate.
+                "loss": dict(hp.loss) | {k: list(getattr(module.loss, k)) for k in LOSS_KEYS},
+            }
+            if calibration is not None:
+                meta["calibration"] = calibration
+            export = export_model(module.net, run_dir / f"{cfg.style.name}.pt", hp.style, meta)
+            if isinstance(logger, WandbLogger) and cfg.logger.get("log_model", True):
+                log_export(logger, export, str(cfg.style.name), meta)
+            if export is not None and cfg.get("eval") and cfg.eval.get("enabled"):
+                device = trainer.strategy.root_device
+                quick_evaluate(export, cfg, run_dir / "eval", logger, trainer.global_step, device)
+        ok = True
+    finally:
+        if isinstance(logger, WandbLogger):
+            import wandb
+
+            run = wandb.run  # not logger.experiment: that would start a run if none exists
+            wandb_dir = Path(run.dir).parent if run is not None else None
+            wandb.finish(exit_code=0 if ok else 1)  # one W&B run per job, also in multiruns
+            if ok and wandb_dir is not None:
+                hint = f" (upload: wandb sync {wandb_dir})" if "offline" in wandb_dir.name else ""
+                print(f"W&B run: {wandb_dir}{hint}")
+
+    last = ckpt_dir / "last.ckpt"
+    result = {
+        "run_dir": str(run_dir),
+        "checkpoint_dir": str(ckpt_dir),
+        "last_checkpoint": str(last) if last.is_file() else None,
+        "export": str(export) if export else None,
+    }
+    if result["last_checkpoint"]:
+        print(f"checkpoints: {ckpt_dir} (resume: ckpt_path={last})")
+    if export:
+        print(f"exported model: {export}")
+    return result

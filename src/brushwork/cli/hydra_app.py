@@ -1,0 +1,32 @@
+"""Running a Hydra command (train, gatys, calibrate, targets) from ``brushwork <command> ...``.
+
+The configs are the package's (brushwork/configs), so they resolve after a plain ``pip install``;
+their schemas are registered first, and ``group=unknown`` overrides fail in one line before Hydra's
+multi-line error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from brushwork.config.groups import CONFIG_DIR, check_choices, register
+from brushwork.errors import exit_on_error
+
+
+def run_hydra(config_name: str, run: Callable[[Any], Any], argv: list[str], prog: str) -> None:
+    """Compose ``configs/<config_name>.yaml`` with the Hydra overrides ``argv`` and call
+    ``run(cfg)``; a BrushworkError anywhere is one ``error:`` line and exit status 2."""
+    import hydra
+
+    exit_on_error(check_choices)(argv)
+    register()
+
+    @hydra.main(config_path=str(CONFIG_DIR), config_name=config_name, version_base="1.3")
+    @exit_on_error
+    def main(cfg: Any) -> None:
+        run(cfg)
+
+    sys.argv = [prog, *argv]  # Hydra reads its overrides (and --help, --cfg, -m) from here
+    main()

@@ -1,0 +1,64 @@
+"""``brushwork <command> ...``: one entry point for every command.
+
+Hydra commands (train, gatys, calibrate, targets) take Hydra overrides (``key=value``, ``-m``,
+``--cfg job``); the others take options (``--help`` on each). Commands are imported only when
+run, so ``brushwork --help`` answers without loading torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from brushwork.errors import exit_on_error
+
+# name -> (module under brushwork.cli, one line for --help). Hydra commands' modules define
+# CONFIG_NAME and run(cfg); the others main(argv, prog).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "train": ("train", "train a feed-forward style network and export it (Hydra overrides)"),
+    "gatys": ("gatys", "stylize one photo with the Gatys optimizer (Hydra overrides)"),
+    "stylize": ("stylize", "stylize images, folders or a video with a trained model"),
+    "export": ("export", "convert a model file to ONNX or TorchScript"),
+    "evaluate": ("evaluate", "score a trained model against the Gatys optimizer"),
+    "calibrate": ("calibrate", "choose a painting's style weight from Gatys probes (Hydra)"),
+    "targets": ("targets", "Gatys targets for distillation over a folder of photos (Hydra)"),
+    "benchmark": ("benchmark", "time brushwork against its peers (from a source checkout)"),
+}
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = [f"  {name:<{width}}  {text}" for name, (_, text) in COMMANDS.items()]
+    return (
+        "usage: brushwork <command> [args...]   (brushwork <command> --help for its options)\n\n"
+        "commands:\n" + "\n".join(lines)
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``brushwork <command> ...``; ``argv`` defaults to the process's arguments."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f"error: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(f"brushwork.cli.{COMMANDS[name][0]}")
+    prog = f"brushwork {name}"
+    if hasattr(module, "CONFIG_NAME"):
+        from brushwork.cli.hydra_app import run_hydra
+
+        run_hydra(module.CONFIG_NAME, module.run, rest, prog)
+        return 0
+    return exit_on_error(module.main)(rest, prog)
+
+
+def stylize_alias() -> int:
+    """``brushwork-stylize ...``: the older name of ``brushwork stylize ...``, kept working."""
+    return main(["stylize", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

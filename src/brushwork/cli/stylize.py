@@ -1,0 +1,289 @@
+"""Apply a trained style network to image files, folders, globs or a video.
+
+    brushwork stylize --model starry.pt photo.jpg -o out.png
+    brushwork stylize --model starry.pt photos/ more/*.jpg -o styled/ --max-size 2048 --json
+    brushwork stylize --model starry.pt --video clip.mp4 -o styled.mp4
+
+Inputs are files, folders (searched recursively) or glob patterns. One input file and an output
+with an image extension writes that file; anything else writes into the output folder, mirroring
+names relative to each input folder (or glob base). Existing outputs are never overwritten without
+``--force``; every file is written atomically. In folder mode unreadable images are skipped with a
+warning; in single-file mode they are an error. Errors print one ``error: ...`` line, exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import sys
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from brushwork.cli.args import parser
+from brushwork.errors import BrushworkError
+from brushwork.infer.stylizer import BACKENDS, PRECISIONS, Stylizer, check_strength
+from brushwork.io.files import make_output_dir
+from brushwork.io.images import (
+    IMAGE_EXTENSIONS,
+    SAVE_FORMATS,
+    check_writable,
+    find_images,
+    load_image,
+    resize,
+    save_image,
+)
+
+_MAGIC = set("*?[")
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    p = parser(prog, __doc__)
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="image files, folders or globs")
+    p.add_argument("-o", "--output", required=True, help="output file (one input) or folder")
+    p.add_argument("--model", required=True, help="style model: brushwork .pt export or .onnx")
+    p.add_argument("--video", metavar="IN", help="stylize this video (frames + audio) into -o")
+    p.add_argument("--max-size", type=int, help="shrink images so the long side is at most this")
+    p.add_argument("--strength", type=float, default=1.0, help="0..1 blend with the photo")
+    p.add_argument("--preserve-color", action="store_true", help="keep the photo's colours")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--precision", default="fp32", choices=PRECISIONS)
+    p.add_argument("--batch", type=int, default=1, help="images per forward pass (same size)")
+    p.add_argument("--tile", default="auto", help="tile side in px, 0 = never, auto (default)")
+    p.add_argument("--threads", type=int, help="CPU threads")
+    p.add_argument(
+        "--backend",
+        default="auto",
+        choices=BACKENDS,
+        help="auto: onnxruntime on CPU in fp32 when installed, else torch",
+    )
+    p.add_argument("--compile", action="store_true", help="torch.compile (slow start)")
+    p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    p.add_argument("--json", action="store_true", help="print machine-readable results")
+    return p
+
+
+def _base_of(pattern: str) -> Path:
+    """The folder a glob pattern's matches are named relative to: its parts before the first
+    wildcard."""
+    parts = Path(pattern).parts
+    fixed = [part for part in parts[: next(i for i, s in enumerate(parts) if _MAGIC & set(s))]]
+    return Path(*fixed) if fixed else Path(".")
+
+
+def collect_inputs(inputs: list[str]) -> tuple[list[tuple[Path, Path]], bool]:
+    """``[(file, relative name)]`` for every INPUT, and whether it is a single plain file."""
+    if not inputs:
+        raise BrushworkError("no INPUT given (image files, folders or globs)")
+    found: list[tuple[Path, Path]] = []
+    for item in inputs:
+        path = Path(item).expanduser()
+        if not path.exists() and _MAGIC & set(item):
+            hits = sorted(Path(m) for m in glob.glob(os.path.expanduser(item), recursive=True))
+            hits = [h for h in hits if h.is_file() and h.suffix.lower() in IMAGE_EXTENSIONS]
+            if not hits:
+                raise BrushworkError(f"no images match {item}")
+            base = _base_of(os.path.expanduser(item))
+            found += [(h, h.relative_to(base)) for h in hits]
+        elif path.is_dir():
+            found += [(f, f.relative_to(path)) for f in find_images(path)]
+        else:
+            found += [(f, Path(f.name)) for f in find_images(path)]  # errors if missing/non-image
+    single = len(inputs) == 1 and Path(inputs[0]).expanduser().is_file()
+    return found, single
+
+
+def plan_outputs(
+    found: list[tuple[Path, Path]], single: bool, output: str, force: bool
+) -> list[tuple[Path, Path]]:
+    """``[(input, output path)]``; creates the output folder once all checks pass. Raises
+    BrushworkError on name clashes, existing outputs without ``force``, or an output folder that
+    cannot be made or written."""
+    out = Path(output).expanduser()
+    looks_like_image = out.suffix.lower() in IMAGE_EXTENSIONS | set(SAVE_FORMATS)
+    if out.is_dir():
+        to_file = False
+    elif len(found) > 1 and looks_like_image:
+        raise BrushworkError(f"{len(found)} input images need an output folder, not {out}")
+    else:
+        to_file = (single and out.suffix != "") or (len(found) == 1 and looks_like_image)
+    if to_file:
+        jobs = [(found[0][0], check_writable(out))]
+    else:
+        if out.exists() and not out.is_dir():
+            raise BrushworkError(f"output {out} is a file; several inputs need an output folder")
+        inside = out.resolve()
+        jobs = []
+        for src, rel in found:
+            if inside in src.resolve().parents:
+                continue  # earlier outputs inside an input folder are not inputs
+            suffix = rel.suffix if rel.suffix.lower() in SAVE_FORMATS else ".png"
+            jobs.append((src, out / rel.with_suffix(suffix)))
+        seen: dict[Path, Path] = {}
+        for src, dst in jobs:
+            if dst in seen:
+                raise BrushworkError(f"{seen[dst]} and {src} would both be written to {dst}")
+            seen[dst] = src
+    existing = [dst for _, dst in jobs if dst.exists()]
+    if existing and not force:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise BrushworkError(f"{existing[0]} exists{more}; use --force to overwrite")
+    if not jobs:
+        raise BrushworkError("no input images outside the output folder")
+    if not to_file:  # made last, so a refused run leaves no empty folder behind
+        make_output_dir(out)
+    return jobs
+
+
+def _load(path: Path, max_size: int | None) -> torch.Tensor:
+    img = load_image(path)
+    return resize(img, max_size) if max_size and max(img.shape[-2:]) > max_size else img
+
+
+def _save(img: torch.Tensor, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    save_image(img, dst)
+
+
+def run_images(stylizer: Stylizer, jobs: list[tuple[Path, Path]], args, single: bool) -> dict:
+    """Stylize ``jobs``, decoding ahead and saving behind on a thread pool. Returns results."""
+    results: list[dict[str, Any]] = []
+    skipped: list[dict[str, str]] = []
+    start = time.perf_counter()
+    bar = tqdm(total=len(jobs), unit="img", disable=args.json or len(jobs) < 2, file=sys.stderr)
+    with ThreadPoolExecutor(max_workers=2) as pool, bar:
+        ahead = max(2, 2 * args.batch)
+        loads: deque[tuple[Path, Path, Future]] = deque()
+        saves: deque[Future] = deque()
+        queue = iter(jobs)
+
+        def refill() -> None:
+            for src, dst in queue:
+                loads.append((src, dst, pool.submit(_load, src, args.max_size)))
+                if len(loads) >= ahead:
+                    return
+
+        refill()
+        while loads:
+            batch: list[tuple[Path, Path, torch.Tensor]] = []
+            while loads and len(batch) < args.batch:
+                src, dst, fut = loads.popleft()
+                try:
+                    batch.append((src, dst, fut.result()))
+                except BrushworkError as e:
+                    if single:
+                        raise
+                    skipped.append({"input": str(src), "error": str(e)})
+                    bar.write(f"warning: skipped {src}: {e}", file=sys.stderr)
+                    bar.update()
+                refill()
+            for shape in dict.fromkeys(tuple(img.shape) for _, _, img in batch):
+                group = [(s, d, img) for s, d, img in batch if tuple(img.shape) == shape]
+                t0 = time.perf_counter()
+                out = stylizer(
+                    torch.cat([img for _, _, img in group]), args.strength, args.preserve_color
+                )
+                seconds = (time.perf_counter() - t0) / len(group)
+                for k, (src, dst, _) in enumerate(group):
+                    saves.append(pool.submit(_save, out[k : k + 1].clone(), dst))
+                    h, w = shape[-2:]
+                    results.append(
+                        {
+                            "input": str(src),
+                            "output": str(dst),
+                            "width": w,
+                            "height": h,
+                            "seconds": round(seconds, 4),
+                        }
+                    )
+                    bar.update()
+            while len(saves) > ahead:
+                saves.popleft().result()
+        for fut in saves:
+            fut.result()
+    if not results:
+        raise BrushworkError(f"none of the {len(jobs)} input images could be read")
+    mp = sum(r["width"] * r["height"] for r in results) / 1e6
+    return {
+        "images": len(results),
+        "megapixels": round(mp, 3),
+        "skipped": skipped,
+        "seconds": round(time.perf_counter() - start, 3),
+        "files": results,
+    }
+
+
+def _tile(value: str) -> int | None:
+    if value == "auto":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise BrushworkError(f"--tile must be auto, 0 or a size in px, got {value!r}") from None
+
+
+def main(argv: list[str], prog: str = "brushwork stylize") -> int:
+    args = _parser(prog).parse_args(argv)
+    check_strength(args.strength)
+    if args.batch < 1:
+        raise BrushworkError(f"--batch must be >= 1, got {args.batch}")
+    if args.max_size is not None and args.max_size < 1:
+        raise BrushworkError(f"--max-size must be >= 1, got {args.max_size}")
+    tile = _tile(args.tile)
+    if args.video:
+        from brushwork.infer.video import check_video_output, stylize_video
+
+        if args.inputs:
+            raise BrushworkError("--video takes no other INPUT")
+        if not Path(args.video).expanduser().is_file():
+            raise BrushworkError(f"video not found: {args.video}")
+        check_video_output(Path(args.output).expanduser(), args.force)
+        jobs, single = [], True
+    else:
+        found, single = collect_inputs(args.inputs)
+        jobs = plan_outputs(found, single, args.output, args.force)
+    stylizer = Stylizer(
+        args.model,
+        args.device,
+        args.precision,
+        args.compile,
+        tile,
+        threads=args.threads,
+        backend=args.backend,
+    )
+    if args.video:
+        report = stylize_video(
+            stylizer,
+            args.video,
+            args.output,
+            strength=args.strength,
+            max_size=args.max_size,
+            preserve_color=args.preserve_color,
+            force=args.force,
+            progress=not args.json,
+        )
+        summary = (
+            f"stylized {report['frames']} frames ({report['width']}x{report['height']}) "
+            f"in {report['seconds']:.1f} s -> {report['output']}"
+        )
+    else:
+        report = run_images(stylizer, jobs, args, single)
+        skipped = f", skipped {len(report['skipped'])}" if report["skipped"] else ""
+        n = report["images"]
+        summary = (
+            f"stylized {n} image{'s' * (n != 1)} ({report['megapixels']:.2f} MP) in "
+            f"{report['seconds']:.1f} s on {stylizer.device.type} ({stylizer.backend}){skipped}"
+        )
+    if args.json:
+        report.update(model=str(args.model), device=stylizer.device.type, backend=stylizer.backend)
+        print(json.dumps(report, indent=2))
+    else:
+        print(summary)
+    return 0

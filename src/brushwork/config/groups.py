@@ -1,0 +1,121 @@
+"""The shipped Hydra configs (package data, ``brushwork/configs``): where they are, their groups,
+their schemas, and composing them outside a Hydra app (tests, benchmarks, the style of a path).
+
+The configs ship inside the package, so they resolve the same after ``pip install .`` as in a
+checkout (the top-level ``configs`` folder of the repository is a link to them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from brushwork.config.schema import SCHEMAS, StyleConfig
+from brushwork.errors import BrushworkError
+
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
+# Groups a user picks with group=name (checked in one line before Hydra's multi-line error).
+GROUPS = ("style", "loss", "model", "data", "trainer", "logger", "experiment", "calibrate", "gatys")
+
+
+def register() -> None:
+    """Store every schema as ``<group>/schema`` in Hydra's ConfigStore (idempotent). Each group
+    file names it first in its defaults list: the YAML values are then checked against it."""
+    from hydra.core.config_store import ConfigStore
+
+    store = ConfigStore.instance()
+    for group, schema in SCHEMAS.items():
+        store.store(group=group, name="schema", node=schema)
+
+
+def compose(config_name: str, overrides: list[str] | None = None, **kwargs: Any) -> DictConfig:
+    """Compose ``configs/<config_name>.yaml`` with Hydra overrides, as the commands do
+    (``kwargs``: hydra.compose's, e.g. ``return_hydra_config=True``)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    register()
+    GlobalHydra.instance().clear()  # a Hydra app or an earlier compose may hold it
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        return hydra_compose(config_name, overrides or [], **kwargs)
+
+
+def group_choices(group: str, config_dir: Path = CONFIG_DIR) -> list[str]:
+    """Names of the configs in a Hydra group folder (``configs/<group>/*.yaml``)."""
+    return sorted(p.stem for p in (config_dir / group).glob("*.yaml"))
+
+
+def check_choices(argv: list[str], config_dir: Path = CONFIG_DIR) -> None:
+    """Fail in one line on ``group=unknown`` overrides before Hydra prints its multi-line error."""
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        key = key.lstrip("+~")
+        if not sep or key not in GROUPS or not (config_dir / key).is_dir():
+            continue
+        known = group_choices(key, config_dir)
+        for choice in value.split(","):  # multirun: style=a,b
+            if choice and choice not in known:
+                raise BrushworkError(f"unknown {key} {choice!r}; known: {', '.join(known)}")
+
+
+def load_group(group: str, name: str) -> DictConfig:
+    """``configs/<group>/<name>.yaml`` on its own, checked against the group's schema."""
+    if name not in group_choices(group):
+        known = ", ".join(group_choices(group))
+        raise BrushworkError(f"unknown {group} {name!r}; known: {known}")
+    node = OmegaConf.load(CONFIG_DIR / group / f"{name}.yaml")
+    node.pop("defaults", None)
+    return OmegaConf.merge(OmegaConf.structured(SCHEMAS[group]), node)
+
+
+def style_config(name_or_path: str) -> DictConfig:
+    """A style config by name (``configs/style/<name>.yaml``) or an ad-hoc one for an image path."""
+    if name_or_path in group_choices("style"):
+        return load_group("style", name_or_path)
+    if Path(name_or_path).suffix:
+        style = StyleConfig(name=Path(name_or_path).stem, image=name_or_path)
+        return OmegaConf.structured(style)
+    known = ", ".join(group_choices("style"))
+    raise BrushworkError(f"unknown style {name_or_path!r}; known: {known} (or give an image path)")
+
+
+def plain(node: Any) -> Any:
+    """A config node as plain Python values (dicts, lists), interpolations resolved."""
+    return OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
+
+
+def required(cfg: DictConfig, key: str, example: str) -> str:
+    """``cfg.<key>`` (dotted) as a string; one line naming the key when it is missing or empty."""
+    value = OmegaConf.select(cfg, key, throw_on_missing=False)
+    if value in (None, ""):
+        raise BrushworkError(f"{key}= is required (e.g. {key}={example})")
+    return str(value)
+
+
+def load_style_images(styles: list[DictConfig], size: int | None = None) -> list[Any]:
+    """Each style's painting (downloading a shipped one when missing) as (1, 3, H, W) in [0,1]."""
+    from brushwork.io.assets import resolve_style_image
+    from brushwork.io.images import load_image
+
+    return [load_image(resolve_style_image(s.image, s.get("url")), size) for s in styles]
+
+
+def styles_of(cfg: DictConfig) -> list[DictConfig]:
+    """``cfg.style`` followed by the styles named in ``cfg.mix`` (names or image paths)."""
+    return [cfg.style] + [style_config(str(m)) for m in cfg.get("mix") or []]
+
+
+def loss_args(loss: DictConfig, style_weight_scale: float = 1.0) -> dict[str, Any]:
+    """``PerceptualLoss(**loss_args(cfg.loss, cfg.style.weight))``: the loss config as plain
+    keyword arguments, its style weight multiplied by the painting's own factor."""
+    args = plain(loss)
+    try:
+        args["style_weight"] = float(args["style_weight"]) * float(style_weight_scale)
+    except (TypeError, ValueError):
+        raise BrushworkError(
+            f"loss.style_weight must be a number here, got {args['style_weight']!r}"
+        ) from None
+    return args

@@ -1,0 +1,1 @@
+"""The Gatys et al. (2015) optimizer, and distillation targets made with it."""

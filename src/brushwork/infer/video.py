@@ -1,0 +1,144 @@
+"""Stylize a video frame by frame, keeping its audio, via imageio-ffmpeg (``brushwork[video]``).
+
+Frames are decoded and encoded by ffmpeg subprocesses, which run alongside the network. The output
+(H.264 video, AAC audio) is written to a hidden temp file beside the target and renamed into place
+at the end, so a failed or interrupted run leaves no partial video.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from brushwork.errors import BrushworkError
+from brushwork.infer.stylizer import Stylizer
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v")
+
+
+def _ffmpeg() -> Any:
+    try:
+        import imageio_ffmpeg
+    except ImportError as e:
+        raise BrushworkError("video needs imageio-ffmpeg: pip install 'brushwork[video]'") from e
+    return imageio_ffmpeg
+
+
+def _first_line(e: BaseException) -> str:
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    return lines[-1] if lines else type(e).__name__
+
+
+def check_video_output(dst: Path, force: bool) -> None:
+    """Fail early when ``dst`` cannot be written: bad suffix, missing folder, or an existing file
+    without ``force``."""
+    if dst.suffix.lower() not in VIDEO_SUFFIXES:
+        raise BrushworkError(
+            f"cannot write {dst}: video output must end in {', '.join(VIDEO_SUFFIXES)}"
+        )
+    if not dst.parent.is_dir():
+        raise BrushworkError(f"cannot write {dst}: folder {dst.parent} does not exist")
+    if not os.access(dst.parent, os.W_OK | os.X_OK):
+        raise BrushworkError(f"cannot write {dst}: folder {dst.parent} is not writable")
+    if dst.exists() and not force:
+        raise BrushworkError(f"{dst} exists; use --force to overwrite")
+
+
+def stylize_video(
+    stylizer: Stylizer,
+    src: str | Path,
+    dst: str | Path,
+    *,
+    strength: float = 1.0,
+    preserve_color: bool = False,
+    max_size: int | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Stylize every frame of ``src`` into ``dst`` (audio copied over, re-encoded as AAC).
+
+    Returns ``{"input", "output", "frames", "width", "height", "fps", "audio", "seconds"}``.
+    Output sides are made even (H.264 needs it) by dropping the last row/column if odd.
+    Raises BrushworkError for a missing/unreadable input or an unwritable output.
+    """
+    ffmpeg = _ffmpeg()
+    src, dst = Path(src).expanduser(), Path(dst).expanduser()
+    if not src.is_file():
+        raise BrushworkError(f"video not found: {src}")
+    check_video_output(dst, force)
+    start = time.perf_counter()
+    try:
+        reader = ffmpeg.read_frames(str(src))
+        meta = next(reader)
+    except (OSError, RuntimeError, StopIteration, ValueError) as e:
+        raise BrushworkError(f"cannot read video {src}: {_first_line(e)}") from e
+    width, height = meta["size"]
+    fps = float(meta.get("fps") or 25.0)
+    total = round(meta.get("duration", 0) * fps) or None
+    has_audio = "audio_codec" in meta
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=dst.suffix)
+    os.close(fd)
+    writer = None
+    frames, out_size = 0, (0, 0)
+    try:
+        bar = tqdm(total=total, unit="frame", disable=not progress, leave=False)
+        with bar, contextlib.closing(reader):
+            for raw in reader:
+                frame = torch.frombuffer(bytearray(raw), dtype=torch.uint8)
+                x = frame.view(height, width, 3).permute(2, 0, 1)[None].float() / 255.0
+                y = stylizer(x, strength=strength, preserve_color=preserve_color, max_size=max_size)
+                h2, w2 = y.shape[-2] // 2 * 2, y.shape[-1] // 2 * 2
+                if min(h2, w2) == 0:
+                    raise BrushworkError(f"frames of {src} are too small to encode ({w2}x{h2})")
+                arr = y[0, :, :h2, :w2].clamp(0, 1).mul(255).round().to(torch.uint8)
+                data = np.ascontiguousarray(arr.permute(1, 2, 0).cpu().numpy())
+                if writer is None:
+                    out_size = (w2, h2)
+                    writer = ffmpeg.write_frames(
+                        tmp,
+                        out_size,
+                        fps=fps,
+                        quality=8,
+                        macro_block_size=1,
+                        audio_path=str(src) if has_audio else None,
+                        audio_codec="aac" if has_audio else None,
+                        ffmpeg_log_level="error",
+                    )
+                    writer.send(None)  # start ffmpeg
+                writer.send(data)
+                frames += 1
+                bar.update()
+        if writer is None:
+            raise BrushworkError(f"{src} has no video frames")
+        writer.close()
+        writer = None
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, dst)
+    except (OSError, RuntimeError) as e:
+        raise BrushworkError(f"video processing failed for {src}: {_first_line(e)}") from e
+    finally:
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.close()
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    return {
+        "input": str(src),
+        "output": str(dst),
+        "frames": frames,
+        "width": out_size[0],
+        "height": out_size[1],
+        "fps": fps,
+        "audio": has_audio,
+        "seconds": round(time.perf_counter() - start, 3),
+    }

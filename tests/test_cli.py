@@ -1,0 +1,174 @@
+"""The one `brushwork` command: its help, each sub-command's help, unknown commands, real tiny runs
+through the console script, and the configs of a non-editable install."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from brushwork.cli.main import COMMANDS
+
+REPO = Path(__file__).resolve().parents[1]
+BRUSHWORK = Path(sys.executable).parent / "brushwork"  # the console script of this install
+
+
+def run(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BRUSHWORK), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_help_lists_every_command_with_one_line() -> None:
+    out = run("--help")
+    assert out.returncode == 0, out.stderr
+    listed = [line.split()[0] for line in out.stdout.splitlines() if line.startswith("  ")]
+    assert (
+        listed
+        == list(COMMANDS)
+        == [
+            "train",
+            "gatys",
+            "stylize",
+            "export",
+            "evaluate",
+            "calibrate",
+            "targets",
+            "benchmark",
+        ]
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str) -> None:
+    out = run(command, "--help")
+    assert out.returncode == 0, out.stderr
+    hydra = command in ("train", "gatys", "calibrate", "targets")
+    assert ("Powered by Hydra" in out.stdout) if hydra else ("usage:" in out.stdout), out.stdout
+
+
+def test_unknown_command_is_one_line() -> None:
+    out = run("paint")
+    assert out.returncode == 2 and out.stderr.strip().count("\n") == 0
+    assert "unknown command 'paint'; commands: train, gatys" in out.stderr
+
+
+def test_gatys_then_export_then_stylize(tmp_path: Path, data_dir: Path) -> None:
+    photo, painted = data_dir / "content" / "tubingen.jpg", tmp_path / "gatys.png"
+    out = run(
+        "gatys",
+        f"content={photo}",
+        f"output={painted}",
+        "gatys.size=32",
+        "gatys.steps=2",
+        "gatys.levels=1",
+        "gatys.progress=false",
+        "device=cpu",
+    )
+    assert out.returncode == 0 and painted.is_file(), out.stderr[-2000:]
+
+    from brushwork.infer.model_file import export_model
+    from brushwork.nn.nets import ShuffleNet
+
+    model = export_model(ShuffleNet(width=4, n_residual=1), tmp_path / "m.pt", {"name": "m"})
+    out = run("export", "--model", str(model), "--format", "torchscript")
+    assert out.returncode == 0 and (tmp_path / "m.torchscript.pt").is_file(), out.stderr
+    out = run(
+        "stylize",
+        "--model",
+        str(model),
+        str(painted),
+        "-o",
+        str(tmp_path / "s.png"),
+        "--backend",
+        "torch",
+    )
+    assert out.returncode == 0 and (tmp_path / "s.png").is_file(), out.stderr
+    out = run("stylize", "--model", str(tmp_path / "none.pt"), str(painted), "-o", "x.png")
+    assert out.returncode == 2 and out.stderr.startswith("error: style model not found")
+
+
+def test_benchmark_outside_a_checkout_says_where_to_run(tmp_path: Path) -> None:
+    from brushwork.cli import benchmark
+
+    if (Path(benchmark.__file__).resolve().parents[3] / "scripts" / "benchmark.py").is_file():
+        pytest.skip("an editable install finds its checkout's scripts/benchmark.py from anywhere")
+    out = run("benchmark", "gatys", cwd=tmp_path)
+    assert out.returncode == 2 and "source checkout" in out.stderr
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """A wheel of this checkout, built as `pip install .` builds it (non-editable)."""
+    out = tmp_path_factory.mktemp("wheel")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (whl,) = out.glob("brushwork-*.whl")
+    return whl
+
+
+def test_installed_wheel_composes_its_packaged_configs(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site)]
+    assert subprocess.run([*pip, str(wheel)], capture_output=True).returncode == 0
+    code = (
+        "import brushwork, sys; from brushwork.config import CONFIG_DIR, compose; "
+        f"assert brushwork.__file__.startswith({str(site)!r}), brushwork.__file__; "
+        "cfg = compose('train', ['style=candy', 'model=johnson']); "
+        "print(CONFIG_DIR, cfg.style.name, cfg.model.arch, cfg.trainer.max_steps)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == [str(site / "brushwork" / "configs"), "candy", "johnson", "1000"]
+
+
+def test_brushwork_help_in_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
+    # `pip install .` in a fresh venv: the console script answers --help without torch loaded
+    # (the dependencies themselves are not installed here: no network, and --help needs none).
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    py = env_dir / "bin" / "python"
+    install = subprocess.run(
+        [str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+        capture_output=True,
+        text=True,
+    )
+    assert install.returncode == 0, install.stderr[-2000:]
+    out = subprocess.run(
+        [str(env_dir / "bin" / "brushwork"), "--help"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert out.returncode == 0 and "calibrate" in out.stdout, out.stderr
+
+
+def test_torch_is_not_needed_for_help() -> None:
+    code = "import sys; from brushwork.cli.main import main; main(['--help']); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip().endswith("False"), out.stdout + out.stderr

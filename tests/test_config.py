@@ -1,0 +1,77 @@
+"""Typed configs: each schema's fields are its constructor's arguments, with the same defaults, so
+``PerceptualLoss(**cfg.loss)`` and friends take the composed groups as they are."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+
+import pytest
+import torch
+
+from brushwork.calibrate.run import calibrate
+from brushwork.config import compose, plain
+from brushwork.config.schema import DataConfig, GatysConfig, LossConfig, ModelConfig
+from brushwork.gatys.optimizer import optimize_image
+from brushwork.nn.losses import PerceptualLoss
+from brushwork.nn.nets import ShuffleNet, build_net
+from brushwork.train.data import PhotoDataModule
+
+# schema -> (constructor, its parameters that are not config fields)
+CONSTRUCTORS = {
+    LossConfig: (PerceptualLoss.__init__, {"self"}),
+    GatysConfig: (optimize_image, {"content", "styles", "loss", "blend", "seed", "callback"}),
+    DataConfig: (PhotoDataModule.__init__, {"self", "seed"}),
+    ModelConfig: (ShuffleNet.__init__, {"self"}),  # + arch, which picks the class
+}
+
+
+@pytest.mark.parametrize("schema", CONSTRUCTORS, ids=lambda s: s.__name__)
+def test_schema_fields_are_the_constructor_arguments(schema: type) -> None:
+    fn, others = CONSTRUCTORS[schema]
+    params = {n: p for n, p in inspect.signature(fn).parameters.items() if n not in others}
+    fields = (
+        {f.name: f for f in dataclasses.fields(schema)}
+        if schema is not ModelConfig
+        else {f.name: f for f in dataclasses.fields(schema) if f.name != "arch"}
+    )
+    assert set(fields) == set(params)
+    for name, f in fields.items():
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if params[name].default is not inspect.Parameter.empty and default != "???":
+            want = params[name].default
+            assert default == (list(want) if isinstance(want, tuple) else want), name
+
+
+def test_calibrate_takes_its_config() -> None:
+    assert list(inspect.signature(calibrate).parameters)[:3] == ["style", "loss_cfg", "cal"]
+
+
+def test_composed_groups_build_their_objects(tmp_path) -> None:
+    cfg = compose("train", ["loss=gatys", "model=johnson", f"data.dir={tmp_path}"])
+    loss = PerceptualLoss(**plain(cfg.loss))
+    assert loss.content_layers == ["relu4_2"] and loss.style_weight == pytest.approx(1e-5)
+    net = build_net(**cfg.model)
+    assert net.arch_args == plain(cfg.model)
+    assert PhotoDataModule(**plain(cfg.data), seed=cfg.seed).dir == str(tmp_path)
+    g = compose(
+        "gatys",
+        [
+            "content=a.jpg",
+            "output=b.png",
+            "gatys.size=32",
+            "gatys.steps=1",
+            "gatys.levels=1",
+            "gatys.progress=false",
+        ],
+    )
+    loss.set_style([torch.rand(1, 3, 32, 32)])
+    out = optimize_image(torch.rand(1, 3, 24, 32), [torch.rand(1, 3, 32, 32)], loss, **g.gatys)
+    assert out.shape == (1, 3, 24, 32)
+
+
+def test_style_weight_must_be_a_number_where_a_loss_is_built() -> None:
+    from brushwork.errors import BrushworkError
+
+    with pytest.raises(BrushworkError, match="style_weight must be a number, got 'auto'"):
+        PerceptualLoss(style_weight="auto")
