@@ -4,6 +4,7 @@ through the console script, and the configs of a non-editable install."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -108,25 +109,15 @@ def test_benchmark_outside_a_checkout_says_where_to_run(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    """A wheel of this checkout, built as `pip install .` builds it (non-editable)."""
-    out = tmp_path_factory.mktemp("wheel")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(out),
-            str(REPO),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    """A wheel of this checkout, built as `pip install .` builds it (non-editable), from a copy:
+    setuptools leaves a build/ folder in the tree it builds."""
+    out, src = tmp_path_factory.mktemp("wheel"), tmp_path_factory.mktemp("src")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, src / name)
+    skip = shutil.ignore_patterns("*.egg-info", "__pycache__")
+    shutil.copytree(REPO / "src", src / "src", ignore=skip)
+    pip = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+    proc = subprocess.run([*pip, "-w", str(out), str(src)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     (whl,) = out.glob("brushwork-*.whl")
     return whl

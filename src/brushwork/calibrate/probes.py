@@ -122,6 +122,21 @@ def probe(
     return rows
 
 
+def probe_settings(
+    image: Path, paths: list[Path], cal: DictConfig, weights: list[float], loss: dict[str, Any]
+) -> dict[str, Any]:
+    """What a probe table depends on besides the files' contents: its cache key (and its record)."""
+    return {
+        "style_image": image.name,
+        "photos": [p.name for p in paths],
+        "size": cal.size,
+        "style_size": cal.style_size,
+        "steps": cal.steps,
+        "weights": weights,
+        "loss": loss,
+    }
+
+
 def probe_cached(
     name: str,
     settings: dict[str, Any],
@@ -173,15 +188,7 @@ def target_content(cal: DictConfig, paths: list[Path], device: Any = "auto") -> 
     loss_cfg = load_group("loss", str(a.loss))
     image = resolve_style_image(str(style.image), style.get("url"))
     size, style_size, steps = cal.size, cal.style_size, cal.steps
-    settings = {
-        "style_image": image.name,
-        "photos": [p.name for p in paths],
-        "size": size,
-        "style_size": style_size,
-        "steps": steps,
-        "weights": [a.weight],
-        "loss": plain(loss_cfg),
-    }
+    settings = probe_settings(image, paths, cal, [a.weight], plain(loss_cfg))
 
     def run() -> list[dict[str, float]]:
         photos = [load_image(p, size) for p in paths]

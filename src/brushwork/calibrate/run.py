@@ -43,7 +43,13 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from brushwork.calibrate.criterion import choose, ladder
-from brushwork.calibrate.probes import probe, probe_cached, probe_photos, target_content
+from brushwork.calibrate.probes import (
+    probe,
+    probe_cached,
+    probe_photos,
+    probe_settings,
+    target_content,
+)
 from brushwork.calibrate.report import table_markdown
 from brushwork.config.groups import plain
 from brushwork.errors import BrushworkError
@@ -80,15 +86,7 @@ def calibrate(
     image = resolve_style_image(str(style.image), style.get("url"))
     paths = probe_photos(str(cal.content_dir), int(cal.photos))
     loss_plain = {k: v for k, v in plain(loss_cfg).items() if k != "style_weight"}
-    settings = {
-        "style_image": image.name,
-        "photos": [p.name for p in paths],
-        "size": size,
-        "style_size": style_size,
-        "steps": steps,
-        "weights": weights,
-        "loss": loss_plain,
-    }
+    settings = probe_settings(image, paths, cal, weights, loss_plain)
     dev = pick_device(device)
 
     def run() -> list[dict[str, float]]:

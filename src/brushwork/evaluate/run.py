@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
-from omegaconf import DictConfig, OmegaConf
 from torch import Tensor
 
 from brushwork.config.groups import load_group, plain, style_config
@@ -36,7 +34,7 @@ from brushwork.evaluate.metrics import Equivalent, equivalent_iterations, ssim_l
 from brushwork.evaluate.report import log_wandb, markdown
 from brushwork.gatys.optimizer import optimize_image
 from brushwork.infer.model_file import load_model
-from brushwork.io.assets import data_dir, resolve_style_image
+from brushwork.io.assets import resolve_style_image
 from brushwork.io.files import write_text
 from brushwork.io.images import check_writable, find_images, load_image, resize, save_image
 from brushwork.io.sheets import contact_sheet
@@ -269,58 +267,4 @@ def evaluate(
         write_text(out / "report.json", json.dumps(report, indent=1) + "\n")
         write_text(out / "report.md", markdown(report))
         log_wandb(report, sheet)
-    return report
-
-
-def quick_evaluate(
-    export: str | Path,
-    cfg: DictConfig,
-    out_dir: str | Path,
-    logger: Any = None,
-    step: int | None = None,
-    device: str | torch.device = "auto",
-) -> dict[str, Any] | None:
-    """End-of-training evaluation of ``export`` with the settings ``cfg.eval`` (gatys_steps, size,
-    count) on the validation photos (``cfg.data.val_dir``, default ``$BRUSHWORK_DATA/content``).
-
-    Writes the report to ``out_dir``, prints the equivalent-iteration figure and logs scalars
-    ``eval/*`` to ``logger`` (any Lightning logger; W&B also gets the table and the sheet).
-    Returns the report, or None after printing why it could not run: a trained and exported run
-    does not fail because of its evaluation.
-    """
-    e = cfg.eval
-    content = cfg.data.get("val_dir") or data_dir() / "content"
-    steps = list(e.gatys_steps) if OmegaConf.is_list(e.gatys_steps) else e.gatys_steps
-    try:
-        report = evaluate(
-            export,
-            content,
-            gatys_steps=steps,
-            size=int(e.size),
-            count=int(e.count),
-            device=device,
-            out_dir=out_dir,
-            progress=False,
-        )
-    except BrushworkError as err:
-        print(f"evaluation skipped: {err}", file=sys.stderr)
-        return None
-    avg, n = report["average"], report["gatys_steps"][-1]
-    ff, gatys = avg["feed_forward"], avg["gatys"][str(n)]
-    print(
-        f"evaluation: feed-forward ≈ {avg['equivalent_iterations']} Gatys iterations "
-        f"(total loss {ff['total']:.4g}; Gatys-{n} {gatys['total']:.4g}), SSIM {ff['ssim']:.3f}, "
-        f"{avg['speedup'][str(n)]:.3g}x faster than Gatys-{n}; "
-        f"report: {Path(out_dir) / 'report.md'}"
-    )
-    if logger is not None:
-        metrics = {
-            "eval/equivalent_iterations": avg["equivalent"]["iterations"],
-            "eval/feed_forward_total": ff["total"],
-            "eval/feed_forward_ssim": ff["ssim"],
-            f"eval/gatys{n}_total": gatys["total"],
-            f"eval/speedup_gatys{n}": avg["speedup"][str(n)],
-        }
-        logger.log_metrics(metrics, step=step)
-        logger.save()
     return report

@@ -22,12 +22,13 @@ from brushwork import __version__
 from brushwork.calibrate.run import resolve_auto_weight
 from brushwork.config.groups import loss_args, plain
 from brushwork.errors import BrushworkError
-from brushwork.evaluate.run import LOSS_KEYS, quick_evaluate
+from brushwork.evaluate.run import LOSS_KEYS
 from brushwork.infer.model_file import export_model
 from brushwork.io.assets import resolve_style_image
 from brushwork.nn.nets import build_net
 from brushwork.train.callbacks import ImageGridCallback
 from brushwork.train.data import PhotoDataModule
+from brushwork.train.evaluation import quick_evaluate
 from brushwork.train.loggers import build_logger, log_export
 from brushwork.train.module import StyleTransferModule, check_architecture
 

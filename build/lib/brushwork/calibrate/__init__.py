@@ -1,1 +1,0 @@
-"""Choosing a painting's style weight from short Gatys probes."""

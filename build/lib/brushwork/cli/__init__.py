@@ -1,1 +1,0 @@
-"""The `brushwork` command: one module per sub-command (brushwork.cli.main dispatches)."""

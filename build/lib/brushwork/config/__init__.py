@@ -1,6 +1,0 @@
-"""Hydra configs: typed schemas (``schema``) and the shipped YAML groups (``groups``)."""
-
-from brushwork.config.groups import CONFIG_DIR, compose, load_group, plain, register, style_config
-from brushwork.config.schema import SCHEMAS
-
-__all__ = ["CONFIG_DIR", "SCHEMAS", "compose", "load_group", "plain", "register", "style_config"]

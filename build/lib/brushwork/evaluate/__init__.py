@@ -1,1 +1,0 @@
-"""Scoring trained nets against the Gatys optimizer: metrics, runs, reports."""

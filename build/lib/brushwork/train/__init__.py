@@ -1,1 +1,0 @@
-"""Feed-forward training with Lightning: module, data, callbacks, loggers, the run."""
