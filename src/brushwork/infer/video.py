@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from tqdm import tqdm
 
 from brushwork.errors import BrushworkError
 from brushwork.infer.stylizer import Stylizer
+from brushwork.io.files import atomic_write
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v")
 
@@ -84,54 +84,53 @@ def stylize_video(
     fps = float(meta.get("fps") or 25.0)
     total = round(meta.get("duration", 0) * fps) or None
     has_audio = "audio_codec" in meta
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=dst.suffix)
-    os.close(fd)
-    writer = None
     frames, out_size = 0, (0, 0)
-    try:
-        bar = tqdm(total=total, unit="frame", disable=not progress, leave=False)
-        with bar, contextlib.closing(reader):
-            for raw in reader:
-                frame = torch.frombuffer(bytearray(raw), dtype=torch.uint8)
-                x = frame.view(height, width, 3).permute(2, 0, 1)[None].float() / 255.0
-                y = stylizer(x, strength=strength, preserve_color=preserve_color, max_size=max_size)
-                h2, w2 = y.shape[-2] // 2 * 2, y.shape[-1] // 2 * 2
-                if min(h2, w2) == 0:
-                    raise BrushworkError(f"frames of {src} are too small to encode ({w2}x{h2})")
-                arr = y[0, :, :h2, :w2].clamp(0, 1).mul(255).round().to(torch.uint8)
-                data = np.ascontiguousarray(arr.permute(1, 2, 0).cpu().numpy())
-                if writer is None:
-                    out_size = (w2, h2)
-                    writer = ffmpeg.write_frames(
-                        tmp,
-                        out_size,
-                        fps=fps,
-                        quality=8,
-                        macro_block_size=1,
-                        audio_path=str(src) if has_audio else None,
-                        audio_codec="aac" if has_audio else None,
-                        ffmpeg_log_level="error",
-                    )
-                    writer.send(None)  # start ffmpeg
-                writer.send(data)
-                frames += 1
-                bar.update()
-        if writer is None:
-            raise BrushworkError(f"{src} has no video frames")
-        writer.close()
+
+    def encode(tmp: Path) -> None:  # frames streamed: memory stays flat in the clip's length
+        nonlocal frames, out_size
         writer = None
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, dst)
-    except (OSError, RuntimeError) as e:
-        raise BrushworkError(f"video processing failed for {src}: {_first_line(e)}") from e
-    finally:
-        if writer is not None:
-            with contextlib.suppress(Exception):
-                writer.close()
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        try:
+            bar = tqdm(total=total, unit="frame", disable=not progress, leave=False)
+            with bar, contextlib.closing(reader):
+                for raw in reader:
+                    frame = torch.frombuffer(bytearray(raw), dtype=torch.uint8)
+                    x = frame.view(height, width, 3).permute(2, 0, 1)[None].float() / 255.0
+                    y = stylizer(
+                        x, strength=strength, preserve_color=preserve_color, max_size=max_size
+                    )
+                    h2, w2 = y.shape[-2] // 2 * 2, y.shape[-1] // 2 * 2
+                    if min(h2, w2) == 0:
+                        raise BrushworkError(f"frames of {src} are too small to encode ({w2}x{h2})")
+                    arr = y[0, :, :h2, :w2].clamp(0, 1).mul(255).round().to(torch.uint8)
+                    data = np.ascontiguousarray(arr.permute(1, 2, 0).cpu().numpy())
+                    if writer is None:
+                        out_size = (w2, h2)
+                        writer = ffmpeg.write_frames(
+                            str(tmp),
+                            out_size,
+                            fps=fps,
+                            quality=8,
+                            macro_block_size=1,
+                            audio_path=str(src) if has_audio else None,
+                            audio_codec="aac" if has_audio else None,
+                            ffmpeg_log_level="error",
+                        )
+                        writer.send(None)  # start ffmpeg
+                    writer.send(data)
+                    frames += 1
+                    bar.update()
+            if writer is None:
+                raise BrushworkError(f"{src} has no video frames")
+            writer.close()
+            writer = None
+        except (OSError, RuntimeError) as e:
+            raise BrushworkError(f"video processing failed for {src}: {_first_line(e)}") from e
+        finally:
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    writer.close()
+
+    atomic_write(dst, encode, suffix=dst.suffix)  # ffmpeg picks the container from the suffix
     return {
         "input": str(src),
         "output": str(dst),

@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from brushwork.errors import BrushworkError
+from brushwork.errors import BrushworkError, check_choice
 
 _BLOCKS = (2, 2, 4, 4, 4)  # convs per block in VGG19
 _CHANNELS = (64, 128, 256, 512, 512)
@@ -151,8 +151,7 @@ class VGG19Features(nn.Module):
     def __init__(self, layers: Iterable[str], weights: str = "caffe", pooling: str = "max") -> None:
         super().__init__()
         self.layers = check_layers(layers)
-        if pooling not in ("max", "avg"):
-            raise BrushworkError(f"unknown pooling {pooling!r}; choose 'max' or 'avg'")
+        check_choice("loss.pooling", pooling, ("max", "avg"))
         state, self.preprocessing = load_weights(weights)
         last = max(LAYER_NAMES.index(n) for n in self.layers)
         wanted = set(self.layers)
