@@ -57,6 +57,15 @@ def test_every_command_has_help(command: str) -> None:
     assert ("Powered by Hydra" in out.stdout) if hydra else ("usage:" in out.stdout), out.stdout
 
 
+def test_older_entry_points_are_the_same_command(tmp_path: Path) -> None:
+    alias = subprocess.run([str(BRUSHWORK) + "-stylize", "--help"], capture_output=True, text=True)
+    assert alias.returncode == 0 and alias.stdout.startswith("usage: brushwork stylize")
+    module = subprocess.run(
+        [sys.executable, "-m", "brushwork", "--help"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert module.returncode == 0 and module.stdout == run("--help").stdout
+
+
 def test_unknown_command_is_one_line() -> None:
     out = run("paint")
     assert out.returncode == 2 and out.stderr.strip().count("\n") == 0

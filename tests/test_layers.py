@@ -27,6 +27,7 @@ ALLOWED = {
     "cli": {"io", "nn", "config", "gatys", "infer", "evaluate", "calibrate", "train"},
 }
 ROOT_MODULES = {"brushwork", "brushwork.errors"}
+ENTRY = {"brushwork.__main__"}  # python -m brushwork: the top, like cli
 
 
 def _module_name(path: Path) -> str:
@@ -59,7 +60,7 @@ def _layer(module: str) -> str | None:
 
 
 def test_every_module_belongs_to_a_layer() -> None:
-    loose = sorted(m for m in MODULES if m not in ROOT_MODULES and _layer(m) is None)
+    loose = sorted(m for m in MODULES if m not in ROOT_MODULES | ENTRY and _layer(m) is None)
     assert not loose, f"modules outside the layers: {loose}"
 
 

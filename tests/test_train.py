@@ -359,3 +359,26 @@ def test_bad_inputs_fail_in_one_line(case: str, folders, smoke_run: Path, tmp_pa
     assert "Traceback" not in out.stderr
     errors = [line for line in out.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and expected in errors[0], out.stderr[-2000:]
+
+
+def test_multirun_trains_one_run_per_style(folders, tmp_path: Path) -> None:
+    # README: python train.py -m style=starry_night,great_wave (one run and one W&B run each).
+    sweep = tmp_path / "sweep"
+    args = [
+        "-m",
+        "style=starry_night,great_wave",
+        "experiment=smoke",
+        *TINY,
+        *_data_args(folders),
+        "logger.mode=offline",
+        f"hydra.sweep.dir={sweep}",
+    ]
+    out = _cli(args, tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    runs = sorted(p.name for p in sweep.iterdir() if p.is_dir())
+    assert runs == ["0_starry_night", "1_great_wave"]
+    ids = {(sweep / r / "wandb_id").read_text() for r in runs}
+    assert len(ids) == 2  # a W&B run per style, not one shared run
+    for run in runs:
+        style = run.split("_", 1)[1]
+        assert (sweep / run / f"{style}.pt").is_file()
