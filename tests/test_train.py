@@ -382,3 +382,24 @@ def test_multirun_trains_one_run_per_style(folders, tmp_path: Path) -> None:
     for run in runs:
         style = run.split("_", 1)[1]
         assert (sweep / run / f"{style}.pt").is_file()
+
+
+@pytest.mark.parametrize("experiment", group_choices("experiment"))
+def test_experiment_values_survive_composition(experiment: str) -> None:
+    # The old trainer presets set optim.* that train.yaml's own values silently overrode (its
+    # _self_ came after them): every value a recipe sets must be in the composed config.
+    from omegaconf import OmegaConf
+
+    preset = OmegaConf.load(CONFIG_DIR / "experiment" / f"{experiment}.yaml")
+    preset.pop("defaults", None)
+    cfg = _compose([f"experiment={experiment}"])
+    flat = OmegaConf.to_container(preset)
+
+    def walk(node: dict, prefix: str = "") -> None:
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(value, f"{prefix}{key}.")
+            else:
+                assert OmegaConf.select(cfg, f"{prefix}{key}") == value, f"{prefix}{key}"
+
+    walk(flat)
