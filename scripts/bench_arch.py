@@ -66,6 +66,7 @@ def _train(model: str, seed: int, args, run_dir: Path) -> tuple[Path, float]:
         "grid_every_n_steps=0",
         f"trainer.val_check_interval={args.steps}",
         f"checkpoint_every_n_steps={args.steps}",
+        *args.train_overrides,
     ]
     cfg = compose("train", overrides)
     t0 = time.perf_counter()

@@ -187,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--steps", type=int, default=400, help="arch: training steps per model")
     ap.add_argument(
+        "--train-overrides",
+        nargs="*",
+        default=[],
+        help="arch: extra Hydra overrides for every training (the tests' toy sizes)",
+    )
+    ap.add_argument(
         "--seeds", type=int, nargs="+", default=[0], help="arch: train each model once per seed"
     )
     ap.add_argument("--size", type=int, default=256, help="arch: photos' longer side for scoring")

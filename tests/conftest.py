@@ -1,4 +1,6 @@
-"""Shared fixtures: the real data directory (../shared/data, via $BRUSHWORK_DATA) and tiny images."""
+"""Shared fixtures. Every test runs on a data directory the suite generates (tests/synthetic.py):
+a fresh clone needs nothing else. Tests about the real development images take ``real_data``:
+``$BRUSHWORK_DATA`` as the runner set it (CI: ../shared/data), skipped when it is not set."""
 
 from __future__ import annotations
 
@@ -8,12 +10,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from synthetic import make_data_dir
 
 from brushwork.config import register
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("BRUSHWORK_DATA") or REPO.parent / "shared" / "data").resolve()
-os.environ["BRUSHWORK_DATA"] = str(DATA)
+REAL_DATA = os.environ.get("BRUSHWORK_DATA")  # the development images, where the runner has them
+DATA = make_data_dir(Path(tempfile.mkdtemp(prefix="brushwork-test-data-")))
+os.environ["BRUSHWORK_DATA"] = str(DATA)  # what every command of the tests (subprocesses too) sees
 os.environ["BRUSHWORK_CACHE"] = tempfile.mkdtemp(prefix="brushwork-test-cache-")  # not ~/.cache
 os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("WANDB_SILENT", "true")
@@ -23,9 +27,16 @@ register()  # the configs' schemas, as every Hydra command registers them before
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    if not (DATA / "styles").is_dir():
-        pytest.fail(f"test data not found at {DATA}: set BRUSHWORK_DATA (CI uses ../shared/data)")
+    """The generated data directory: styles/ (the 10 shipped names), content/, train/."""
     return DATA
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """The real development images (``$BRUSHWORK_DATA`` when the run started)."""
+    if not REAL_DATA or not (Path(REAL_DATA) / "styles").is_dir():
+        pytest.skip("needs the real images: set BRUSHWORK_DATA (CI sets ../shared/data)")
+    return Path(REAL_DATA).resolve()
 
 
 @pytest.fixture(scope="session")

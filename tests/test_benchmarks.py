@@ -42,6 +42,11 @@ def test_arch_benchmark_trains_scores_and_compares(data_dir: Path, tmp_path: Pat
         str(data_dir),
         "--keep",
         str(tmp_path / "runs"),
+        "--train-overrides",  # toy trainings: the command, not the recipe, is under test
+        "data.size=32",
+        "style_size=32",
+        "data.val_count=1",
+        "data.val_size=32",
     ]
     result = _bench(args, tmp_path)
     rows = {r["model"]: r for r in result["rows"]}

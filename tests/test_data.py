@@ -1,8 +1,7 @@
-"""Tests for brushwork.train.data: tiny photos generated in tmp_path, real shared photos only read."""
+"""Tests for brushwork.train.data: tiny photos generated in tmp_path and the generated data dir."""
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
@@ -232,14 +231,8 @@ def test_datamodule_errors_and_missing_validation(tmp_path: Path) -> None:
     assert len(record) == 1
 
 
-def test_default_val_dir_is_shared_content(monkeypatch: pytest.MonkeyPatch) -> None:
-    shared = os.environ.get("BRUSHWORK_DATA") or str(
-        Path(__file__).resolve().parents[2] / "shared" / "data"
-    )
-    content = Path(shared) / "content"
-    if not content.is_dir():
-        pytest.skip("shared data not available")
-    monkeypatch.setenv("BRUSHWORK_DATA", shared)
+def test_default_val_dir_is_the_data_dirs_content(data_dir: Path) -> None:
+    content = data_dir / "content"  # $BRUSHWORK_DATA/content; conftest points it at data_dir
     dm = PhotoDataModule("unused", num_workers=0, val_size=32, val_count=3)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

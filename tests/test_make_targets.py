@@ -1,7 +1,7 @@
 """scripts/make_targets.py and brushwork.gatys.targets: sharding, resumability, one-line errors.
 
 The CLI runs as a subprocess on 40 px photos with a 32 px, 2-step Gatys run; the style image is
-read from the shared data folder (never copied into the repo).
+the generated data directory's (tests/synthetic.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from brushwork.errors import BrushworkError
 from brushwork.gatys.targets import make_targets, parse_shard, shard_files, target_path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = str(REPO.parent / "shared" / "data")
 TINY = ["gatys.size=32", "gatys.steps=2", "gatys.coarse_steps=1", "device=cpu"]
 PHOTOS = {"a.jpg": (40, 30), "b.png": (30, 40), "sub/c.png": (40, 40), "sub/deep/d.jpg": (40, 24)}
 
@@ -35,7 +34,7 @@ def make_photos(root: Path) -> Path:
 
 
 def run_cli(*args: str, wait: bool = True) -> subprocess.CompletedProcess | subprocess.Popen:
-    env = {**os.environ, "BRUSHWORK_DATA": os.environ.get("BRUSHWORK_DATA") or SHARED_DATA}
+    env = dict(os.environ)  # BRUSHWORK_DATA: the generated data directory (conftest)
     cmd = [sys.executable, "scripts/make_targets.py", *args]
     kw = {
         "cwd": REPO,
