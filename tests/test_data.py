@@ -218,7 +218,7 @@ def test_datamodule_small_set_keeps_last_batch(tmp_path: Path) -> None:
 
 def test_datamodule_errors_and_missing_validation(tmp_path: Path) -> None:
     dm = PhotoDataModule(str(tmp_path / "nope"), num_workers=0, val_dir=str(tmp_path))
-    with pytest.raises(BrushworkError, match="data folder not found"):
+    with pytest.raises(BrushworkError, match="training photos not found: .*brushwork fetch photos"):
         dm.setup("fit")
     folder(tmp_path / "train", 2)
     dm = PhotoDataModule(

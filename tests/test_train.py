@@ -325,7 +325,7 @@ BAD_INPUTS = {
     "unknown model": (["model=huge"], "unknown model 'huge'; known: fast, johnson"),
     "unknown trainer": (["trainer=tpu"], "unknown trainer 'tpu'; known: cpu"),
     "unknown experiment": (["experiment=tpu"], "unknown experiment 'tpu'; known: cpu, ddp, gpu"),
-    "missing data": (["data.dir={root}/missing"], "data folder not found"),
+    "missing data": (["data.dir={root}/missing"], "training photos not found"),
     "unreadable data": (["data.dir={junk}"], "no readable images in"),
     "garbage style image": (["style.image={root}/garbage.jpg"], "garbage.jpg"),
     "other architecture": (["ckpt_path={ckpt}", "model.width=16"], "another architecture: width=8"),

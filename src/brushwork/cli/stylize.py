@@ -22,17 +22,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import torch
 from tqdm import tqdm
 
 from brushwork.cli.args import parser
 from brushwork.errors import BrushworkError
-from brushwork.infer.stylizer import BACKENDS, PRECISIONS, Stylizer, check_strength
-from brushwork.io.images import (
-    load_image,
-    resize,
-    save_image,
-)
+from brushwork.infer.lite import BACKENDS, PRECISIONS, check_strength, fast_stylizer
 from brushwork.io.plan import collect_inputs, plan_outputs
 
 
@@ -62,17 +56,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     return p
 
 
-def _load(path: Path, max_size: int | None) -> torch.Tensor:
-    img = load_image(path)
-    return resize(img, max_size) if max_size and max(img.shape[-2:]) > max_size else img
-
-
-def _save(img: torch.Tensor, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    save_image(img, dst)
-
-
-def run_images(stylizer: Stylizer, jobs: list[tuple[Path, Path]], args, single: bool) -> dict:
+def run_images(engine: Any, jobs: list[tuple[Path, Path]], args, single: bool) -> dict:
     """Stylize ``jobs``, decoding ahead and saving behind on a thread pool. Returns results."""
     results: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
@@ -80,19 +64,19 @@ def run_images(stylizer: Stylizer, jobs: list[tuple[Path, Path]], args, single: 
     bar = tqdm(total=len(jobs), unit="img", disable=args.json or len(jobs) < 2, file=sys.stderr)
     with ThreadPoolExecutor(max_workers=2) as pool, bar:
         ahead = max(2, 2 * args.batch)
-        loads: deque[tuple[Path, Path, Future]] = deque()
+        loads: deque[tuple[Path, Path, Future]] = deque()  # decoded ahead, saved behind
         saves: deque[Future] = deque()
         queue = iter(jobs)
 
         def refill() -> None:
             for src, dst in queue:
-                loads.append((src, dst, pool.submit(_load, src, args.max_size)))
+                loads.append((src, dst, pool.submit(engine.load, src, args.max_size)))
                 if len(loads) >= ahead:
                     return
 
         refill()
         while loads:
-            batch: list[tuple[Path, Path, torch.Tensor]] = []
+            batch: list[tuple[Path, Path, Any]] = []
             while loads and len(batch) < args.batch:
                 src, dst, fut = loads.popleft()
                 try:
@@ -107,12 +91,11 @@ def run_images(stylizer: Stylizer, jobs: list[tuple[Path, Path]], args, single: 
             for shape in dict.fromkeys(tuple(img.shape) for _, _, img in batch):
                 group = [(s, d, img) for s, d, img in batch if tuple(img.shape) == shape]
                 t0 = time.perf_counter()
-                out = stylizer(
-                    torch.cat([img for _, _, img in group]), args.strength, args.preserve_color
-                )
+                images = [img for _, _, img in group]
+                out = engine.stylize(images, args.strength, args.preserve_color)
                 seconds = (time.perf_counter() - t0) / len(group)
                 for k, (src, dst, _) in enumerate(group):
-                    saves.append(pool.submit(_save, out[k : k + 1].clone(), dst))
+                    saves.append(pool.submit(engine.save, out[k], dst))
                     h, w = shape[-2:]
                     results.append(
                         {
@@ -149,6 +132,21 @@ def _tile(value: str) -> int | None:
         raise BrushworkError(f"--tile must be auto, 0 or a size in px, got {value!r}") from None
 
 
+def _engine(args: argparse.Namespace, tile: int | None, torch_stylizer: Any) -> Any:
+    """The torch-free engine where it applies (CPU, fp32, onnxruntime, a cached or .onnx model,
+    no fixed tile size), else the torch one; see brushwork.infer.engines."""
+    from brushwork.infer.engines import LiteEngine, TorchEngine
+
+    lite = None
+    if tile in (None, 0):
+        lite = fast_stylizer(
+            args.model, args.device, args.precision, args.backend, args.compile, args.threads
+        )
+    if lite is None:
+        return TorchEngine(torch_stylizer())
+    return LiteEngine(lite, lambda: TorchEngine(torch_stylizer()), tile)
+
+
 def main(argv: list[str], prog: str = "brushwork stylize") -> int:
     args = _parser(prog).parse_args(argv)
     check_strength(args.strength)
@@ -169,16 +167,23 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
     else:
         found, single = collect_inputs(args.inputs)
         jobs = plan_outputs(found, single, args.output, args.force)
-    stylizer = Stylizer(
-        args.model,
-        args.device,
-        args.precision,
-        args.compile,
-        tile,
-        threads=args.threads,
-        backend=args.backend,
-    )
+
+    def torch_stylizer() -> Any:
+        from brushwork.infer.stylizer import Stylizer  # imports torch: ~1.6 s
+
+        return Stylizer(
+            args.model,
+            args.device,
+            args.precision,
+            args.compile,
+            tile,
+            threads=args.threads,
+            backend=args.backend,
+        )
+
     if args.video:
+        stylizer = torch_stylizer()
+        device, backend = stylizer.device.type, stylizer.backend
         report = stylize_video(
             stylizer,
             args.video,
@@ -194,15 +199,17 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
             f"in {report['seconds']:.1f} s -> {report['output']}"
         )
     else:
-        report = run_images(stylizer, jobs, args, single)
+        engine = _engine(args, tile, torch_stylizer)
+        device, backend = engine.device, engine.backend
+        report = run_images(engine, jobs, args, single)
         skipped = f", skipped {len(report['skipped'])}" if report["skipped"] else ""
         n = report["images"]
         summary = (
             f"stylized {n} image{'s' * (n != 1)} ({report['megapixels']:.2f} MP) in "
-            f"{report['seconds']:.1f} s on {stylizer.device.type} ({stylizer.backend}){skipped}"
+            f"{report['seconds']:.1f} s on {device} ({backend}){skipped}"
         )
     if args.json:
-        report.update(model=str(args.model), device=stylizer.device.type, backend=stylizer.backend)
+        report.update(model=str(args.model), device=device, backend=backend)
         print(json.dumps(report, indent=2))
     else:
         print(summary)

@@ -14,7 +14,6 @@ TorchScript ``_extra_files["brushwork.json"]``.
 from __future__ import annotations
 
 import copy
-import hashlib
 import io
 import json
 import warnings
@@ -27,14 +26,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from brushwork.errors import BrushworkError, check_choice
+from brushwork.infer.lite import ONNX_OPSET, onnx_cache_path
 from brushwork.infer.model_file import FORMAT, load_model
-from brushwork.io.assets import cache_dir
 from brushwork.io.files import atomic_write
 from brushwork.nn.nets import TransformerNet
 
 FORMATS = ("onnx", "torchscript")
 SUFFIX = {"onnx": ".onnx", "torchscript": ".torchscript.pt"}
-ONNX_OPSET = 17
 META_KEY = "brushwork"  # TorchScript extra file stem
 
 
@@ -66,6 +64,7 @@ def _metadata(info: dict[str, Any], net: TransformerNet) -> dict[str, str]:
         "format": FORMAT,
         "version": str(info.get("version", 1)),
         "arch": json.dumps(net.arch_args),
+        "min_side": str(net.min_side()),  # the torch-free path pads small images to it
         "style": json.dumps(info.get("style", {})),
     }
 
@@ -178,9 +177,7 @@ def cached_onnx(model_path: Path, net: TransformerNet, info: dict[str, Any], tmp
     once: cached under :func:`brushwork.io.assets.cache_dir` by the file's content hash and the torch version (a
     new exporter may write a different graph). Falls back to ``tmp`` if the cache is unwritable.
     """
-    key = hashlib.sha1(model_path.read_bytes())
-    key.update(f"{torch.__version__} opset{ONNX_OPSET}".encode())
-    path = cache_dir() / "onnx" / f"{model_path.stem}-{key.hexdigest()[:16]}.onnx"
+    path = onnx_cache_path(model_path)
     if path.is_file():
         return path
     try:
@@ -188,41 +185,3 @@ def cached_onnx(model_path: Path, net: TransformerNet, info: dict[str, Any], tmp
         return export_onnx(net, path, info)
     except (OSError, BrushworkError):
         return export_onnx(net, tmp / path.name, info)
-
-
-def onnx_session(path: str | Path, device: torch.device, threads: int | None = None) -> Any:
-    """An onnxruntime InferenceSession for ``path`` on ``device`` (cpu or cuda).
-
-    Raises BrushworkError if onnxruntime is missing, the device has no provider, or the file is
-    not a brushwork ONNX model (one input ``image``, one output ``stylized``).
-    """
-    try:
-        import onnxruntime as ort
-    except ImportError as e:
-        raise BrushworkError("ONNX models need onnxruntime: pip install 'brushwork[onnx]'") from e
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise BrushworkError(f"style model not found: {path}")
-    providers = ["CPUExecutionProvider"]
-    if device.type == "cuda":
-        if "CUDAExecutionProvider" not in ort.get_available_providers():
-            raise BrushworkError(
-                "this onnxruntime has no CUDA provider: pip install onnxruntime-gpu"
-            )
-        providers.insert(0, "CUDAExecutionProvider")
-    elif device.type != "cpu":
-        raise BrushworkError(f"ONNX models run on cpu or cuda, not {device.type}")
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    if threads:
-        opts.intra_op_num_threads = threads
-    try:
-        sess = ort.InferenceSession(str(path), opts, providers=providers)
-    except Exception as e:  # onnxruntime raises its own untyped errors for bad files
-        raise BrushworkError(
-            f"{path} is not a readable ONNX model: {str(e).splitlines()[0]}"
-        ) from e
-    names = [i.name for i in sess.get_inputs()], [o.name for o in sess.get_outputs()]
-    if names != (["image"], ["stylized"]):
-        raise BrushworkError(f"{path} is not a brushwork style model (inputs/outputs {names})")
-    return sess

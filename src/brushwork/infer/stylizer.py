@@ -30,6 +30,16 @@ import torch
 from torch import Tensor
 
 from brushwork.errors import BrushworkError, check_choice
+from brushwork.infer.lite import (
+    AUTO_TILE_PIXELS,
+    BACKENDS,
+    DEFAULT_OVERLAP,
+    DEFAULT_TILE,
+    PRECISIONS,
+    STATS_PIXELS,
+    check_strength,
+    has_onnxruntime,
+)
 from brushwork.infer.model_file import load_model
 from brushwork.infer.tiling import StatsNet, stylize_tiled
 from brushwork.io.images import resize
@@ -38,28 +48,7 @@ from brushwork.nn.device import pick_device
 from brushwork.nn.layers import pad_axis
 from brushwork.nn.nets import NETS, arch_from_legacy, min_side
 
-PRECISIONS = ("fp32", "fp16", "bf16")
-BACKENDS = ("auto", "torch", "onnxruntime")
-AUTO_TILE_PIXELS = 2048 * 2048  # tile=None tiles images above this many pixels ...
-DEFAULT_TILE = 1024  # ... in tiles of this side,
-DEFAULT_OVERLAP = 128  # overlapping by this much,
-STATS_PIXELS = 1024 * 1024  # with instance-norm statistics from a pass at most this large.
 _DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
-
-
-def check_strength(strength: float) -> float:
-    """Return ``strength`` as a float if it is in [0, 1]; raise BrushworkError otherwise."""
-    if isinstance(strength, bool) or not isinstance(strength, (int, float)):
-        raise BrushworkError(f"strength must be a number in [0, 1], got {strength!r}")
-    if not 0.0 <= strength <= 1.0:  # also rejects NaN
-        raise BrushworkError(f"strength must be in [0, 1], got {strength}")
-    return float(strength)
-
-
-def _has_onnxruntime() -> bool:
-    import importlib.util
-
-    return all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxruntime"))
 
 
 class Stylizer:
@@ -110,7 +99,7 @@ class Stylizer:
         self._net: Any = None
         self._stats_net: StatsNet | None = None
         if self.model_path.suffix.lower() == ".onnx":
-            from brushwork.infer.exporters import onnx_session
+            from brushwork.infer.lite import onnx_session
 
             if backend == "torch":
                 raise BrushworkError("an .onnx model runs in onnxruntime: use the .pt for torch")
@@ -134,7 +123,7 @@ class Stylizer:
         self._net = torch.compile(net) if compile else net
         self.backend = "torch"
         if backend == "onnxruntime" or (
-            backend == "auto" and self._onnx_fits(compile) and _has_onnxruntime()
+            backend == "auto" and self._onnx_fits(compile) and has_onnxruntime()
         ):
             self._session = self._export_session(threads)
             self.backend = "onnxruntime"
@@ -146,7 +135,8 @@ class Stylizer:
         """An onnxruntime session of the loaded ``.pt`` net (exported once, cached)."""
         import tempfile
 
-        from brushwork.infer.exporters import cached_onnx, onnx_session
+        from brushwork.infer.exporters import cached_onnx
+        from brushwork.infer.lite import onnx_session
 
         if self.precision != "fp32":
             raise BrushworkError(

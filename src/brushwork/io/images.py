@@ -2,6 +2,10 @@
 
 Convention: an image is a float32 RGB tensor (B, 3, H, W) with values in [0, 1]. File problems
 raise :class:`BrushworkError` with a one-line message naming the file.
+
+The same images as numpy arrays (:func:`read_array`, :func:`write_array`: same layout, same values,
+same bytes written) serve the torch-free inference path; torch is imported only by the functions
+that make or take tensors, so that path never pays the ~1.6 s of ``import torch``.
 """
 
 from __future__ import annotations
@@ -9,14 +13,16 @@ from __future__ import annotations
 import os
 import struct
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from PIL import Image, ImageOps
 
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.io.files import atomic_write
+
+if TYPE_CHECKING:
+    import torch
 
 IMAGE_EXTENSIONS: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".jfif", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".ppm", ".pgm"}
@@ -151,6 +157,8 @@ def pil_to_tensor(img: Image.Image) -> torch.Tensor:
 
     Non-RGB modes follow :func:`open_image`'s rules (alpha on white, 16-bit scaled, not clipped).
     """
+    import torch
+
     try:
         im = _flatten(img)
     except ValueError as e:
@@ -167,6 +175,8 @@ def tensor_to_pil(t: torch.Tensor) -> Image.Image:
 
     Values are clamped to [0, 1] (NaN -> 0) and rounded to the nearest 8-bit level.
     """
+    import torch
+
     chw = t[0] if t.ndim == 4 and t.shape[0] == 1 else t
     if chw.ndim != 3 or chw.shape[0] != 3:
         raise BrushworkError(f"expected an image of shape (1, 3, H, W), got {tuple(t.shape)}")
@@ -188,6 +198,8 @@ def resize(img: torch.Tensor, size: int, side: str = "long") -> torch.Tensor:
     Keeps the aspect ratio (each side at least 1 px), antialiases when shrinking, and clamps the
     result to [0, 1] (bicubic overshoots). Returns ``img`` itself if it is already that size.
     """
+    import torch.nn.functional as F
+
     _check_resize(size, side)
     if img.ndim != 4:
         raise BrushworkError(f"resize: expected shape (B, 3, H, W), got {tuple(img.shape)}")
@@ -242,19 +254,12 @@ def check_writable(path: str | Path) -> Path:
     return path
 
 
-def save_image(img: torch.Tensor, path: str | Path, quality: int = 95) -> Path:
-    """Write a (1, 3, H, W) or (3, H, W) image in [0, 1] to ``path``; return the path.
-
-    The format follows the extension (.png .jpg .jpeg .webp .bmp .tif .tiff); ``quality``
-    (1-100) applies to JPEG and WebP. The file is written atomically: either the complete new
-    image is at ``path`` or nothing changed there. Raises BrushworkError naming the file.
-    """
+def _save_pil(pil: Image.Image, path: str | Path, quality: int, batch: int) -> Path:
     path = check_writable(path)
-    if img.ndim == 4 and img.shape[0] != 1:
-        raise BrushworkError(f"cannot write {path}: got a batch of {img.shape[0]}, expected 1")
+    if batch != 1:
+        raise BrushworkError(f"cannot write {path}: got a batch of {batch}, expected 1")
     if not 1 <= quality <= 100:
         raise BrushworkError(f"cannot write {path}: quality must be in 1..100, got {quality}")
-    pil = tensor_to_pil(img)
     fmt = SAVE_FORMATS[path.suffix.lower()]
     # JPEG at 4:4:4 chroma: the default 4:2:0 smears the fine colour texture style transfer makes.
     jpeg = {"quality": quality, "subsampling": 0}
@@ -265,3 +270,36 @@ def save_image(img: torch.Tensor, path: str | Path, quality: int = 95) -> Path:
             pil.save(out, format=fmt, **options)
 
     return atomic_write(path, write, suffix=path.suffix)
+
+
+def save_image(img: torch.Tensor, path: str | Path, quality: int = 95) -> Path:
+    """Write a (1, 3, H, W) or (3, H, W) image in [0, 1] to ``path``; return the path.
+
+    The format follows the extension (.png .jpg .jpeg .webp .bmp .tif .tiff); ``quality``
+    (1-100) applies to JPEG and WebP. The file is written atomically: either the complete new
+    image is at ``path`` or nothing changed there. Raises BrushworkError naming the file.
+    """
+    batch = img.shape[0] if img.ndim == 4 else 1
+    if batch != 1:
+        return _save_pil(Image.new("RGB", (1, 1)), path, quality, batch)  # raises, naming path
+    return _save_pil(tensor_to_pil(img), path, quality, batch)
+
+
+def read_array(path: str | Path) -> np.ndarray:
+    """:func:`load_image` without torch: float32 array (1, 3, H, W) in [0, 1], the same values."""
+    im = _decode(path)
+    if im.mode == "F":
+        gray = np.clip(np.asarray(im, dtype=np.float32), 0.0, 1.0)
+        return np.ascontiguousarray(np.broadcast_to(gray, (1, 3, *gray.shape)))
+    arr = np.asarray(im, dtype=np.uint8).transpose(2, 0, 1)[None]  # (1, 3, H, W)
+    return arr.astype(np.float32) / np.float32(255.0)
+
+
+def write_array(img: np.ndarray, path: str | Path, quality: int = 95) -> Path:
+    """:func:`save_image` without torch, for a (1, 3, H, W) array: the same rounding, the same
+    bytes."""
+    if img.ndim != 4 or img.shape[1] != 3:
+        raise BrushworkError(f"expected an image of shape (1, 3, H, W), got {tuple(img.shape)}")
+    chw = np.clip(np.nan_to_num(img[0].astype(np.float32), nan=0.0), 0.0, 1.0)
+    arr = np.rint(chw * np.float32(255.0)).astype(np.uint8).transpose(1, 2, 0)
+    return _save_pil(Image.fromarray(np.ascontiguousarray(arr)), path, quality, img.shape[0])

@@ -12,10 +12,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-# NTSC YIQ: Y is luminance, I and Q carry the chroma.
-_RGB_TO_YIQ = torch.tensor(
-    [[0.299, 0.587, 0.114], [0.595716, -0.274453, -0.321263], [0.211456, -0.522591, 0.311135]]
-)
+from brushwork.nn.yiq import RGB_TO_YIQ
+
+_RGB_TO_YIQ = torch.tensor(RGB_TO_YIQ)
 _YIQ_TO_RGB = torch.linalg.inv(_RGB_TO_YIQ)
 
 

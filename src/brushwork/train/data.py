@@ -201,6 +201,11 @@ class PhotoDataModule(pl.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         """Scan the folders; bad ``dir``/``targets`` raise BrushworkError here, before training."""
         if self.train_set is None and stage in (None, "fit"):
+            if not Path(self.dir).expanduser().exists():
+                raise BrushworkError(
+                    f"training photos not found: {self.dir}; download a public set with "
+                    "`brushwork fetch photos` (or point data.dir= at a folder of photos)"
+                )
             self.train_set = PhotoFolder(self.dir, self.size, train=True, targets=self.targets)
         if self._val is None:
             self._val = self._load_val()

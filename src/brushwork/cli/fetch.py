@@ -1,0 +1,71 @@
+"""Download what training needs: public training photos, or the shipped style paintings.
+
+    brushwork fetch photos [--set coco-val2017|bsds500] [--to DIR]
+    brushwork fetch styles [--to DIR]
+
+Photos go where `data.dir` looks by default ($BRUSHWORK_DATA/train, default ./data/train), styles
+to $BRUSHWORK_DATA/styles. Downloads resume when interrupted, are checked against their pinned
+digest, and never leave a partial file that looks complete. $BRUSHWORK_MIRROR: a base URL that
+serves the same file names (a mirror or proxy).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from brushwork.cli.args import parser
+from brushwork.errors import BrushworkError
+from brushwork.io.assets import cache_dir, data_dir, download
+from brushwork.io.fetch import PHOTO_SETS, download_verified, source_url, unpack_photos
+from brushwork.io.images import find_images
+
+
+def fetch_photos(name: str, to: Path, progress: bool = True) -> Path:
+    """Download and unpack the photo set ``name`` into ``to`` (nothing to do if it has photos)."""
+    photo_set = PHOTO_SETS[name]
+    if to.is_dir() and any(to.iterdir()):
+        try:
+            count = len(find_images(to))
+        except BrushworkError:
+            raise BrushworkError(f"{to} is not empty and holds no photos: pick --to DIR") from None
+        print(f"{to} already holds {count} photos; nothing to fetch")
+        return to
+    url = source_url(photo_set.url)
+    archive = cache_dir() / "downloads" / url.rsplit("/", 1)[-1]
+    print(f"{photo_set.about}: {photo_set.photos} photos -> {to}")
+    download_verified(url, archive, photo_set.digest, progress=progress)
+    count = unpack_photos(archive, photo_set.prefix, to, name)
+    archive.unlink()  # the photos are what training reads; the archive would double the space
+    print(f"{count} photos in {to}; train with: python train.py style=starry_night data.dir={to}")
+    return to
+
+
+def fetch_styles(to: Path) -> list[Path]:
+    """Download every shipped painting that is not in ``to`` yet."""
+    from brushwork.config.groups import group_choices, load_group
+
+    done = []
+    for name in group_choices("style"):
+        style = load_group("style", name)
+        dest = to / style.image
+        if not dest.is_file():
+            print(f"{name}: {source_url(style.url)} -> {dest}")
+            download(source_url(style.url), dest)
+        done.append(dest)
+    print(f"{len(done)} paintings in {to}")
+    return done
+
+
+def main(argv: list[str], prog: str = "brushwork fetch") -> int:
+    p = parser(prog, __doc__)
+    p.add_argument("what", choices=["photos", "styles"])
+    p.add_argument("--set", default="coco-val2017", choices=list(PHOTO_SETS), help="photo set")
+    p.add_argument("--to", help="destination folder (default: where the configs look)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    args = p.parse_args(argv)
+    if args.what == "photos":
+        to = Path(args.to).expanduser() if args.to else data_dir() / "train"
+        fetch_photos(args.set, to, progress=not args.no_progress)
+    else:
+        fetch_styles(Path(args.to).expanduser() if args.to else data_dir() / "styles")
+    return 0

@@ -1,0 +1,95 @@
+"""What ``brushwork stylize`` runs per image: one interface over the two inference paths.
+
+* :class:`LiteEngine` — numpy arrays, the cached ONNX graph in onnxruntime, Pillow; no torch. It
+  hands an image it cannot take (one that needs tiling) to a torch engine made on first need.
+* :class:`TorchEngine` — tensors and :class:`brushwork.infer.stylizer.Stylizer` (tiling, GPU,
+  bf16/fp16, ``torch.compile``, video).
+
+Both read and write the same pixels (brushwork.io.images' array and tensor functions round alike).
+Images are (1, 3, H, W) in [0, 1]; ``stylize`` takes a list of same-size images and returns
+theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from brushwork.infer.lite import OnnxStylizer
+from brushwork.io.images import read_array, write_array
+
+
+def resize_array(img: np.ndarray, size: int) -> np.ndarray:
+    """brushwork.io.images.resize (long side to ``size``, bicubic, antialiased, clamped) on a
+    (1, 3, H, W) array: Pillow's bicubic filter, whose antialiasing torch's reproduces."""
+    h, w = img.shape[-2:]
+    scale = size / max(h, w)
+    new_w = size if w >= h else max(1, round(w * scale))
+    new_h = size if h > w else max(1, round(h * scale))
+    channels = [
+        np.asarray(Image.fromarray(c).resize((new_w, new_h), Image.Resampling.BICUBIC))
+        for c in img[0]
+    ]
+    return np.clip(np.stack(channels)[None], 0.0, 1.0).astype(np.float32)
+
+
+class LiteEngine:
+    """The torch-free path; ``fallback()`` builds a TorchEngine for images it cannot take."""
+
+    device = "cpu"
+
+    def __init__(self, net: OnnxStylizer, fallback: Callable[[], TorchEngine], tile: int | None):
+        self.net, self._fallback, self._torch = net, fallback, None
+        # tile=None: images over the limit are tiled by torch; tile=0: nothing is ever tiled.
+        self.limit = net.untiled_pixels if tile is None else None
+        self.backend = net.backend
+
+    def load(self, path: Path, max_size: int | None) -> np.ndarray:
+        img = read_array(path)
+        return resize_array(img, max_size) if max_size and max(img.shape[-2:]) > max_size else img
+
+    def stylize(self, images: list[Any], strength: float, preserve_color: bool) -> list[Any]:
+        h, w = images[0].shape[-2:]
+        if self.limit is not None and h * w > self.limit:
+            if self._torch is None:
+                self._torch = self._fallback()
+            import torch
+
+            tensors = [torch.from_numpy(np.ascontiguousarray(i)) for i in images]
+            return [t.numpy() for t in self._torch.stylize(tensors, strength, preserve_color)]
+        out = self.net(np.concatenate(images), strength, preserve_color)
+        return [out[k : k + 1] for k in range(len(images))]
+
+    def save(self, img: Any, dst: Path) -> None:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        write_array(np.asarray(img), dst)
+
+
+class TorchEngine:
+    """The torch path around a :class:`brushwork.infer.stylizer.Stylizer`."""
+
+    def __init__(self, stylizer: Any) -> None:
+        self.stylizer = stylizer
+        self.device, self.backend = stylizer.device.type, stylizer.backend
+
+    def load(self, path: Path, max_size: int | None) -> Any:
+        from brushwork.io.images import load_image, resize
+
+        img = load_image(path)
+        return resize(img, max_size) if max_size and max(img.shape[-2:]) > max_size else img
+
+    def stylize(self, images: list[Any], strength: float, preserve_color: bool) -> list[Any]:
+        import torch
+
+        out = self.stylizer(torch.cat(images), strength, preserve_color)
+        return [out[k : k + 1].clone() for k in range(len(images))]
+
+    def save(self, img: Any, dst: Path) -> None:
+        from brushwork.io.images import save_image
+
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        save_image(img, dst)

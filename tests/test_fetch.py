@@ -1,0 +1,189 @@
+"""`brushwork fetch` against a real HTTP server on 127.0.0.1 (started here, serving archives built
+here): verified, resumable, atomic downloads; unpacking; offline and corrupt-file errors."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import threading
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from synthetic import STYLES, painting, photo
+
+from brushwork.cli.fetch import fetch_photos, fetch_styles
+from brushwork.errors import BrushworkError
+from brushwork.io.fetch import PHOTO_SETS, PhotoSet
+
+
+class Server:
+    """Serves ``files`` (name -> bytes) with Range support; ``cut[name] = n`` makes the next
+    response for ``name`` stop after n bytes and close, as a dropped connection does."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.cut: dict[str, int] = {}
+        self.requests: list[tuple[str, str | None]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_GET(self) -> None:
+                name = self.path.lstrip("/")
+                outer.requests.append((name, self.headers.get("Range")))
+                if name not in outer.files:
+                    self.send_error(404)
+                    return
+                body, start = outer.files[name], 0
+                if rng := self.headers.get("Range"):
+                    start = int(rng.removeprefix("bytes=").split("-")[0])
+                    self.send_response(206)
+                    self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+                else:
+                    self.send_response(200)
+                self.send_header("Content-Length", str(len(body) - start))
+                self.end_headers()
+                stop = outer.cut.pop(name, None)
+                self.wfile.write(body[start:stop] if stop is not None else body[start:])
+                if stop is not None:
+                    self.close_connection = True
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def server():
+    s = Server()
+    yield s
+    s.httpd.shutdown()
+
+
+def _archive() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for i in range(5):
+            jpg = io.BytesIO()
+            photo(f"fetch{i}", 48, 40).save(jpg, format="JPEG")
+            z.writestr(f"val2017/{i:012d}.jpg", jpg.getvalue())
+        z.writestr("val2017/README.txt", "not a photo")
+        z.writestr("annotations/skip.jpg", b"outside the photos' folder")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def photo_set(server, monkeypatch) -> PhotoSet:
+    data = _archive()
+    server.files["val2017.zip"] = data
+    entry = PhotoSet(
+        "test-set",
+        f"{server.url}/val2017.zip",
+        f"sha256:{hashlib.sha256(data).hexdigest()}",
+        "val2017/",
+        5,
+        "test photos",
+    )
+    monkeypatch.setitem(PHOTO_SETS, "test-set", entry)
+    return entry
+
+
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+
+def test_fetch_verifies_unpacks_and_leaves_only_photos(photo_set, tmp_path: Path) -> None:
+    to = tmp_path / "train"
+    fetch_photos("test-set", to, progress=False)
+    assert _files(to) == {f"{i:012d}.jpg" for i in range(5)}
+    downloads = Path(os.environ["BRUSHWORK_CACHE"]) / "downloads"
+    assert not list(downloads.glob("*val2017*")) and not list(downloads.glob(".*"))
+    again = fetch_photos("test-set", to, progress=False)  # already there: nothing downloaded
+    assert again == to and _files(to) == {f"{i:012d}.jpg" for i in range(5)}
+
+
+def test_a_wrong_digest_removes_the_download(photo_set, server, monkeypatch, tmp_path) -> None:
+    monkeypatch.setitem(
+        PHOTO_SETS,
+        "test-set",
+        photo_set.__class__(**{**photo_set.__dict__, "digest": "sha256:" + "0" * 64}),
+    )
+    with pytest.raises(BrushworkError, match="corrupt or not the expected file") as e:
+        fetch_photos("test-set", tmp_path / "train", progress=False)
+    assert "\n" not in str(e.value)
+    assert not (tmp_path / "train").exists()
+    assert not list((Path(os.environ["BRUSHWORK_CACHE"]) / "downloads").glob("*val2017*"))
+
+
+def test_a_cut_connection_resumes_where_it_stopped(photo_set, server, tmp_path: Path) -> None:
+    half = len(server.files["val2017.zip"]) // 2
+    server.cut["val2017.zip"] = half
+    with pytest.raises(BrushworkError, match="interrupted .* run the same command again"):
+        fetch_photos("test-set", tmp_path / "train", progress=False)
+    part = Path(os.environ["BRUSHWORK_CACHE"]) / "downloads" / ".val2017.zip.part"
+    assert part.stat().st_size == half and not (tmp_path / "train").exists()
+    fetch_photos("test-set", tmp_path / "train", progress=False)
+    assert server.requests[-1] == ("val2017.zip", f"bytes={half}-")  # resumed, not restarted
+    assert len(_files(tmp_path / "train")) == 5 and not part.exists()
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    code = "import sys; from brushwork.cli.main import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run(
+        [sys.executable, "-c", code, "fetch", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
+
+
+def test_cli_refuses_a_file_that_is_not_the_pinned_one(server, tmp_path: Path) -> None:
+    server.files["val2017.zip"] = _archive()  # not COCO's: its MD5 differs from the pinned one
+    out = _cli(
+        "photos",
+        "--to",
+        str(tmp_path / "train"),
+        "--no-progress",
+        env={"BRUSHWORK_MIRROR": server.url},
+    )
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert out.returncode == 2 and len(errors) == 1 and "md5" in errors[0], out.stderr
+    assert "Traceback" not in out.stderr and not (tmp_path / "train").exists()
+
+
+def test_cli_offline_says_what_to_get_and_where(tmp_path: Path) -> None:
+    out = _cli(
+        "photos", "--to", str(tmp_path / "train"), env={"BRUSHWORK_MIRROR": "http://127.0.0.1:9"}
+    )
+    assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
+    assert "cannot download http://127.0.0.1:9/val2017.zip" in out.stderr
+    assert "put it at" in out.stderr and not (tmp_path / "train").exists()
+
+
+def test_fetch_styles_downloads_each_missing_painting_once(server, tmp_path, monkeypatch) -> None:
+    for name in STYLES:
+        buf = io.BytesIO()
+        painting(name, 40, 32).save(buf, format="JPEG")
+        server.files[f"{name}.jpg"] = buf.getvalue()
+    server.files["wave.jpg"] = server.files["great_wave.jpg"]  # the URL's own file name
+    monkeypatch.setenv("BRUSHWORK_MIRROR", server.url)
+    done = fetch_styles(tmp_path / "styles")
+    assert len(done) == len(STYLES) and all(p.is_file() for p in done)
+    asked = len(server.requests)
+    fetch_styles(tmp_path / "styles")
+    assert len(server.requests) == asked  # nothing fetched twice
+
+
+def test_training_without_photos_names_the_fetch_command(tmp_path: Path) -> None:
+    from brushwork.train.data import PhotoDataModule
+
+    with pytest.raises(BrushworkError, match="brushwork fetch photos"):
+        PhotoDataModule(str(tmp_path / "data" / "train")).setup("fit")
