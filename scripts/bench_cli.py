@@ -10,7 +10,7 @@ load changes on the machine hit all alike), median wall seconds of:
 * both tools on a folder of 20 such photos, reported per photo.
 
 The model is the default net for new trainings (configs/model/shuffle.yaml), untrained: speed does
-not depend on the weights. Photos: generated (tests/synthetic.py), so no data is needed.
+not depend on the weights. Photos: generated (brushwork.io.synthetic), so no data is needed.
 """
 
 from __future__ import annotations
@@ -41,11 +41,9 @@ def _setup(tmp: Path, size: int, folder: int) -> tuple[Path, Path, Path]:
     """(model file, one photo, a folder of ``folder`` photos) under ``tmp``."""
     import torch
 
-    sys.path.insert(0, str(REPO / "tests"))
-    from synthetic import photo
-
     from brushwork.config import load_group, plain
     from brushwork.infer.model_file import export_model
+    from brushwork.io.synthetic import photo
     from brushwork.nn.nets import build_net
 
     torch.manual_seed(0)

@@ -34,7 +34,7 @@ def test_help_lists_every_command_with_one_line() -> None:
     assert out.returncode == 0, out.stderr
     listed = [line.split()[0] for line in out.stdout.splitlines() if line.startswith("  ")]
     expected = ["train", "gatys", "stylize", "export", "evaluate", "calibrate", "targets"]
-    assert listed == list(COMMANDS) == [*expected, "fetch", "benchmark"]
+    assert listed == list(COMMANDS) == [*expected, "sheet", "fetch", "benchmark"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -93,6 +93,31 @@ def test_gatys_then_export_then_stylize(tmp_path: Path, data_dir: Path) -> None:
     assert out.returncode == 0 and (tmp_path / "s.png").is_file(), out.stderr
     out = run("stylize", "--model", str(tmp_path / "none.pt"), str(painted), "-o", "x.png")
     assert out.returncode == 2 and out.stderr.startswith("error: style model not found")
+
+
+def test_sheet_paints_a_generated_photo_in_each_style(tmp_path: Path) -> None:
+    out = run(
+        "sheet",
+        "-o",
+        str(tmp_path / "sheet.png"),
+        "--styles",
+        "candy,mosaic",
+        "--size",
+        "32",
+        "--steps",
+        "2",
+        "--set",
+        "gatys.levels=1",
+        "gatys.progress=false",
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    from PIL import Image
+
+    with Image.open(tmp_path / "sheet.png") as sheet:  # photo | candy | mosaic, 24 px high
+        assert sheet.size == (3 * (32 + 2) + 2, 24 + 4)
+    bad = run("sheet", "-o", str(tmp_path / "x.png"), "--styles", "candy,nope")
+    assert bad.returncode == 2 and "unknown style 'nope'" in bad.stderr
+    assert not (tmp_path / "x.png").exists()
 
 
 def test_benchmark_outside_a_checkout_says_where_to_run(tmp_path: Path) -> None:

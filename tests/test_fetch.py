@@ -187,3 +187,31 @@ def test_training_without_photos_names_the_fetch_command(tmp_path: Path) -> None
 
     with pytest.raises(BrushworkError, match="brushwork fetch photos"):
         PhotoDataModule(str(tmp_path / "data" / "train")).setup("fit")
+
+
+def test_a_tar_archive_unpacks_its_photo_folders_flat(
+    server, monkeypatch, tmp_path, capsys
+) -> None:
+    # BSDS500's layout: photos in train/, val/ and test/ under BSR/BSDS500/data/images/.
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for i, split in enumerate(("train", "val", "test")):
+            jpg = io.BytesIO()
+            photo(f"bsds{i}", 40, 32).save(jpg, format="JPEG")
+            info = tarfile.TarInfo(f"BSR/BSDS500/data/images/{split}/{100 + i}.jpg")
+            info.size = len(jpg.getvalue())
+            tar.addfile(info, io.BytesIO(jpg.getvalue()))
+        info = tarfile.TarInfo("BSR/BSDS500/data/groundTruth/train/100.mat")
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"mat"))
+    server.files["BSR_bsds500.tgz"] = data = buf.getvalue()
+    entry = PhotoSet(
+        "tar-set", f"{server.url}/BSR_bsds500.tgz", None, "BSR/BSDS500/data/images/", 3, "tar test"
+    )
+    monkeypatch.setitem(PHOTO_SETS, "tar-set", entry)
+    fetch_photos("tar-set", tmp_path / "train", progress=False)
+    assert _files(tmp_path / "train") == {"100.jpg", "101.jpg", "102.jpg"}
+    # No digest pinned for this set: the download's own is printed, to pin.
+    assert f"its sha256 is {hashlib.sha256(data).hexdigest()}" in capsys.readouterr().out
