@@ -29,7 +29,7 @@ def find_script() -> Path:
 
 def main(argv: list[str], prog: str = "brushwork benchmark") -> int:
     script = find_script()
-    sys.argv = [prog, *argv]
     sys.path.insert(0, str(script.parent))  # its helpers (bench_arch, bench_infer) live beside it
-    runpy.run_path(str(script), run_name="__main__")
-    return 0
+    benchmark = runpy.run_path(str(script), run_name="brushwork_benchmark")  # defines, runs nothing
+    sys.argv = [prog, *argv]  # argparse names the program after sys.argv[0]
+    return benchmark["main"](argv)
