@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
+from synthetic import STYLES  # the shipped styles, in configs/style
 
 from brushwork.config.groups import CONFIG_DIR, group_choices
 from brushwork.io.assets import resolve_style_image
@@ -14,18 +15,6 @@ from brushwork.io.images import load_image
 
 REPO = Path(__file__).resolve().parents[1]
 
-STYLES = [
-    "starry_night",
-    "great_wave",
-    "the_scream",
-    "composition_vii",
-    "shipwreck",
-    "mosaic",
-    "candy",
-    "udnie",
-    "la_muse",
-    "rain_princess",
-]
 TINY = ["gatys.size=32", "gatys.steps=2", "gatys.coarse_steps=1", "gatys.progress=false"]
 
 

@@ -49,7 +49,7 @@ def document(results: list[dict[str, Any]], cfg: DictConfig) -> str:
         f"{s['size']} px; painting at {s['style_size']} px; {s['steps']} L-BFGS iterations; "
         f"{len(s['weights'])} weights {s['weights'][0]:.3g} … {s['weights'][-1]:.3g}.",
         "Ratios at the hand-set weight are interpolated from the probes. Reproduce with "
-        "`python scripts/calibrate.py all=true out=docs/CALIBRATION.md` (+ the calibrate.* above).",
+        "`brushwork calibrate all=true out=docs/CALIBRATION.md` (+ the calibrate.* above).",
         "",
         "| style | hand-set | calibrated | status | content ratio (hand / cal.) "
         "| style ratio (hand / cal.) |",

@@ -1,4 +1,4 @@
-"""Distillation targets: the Gatys optimizer over a folder of photos (``scripts/make_targets.py``).
+"""Distillation targets: the Gatys optimizer over a folder of photos (``brushwork targets``).
 
 Each photo ``data.dir/sub/a.jpg`` becomes ``out/sub/a.png`` (longer side ``gatys.size``, aspect
 kept), which :class:`brushwork.train.data.PhotoFolder` pairs with the photo through ``targets=out``.

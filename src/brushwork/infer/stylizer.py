@@ -54,7 +54,7 @@ _DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
 class Stylizer:
     """A style network loaded once, callable on images.
 
-    ``model_path``: a brushwork ``.pt`` export, or an ``.onnx`` file from ``scripts/export.py``
+    ``model_path``: a brushwork ``.pt`` export, or an ``.onnx`` file from ``brushwork export``
     (run with onnxruntime, optional extra ``brushwork[onnx]``; cpu or cuda, fp32, untiled).
     ``device``: auto, cpu, cuda or mps. ``precision``: fp32, fp16 (GPU only) or bf16 (autocast).
     ``tile``: None tiles images above :data:`AUTO_TILE_PIXELS` pixels in :data:`DEFAULT_TILE` px

@@ -125,7 +125,7 @@ class PhotoFolder(Dataset):
         if missing:
             raise BrushworkError(
                 f"{len(missing)} of {len(keys)} photos have no target in {folder} "
-                f"(e.g. {missing[0]}.*); run scripts/make_targets.py first"
+                f"(e.g. {missing[0]}.*); run `brushwork targets` first"
             )
         return [found[k] for k in keys]
 
