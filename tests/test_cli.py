@@ -126,6 +126,27 @@ def test_sheet_paints_a_generated_photo_in_each_style(tmp_path: Path) -> None:
 
     with Image.open(tmp_path / "sheet.png") as sheet:  # photo | candy | mosaic, 24 px high
         assert sheet.size == (3 * (32 + 2) + 2, 24 + 4)
+    mine = tmp_path / "mine.jpg"
+    Image.new("RGB", (40, 40), (200, 30, 30)).save(mine)
+    out = run(
+        "sheet",
+        "-o",
+        str(tmp_path / "own.png"),
+        "--photo",
+        str(mine),
+        "--styles",
+        "udnie",
+        "--size",
+        "32",
+        "--steps",
+        "1",
+        "--set",
+        "gatys.levels=1",
+        "gatys.progress=false",
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    with Image.open(tmp_path / "own.png") as sheet:  # a square photo | udnie
+        assert sheet.size == (2 * (32 + 2) + 2, 32 + 4)
     bad = run("sheet", "-o", str(tmp_path / "x.png"), "--styles", "candy,nope")
     assert bad.returncode == 2 and "unknown style 'nope'" in bad.stderr
     assert not (tmp_path / "x.png").exists()

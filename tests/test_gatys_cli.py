@@ -80,7 +80,24 @@ def test_cli_blends_own_style_image_and_saves_intermediates(tmp_path, data_dir):
     assert out.exists() and len(list(tmp_path.glob("mix_L0_*.png"))) == 2
 
 
-def test_bad_inputs_give_one_line_errors(tmp_path, data_dir):
+def _in_process(*args: str, capsys) -> subprocess.CompletedProcess:
+    """``brushwork gatys ARGS`` run here: (exit status, stdout, stderr) as a process would give."""
+    from hydra.core.global_hydra import GlobalHydra
+
+    from brushwork.cli.main import main
+
+    capsys.readouterr()
+    try:
+        code = main(["gatys", *args])
+    except SystemExit as e:
+        code = e.code
+    finally:
+        GlobalHydra.instance().clear()  # the app leaves it set; other tests compose afresh
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out.out, out.err)
+
+
+def test_bad_inputs_give_one_line_errors(tmp_path, data_dir, capsys):
     content = f"content={data_dir / 'content' / 'tubingen.jpg'}"
     output = f"output={tmp_path / 'o.png'}"
     truncated = tmp_path / "cut.jpg"
@@ -97,8 +114,11 @@ def test_bad_inputs_give_one_line_errors(tmp_path, data_dir):
         ((content, f"output={tmp_path / 'o.gif2'}"), ["unsupported extension"]),
         ((output,), ["content= is required"]),
     ]
-    for args, needles in cases:
-        assert_clean_error(run(*TINY, *args), *needles)
+    # The first case as a whole process (exit status, stderr); the rest in this process, through
+    # the same entry point (`brushwork gatys`), which saves a torch import per case.
+    assert_clean_error(run(*TINY, *cases[0][0]), *cases[0][1])
+    for args, needles in cases[1:]:
+        assert_clean_error(_in_process(*TINY, *args, capsys=capsys), *needles)
     assert list(tmp_path.iterdir()) == [truncated]  # nothing half-written
 
 
