@@ -106,49 +106,26 @@ def test_gatys_then_export_then_stylize(tmp_path: Path, data_dir: Path) -> None:
     assert out.returncode == 2 and out.stderr.startswith("error: style model not found")
 
 
-def test_sheet_paints_a_generated_photo_in_each_style(tmp_path: Path) -> None:
-    out = run(
-        "sheet",
-        "-o",
-        str(tmp_path / "sheet.png"),
-        "--styles",
-        "candy,mosaic",
-        "--size",
-        "32",
-        "--steps",
-        "2",
-        "--set",
-        "gatys.levels=1",
-        "gatys.progress=false",
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
+def test_sheet_paints_a_generated_or_given_photo_in_each_style(tmp_path: Path, capsys) -> None:
     from PIL import Image
 
-    with Image.open(tmp_path / "sheet.png") as sheet:  # photo | candy | mosaic, 24 px high
+    from brushwork.cli.main import main  # in this process: the command's work, not its start-up
+
+    tiny = ["--size", "32", "--steps", "1", "--set", "gatys.levels=1", "gatys.progress=false"]
+    assert (
+        main(["sheet", "-o", str(tmp_path / "sheet.png"), "--styles", "candy,mosaic", *tiny]) == 0
+    )
+    with Image.open(tmp_path / "sheet.png") as sheet:  # generated photo | candy | mosaic, 24 px
         assert sheet.size == (3 * (32 + 2) + 2, 24 + 4)
     mine = tmp_path / "mine.jpg"
     Image.new("RGB", (40, 40), (200, 30, 30)).save(mine)
-    out = run(
-        "sheet",
-        "-o",
-        str(tmp_path / "own.png"),
-        "--photo",
-        str(mine),
-        "--styles",
-        "udnie",
-        "--size",
-        "32",
-        "--steps",
-        "1",
-        "--set",
-        "gatys.levels=1",
-        "gatys.progress=false",
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
+    argv = ["sheet", "-o", str(tmp_path / "own.png"), "--photo", str(mine), "--styles", "udnie"]
+    assert main([*argv, *tiny]) == 0
     with Image.open(tmp_path / "own.png") as sheet:  # a square photo | udnie
         assert sheet.size == (2 * (32 + 2) + 2, 32 + 4)
-    bad = run("sheet", "-o", str(tmp_path / "x.png"), "--styles", "candy,nope")
-    assert bad.returncode == 2 and "unknown style 'nope'" in bad.stderr
+    with pytest.raises(SystemExit) as bad:
+        main(["sheet", "-o", str(tmp_path / "x.png"), "--styles", "candy,nope"])
+    assert bad.value.code == 2 and "unknown style 'nope'" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
 
 
@@ -199,10 +176,20 @@ def test_brushwork_help_in_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
     # `pip install .` in a fresh venv: the console script answers --help without torch loaded
     # (the dependencies themselves are not installed here: no network, and --help needs none).
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=True)
+    venv.create(env_dir, with_pip=False)  # this pip installs into it (pip --python): faster
     py = env_dir / "bin" / "python"
     install = subprocess.run(
-        [str(py), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(py),
+            "install",
+            "-q",
+            "--no-deps",
+            str(wheel),
+        ],
         capture_output=True,
         text=True,
     )

@@ -18,8 +18,6 @@ from brushwork.io.files import write_text
 from brushwork.io.images import check_writable, load_image, save_image
 from brushwork.io.sheets import contact_sheet
 
-CONFIG_NAME = "calibrate"
-
 
 def run(cfg: DictConfig) -> list[dict[str, Any]]:
     """Calibrate ``cfg.style`` (or every shipped style with ``all=true``), print the tables and,

@@ -14,8 +14,6 @@ from brushwork.io.images import check_writable, load_image, save_image
 from brushwork.nn.device import pick_device
 from brushwork.nn.losses import PerceptualLoss
 
-CONFIG_NAME = "gatys"
-
 
 def paint(cfg: DictConfig, content: torch.Tensor, callback=None) -> torch.Tensor:
     """``content`` (1, 3, H, W) in [0,1] painted in ``cfg.style`` (+ ``cfg.mix``) with the settings

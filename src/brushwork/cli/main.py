@@ -13,7 +13,7 @@ import sys
 from brushwork.errors import exit_on_error
 
 # name -> (module under brushwork.cli, one line for --help). Hydra commands' modules define
-# CONFIG_NAME and run(cfg); the others main(argv, prog).
+# run(cfg) and compose configs/<HYDRA_CONFIGS[name]>.yaml; the others define main(argv, prog).
 COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("train", "train a feed-forward style network and export it (Hydra overrides)"),
     "gatys": ("gatys", "stylize one photo with the Gatys optimizer (Hydra overrides)"),
@@ -25,6 +25,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sheet": ("sheet", "paint one photo in several styles, side by side"),
     "fetch": ("fetch", "download training photos or the shipped style paintings"),
     "benchmark": ("benchmark", "time brushwork against its peers (from a source checkout)"),
+}
+
+
+HYDRA_CONFIGS = {
+    "train": "train",
+    "gatys": "gatys",
+    "calibrate": "calibrate",
+    "targets": "make_targets",
 }
 
 
@@ -47,14 +55,16 @@ def main(argv: list[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"error: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
-    module = importlib.import_module(f"brushwork.cli.{COMMANDS[name][0]}")
-    prog = f"brushwork {name}"
-    if hasattr(module, "CONFIG_NAME"):
+    module_name, prog = f"brushwork.cli.{COMMANDS[name][0]}", f"brushwork {name}"
+    if name in HYDRA_CONFIGS:
         from brushwork.cli.hydra_app import run_hydra
 
-        run_hydra(module.CONFIG_NAME, module.run, rest, prog)
+        def run(cfg) -> None:  # imported here: Hydra has handled --help and --cfg (no torch yet)
+            importlib.import_module(module_name).run(cfg)
+
+        run_hydra(HYDRA_CONFIGS[name], run, rest, prog)
         return 0
-    return exit_on_error(module.main)(rest, prog)
+    return exit_on_error(importlib.import_module(module_name).main)(rest, prog)
 
 
 def stylize_alias() -> int:

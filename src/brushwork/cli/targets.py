@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
-CONFIG_NAME = "make_targets"
+from brushwork.gatys.targets import make_targets
 
 
 def run(cfg: DictConfig) -> None:
-    from brushwork.gatys.targets import make_targets
-
     make_targets(cfg)

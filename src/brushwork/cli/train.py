@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
-CONFIG_NAME = "train"
+from brushwork.train.run import train
 
 
 def run(cfg: DictConfig) -> None:
-    # Lightning and torch load here, after Hydra has handled --help and --cfg (seconds faster).
-    from brushwork.train.run import train
-
     train(cfg)
