@@ -146,7 +146,7 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def test_cli_refuses_a_file_that_is_not_the_pinned_one(server, tmp_path: Path) -> None:
-    server.files["val2017.zip"] = _archive()  # not COCO's: its MD5 differs from the pinned one
+    server.files["val2017.zip"] = _archive()  # not COCO's: its SHA-256 is not the pinned one
     out = _cli(
         "photos",
         "--to",
@@ -155,7 +155,7 @@ def test_cli_refuses_a_file_that_is_not_the_pinned_one(server, tmp_path: Path) -
         env={"BRUSHWORK_MIRROR": server.url},
     )
     errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
-    assert out.returncode == 2 and len(errors) == 1 and "md5" in errors[0], out.stderr
+    assert out.returncode == 2 and len(errors) == 1 and "sha256" in errors[0], out.stderr
     assert "Traceback" not in out.stderr and not (tmp_path / "train").exists()
 
 

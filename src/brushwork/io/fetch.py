@@ -45,8 +45,9 @@ PHOTO_SETS = {
     "coco-val2017": PhotoSet(
         "coco-val2017",
         "http://images.cocodataset.org/zips/val2017.zip",
-        # COCO publishes no SHA-256; this is the MD5 its distribution lists carry.
-        "md5:442b8da7639aecaf257c1dceb8ba8c80",
+        # 815,585,330 bytes. COCO publishes no digest; this SHA-256 is the one TensorFlow Datasets
+        # records for this URL (tensorflow/datasets, object_detection/lvis/checksums.tsv).
+        "sha256:4f7e2ccb2866ec5041993c9cf2a952bbed69647b115d0f74da7ce8f4bef82f05",
         "val2017/",
         5000,
         "COCO 2017 validation images (Lin et al. 2014; CC BY 4.0 annotations, Flickr photos)",
