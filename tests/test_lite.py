@@ -17,7 +17,8 @@ from brushwork.infer.engines import LiteEngine, TorchEngine, resize_array
 from brushwork.infer.lite import OnnxStylizer, fast_stylizer, onnx_cache_path
 from brushwork.infer.model_file import export_model
 from brushwork.infer.stylizer import Stylizer
-from brushwork.io.images import load_image, read_array, resize, save_image, write_array
+from brushwork.io.arrays import read_array, write_array
+from brushwork.io.images import load_image, resize, save_image
 from brushwork.nn.nets import ShuffleNet
 
 pytest.importorskip("onnxruntime")

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from brushwork.infer.lite import OnnxStylizer
-from brushwork.io.images import read_array, write_array
+from brushwork.io.arrays import read_array, write_array
 
 
 def resize_array(img: np.ndarray, size: int) -> np.ndarray:

@@ -3,9 +3,9 @@
 Convention: an image is a float32 RGB tensor (B, 3, H, W) with values in [0, 1]. File problems
 raise :class:`BrushworkError` with a one-line message naming the file.
 
-The same images as numpy arrays (:func:`read_array`, :func:`write_array`: same layout, same values,
-same bytes written) serve the torch-free inference path; torch is imported only by the functions
-that make or take tensors, so that path never pays the ~1.6 s of ``import torch``.
+The same images as numpy arrays (brushwork.io.arrays: same layout, same values, same bytes
+written) serve the torch-free inference path; torch is imported only by the functions that make or
+take tensors, so that path never pays the ~1.6 s of ``import torch``.
 """
 
 from __future__ import annotations
@@ -286,23 +286,3 @@ def save_image(img: torch.Tensor, path: str | Path, quality: int = 95) -> Path:
     if batch != 1:
         return _save_pil(Image.new("RGB", (1, 1)), path, quality, batch)  # raises, naming path
     return _save_pil(tensor_to_pil(img), path, quality, batch)
-
-
-def read_array(path: str | Path) -> np.ndarray:
-    """:func:`load_image` without torch: float32 array (1, 3, H, W) in [0, 1], the same values."""
-    im = _decode(path)
-    if im.mode == "F":
-        gray = np.clip(np.asarray(im, dtype=np.float32), 0.0, 1.0)
-        return np.ascontiguousarray(np.broadcast_to(gray, (1, 3, *gray.shape)))
-    arr = np.asarray(im, dtype=np.uint8).transpose(2, 0, 1)[None]  # (1, 3, H, W)
-    return arr.astype(np.float32) / np.float32(255.0)
-
-
-def write_array(img: np.ndarray, path: str | Path, quality: int = 95) -> Path:
-    """:func:`save_image` without torch, for a (1, 3, H, W) array: the same rounding, the same
-    bytes."""
-    if img.ndim != 4 or img.shape[1] != 3:
-        raise BrushworkError(f"expected an image of shape (1, 3, H, W), got {tuple(img.shape)}")
-    chw = np.clip(np.nan_to_num(img[0].astype(np.float32), nan=0.0), 0.0, 1.0)
-    arr = np.rint(chw * np.float32(255.0)).astype(np.uint8).transpose(1, 2, 0)
-    return _save_pil(Image.fromarray(np.ascontiguousarray(arr)), path, quality, img.shape[0])
