@@ -165,7 +165,7 @@ def test_cli_offline_says_what_to_get_and_where(tmp_path: Path) -> None:
     )
     assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
     assert "cannot download http://127.0.0.1:9/val2017.zip" in out.stderr
-    assert "put it at" in out.stderr and not (tmp_path / "train").exists()
+    assert "put the file at" in out.stderr and not (tmp_path / "train").exists()
 
 
 def test_fetch_styles_downloads_each_missing_painting_once(server, tmp_path, monkeypatch) -> None:
@@ -175,7 +175,10 @@ def test_fetch_styles_downloads_each_missing_painting_once(server, tmp_path, mon
         server.files[f"{name}.jpg"] = buf.getvalue()
     server.files["wave.jpg"] = server.files["great_wave.jpg"]  # the URL's own file name
     monkeypatch.setenv("BRUSHWORK_MIRROR", server.url)
-    done = fetch_styles(tmp_path / "styles")
+    from brushwork.cli.main import main
+
+    assert main(["fetch", "styles", "--to", str(tmp_path / "styles")]) == 0  # the README's command
+    done = [tmp_path / "styles" / f"{name}.jpg" for name in STYLES]
     assert len(done) == len(STYLES) and all(p.is_file() for p in done)
     asked = len(server.requests)
     fetch_styles(tmp_path / "styles")
@@ -207,11 +210,11 @@ def test_a_tar_archive_unpacks_its_photo_folders_flat(
         info.size = 3
         tar.addfile(info, io.BytesIO(b"mat"))
     server.files["BSR_bsds500.tgz"] = data = buf.getvalue()
-    entry = PhotoSet(
-        "tar-set", f"{server.url}/BSR_bsds500.tgz", None, "BSR/BSDS500/data/images/", 3, "tar test"
-    )
-    monkeypatch.setitem(PHOTO_SETS, "tar-set", entry)
-    fetch_photos("tar-set", tmp_path / "train", progress=False)
+    monkeypatch.setenv("BRUSHWORK_MIRROR", server.url)  # the README's command, from this server
+    from brushwork.cli.main import main
+
+    to = str(tmp_path / "train")
+    assert main(["fetch", "photos", "--set", "bsds500", "--to", to, "--no-progress"]) == 0
     assert _files(tmp_path / "train") == {"100.jpg", "101.jpg", "102.jpg"}
     # No digest pinned for this set: the download's own is printed, to pin.
-    assert f"its sha256 is {hashlib.sha256(data).hexdigest()}" in capsys.readouterr().out
+    assert f"sha256 is {hashlib.sha256(data).hexdigest()}" in capsys.readouterr().out

@@ -26,7 +26,7 @@ ALLOWED = {
     "train": {"io", "nn", "config", "gatys", "infer", "evaluate", "calibrate"},
     "cli": {"io", "nn", "config", "gatys", "infer", "evaluate", "calibrate", "train"},
 }
-ROOT_MODULES = {"brushwork", "brushwork.errors"}
+ROOT_MODULES = {"brushwork", "brushwork.errors", "brushwork.lazy"}
 ENTRY = {"brushwork.__main__"}  # python -m brushwork: the top, like cli
 
 

@@ -16,7 +16,13 @@ from pathlib import Path
 from brushwork.cli.args import parser
 from brushwork.errors import BrushworkError
 from brushwork.io.assets import cache_dir, data_dir, download
-from brushwork.io.fetch import PHOTO_SETS, download_verified, source_url, unpack_photos
+from brushwork.io.fetch import (
+    PHOTO_SETS,
+    download_verified,
+    file_digest,
+    source_url,
+    unpack_photos,
+)
 from brushwork.io.images import find_images
 
 
@@ -34,6 +40,10 @@ def fetch_photos(name: str, to: Path, progress: bool = True) -> Path:
     archive = cache_dir() / "downloads" / url.rsplit("/", 1)[-1]
     print(f"{photo_set.about}: {photo_set.photos} photos -> {to}")
     download_verified(url, archive, photo_set.digest, progress=progress)
+    if photo_set.digest is None:  # nothing to check against: say what to pin
+        print(
+            f"no digest pinned for {name}; the archive's sha256 is {file_digest(archive, 'sha256')}"
+        )
     count = unpack_photos(archive, photo_set.prefix, to, name)
     archive.unlink()  # the photos are what training reads; the archive would double the space
     print(f"{count} photos in {to}; train with: python train.py style=starry_night data.dir={to}")

@@ -9,8 +9,7 @@ and the torch-free path (``brushwork.infer.lite``) not even that. Names load on 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from brushwork.lazy import lazy_exports
 
 _EXPORTS = {
     "Stylizer": "stylizer",
@@ -20,8 +19,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'brushwork.infer' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"brushwork.infer.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

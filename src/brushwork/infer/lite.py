@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
-import json
 import os
 import platform
 from pathlib import Path
@@ -117,35 +116,51 @@ def _transfer_chroma(stylized: np.ndarray, content: np.ndarray) -> np.ndarray:
 
 
 class OnnxStylizer:
-    """A brushwork ONNX model on CPU, called on float32 arrays (B, 3, H, W) in [0, 1].
+    """A brushwork ONNX model, called on float32 arrays (B, 3, H, W) in [0, 1]; also the ONNX
+    backend of the torch :class:`brushwork.infer.stylizer.Stylizer` (``run``).
 
-    ``untiled_pixels``: the largest image it takes (:data:`AUTO_TILE_PIXELS`); larger ones need
-    the torch Stylizer's tiling, which shares instance-norm statistics across tiles.
+    ``device``: cpu or cuda (a name or a torch.device). ``min_side``: the smallest side the graph
+    takes (images are padded up to it); None reads it from the file's metadata, or assumes the
+    largest of any layout for files written before it was recorded. ``untiled_pixels``: the
+    largest image it takes; larger ones need the torch Stylizer's tiling, which shares
+    instance-norm statistics across tiles.
     """
 
     backend = "onnxruntime"
     untiled_pixels = AUTO_TILE_PIXELS
 
-    def __init__(self, onnx_path: str | Path, threads: int | None = None) -> None:
-        self.session = onnx_session(onnx_path, "cpu", threads)
-        meta = self.session.get_modelmeta().custom_metadata_map
-        try:
-            self.min_side = int(meta["min_side"])
-        except (KeyError, ValueError):  # written before it was recorded: assume the largest
-            self.min_side = _LARGEST_MIN_SIDE
-        self.style = json.loads(meta.get("style") or "{}")
+    def __init__(
+        self,
+        onnx_path: str | Path,
+        threads: int | None = None,
+        device: Any = "cpu",
+        min_side: int | None = None,
+    ) -> None:
+        self.session = onnx_session(onnx_path, device, threads)
+        self.meta = self.session.get_modelmeta().custom_metadata_map
+        if min_side is None:
+            try:
+                min_side = int(self.meta["min_side"])
+            except (KeyError, ValueError):
+                min_side = _LARGEST_MIN_SIDE
+        self.min_side = min_side
 
-    def __call__(
-        self, x: np.ndarray, strength: float = 1.0, preserve_color: bool = False
-    ) -> np.ndarray:
-        strength = check_strength(strength)
-        if strength == 0.0:
-            return x.copy()
+    def run(self, x: np.ndarray) -> np.ndarray:
+        """The net alone: (B, 3, H, W) -> (B, 3, H, W), small images padded as the eager net pads."""
         h, w = x.shape[-2:]
         ph, pw = max(0, self.min_side - h), max(0, self.min_side - w)
         padded = _pad(_pad(x, pw // 2, pw - pw // 2, -1), ph // 2, ph - ph // 2, -2)
         out = self.session.run(None, {"image": np.ascontiguousarray(padded, np.float32)})[0]
-        y = out[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w]
+        return out[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w]
+
+    def __call__(
+        self, x: np.ndarray, strength: float = 1.0, preserve_color: bool = False
+    ) -> np.ndarray:
+        """Stylize ``x``; ``strength`` and ``preserve_color`` as the Stylizer's."""
+        strength = check_strength(strength)
+        if strength == 0.0:
+            return x.copy()
+        y = self.run(x)
         if preserve_color:
             y = _transfer_chroma(y, x)
         if strength < 1.0:

@@ -25,7 +25,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from torch import Tensor
 
@@ -37,6 +36,7 @@ from brushwork.infer.lite import (
     DEFAULT_TILE,
     PRECISIONS,
     STATS_PIXELS,
+    OnnxStylizer,
     check_strength,
     has_onnxruntime,
 )
@@ -45,10 +45,19 @@ from brushwork.infer.tiling import StatsNet, stylize_tiled
 from brushwork.io.images import resize
 from brushwork.nn.color import transfer_chroma
 from brushwork.nn.device import pick_device
-from brushwork.nn.layers import pad_axis
 from brushwork.nn.nets import NETS, arch_from_legacy, min_side
 
 _DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+def _layout_min_side(meta: dict[str, str]) -> int:
+    """The smallest side an ONNX file's graph takes, from the layout in its metadata (files that
+    predate the ``min_side`` entry); the largest of any layout when that is unreadable too."""
+    try:  # v1 files have no "resample": the Johnson layout
+        arch = json.loads(meta["arch"])
+        return min_side(arch.get("arch") or arch_from_legacy(arch)["arch"])
+    except (KeyError, ValueError, TypeError, AttributeError, BrushworkError):
+        return max(net.min_side() for net in NETS.values())
 
 
 class Stylizer:
@@ -94,29 +103,23 @@ class Stylizer:
         self.channels_last = self.device.type == "cuda" if channels_last is None else channels_last
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True
-        self._session: Any = None
+        self._onnx: OnnxStylizer | None = None  # the ONNX Runtime backend, when it runs there
         self.net: Any = None
         self._net: Any = None
         self._stats_net: StatsNet | None = None
         if self.model_path.suffix.lower() == ".onnx":
-            from brushwork.infer.lite import onnx_session
-
             if backend == "torch":
                 raise BrushworkError("an .onnx model runs in onnxruntime: use the .pt for torch")
             if precision != "fp32":
                 raise BrushworkError("ONNX models run in fp32; use the .pt export for fp16/bf16")
-            self._session = onnx_session(self.model_path, self.device, threads)
-            meta = self._session.get_modelmeta().custom_metadata_map
+            self._onnx = OnnxStylizer(self.model_path, threads, self.device)
+            meta = self._onnx.meta
+            if "min_side" not in meta:  # written before it was recorded: read the layout
+                self._onnx.min_side = _layout_min_side(meta)
             self.info: dict[str, Any] = {"style": meta.get("style", ""), "meta": meta}
-            try:  # v1 files have no "resample": the Johnson layout
-                arch = json.loads(meta["arch"])
-                self._min_side = min_side(arch.get("arch") or arch_from_legacy(arch)["arch"])
-            except (KeyError, ValueError, TypeError, AttributeError, BrushworkError):  # unreadable
-                self._min_side = max(net.min_side() for net in NETS.values())
             self.backend = "onnxruntime"
             return
         net, self.info = load_model(self.model_path, self.device)
-        self._min_side = net.min_side()
         if self.channels_last:
             net = net.to(memory_format=torch.channels_last)
         self.net = net
@@ -125,18 +128,17 @@ class Stylizer:
         if backend == "onnxruntime" or (
             backend == "auto" and self._onnx_fits(compile) and has_onnxruntime()
         ):
-            self._session = self._export_session(threads)
+            self._onnx = self._export_onnx(threads)
             self.backend = "onnxruntime"
 
     def _onnx_fits(self, compile: bool) -> bool:
         return self.device.type == "cpu" and self.precision == "fp32" and not compile
 
-    def _export_session(self, threads: int | None) -> Any:
-        """An onnxruntime session of the loaded ``.pt`` net (exported once, cached)."""
+    def _export_onnx(self, threads: int | None) -> OnnxStylizer:
+        """The loaded ``.pt`` net in ONNX Runtime (exported once, cached)."""
         import tempfile
 
         from brushwork.infer.exporters import cached_onnx
-        from brushwork.infer.lite import onnx_session
 
         if self.precision != "fp32":
             raise BrushworkError(
@@ -144,7 +146,8 @@ class Stylizer:
             )
         with tempfile.TemporaryDirectory() as tmp:  # only used if the cache is unwritable
             path = cached_onnx(self.model_path, self.net, self.info, Path(tmp))
-            return onnx_session(path, self.device, threads)  # the session holds the graph
+            # The session holds the graph: the temporary file may go.
+            return OnnxStylizer(path, threads, self.device, min_side=self.net.min_side())
 
     def tile_size(self, height: int, width: int) -> int | None:
         """The tile side used for an image of this size, or None if it runs in one pass."""
@@ -160,12 +163,8 @@ class Stylizer:
         return torch.autocast(self.device.type, dtype=_DTYPES[self.precision])
 
     def _run_onnx(self, x: Tensor) -> Tensor:
-        h, w = x.shape[-2:]
-        ph, pw = max(0, self._min_side - h), max(0, self._min_side - w)
-        y = pad_axis(pad_axis(x, pw // 2, pw - pw // 2, -1), ph // 2, ph - ph // 2, -2)
-        arr = np.ascontiguousarray(y.detach().cpu().float().numpy())
-        out = torch.from_numpy(self._session.run(None, {"image": arr})[0])
-        return out[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w]
+        assert self._onnx is not None
+        return torch.from_numpy(self._onnx.run(x.detach().cpu().float().numpy()))
 
     def _run_torch(self, x: Tensor) -> Tensor:
         if self.channels_last:
@@ -210,7 +209,7 @@ class Stylizer:
             return x.clone()
         xd = x.to(self.device)
         # Tiled images need the PyTorch net (shared instance-norm statistics, see tiling).
-        if self._session is not None and self.tile_size(*x.shape[-2:]) is None:
+        if self._onnx is not None and self.tile_size(*x.shape[-2:]) is None:
             y = self._run_onnx(xd).to(self.device)
         else:
             y = self._run_torch(xd)

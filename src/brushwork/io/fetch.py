@@ -88,8 +88,9 @@ def file_digest(path: Path, algorithm: str) -> str:
 def download_verified(
     url: str, dest: Path, digest: str | None, *, progress: bool = True, timeout: float = 30.0
 ) -> Path:
-    """Download ``url`` to ``dest`` (resuming ``.<dest>.part``), check ``digest``, rename into
-    place. Raises BrushworkError: offline (what to fetch and where to put it), interrupted (the
+    """Download ``url`` to ``dest`` (resuming ``.<dest>.part``), check ``digest`` (``algorithm:hex``;
+    None: unchecked), rename into place. ``progress``: a bar, and the size and free space stated
+    first. Raises BrushworkError: offline (what to fetch and where to put it), interrupted (the
     part stays, run again to resume), or a digest mismatch (the part is removed)."""
     if dest.is_file():
         return dest
@@ -102,13 +103,14 @@ def download_verified(
     except urllib.error.HTTPError as e:
         if not (e.code == 416 and have):  # 416 with a part: it was complete already
             raise BrushworkError(
-                f"cannot download {url} (HTTP {e.code}): fetch it yourself and put it at {dest}"
+                f"cannot download {url} (HTTP {e.code}): fetch it yourself and put the file at "
+                f"{dest}"
             ) from e
         resp = None
     except (urllib.error.URLError, OSError, ValueError) as e:
         reason = getattr(e, "reason", None) or e
         raise BrushworkError(
-            f"cannot download {url} ({reason}): fetch it yourself and put it at {dest}"
+            f"cannot download {url} ({reason}): fetch it yourself and put the file at {dest}"
         ) from e
     if resp is not None:
         _receive(resp, url, part, have, dest.parent, progress)
@@ -128,10 +130,11 @@ def _receive(resp, url: str, part: Path, have: int, folder: Path, progress: bool
         if total is not None:
             # The archive, then its photos unpacked beside it: about twice its size at the peak.
             need = 2 * total - have
-            print(
-                f"downloading {url} ({_human(total)}; needs {_human(need)} free in "
-                f"{folder}, {_human(free)} free)"
-            )
+            if progress:
+                print(
+                    f"downloading {url} ({_human(total)}; needs {_human(need)} free in "
+                    f"{folder}, {_human(free)} free)"
+                )
             if need > free:
                 raise BrushworkError(
                     f"not enough disk space in {folder}: {_human(need)} needed, {_human(free)} free"
@@ -157,16 +160,15 @@ def _receive(resp, url: str, part: Path, have: int, folder: Path, progress: bool
 def _verify(part: Path, url: str, dest: Path, digest: str | None) -> None:
     """Check the complete download against ``digest``; a mismatch removes it."""
     if digest is None:
-        print(f"no digest pinned for {dest.name}; its sha256 is {file_digest(part, 'sha256')}")
-    else:
-        algorithm, want = digest.split(":", 1)
-        actual = file_digest(part, algorithm)
-        if actual != want:
-            part.unlink()
-            raise BrushworkError(
-                f"{dest.name} from {url} is corrupt or not the expected file ({algorithm} "
-                f"{actual}, expected {want}); removed it, run again to download it afresh"
-            )
+        return
+    algorithm, want = digest.split(":", 1)
+    actual = file_digest(part, algorithm)
+    if actual != want:
+        part.unlink()
+        raise BrushworkError(
+            f"{dest.name} from {url} is corrupt or not the expected file ({algorithm} "
+            f"{actual}, expected {want}); removed it, run again to download it afresh"
+        )
 
 
 def _photo_members(archive: Path, prefix: str) -> list[tuple[str, object]]:

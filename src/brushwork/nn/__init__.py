@@ -6,8 +6,7 @@ inference code that needs only the nets never loads VGG or the losses.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from brushwork.lazy import lazy_exports
 
 _EXPORTS = {
     "PerceptualLoss": "losses",
@@ -22,8 +21,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'brushwork.nn' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"brushwork.nn.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

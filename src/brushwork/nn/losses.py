@@ -113,7 +113,10 @@ class PerceptualLoss(nn.Module):
             c = layer_channels(name)
             self.register_buffer(f"gram_{name}", torch.zeros(1, c, c))
         self.register_buffer("has_style", torch.zeros((), dtype=torch.bool))
-        self._style_set = False  # mirrors has_style without a device sync in every forward
+        # Mirrors of the buffers as Python values, set when the targets are: no device sync and
+        # no recomputation in every forward.
+        self._style_set = False
+        self._style_scale: dict[str, float] = {}  # 1 / ‖G̃_l‖²_F with normalize, else 1
 
     @property
     def style_grams(self) -> dict[str, Tensor]:
@@ -150,11 +153,18 @@ class PerceptualLoss(nn.Module):
             # Clone out of inference mode so the targets can enter autograd graphs.
             getattr(self, f"gram_{name}").copy_(g.clone())
         self.has_style.fill_(True)
-        self._style_set = True
+        self._targets_set()
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-        self._style_set = bool(self.has_style)  # targets restored from a checkpoint
+        self._targets_set()  # targets restored from a checkpoint
+
+    def _targets_set(self) -> None:
+        self._style_set = bool(self.has_style)
+        for name in self.style_layers:
+            g = getattr(self, f"gram_{name}")
+            norm = float(g.square().sum().clamp_min(1e-12))
+            self._style_scale[name] = 1.0 / norm if self.normalize else 1.0
 
     @torch.inference_mode()
     def _content_targets(self, content: Tensor) -> dict[str, Tensor]:
@@ -190,12 +200,9 @@ class PerceptualLoss(nn.Module):
                 mse = mse / target.square().mean().clamp_min(1e-12)
             c_loss = c_loss + a * mse
         for name, b in zip(self.style_layers, self.style_layer_weights, strict=True):
-            target = getattr(self, f"gram_{name}")  # (1, C, C)
-            diff = gram_matrix(feats[name]) - target  # (B, C, C)
-            term = diff.square().sum(dim=(1, 2)).mean()
-            if self.normalize:  # relative to ‖G̃‖²_F: a C x C sum, negligible next to VGG
-                term = term / target.square().sum().clamp_min(1e-12)
-            s_loss = s_loss + b * term
+            diff = gram_matrix(feats[name]) - getattr(self, f"gram_{name}")  # (B, C, C)
+            scale = self._style_scale[name]
+            s_loss = s_loss + b * scale * diff.square().sum(dim=(1, 2)).mean()
         tv = total_variation(x.float()) if self.tv_weight else zero
         terms = {
             "content": self.content_weight * c_loss,
