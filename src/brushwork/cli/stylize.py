@@ -2,7 +2,7 @@
 
     brushwork stylize --model starry.pt photo.jpg -o out.png
     brushwork stylize --model starry.pt photos/ more/*.jpg -o styled/ --max-size 2048 --json
-    brushwork stylize --model starry.pt --video clip.mp4 -o styled.mp4
+    brushwork stylize --model starry.pt --video clip.mp4 -o styled.mp4 [--stable]
 
 Inputs are files, folders (searched recursively) or glob patterns. One input file and an output
 with an image extension writes that file; anything else writes into the output folder, mirroring
@@ -36,6 +36,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output file (one input) or folder")
     p.add_argument("--model", required=True, help="style model: brushwork .pt export or .onnx")
     p.add_argument("--video", metavar="IN", help="stylize this video (frames + audio) into -o")
+    p.add_argument(
+        "--stable",
+        action="store_true",
+        help="video without flicker: frames stylized as one clip (a .pt model)",
+    )
     p.add_argument("--max-size", type=int, help="shrink images so the long side is at most this")
     p.add_argument("--strength", type=float, default=1.0, help="0..1 blend with the photo")
     p.add_argument("--preserve-color", action="store_true", help="keep the photo's colours")
@@ -155,6 +160,8 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
     if args.max_size is not None and args.max_size < 1:
         raise BrushworkError(f"--max-size must be >= 1, got {args.max_size}")
     tile = _tile(args.tile)
+    if args.stable and not args.video:
+        raise BrushworkError("--stable applies to --video")
     if args.video:
         from brushwork.infer.video import check_video_output, stylize_video
 
@@ -193,6 +200,7 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
             preserve_color=args.preserve_color,
             force=args.force,
             progress=not args.json,
+            stable=args.stable,
         )
         summary = (
             f"stylized {report['frames']} frames ({report['width']}x{report['height']}) "

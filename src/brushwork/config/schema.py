@@ -58,6 +58,9 @@ class LossConfig:
     vgg: str = "caffe"  # caffe | torchvision | path to a weight file
     pooling: str = "max"  # max | avg
     normalize: bool = False
+    temporal_weight: float = 0.0  # video stability term (training only, see nn.losses)
+    temporal_shift: int = 8
+    temporal_noise: float = 0.02
 
 
 @dataclass

@@ -59,17 +59,22 @@ def onnx_cache_path(model_path: Path) -> Path:
     return cache_dir() / "onnx" / f"{model_path.stem}-{key.hexdigest()[:16]}.onnx"
 
 
-def onnx_session(path: str | Path, device: Any = "cpu", threads: int | None = None) -> Any:
-    """An onnxruntime InferenceSession for ``path`` on ``device`` (cpu or cuda; a name or a
-    torch.device). Raises BrushworkError if onnxruntime is missing, the device has no provider,
-    or the file is not a brushwork ONNX model (one input ``image``, one output ``stylized``)."""
+def onnx_session(
+    path: str | Path | bytes, device: Any = "cpu", threads: int | None = None, check: bool = True
+) -> Any:
+    """An onnxruntime InferenceSession for ``path`` (or a serialized model's bytes) on ``device``
+    (cpu or cuda; a name or a torch.device). Raises BrushworkError if onnxruntime is missing, the
+    device has no provider, or (``check``) the file is not a brushwork ONNX model (one input
+    ``image``, one output ``stylized``)."""
     try:
         import onnxruntime as ort
     except ImportError as e:
         raise BrushworkError("ONNX models need onnxruntime: pip install 'brushwork[onnx]'") from e
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise BrushworkError(f"style model not found: {path}")
+    if not isinstance(path, bytes):
+        path = Path(path).expanduser()
+        if not path.is_file():
+            raise BrushworkError(f"style model not found: {path}")
+    name = "the ONNX graph" if isinstance(path, bytes) else str(path)
     kind = getattr(device, "type", str(device))
     providers = ["CPUExecutionProvider"]
     if kind == "cuda":
@@ -85,14 +90,15 @@ def onnx_session(path: str | Path, device: Any = "cpu", threads: int | None = No
     if threads:
         opts.intra_op_num_threads = threads
     try:
-        sess = ort.InferenceSession(str(path), opts, providers=providers)
+        model = path if isinstance(path, bytes) else str(path)
+        sess = ort.InferenceSession(model, opts, providers=providers)
     except Exception as e:  # onnxruntime raises its own untyped errors for bad files
         raise BrushworkError(
-            f"{path} is not a readable ONNX model: {str(e).splitlines()[0]}"
+            f"{name} is not a readable ONNX model: {str(e).splitlines()[0]}"
         ) from e
     names = [i.name for i in sess.get_inputs()], [o.name for o in sess.get_outputs()]
-    if names != (["image"], ["stylized"]):
-        raise BrushworkError(f"{path} is not a brushwork style model (inputs/outputs {names})")
+    if check and names != (["image"], ["stylized"]):
+        raise BrushworkError(f"{name} is not a brushwork style model (inputs/outputs {names})")
     return sess
 
 

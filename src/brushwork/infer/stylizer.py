@@ -41,6 +41,7 @@ from brushwork.infer.lite import (
     has_onnxruntime,
 )
 from brushwork.infer.model_file import load_model
+from brushwork.infer.stable import StableVideo
 from brushwork.infer.tiling import StatsNet, stylize_tiled
 from brushwork.io.images import resize
 from brushwork.nn.color import transfer_chroma
@@ -97,7 +98,7 @@ class Stylizer:
         if precision == "fp16" and self.device.type == "cpu":
             raise BrushworkError("precision fp16 needs a GPU; on CPU use bf16 or fp32")
         self.precision, self.tile, self.overlap = precision, tile, overlap
-        self.stats_pixels = stats_pixels
+        self.stats_pixels, self.threads = stats_pixels, threads
         if threads:
             torch.set_num_threads(threads)
         self.channels_last = self.device.type == "cuda" if channels_last is None else channels_last
@@ -180,6 +181,17 @@ class Stylizer:
             )
             return out.float()
 
+    def stable_video(self, **kwargs: Any) -> StableVideo:
+        """A :class:`~brushwork.infer.stable.StableVideo` over this model's net (``kwargs``: its
+        settings), to pass as ``clip=`` for each frame of one clip, in order."""
+        if self.net is None:
+            raise BrushworkError(
+                "stable video runs the PyTorch net: use the .pt model, not the .onnx export"
+            )
+        if self._onnx is not None:  # the per-frame path's runtime: no change of speed
+            kwargs = {"runtime": "onnxruntime", "threads": self.threads, **kwargs}
+        return StableVideo(self.net, **kwargs)
+
     @torch.inference_mode()
     def __call__(
         self,
@@ -187,6 +199,7 @@ class Stylizer:
         strength: float = 1.0,
         preserve_color: bool = False,
         max_size: int | None = None,
+        clip: StableVideo | None = None,
     ) -> Tensor:
         """Stylize ``img`` (B, 3, H, W) in [0, 1]; return float32 (B, 3, H, W) on img's device.
 
@@ -194,6 +207,7 @@ class Stylizer:
         output then has the shrunk size). ``strength`` in [0, 1] blends linearly with the
         content: 0 returns the (resized) input unchanged, without running the net.
         ``preserve_color`` keeps the content's chroma (YIQ I, Q) and takes the stylized luminance.
+        ``clip`` (from :meth:`stable_video`): ``img`` is the next frame of that clip (B = 1).
         """
         strength = check_strength(strength)
         if not isinstance(img, Tensor) or img.ndim != 4 or img.shape[1] != 3:
@@ -209,7 +223,10 @@ class Stylizer:
             return x.clone()
         xd = x.to(self.device)
         # Tiled images need the PyTorch net (shared instance-norm statistics, see tiling).
-        if self._onnx is not None and self.tile_size(*x.shape[-2:]) is None:
+        if clip is not None:
+            with self._autocast():
+                y = clip(xd)
+        elif self._onnx is not None and self.tile_size(*x.shape[-2:]) is None:
             y = self._run_onnx(xd).to(self.device)
         else:
             y = self._run_torch(xd)

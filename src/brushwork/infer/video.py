@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,23 @@ def _ffmpeg() -> Any:
 
 
 def _first_line(e: BaseException) -> str:
+    """The line of an ffmpeg error that says what went wrong (ffmpeg ends with generic ones)."""
     lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
-    return lines[-1] if lines else type(e).__name__
+    telling = [ln for ln in lines if "nvalid" in ln or "rror" in ln or "not found" in ln]
+    return (telling or lines or [type(e).__name__])[-1]
+
+
+def _frames(reader: Any, src: Path) -> Iterator[bytes]:
+    """The reader's raw frames; a read error part way (a truncated file) as one BrushworkError."""
+    n = 0
+    try:
+        for raw in reader:
+            yield raw
+            n += 1
+    except (OSError, RuntimeError) as e:
+        raise BrushworkError(
+            f"cannot read video {src} after frame {n} (truncated or corrupt?): {_first_line(e)}"
+        ) from e
 
 
 def check_video_output(dst: Path, force: bool) -> None:
@@ -62,8 +78,12 @@ def stylize_video(
     max_size: int | None = None,
     force: bool = False,
     progress: bool = True,
+    stable: bool = False,
 ) -> dict[str, Any]:
     """Stylize every frame of ``src`` into ``dst`` (audio copied over, re-encoded as AAC).
+
+    ``stable``: stylize the frames as one clip (brushwork.infer.stable: grid lock, running
+    instance-norm statistics, temporal filter; scene cuts reset it) instead of one by one.
 
     Returns ``{"input", "output", "frames", "width", "height", "fps", "audio", "seconds"}``.
     Output sides are made even (H.264 needs it) by dropping the last row/column if odd.
@@ -74,6 +94,7 @@ def stylize_video(
     if not src.is_file():
         raise BrushworkError(f"video not found: {src}")
     check_video_output(dst, force)
+    clip = stylizer.stable_video() if stable else None
     start = time.perf_counter()
     try:
         reader = ffmpeg.read_frames(str(src))
@@ -92,11 +113,15 @@ def stylize_video(
         try:
             bar = tqdm(total=total, unit="frame", disable=not progress, leave=False)
             with bar, contextlib.closing(reader):
-                for raw in reader:
+                for raw in _frames(reader, src):
                     frame = torch.frombuffer(bytearray(raw), dtype=torch.uint8)
                     x = frame.view(height, width, 3).permute(2, 0, 1)[None].float() / 255.0
                     y = stylizer(
-                        x, strength=strength, preserve_color=preserve_color, max_size=max_size
+                        x,
+                        strength=strength,
+                        preserve_color=preserve_color,
+                        max_size=max_size,
+                        clip=clip,
                     )
                     h2, w2 = y.shape[-2] // 2 * 2, y.shape[-1] // 2 * 2
                     if min(h2, w2) == 0:
@@ -121,6 +146,13 @@ def stylize_video(
                     bar.update()
             if writer is None:
                 raise BrushworkError(f"{src} has no video frames")
+            # ffmpeg decodes what a cut-off file holds and stops quietly: compare with the
+            # length its header promises (with slack for rounded durations).
+            if total and frames < 0.9 * total - 1:
+                raise BrushworkError(
+                    f"cannot read video {src} after frame {frames} of {total} "
+                    "(truncated or corrupt?)"
+                )
             writer.close()
             writer = None
         except (OSError, RuntimeError) as e:
@@ -139,5 +171,7 @@ def stylize_video(
         "height": out_size[1],
         "fps": fps,
         "audio": has_audio,
+        "stable": stable,
+        "scene_cuts": clip.cuts if clip is not None else None,
         "seconds": round(time.perf_counter() - start, 3),
     }

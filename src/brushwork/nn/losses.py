@@ -68,6 +68,10 @@ class PerceptualLoss(nn.Module):
     content features of ``c`` are computed without grad in the same call) or
     ``loss(x, content_targets=loss.content_targets(c))`` (optimizer: targets computed once). Returns
     ``{"content", "style", "tv", "total"}`` scalar tensors, each already multiplied by its weight.
+
+    ``temporal_weight`` weighs the stability term of :meth:`stability` (video: Gupta et al. 2017),
+    which the trainer adds; ``temporal_shift`` (px) and ``temporal_noise`` (std) say how far
+    and how noisy the moved copy it compares against is (brushwork.nn.motion.shifted_pair).
     """
 
     def __init__(
@@ -82,6 +86,9 @@ class PerceptualLoss(nn.Module):
         vgg: str = "caffe",
         pooling: str = "max",
         normalize: bool = False,
+        temporal_weight: float = 0.0,
+        temporal_shift: int = 8,
+        temporal_noise: float = 0.02,
     ) -> None:
         super().__init__()
         try:  # the config allows "auto" (calibrated by the trainer); here it must be a number
@@ -90,9 +97,18 @@ class PerceptualLoss(nn.Module):
             raise BrushworkError(f"style_weight must be a number, got {style_weight!r}") from None
         self.content_layers = check_layers(content_layers) if content_weight else []
         self.style_layers = check_layers(style_layers) if style_weight else []
-        for name, w in (("content", content_weight), ("style", style_weight), ("tv", tv_weight)):
+        weights = {"content": content_weight, "style": style_weight, "tv": tv_weight}
+        weights |= {"temporal": temporal_weight}
+        for name, w in weights.items():
             if w < 0:
                 raise BrushworkError(f"{name}_weight must be >= 0, got {w}")
+        if temporal_shift < 0 or temporal_noise < 0:
+            raise BrushworkError(
+                f"need temporal_shift >= 0 and temporal_noise >= 0, got {temporal_shift}, "
+                f"{temporal_noise}"
+            )
+        self.temporal_weight, self.temporal_shift = temporal_weight, temporal_shift
+        self.temporal_noise = temporal_noise
         self.content_weight, self.style_weight, self.tv_weight = (
             content_weight,
             style_weight,
@@ -211,3 +227,11 @@ class PerceptualLoss(nn.Module):
         }
         terms["total"] = terms["content"] + terms["style"] + terms["tv"]
         return terms
+
+    def stability(self, out: Tensor, moved_out: Tensor, shift: tuple[int, int]) -> Tensor:
+        """The weighted stability term: mean squared difference between ``out`` (B, 3, H, W), the
+        net's output for a batch, and ``moved_out``, its output for the batch moved by ``shift``
+        = (dy, dx) and noised (nn.motion.shifted_pair), once the motion is undone. 0 for a net
+        whose output moves with its input and ignores the noise."""
+        dy, dx = shift
+        return self.temporal_weight * F.mse_loss(out[..., dy:, dx:].float(), moved_out.float())

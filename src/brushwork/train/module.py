@@ -6,7 +6,9 @@ everything needed to rebuild it. The frozen VGG19 inside the loss is rebuilt fro
 never stored: checkpoints hold the net, the painting's Gram targets and the optimizer state.
 
 Batches (see ``brushwork.train.data``): ``{"content": (B, 3, H, W) in [0,1], "path": [...]}`` plus
-``"target": (B, 3, H, W)`` when pre-computed targets are used (``distill.weight > 0``).
+``"target": (B, 3, H, W)`` when pre-computed targets are used (``distill.weight > 0``). With
+``loss.temporal_weight > 0`` each step also runs the net on a moved, noised copy of the batch
+(the stability term, logged as ``train/temporal``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from torch import Tensor
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.io.images import load_image
 from brushwork.nn.losses import PerceptualLoss
+from brushwork.nn.motion import shifted_pair
 from brushwork.nn.nets import build_net
 
 LR_SCHEDULES = ("none", "cosine")
@@ -113,6 +116,11 @@ class StyleTransferModule(pl.LightningModule):
             content = content.contiguous(memory_format=torch.channels_last)
         out = self.net(content)
         terms = self.loss(out, content=content)
+        if self.loss.temporal_weight > 0 and stage == "train":
+            # The same photos moved by a few px and noised: outputs must move along (video).
+            moved, shift = shifted_pair(content, self.loss.temporal_shift, self.loss.temporal_noise)
+            terms["temporal"] = self.loss.stability(out, self.net(moved), shift)
+            terms["total"] = terms["total"] + terms["temporal"]
         # Targets exist for training photos only; validation reports the perceptual terms.
         if self.distill["weight"] > 0 and stage == "train":
             if "target" not in batch:

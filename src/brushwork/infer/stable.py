@@ -1,0 +1,203 @@
+"""Stable video: stylize a clip's frames so the result does not flicker.
+
+Per-frame stylization flickers for three reasons, measured on clips with known motion
+(:mod:`brushwork.nn.motion`, ``scripts/benchmark.py video``); each gets its own fix:
+
+* **The stride grid.** The nets downsample by 8 (``shuffle``) or 4 (``johnson``): content that
+  moves by a pixel lands on another phase of the grid and is painted differently (most of the
+  error on a pan). :class:`StableVideo` estimates each frame's global shift (phase correlation
+  on a central crop) and pads the frame so that the content keeps its phase of the grid
+  ("grid lock"): on a pan the net then sees the same pixels in the same places.
+* **Instance-norm statistics** recomputed per frame change as content enters and leaves the
+  view. Here they are a running estimate over the clip (``momentum`` per frame, the tiling
+  code's recorded statistics, one pass per frame), reset at a scene cut.
+* **What remains** (borders, zooms, noise the net amplifies): a light temporal filter blends
+  each output with the previous output moved by the same global shift, pixel by pixel only
+  where the input frames agree there (so moving objects and new content are not smeared).
+
+A scene cut (inputs that differ by more than ``cut`` on average once the shift is undone) resets
+all three. Costs per frame: one FFT of a 256² crop, the padding, the blend.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from brushwork.errors import BrushworkError, check_choice
+from brushwork.infer.clipgraph import ClipGraph, OnnxClipGraph
+from brushwork.nn.layers import pad_axis
+from brushwork.nn.nets import TransformerNet
+
+_BLOCK = 64  # side of the blocks whose motion is estimated (phase correlation)
+
+
+def _gray(x: Tensor) -> Tensor:
+    return (x.float() * x.new_tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1)[0]
+
+
+def _phase_peaks(a: Tensor, b: Tensor, max_shift: int) -> tuple[Tensor, Tensor]:
+    """Phase correlation of same-size patches ``a``, ``b`` (N, h, w): per patch the whole-pixel
+    shift (N, 2) with ``b[y, x] ≈ a[y + dy, x + dx]``, and whether it stands out (N,)."""
+    n, h, w = a.shape
+    window = torch.outer(torch.hann_window(h, periodic=False), torch.hann_window(w, periodic=False))
+    window = window.to(a)
+    fa = torch.fft.rfft2((a - a.mean((1, 2), keepdim=True)) * window)
+    fb = torch.fft.rfft2((b - b.mean((1, 2), keepdim=True)) * window)
+    cross = fa * fb.conj()
+    corr = torch.fft.irfft2(cross / cross.abs().clamp_min(1e-8), s=(h, w)).flatten(1)
+    height, peak = corr.max(1)
+    dy, dx = peak // w, peak % w
+    dy = torch.where(dy > h // 2, dy - h, dy)
+    dx = torch.where(dx > w // 2, dx - w, dx)
+    shift = torch.stack([dy, dx], 1)
+    # A real shift gives one sharp peak; noise alone spreads ~1/sqrt(N) everywhere.
+    sure = (height > 8 / math.sqrt(h * w)) & (shift.abs().amax(1) <= max_shift)
+    return shift, sure
+
+
+def estimate_motion(prev: Tensor, cur: Tensor, block: int = _BLOCK, max_shift: int = 16):
+    """Block-wise motion between frames (1, 3, H, W): ``cur[y, x] ≈ prev[y + fy, x + fx]``.
+
+    Returns ``(shift, flow)``: the global whole-pixel shift (dy, dx) (the median over the blocks)
+    and a smooth flow (2, H, W), float: each block's phase-correlation shift (the global one
+    where a block has too little texture to tell) interpolated between block centres.
+    """
+    a, b = _gray(prev), _gray(cur)
+    h, w = a.shape
+    bh, bw = min(h, block), min(w, block)
+    ny, nx = h // bh, w // bw
+    top, left = (h - ny * bh) // 2, (w - nx * bw) // 2
+
+    def blocks(g: Tensor) -> Tensor:
+        g = g[top : top + ny * bh, left : left + nx * bw]
+        return g.reshape(ny, bh, nx, bw).permute(0, 2, 1, 3).reshape(ny * nx, bh, bw)
+
+    shifts, sure = _phase_peaks(blocks(a), blocks(b), max_shift)
+    found = shifts[sure] if sure.any() else shifts.new_zeros(1, 2)
+    dy, dx = (int(v) for v in found.median(0).values)
+    shifts = torch.where(sure[:, None], shifts, shifts.new_tensor([dy, dx])).float()
+    field = shifts.T.reshape(1, 2, ny, nx)
+    flow = F.interpolate(field, size=(h, w), mode="bilinear", align_corners=False)[0]
+    return (dy, dx), flow
+
+
+def warp(x: Tensor, flow: Tensor) -> tuple[Tensor, Tensor]:
+    """``x`` (B, C, H, W) sampled (bilinear) at ``(y + flow[0], x + flow[1])``; returns ``(out,
+    valid (H, W) bool)``: valid where the sample lies inside ``x``. Whole-pixel flows copy
+    pixels exactly (a static clip stays bit-identical)."""
+    h, w = x.shape[-2:]
+    ys = torch.arange(h, device=x.device, dtype=flow.dtype)[:, None] + flow[0]
+    xs = torch.arange(w, device=x.device, dtype=flow.dtype)[None, :] + flow[1]
+    valid = (ys >= 0) & (ys <= h - 1) & (xs >= 0) & (xs <= w - 1)
+    ys, xs = ys.clamp(0, h - 1), xs.clamp(0, w - 1)
+    y0, x0 = ys.floor().long(), xs.floor().long()
+    y1, x1 = (y0 + 1).clamp_max(h - 1), (x0 + 1).clamp_max(w - 1)
+    wy, wx = (ys - y0).to(x.dtype), (xs - x0).to(x.dtype)
+    flat = x.flatten(-2)
+
+    def at(yi: Tensor, xi: Tensor) -> Tensor:
+        return flat[..., (yi * w + xi).flatten()].view(*x.shape)
+
+    top = at(y0, x0) * (1 - wx) + at(y0, x1) * wx
+    bottom = at(y1, x0) * (1 - wx) + at(y1, x1) * wx
+    return top * (1 - wy) + bottom * wy, valid
+
+
+class StableVideo:
+    """Stylize the frames of one clip, in order, with the three fixes of the module doc.
+
+    ``net``: a TransformerNet (eval mode). Frames (1, 3, H, W) in [0, 1] -> (1, 3, H, W) in [0, 1]
+    (float32). ``momentum``: weight of each new frame in the running instance-norm statistics
+    (1 = per-frame statistics). ``blend``: the most the previous output counts in the filter
+    (0 = off); ``sigma``: input difference (0-1 scale) at which that weight falls to 1/e.
+    ``grid_lock``: keep the content on the net's stride grid. ``cut``: mean input difference
+    that counts as a scene cut. ``runtime``: ``torch`` (on the net's device) or ``onnxruntime``
+    (CPU, fp32; ``threads``), the net as a :class:`~brushwork.infer.clipgraph.ClipGraph` either
+    way. Call :meth:`reset` between clips. Not thread-safe.
+    """
+
+    def __init__(
+        self,
+        net: TransformerNet,
+        *,
+        momentum: float = 0.1,
+        blend: float = 0.5,
+        sigma: float = 0.06,
+        grid_lock: bool = True,
+        cut: float = 0.12,
+        runtime: str = "torch",
+        threads: int | None = None,
+    ) -> None:
+        if not 0 < momentum <= 1 or not 0 <= blend < 1 or sigma <= 0 or cut <= 0:
+            raise BrushworkError(
+                "need 0 < momentum <= 1, 0 <= blend < 1, sigma > 0 and cut > 0, got "
+                f"{momentum}, {blend}, {sigma}, {cut}"
+            )
+        check_choice("runtime", runtime, ("torch", "onnxruntime"))
+        self.device = next(net.parameters()).device
+        self.graph: Any = ClipGraph(net)
+        self.initial = self.graph.initial(self.device)
+        if runtime == "onnxruntime":
+            self.graph, self.device = OnnxClipGraph(self.graph, threads), torch.device("cpu")
+            self.initial = [t.cpu() for t in self.initial]
+        self.multiple, self.min_side = net.multiple, net.min_side()
+        self.momentum, self.blend, self.sigma = momentum, blend, sigma
+        self.grid_lock, self.cut = grid_lock, cut
+        self.cuts = 0  # scene cuts seen since the last reset (after the first frame)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the clip: the next frame is stylized as a first frame."""
+        self.state: list[Tensor] | None = None  # the running statistics
+        self.offset = (0, 0)  # the content's accumulated shift, for the grid lock
+        self.prev_in: Tensor | None = None
+        self.prev_out: Tensor | None = None
+
+    def _run(self, x: Tensor) -> Tensor:
+        """The net on ``x`` padded so that the content keeps its phase on the stride grid."""
+        m = self.multiple
+        top, left = (self.offset[0] % m, self.offset[1] % m) if self.grid_lock else (0, 0)
+        h, w = x.shape[-2:]
+        bottom = max(self.min_side, -(-(top + h) // m) * m) - top - h
+        right = max(self.min_side, -(-(left + w) // m) * m) - left - w
+        y = pad_axis(pad_axis(x, top, bottom, dim=-2), left, right, dim=-1)
+        first = self.state is None
+        momentum = torch.tensor(1.0 if first else self.momentum, device=self.device)
+        state = self.initial if first else self.state
+        y, *self.state = self.graph(y.to(self.device), momentum, *state)
+        return y[..., top : top + h, left : left + w].float().to(x.device)
+
+    @torch.inference_mode()
+    def __call__(self, x: Tensor) -> Tensor:
+        if x.dim() != 4 or x.shape[:2] != (1, 3):
+            raise BrushworkError(f"expected one RGB frame (1, 3, H, W), got {tuple(x.shape)}")
+        x = x.float()
+        prev_in, prev_out = self.prev_in, self.prev_out
+        shift = (0, 0)
+        if prev_in is not None and prev_in.shape != x.shape:
+            raise BrushworkError("every frame of a clip must have the same size (call reset())")
+        if prev_in is not None:
+            shift, flow = estimate_motion(prev_in, x)
+            moved_in, valid = warp(prev_in, flow)
+            diff = (x - moved_in).abs().mean(1, keepdim=True)  # (1, 1, H, W)
+            changed = float(diff[0, 0][valid].mean()) if valid.any() else math.inf
+            if changed > self.cut:
+                self.cuts += 1
+                self.reset()
+                prev_in = prev_out = None
+        if prev_in is not None:
+            self.offset = (self.offset[0] + shift[0], self.offset[1] + shift[1])
+        y = self._run(x)
+        if prev_out is not None and self.blend > 0:
+            moved_out, _ = warp(prev_out, flow)
+            # Smooth the difference first: sensor noise is per pixel, real change is not.
+            agree = F.avg_pool2d(diff, 5, stride=1, padding=2, count_include_pad=False)
+            weight = self.blend * torch.exp(-((agree / self.sigma) ** 2)) * valid
+            y = torch.lerp(y, moved_out, weight)
+        self.prev_in, self.prev_out = x, y
+        return y

@@ -1,0 +1,159 @@
+"""Clips with exactly known motion, and the warping error that measures flicker on them.
+
+A video's temporal consistency is usually measured with optical flow (Lai et al. 2018, "Learning
+Blind Video Temporal Consistency": the warping error between frame t+1 and frame t warped by the
+flow, over non-occluded pixels). A flow model is one more network with its own errors. Here the
+motion is *made*, so the correspondence is exact: every frame samples a photo at integer pixel
+positions (nearest neighbour), one row map and one column map per frame::
+
+    frame_t[:, i, j] = photo[:, rows_t[i], cols_t[j]]   (then noise / brightness, if any)
+
+Pans move the window by whole pixels per frame; zooms shrink it by whole pixels per frame (and
+magnify it to the frame size, so each photo pixel shows in at least one frame pixel). Pixel
+(i, j) of frame t+1 corresponds to a pixel of frame t that samples the same photo pixel; where
+none does (it entered the view), it is outside the overlap. On a noise-free clip the input's own
+warping error is therefore exactly 0, and what a stylized clip shows above that is flicker.
+
+Images follow the package convention: float RGB in [0, 1], frames (T, 3, h, w).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from brushwork.errors import BrushworkError, check_choice
+
+MOTIONS = ("pan", "zoom", "static")
+
+
+@dataclass(frozen=True)
+class Clip:
+    """``frames`` (T, 3, h, w) in [0, 1]; ``rows`` (T, h) and ``cols`` (T, w), long: the photo
+    row / column each frame row / column samples."""
+
+    frames: Tensor
+    rows: Tensor
+    cols: Tensor
+
+
+def _axis_maps(n: int, length: int, frames: int, motion: str, step: int) -> Tensor:
+    """(frames, n) photo indices along one axis of ``length`` px for a frame side of ``n`` px."""
+    t = torch.arange(frames)[:, None]
+    q = torch.arange(n)[None, :]
+    if motion == "static":
+        return ((length - n) // 2 + q).expand(frames, n)
+    if motion == "pan":  # the window slides by ``step`` px a frame, from the start of the axis
+        return t * step + q
+    # zoom: the window shrinks by 2*step px a frame around the centre, magnified to n px
+    window = n - 2 * step * t  # (frames, 1)
+    top = (length - window) // 2
+    return top + torch.div((2 * q + 1) * window, 2 * n, rounding_mode="floor")
+
+
+def make_clip(
+    photo: Tensor,
+    frames: int = 16,
+    size: tuple[int, int] = (128, 128),
+    motion: str = "pan",
+    step: int = 2,
+    noise: float = 0.0,
+    brightness: float = 0.0,
+    seed: int = 0,
+) -> Clip:
+    """A clip of ``frames`` frames of ``size`` (h, w) cut from ``photo`` (3, H, W) or (1, 3, H, W).
+
+    ``motion``: ``pan`` (the window moves ``step`` px right and ``step // 2`` px down a frame),
+    ``zoom`` (it shrinks by ``2 * step`` px a frame, magnified back to ``size``) or ``static``.
+    ``noise``: std of Gaussian sensor noise added to each frame (fresh per frame). ``brightness``:
+    the last frame is ``1 + brightness`` times as bright as the first (linear ramp). Frames are
+    clamped to [0, 1]. Raises BrushworkError when the photo is too small for the motion.
+    """
+    check_choice("motion", motion, MOTIONS)
+    if photo.dim() == 4:
+        photo = photo[0]
+    h, w = size
+    _, height, width = photo.shape
+    if frames < 2 or step < 0 or min(h, w) < 1:
+        raise BrushworkError(
+            f"need frames >= 2, step >= 0 and a positive size, got {frames}, {step}, {size}"
+        )
+    steps = {"pan": (step // 2, step), "zoom": (step, step * w // h), "static": (0, 0)}[motion]
+    need_h = h + steps[0] * (frames - 1) if motion == "pan" else h
+    need_w = w + steps[1] * (frames - 1) if motion == "pan" else w
+    if motion == "zoom" and min(h, w) - 2 * max(steps) * (frames - 1) < 1:
+        raise BrushworkError(
+            f"a {frames}-frame zoom by {step} px a frame needs a larger frame than {size}"
+        )
+    if height < need_h or width < need_w:
+        raise BrushworkError(
+            f"a {frames}-frame {motion} of {w}x{h} needs a photo of at least {need_w}x{need_h}, "
+            f"got {width}x{height}"
+        )
+    rows = _axis_maps(h, height, frames, motion, steps[0])
+    cols = _axis_maps(w, width, frames, motion, steps[1])
+    clip = photo[:, rows[:, :, None], cols[:, None, :]].permute(1, 0, 2, 3).float()
+    gen = torch.Generator().manual_seed(seed)
+    if brightness:
+        ramp = 1 + brightness * torch.arange(frames) / (frames - 1)
+        clip = clip * ramp.view(-1, 1, 1, 1)
+    if noise:
+        clip = clip + noise * torch.randn(clip.shape, generator=gen)
+    return Clip(clip.clamp(0, 1).contiguous(), rows.contiguous(), cols.contiguous())
+
+
+def _match(prev: Tensor, nxt: Tensor) -> tuple[Tensor, Tensor]:
+    """For each index of ``nxt`` (n,), a position of ``prev`` (n,, non-decreasing) holding the same
+    value (the middle one of a run) and whether there is one."""
+    lo = torch.searchsorted(prev, nxt, right=False)
+    hi = torch.searchsorted(prev, nxt, right=True)
+    return ((lo + hi - 1) // 2).clamp(0, len(prev) - 1), hi > lo
+
+
+def warp_previous(
+    prev: Tensor, rows: tuple[Tensor, Tensor], cols: tuple[Tensor, Tensor]
+) -> tuple[Tensor, Tensor]:
+    """Frame ``prev`` (C, h, w) moved onto the next frame by the known motion.
+
+    ``rows`` / ``cols``: the (previous, next) frames' maps. Returns ``(warped (C, h, w), mask (h,
+    w) bool)``: ``mask`` marks the pixels of the next frame that the previous one also shows.
+    """
+    ri, rv = _match(rows[0], rows[1])
+    ci, cv = _match(cols[0], cols[1])
+    return prev[:, ri[:, None], ci[None, :]], rv[:, None] & cv[None, :]
+
+
+def warping_error(frames: Tensor, clip: Clip) -> float:
+    """Mean absolute difference between each frame t+1 of ``frames`` (T, C, h, w) and frame t
+    moved by ``clip``'s known motion, over their overlap, averaged over the T-1 pairs. For
+    the clip's own frames without noise or brightness ramp it is exactly 0."""
+    if frames.shape[0] != clip.rows.shape[0] or frames.shape[-2:] != clip.frames.shape[-2:]:
+        raise BrushworkError(
+            f"frames {tuple(frames.shape)} do not match the clip {tuple(clip.frames.shape)}"
+        )
+    errors = []
+    for t in range(frames.shape[0] - 1):
+        warped, mask = warp_previous(
+            frames[t], (clip.rows[t], clip.rows[t + 1]), (clip.cols[t], clip.cols[t + 1])
+        )
+        diff = (frames[t + 1].float() - warped.float()).abs().mean(0)
+        errors.append(diff[mask].mean())
+    return float(torch.stack(errors).mean())
+
+
+def shifted_pair(x: Tensor, max_shift: int, noise: float, generator: torch.Generator | None = None):
+    """A copy of ``x`` (B, 3, H, W) moved by a random whole-pixel shift of at most ``max_shift`` px
+    per axis, plus Gaussian noise of std ``noise`` (clamped to [0, 1]); for the stability term.
+
+    Returns ``(moved, (dy, dx))``: ``moved`` is ``x[..., dy:, dx:]`` (noised), so a stable net's
+    output for it equals ``net(x)[..., dy:, dx:]``.
+    """
+    dy, dx = (int(v) for v in torch.randint(0, max_shift + 1, (2,), generator=generator))
+    dy, dx = min(dy, x.shape[-2] - 1), min(dx, x.shape[-1] - 1)
+    moved = x[..., dy:, dx:]
+    if noise:
+        eps = torch.randn(moved.shape, generator=generator).to(moved)
+        moved = (moved + noise * eps).clamp(0, 1)
+    return moved, (dy, dx)

@@ -1,0 +1,226 @@
+"""Video stability: clips with known motion, the warping error, stable inference (grid lock,
+running instance-norm statistics, temporal filter, scene cuts) and the training stability term."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from brushwork.errors import BrushworkError
+from brushwork.infer.stable import StableVideo, estimate_motion, warp
+from brushwork.io.images import pil_to_tensor
+from brushwork.io.synthetic import photo
+from brushwork.nn.losses import PerceptualLoss
+from brushwork.nn.motion import make_clip, shifted_pair, warp_previous, warping_error
+from brushwork.nn.nets import ShuffleNet
+from brushwork.train.module import StyleTransferModule
+
+
+@pytest.fixture(scope="module")
+def picture() -> torch.Tensor:
+    return pil_to_tensor(photo("video", 160, 120))
+
+
+@pytest.fixture(scope="module")
+def net() -> ShuffleNet:
+    torch.manual_seed(0)
+    return ShuffleNet(width=4, n_residual=1).eval()
+
+
+@pytest.mark.parametrize("motion", ["pan", "zoom", "static"])
+def test_known_motion_maps_each_frame_onto_the_next(picture, motion: str) -> None:
+    clip = make_clip(picture, frames=6, size=(64, 80), motion=motion, step=2)
+    assert clip.frames.shape == (6, 3, 64, 80)
+    for t in range(5):
+        rows, cols = (clip.rows[t], clip.rows[t + 1]), (clip.cols[t], clip.cols[t + 1])
+        warped, mask = warp_previous(clip.frames[t], rows, cols)
+        assert torch.equal(warped[:, mask], clip.frames[t + 1][:, mask])
+        if motion == "pan":  # (1, 2) px a frame: the rest of the frame is new content
+            assert int(mask.sum()) == (64 - 1) * (80 - 2)
+        else:  # a zoom in (or no motion) shows nothing new
+            assert bool(mask.all())
+    assert warping_error(clip.frames, clip) == 0.0
+
+
+def test_motion_really_moves_the_picture(picture) -> None:
+    pan = make_clip(picture, frames=3, size=(64, 80), motion="pan", step=4)
+    assert torch.equal(pan.frames[1, :, :-2, :-4], pan.frames[0, :, 2:, 4:])  # 2 down, 4 right
+    zoom = make_clip(picture, frames=3, size=(64, 80), motion="zoom", step=2)
+    assert not torch.equal(zoom.frames[0], zoom.frames[1])
+    # Against frames that do not follow the motion, the error is far from 0.
+    assert warping_error(pan.frames.flip(0), pan) > 0.02
+
+
+def test_noise_and_brightness_show_in_the_inputs_error() -> None:
+    grey = torch.full((1, 3, 120, 160), 0.5)
+    sigma = 0.02
+    noisy = make_clip(grey, frames=4, size=(64, 64), noise=sigma, seed=1)
+    # |n1 - n2| of two N(0, σ²) draws has mean 2σ/√π.
+    assert warping_error(noisy.frames, noisy) == pytest.approx(2 * sigma / torch.pi**0.5, rel=0.05)
+    ramp = make_clip(grey, frames=5, size=(64, 64), brightness=0.2)
+    assert ramp.frames[-1].mean() == pytest.approx(0.6, abs=1e-5)
+    assert warping_error(ramp.frames, ramp) == pytest.approx(0.1 / 4 * 1, rel=1e-4)
+
+
+def test_warping_error_is_the_mean_absolute_difference(picture) -> None:
+    clip = make_clip(picture, frames=4, size=(32, 32), motion="static")
+    frames = clip.frames.clone()
+    frames[1::2] += 0.1
+    assert warping_error(frames, clip) == pytest.approx(0.1, rel=1e-5)
+    with pytest.raises(BrushworkError, match="do not match"):
+        warping_error(frames[:3], clip)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"size": (200, 200)}, "needs a photo of at least"),
+        ({"motion": "spin"}, "motion"),
+        ({"frames": 1}, "frames >= 2"),
+        ({"motion": "zoom", "step": 10, "frames": 8, "size": (64, 64)}, "larger frame"),
+    ],
+)
+def test_bad_clips_are_refused(picture, kwargs: dict, message: str) -> None:
+    with pytest.raises(BrushworkError, match=message):
+        make_clip(picture, **kwargs)
+
+
+def test_estimated_motion_is_the_known_one(picture) -> None:
+    big = torch.nn.functional.interpolate(picture, size=(300, 400), mode="bilinear")
+    clip = make_clip(big, frames=2, size=(192, 256), motion="pan", step=6)
+    shift, flow = estimate_motion(clip.frames[:1], clip.frames[1:])
+    assert shift == (3, 6)
+    assert torch.allclose(flow, torch.tensor([3.0, 6.0]).view(2, 1, 1))
+    moved, valid = warp(clip.frames[:1], flow)
+    assert torch.allclose(moved[0][:, valid], clip.frames[1][:, valid], atol=1e-5)
+
+
+def test_a_static_clip_gives_identical_frames_equal_to_the_net(picture, net) -> None:
+    clip = make_clip(picture, frames=4, size=(64, 64), motion="static")
+    stable = StableVideo(net)
+    out = [stable(f[None]) for f in clip.frames]
+    with torch.inference_mode():
+        alone = net(clip.frames[:1])
+    for y in out:
+        assert torch.equal(y, out[0])
+    assert torch.allclose(out[0], alone, atol=1e-5)
+
+
+def test_without_its_fixes_stable_is_per_frame(picture, net) -> None:
+    clip = make_clip(picture, frames=4, size=(64, 64), motion="pan", step=2)
+    stable = StableVideo(net, momentum=1.0, blend=0.0, grid_lock=False)
+    with torch.inference_mode():
+        for f in clip.frames:
+            assert torch.allclose(stable(f[None]), net(f[None]), atol=1e-5)
+
+
+def _interior_error(frames: torch.Tensor, clip, margin: int) -> float:
+    errors = []
+    for t in range(frames.shape[0] - 1):
+        rows, cols = (clip.rows[t], clip.rows[t + 1]), (clip.cols[t], clip.cols[t + 1])
+        warped, mask = warp_previous(frames[t], rows, cols)
+        mask[:margin], mask[-margin:], mask[:, :margin], mask[:, -margin:] = (
+            False,
+            False,
+            False,
+            False,
+        )
+        errors.append((frames[t + 1] - warped).abs().mean(0)[mask].mean())
+    return float(torch.stack(errors).mean())
+
+
+def test_grid_lock_makes_a_pan_move_the_output_along(picture, net) -> None:
+    """With the statistics held (tiny momentum) and the content kept on the stride grid, the
+    inside of a panned frame is the previous output moved: only the borders differ."""
+    big = torch.nn.functional.interpolate(picture, size=(240, 320), mode="bilinear")
+    clip = make_clip(big, frames=5, size=(128, 160), motion="pan", step=2)
+    runs = {}
+    for lock in (False, True):
+        stable = StableVideo(net, momentum=1e-6, blend=0.0, grid_lock=lock)
+        runs[lock] = torch.cat([stable(f[None]) for f in clip.frames])
+    assert _interior_error(runs[True], clip, 40) < 1e-4
+    assert _interior_error(runs[False], clip, 40) > 1e-3
+    assert warping_error(runs[True], clip) < 0.5 * warping_error(runs[False], clip)
+
+
+def test_the_temporal_filter_calms_noise(picture, net) -> None:
+    clip = make_clip(picture, frames=6, size=(64, 64), motion="static", noise=0.03)
+    errors = []
+    for blend in (0.0, 0.7):
+        stable = StableVideo(net, blend=blend)
+        errors.append(warping_error(torch.cat([stable(f[None]) for f in clip.frames]), clip))
+    assert errors[1] < 0.6 * errors[0]
+
+
+def test_a_scene_cut_starts_afresh(net) -> None:
+    a = make_clip(pil_to_tensor(photo("a", 96, 96)), frames=3, size=(64, 64), motion="pan")
+    b = make_clip(pil_to_tensor(photo("b", 96, 96)), frames=3, size=(64, 64), motion="pan")
+    stable = StableVideo(net)
+    for f in a.frames:
+        stable(f[None])
+    assert stable.cuts == 0
+    first_b = stable(b.frames[:1])
+    assert stable.cuts == 1
+    with torch.inference_mode():
+        assert torch.allclose(first_b, net(b.frames[:1]), atol=1e-5)
+    with pytest.raises(BrushworkError, match="same size"):
+        stable(torch.rand(1, 3, 32, 32))
+    with pytest.raises(BrushworkError, match="momentum"):
+        StableVideo(net, momentum=0)
+
+
+def test_the_stability_term_pulls_outputs_together(net) -> None:
+    loss = PerceptualLoss(["relu1_1"], [], style_weight=0, temporal_weight=3.0)
+    x = torch.rand(2, 3, 32, 32)
+    moved, (dy, dx) = shifted_pair(
+        x, max_shift=8, noise=0.0, generator=torch.Generator().manual_seed(3)
+    )
+    assert torch.equal(moved, x[..., dy:, dx:])
+    assert float(loss.stability(x, moved, (dy, dx))) == 0.0  # the identity is perfectly stable
+    trained = ShuffleNet(width=4, n_residual=1)
+    noisy, shift = shifted_pair(x, 8, 0.05, torch.Generator().manual_seed(4))
+    term = loss.stability(trained(x), trained(noisy), shift)
+    term.backward()
+    assert term > 0
+    grads = [p.grad for p in trained.parameters() if p.grad is not None]
+    assert grads and any(float(g.abs().sum()) > 0 for g in grads)
+    half = PerceptualLoss(["relu1_1"], [], style_weight=0, temporal_weight=1.5)
+    with torch.no_grad():
+        a, b = trained(x), trained(noisy)
+    assert float(half.stability(a, b, shift)) == pytest.approx(
+        float(loss.stability(a, b, shift)) / 2
+    )
+
+
+def test_training_logs_the_temporal_term(data_dir: Path) -> None:
+    module = StyleTransferModule(
+        model={"arch": "shuffle", "width": 4, "n_residual": 1, "separable": True},
+        loss={
+            "content_layers": ["relu2_2"],
+            "style_layers": ["relu1_2", "relu2_2"],
+            "temporal_weight": 10.0,
+        },
+        style={"name": "starry_night"},
+        style_image=str(data_dir / "styles" / "starry_night.jpg"),
+        style_size=32,
+    )
+    logged = {}
+    module.log = lambda name, value, **kw: logged.__setitem__(name, float(value))
+    total = module.training_step({"content": torch.rand(2, 3, 32, 32)}, 0)
+    parts = sum(logged[f"train/{k}"] for k in ("content", "style", "tv", "temporal"))
+    assert logged["train/temporal"] > 0
+    assert float(total) == pytest.approx(parts, rel=1e-5)
+    module.validation_step({"content": torch.rand(2, 3, 32, 32)}, 0)
+    assert "val/temporal" not in logged
+
+
+def test_onnxruntime_runs_the_same_clip(picture, net) -> None:
+    pytest.importorskip("onnxruntime")
+    clip = make_clip(picture, frames=4, size=(60, 76), motion="pan", step=2, noise=0.02)
+    outs = []
+    for runtime in ("torch", "onnxruntime"):
+        stable = StableVideo(net, runtime=runtime)
+        outs.append(torch.cat([stable(f[None]) for f in clip.frames]))
+    assert (outs[0] - outs[1]).abs().max() < 1e-4
