@@ -83,6 +83,12 @@ def _case(name: str, root: Path, model: Path) -> tuple[list[str], str]:
     if name == "existing output file":
         save_image(torch.zeros(1, 3, 4, 4), root / "out.png")
         return ["--model", str(model), *args], "out.png exists; use --force"
+    if name == "smooth without stable":
+        return ["--model", str(model), "--smooth", "0.3", *args], "--smooth applies to --stable"
+    if name == "smooth 0.95":
+        _clip(root / "clip.mp4", False)
+        args = ["--video", "clip.mp4", "-o", "out.mp4", "--stable", "--smooth", "0.95"]
+        return ["--model", str(model), *args], "--smooth must be in [0, 0.9]"
     if name == "stable without video":
         return ["--model", str(model), "--stable", *args], "--stable applies to --video"
     if name.startswith("truncated video"):
@@ -123,6 +129,8 @@ def _clip(path: Path, faststart: bool, seconds: float = 1.0) -> Path:
 
 
 VIDEO_CASES = {
+    "smooth without stable",
+    "smooth 0.95",
     "stable without video",
     "truncated video",
     "truncated video (index first)",
@@ -136,7 +144,8 @@ def _runnable(name: str) -> str | None:
     """Why case ``name`` cannot run here, or None."""
     if name == "read-only output folder" and os.geteuid() == 0:
         return "root can write into read-only folders"
-    if name in VIDEO_CASES - {"stable without video"} and not HAS_FFMPEG:
+    no_clip = {"stable without video", "smooth without stable"}
+    if name in VIDEO_CASES - no_clip and not HAS_FFMPEG:
         return "needs imageio-ffmpeg"
     if name == "stable with an onnx model" and not HAS_ONNX:
         return "needs onnxruntime"
@@ -252,7 +261,7 @@ def test_video_keeps_frames_audio_and_size(model, tmp_path, stable: bool):
     import imageio_ffmpeg
 
     _clip(tmp_path / "clip.mp4", False, seconds=0.5)
-    flags = ["--stable"] if stable else []
+    flags = ["--stable", "--smooth", "0.3"] if stable else []
     proc = run(
         "--model", str(model), "--video", "clip.mp4", "-o", "out.mp4", "--json", *flags,
         cwd=tmp_path,

@@ -41,6 +41,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         action="store_true",
         help="video without flicker: frames stylized as one clip (a .pt model)",
     )
+    p.add_argument(
+        "--smooth",
+        type=float,
+        default=0.0,
+        metavar="W",
+        help="with --stable: temporal filter weight in [0, 0.9] (calmer, less crisp strokes)",
+    )
     p.add_argument("--max-size", type=int, help="shrink images so the long side is at most this")
     p.add_argument("--strength", type=float, default=1.0, help="0..1 blend with the photo")
     p.add_argument("--preserve-color", action="store_true", help="keep the photo's colours")
@@ -162,6 +169,10 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
     tile = _tile(args.tile)
     if args.stable and not args.video:
         raise BrushworkError("--stable applies to --video")
+    if args.smooth and not args.stable:
+        raise BrushworkError("--smooth applies to --stable")
+    if not 0 <= args.smooth <= 0.9:
+        raise BrushworkError(f"--smooth must be in [0, 0.9], got {args.smooth}")
     if args.video:
         from brushwork.infer.video import check_video_output, stylize_video
 
@@ -200,7 +211,7 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
             preserve_color=args.preserve_color,
             force=args.force,
             progress=not args.json,
-            stable=args.stable,
+            stable={"blend": args.smooth} if args.stable else None,
         )
         summary = (
             f"stylized {report['frames']} frames ({report['width']}x{report['height']}) "

@@ -5,18 +5,26 @@ Per-frame stylization flickers for three reasons, measured on clips with known m
 
 * **The stride grid.** The nets downsample by 8 (``shuffle``) or 4 (``johnson``): content that
   moves by a pixel lands on another phase of the grid and is painted differently (most of the
-  error on a pan). :class:`StableVideo` estimates each frame's global shift (phase correlation
-  on a central crop) and pads the frame so that the content keeps its phase of the grid
-  ("grid lock"): on a pan the net then sees the same pixels in the same places.
+  error on a pan). :class:`StableVideo` estimates each frame's motion (phase correlation per
+  64² block; the global shift is their median) and runs the net on the window of the frame
+  whose edges lie on the grid with the content at a fixed phase ("grid lock"): on a pan the net
+  then sees the same pixels in the same places. Padding the frame instead would be simpler,
+  but the nets are trained on crops whose edges lie on their grid, and a few reflected pixels
+  at the edge cost up to 30 % of the style term (measured); the strips outside the window
+  (< the stride) take what the previous frame painted there, else the nearest window pixel.
 * **Instance-norm statistics** recomputed per frame change as content enters and leaves the
-  view. Here they are a running estimate over the clip (``momentum`` per frame, the tiling
-  code's recorded statistics, one pass per frame), reset at a scene cut.
-* **What remains** (borders, zooms, noise the net amplifies): a light temporal filter blends
-  each output with the previous output moved by the same global shift, pixel by pixel only
-  where the input frames agree there (so moving objects and new content are not smeared).
+  view. ``momentum`` < 1 makes them a running estimate over the clip (a
+  :class:`~brushwork.infer.clipgraph.ClipGraph`, one pass per frame), reset at a scene cut.
+  Measured on the default net it changes the warping error by < 5 % and lags brightness
+  changes, so the default is 1 (each frame's own statistics).
+* **What remains** (borders, zooms, noise the net amplifies): an optional temporal filter
+  (``blend`` > 0; ``--smooth``) blends each output with the previous output moved by the block
+  motion, pixel by pixel only where the input frames agree there (so moving objects and new
+  content are not smeared). It calms zooms and noise but averages brush strokes away (the
+  style term rises, docs/BENCHMARKS.md), so it is off by default.
 
 A scene cut (inputs that differ by more than ``cut`` on average once the shift is undone) resets
-all three. Costs per frame: one FFT of a 256² crop, the padding, the blend.
+all three. Costs per frame besides the net: block FFTs on a grey copy, two warps, the blend.
 """
 
 from __future__ import annotations
@@ -125,8 +133,8 @@ class StableVideo:
         self,
         net: TransformerNet,
         *,
-        momentum: float = 0.1,
-        blend: float = 0.5,
+        momentum: float = 1.0,
+        blend: float = 0.0,
         sigma: float = 0.06,
         grid_lock: bool = True,
         cut: float = 0.12,
@@ -158,19 +166,36 @@ class StableVideo:
         self.prev_in: Tensor | None = None
         self.prev_out: Tensor | None = None
 
-    def _run(self, x: Tensor) -> Tensor:
-        """The net on ``x`` padded so that the content keeps its phase on the stride grid."""
+    def _window(self, length: int, offset: int) -> tuple[int, int]:
+        """(start, size) of the grid-locked window along one axis of ``length`` px."""
         m = self.multiple
-        top, left = (self.offset[0] % m, self.offset[1] % m) if self.grid_lock else (0, 0)
-        h, w = x.shape[-2:]
-        bottom = max(self.min_side, -(-(top + h) // m) * m) - top - h
-        right = max(self.min_side, -(-(left + w) // m) * m) - left - w
-        y = pad_axis(pad_axis(x, top, bottom, dim=-2), left, right, dim=-1)
+        start = (-offset) % m if self.grid_lock else 0
+        size = (length - start) // m * m
+        if not self.grid_lock or size < self.min_side:  # too small to crop: the net pads it
+            return 0, length
+        return start, size
+
+    def _run(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """The net on the window of ``x`` whose edges lie on the stride grid with the content
+        at a fixed phase; returns the output (1, 3, H, W), edge-extended over the strips (< the
+        stride) outside the window, and a (H, W) mask of those strips."""
+        (top, h), (left, w) = (
+            self._window(n, o) for n, o in zip(x.shape[-2:], self.offset, strict=True)
+        )
+        window = x[..., top : top + h, left : left + w]
+        m, smallest = self.multiple, self.min_side
+        ph, pw = max(smallest, -(-h // m) * m) - h, max(smallest, -(-w // m) * m) - w
+        window = pad_axis(pad_axis(window, ph // 2, ph - ph // 2, -2), pw // 2, pw - pw // 2, -1)
         first = self.state is None
         momentum = torch.tensor(1.0 if first else self.momentum, device=self.device)
         state = self.initial if first else self.state
-        y, *self.state = self.graph(y.to(self.device), momentum, *state)
-        return y[..., top : top + h, left : left + w].float().to(x.device)
+        y, *self.state = self.graph(window.to(self.device), momentum, *state)
+        y = y[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w].float().to(x.device)
+        full_h, full_w = x.shape[-2:]
+        pads = (left, full_w - left - w, top, full_h - top - h)
+        strips = torch.ones(full_h, full_w, dtype=torch.bool, device=x.device)
+        strips[top : top + h, left : left + w] = False
+        return F.pad(y, pads, mode="replicate") if any(pads) else y, strips
 
     @torch.inference_mode()
     def __call__(self, x: Tensor) -> Tensor:
@@ -192,9 +217,12 @@ class StableVideo:
                 prev_in = prev_out = None
         if prev_in is not None:
             self.offset = (self.offset[0] + shift[0], self.offset[1] + shift[1])
-        y = self._run(x)
-        if prev_out is not None and self.blend > 0:
+        y, strips = self._run(x)
+        if prev_out is not None:
             moved_out, _ = warp(prev_out, flow)
+            # The strips outside the grid-locked window: what the last frame painted there.
+            y = torch.where(strips & valid, moved_out, y)
+        if prev_out is not None and self.blend > 0:
             # Smooth the difference first: sensor noise is per pixel, real change is not.
             agree = F.avg_pool2d(diff, 5, stride=1, padding=2, count_include_pad=False)
             weight = self.blend * torch.exp(-((agree / self.sigma) ** 2)) * valid

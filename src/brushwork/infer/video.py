@@ -78,12 +78,12 @@ def stylize_video(
     max_size: int | None = None,
     force: bool = False,
     progress: bool = True,
-    stable: bool = False,
+    stable: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Stylize every frame of ``src`` into ``dst`` (audio copied over, re-encoded as AAC).
 
-    ``stable``: stylize the frames as one clip (brushwork.infer.stable: grid lock, running
-    instance-norm statistics, temporal filter; scene cuts reset it) instead of one by one.
+    ``stable``: stylize the frames as one clip (brushwork.infer.stable.StableVideo with these
+    settings, e.g. ``{}`` or ``{"blend": 0.3}``; scene cuts reset it) instead of one by one.
 
     Returns ``{"input", "output", "frames", "width", "height", "fps", "audio", "seconds"}``.
     Output sides are made even (H.264 needs it) by dropping the last row/column if odd.
@@ -94,7 +94,7 @@ def stylize_video(
     if not src.is_file():
         raise BrushworkError(f"video not found: {src}")
     check_video_output(dst, force)
-    clip = stylizer.stable_video() if stable else None
+    clip = stylizer.stable_video(**stable) if stable is not None else None
     start = time.perf_counter()
     try:
         reader = ffmpeg.read_frames(str(src))
@@ -171,7 +171,7 @@ def stylize_video(
         "height": out_size[1],
         "fps": fps,
         "audio": has_audio,
-        "stable": stable,
+        "stable": clip is not None,
         "scene_cuts": clip.cuts if clip is not None else None,
         "seconds": round(time.perf_counter() - start, 3),
     }
