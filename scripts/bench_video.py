@@ -34,7 +34,12 @@ CLIPS = {  # name: brushwork.nn.motion.make_clip arguments
     "zoom": {"motion": "zoom", "step": 1},
     "zoom + noise": {"motion": "zoom", "step": 1, "noise": 0.02},
 }
-PATHS = ("per-frame", "stable")
+PATHS = {  # name: StableVideo settings (None: frame by frame); "stable" is --stable's default
+    "per-frame": None,
+    "stable": {},
+    "stable, running stats 0.3": {"momentum": 0.3},
+    "stable --smooth 0.3": {"blend": 0.3},
+}
 
 
 def _photos(size: int) -> list[torch.Tensor]:
@@ -69,7 +74,8 @@ def _objective(stylizer, style_image: str | None):
 
 
 def _run(stylizer, clip, path: str) -> torch.Tensor:
-    state = stylizer.stable_video() if path == "stable" else None
+    settings = PATHS[path]
+    state = stylizer.stable_video(**settings) if settings is not None else None
     return torch.cat([stylizer(f[None], clip=state) for f in clip.frames])
 
 
@@ -96,19 +102,19 @@ def _quality_table(stylizer, loss, photos, frames: int, size: int) -> list[dict]
                     for term, v in _terms(loss, clip.frames, out).items():
                         acc.setdefault(f"{path} {term}", []).append(v)
         row = {"clip": name, **{k: statistics.mean(v) for k, v in acc.items()}}
-        row["ratio"] = row["stable"] / row["per-frame"]
         rows.append(row)
-        terms = ""
-        if loss is not None:
-            c = row["stable content"] / row["per-frame content"]
-            s = row["stable style"] / row["per-frame style"]
-            row["content ratio"], row["style ratio"] = c, s
-            terms = f" | {c:.3f} | {s:.3f}"
-        print(
-            f"| {name} | {row['input']:.4f} | {row['per-frame']:.4f} | {row['stable']:.4f} "
-            f"| {row['ratio']:.2f}x{terms} |",
-            flush=True,
-        )
+        for path in PATHS:
+            cells = [
+                f"{row[path]:.4f}",
+                "-" if path == "per-frame" else f"{row[path] / row['per-frame']:.2f}x",
+            ]
+            if loss is not None:
+                for term in ("content", "style"):
+                    ratio = row[f"{path} {term}"] / row[f"per-frame {term}"]
+                    row[f"{path} {term} ratio"] = ratio
+                    cells.append(f"{row[f'{path} {term}']:.3f} ({ratio:.3f})")
+            first = f"| {name} | {row['input']:.4f} " if path == "per-frame" else "| | "
+            print(f"{first}| {path} | " + " | ".join(cells) + " |", flush=True)
     return rows
 
 
@@ -119,10 +125,12 @@ def _fps(stylizer, photo: torch.Tensor, frames: int, reps: int) -> dict[str, flo
 
     big = F.interpolate(photo, size=(800, 1400), mode="bilinear", antialias=True)
     clip = make_clip(big, frames, (720, 1280), motion="pan", step=2, noise=0.01)
-    times: dict[str, list[float]] = {p: [] for p in PATHS}
-    _run(stylizer, make_clip(big, 2, (720, 1280)), "stable")  # warm-up (ONNX session, allocator)
+    paths = list(PATHS)
+    times: dict[str, list[float]] = {p: [] for p in paths}
+    for path in paths:  # warm-up (ONNX sessions, allocator)
+        _run(stylizer, make_clip(big, 2, (720, 1280)), path)
     for rep in range(reps):
-        for path in PATHS if rep % 2 == 0 else reversed(PATHS):
+        for path in paths if rep % 2 == 0 else reversed(paths):
             start = time.perf_counter()
             _run(stylizer, clip, path)
             times[path].append(frames / (time.perf_counter() - start))
@@ -175,18 +183,15 @@ def bench_video(args, machine: Callable[[], dict]) -> int:
         f"per-frame backend {stylizer.backend}; warping error (mean |Δ| over the known overlap, "
         "0-1 scale), and stable / per-frame ratios of the terms"
     )
-    terms = " content | style |" if loss is not None else ""
-    print(f"| clip | input (floor) | per-frame | stable | stable / per-frame |{terms}")
-    print("|---|---:|---:|---:|---:|" + "---:|" * (2 if loss is not None else 0))
+    terms = " content (× per-frame) | style (× per-frame) |" if loss is not None else ""
+    print(f"| clip | input (floor) | path | warping error | × per-frame |{terms}")
+    print("|---|---:|---|---:|---:|" + "---:|" * (2 if loss is not None else 0))
     rows = _quality_table(stylizer, loss, photos, args.frames, args.size)
     fps = _fps(stylizer, photos[0], args.fps_frames, args.reps) if args.fps_frames else {}
     if fps:
-        ratio = fps["per-frame"] / fps["stable"]
-        print(
-            f"\n1280x720, {args.fps_frames} frames x {args.reps} reps: per-frame "
-            f"{fps['per-frame']:.2f} fps, stable {fps['stable']:.2f} fps "
-            f"(stable costs {ratio:.2f}x per-frame)"
-        )
+        print(f"\n1280x720 pan, {args.fps_frames} frames x {args.reps} reps (median fps):")
+        for path, v in fps.items():
+            print(f"  {path}: {v:.2f} fps ({fps['per-frame'] / v:.2f}x per-frame's time)")
     memory = _memory(Path(args.model)) if args.memory else {}
     if memory:
         print("\npeak RSS, whole stylize --video process (MB): " + ", ".join(

@@ -126,7 +126,8 @@ class StableVideo:
     ``grid_lock``: keep the content on the net's stride grid. ``cut``: mean input difference
     that counts as a scene cut. ``runtime``: ``torch`` (on the net's device) or ``onnxruntime``
     (CPU, fp32; ``threads``), the net as a :class:`~brushwork.infer.clipgraph.ClipGraph` either
-    way. Call :meth:`reset` between clips. Not thread-safe.
+    way; ``graph``: one built before for this net and runtime (its state lives here, so one graph
+    serves many clips). Call :meth:`reset` between clips. Not thread-safe.
     """
 
     def __init__(
@@ -140,6 +141,7 @@ class StableVideo:
         cut: float = 0.12,
         runtime: str = "torch",
         threads: int | None = None,
+        graph: Any = None,
     ) -> None:
         if not 0 < momentum <= 1 or not 0 <= blend < 1 or sigma <= 0 or cut <= 0:
             raise BrushworkError(
@@ -148,10 +150,12 @@ class StableVideo:
             )
         check_choice("runtime", runtime, ("torch", "onnxruntime"))
         self.device = next(net.parameters()).device
-        self.graph: Any = ClipGraph(net)
-        self.initial = self.graph.initial(self.device)
+        torch_graph = ClipGraph(net)
+        self.initial = torch_graph.initial(self.device)
+        self.graph = torch_graph if graph is None else graph
         if runtime == "onnxruntime":
-            self.graph, self.device = OnnxClipGraph(self.graph, threads), torch.device("cpu")
+            self.graph = OnnxClipGraph(torch_graph, threads) if graph is None else graph
+            self.device = torch.device("cpu")
             self.initial = [t.cpu() for t in self.initial]
         self.multiple, self.min_side = net.multiple, net.min_side()
         self.momentum, self.blend, self.sigma = momentum, blend, sigma

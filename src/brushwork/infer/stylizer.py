@@ -108,6 +108,7 @@ class Stylizer:
         self.net: Any = None
         self._net: Any = None
         self._stats_net: StatsNet | None = None
+        self._clip_graph: Any = None  # stable video's ONNX graph, once exported
         if self.model_path.suffix.lower() == ".onnx":
             if backend == "torch":
                 raise BrushworkError("an .onnx model runs in onnxruntime: use the .pt for torch")
@@ -190,7 +191,11 @@ class Stylizer:
             )
         if self._onnx is not None:  # the per-frame path's runtime: no change of speed
             kwargs = {"runtime": "onnxruntime", "threads": self.threads, **kwargs}
-        return StableVideo(self.net, **kwargs)
+            kwargs.setdefault("graph", self._clip_graph)
+        clip = StableVideo(self.net, **kwargs)
+        if kwargs.get("runtime") == "onnxruntime":
+            self._clip_graph = clip.graph  # exported once (~1 s) for every later clip
+        return clip
 
     @torch.inference_mode()
     def __call__(
