@@ -93,12 +93,14 @@ def _terms(loss, frames_in: torch.Tensor, frames_out: torch.Tensor) -> dict[str,
     return terms | {"content inside": float(i["content"]), "style inside": float(i["style"])}
 
 
-def _quality_table(stylizer, loss, photos, frames: int, size: int) -> list[dict]:
+def _quality_table(stylizer, loss, photos, frames: int, size: int, names) -> list[dict]:
     from brushwork.nn.motion import make_clip, warping_error
 
     rows = []
     frame_size = (size * 3 // 4, size)
     for name, kwargs in CLIPS.items():
+        if names is not None and name not in names:
+            continue
         acc: dict[str, list[float]] = {}
         for k, p in enumerate(photos):
             clip = make_clip(p, frames, frame_size, seed=k, **kwargs)
@@ -201,7 +203,7 @@ def bench_video(args, machine: Callable[[], dict]) -> int:
     )
     print(f"| clip | input (floor) | path | warping error | × per-frame |{terms}")
     print("|---|---:|---|---:|---:|" + "---:|" * (4 if loss is not None else 0))
-    rows = _quality_table(stylizer, loss, photos, args.frames, args.size)
+    rows = _quality_table(stylizer, loss, photos, args.frames, args.size, args.clips)
     fps = _fps(stylizer, photos[0], args.fps_frames, args.reps) if args.fps_frames else {}
     if fps:
         print(f"\n1280x720 pan, {args.fps_frames} frames x {args.reps} reps (median fps):")

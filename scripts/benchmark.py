@@ -210,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frames", type=int, default=12, help="video: frames per test clip")
     ap.add_argument("--fps-frames", type=int, default=10, help="video: 720p frames timed, 0 = skip")
     ap.add_argument("--memory", action="store_true", help="video: peak RSS, 10-s vs 60-s clip")
+    ap.add_argument(
+        "--clips", nargs="*", help="video: only these clips (pan, zoom, ...); none: timing only"
+    )
     args = ap.parse_args(argv)
     if args.what == "video":  # see scripts/bench_video.py
         from bench_video import bench_video

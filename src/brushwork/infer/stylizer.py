@@ -192,8 +192,9 @@ class Stylizer:
         if self._onnx is not None:  # the per-frame path's runtime: no change of speed
             kwargs = {"runtime": "onnxruntime", "threads": self.threads, **kwargs}
             kwargs.setdefault("graph", self._clip_graph)
+            kwargs.setdefault("plain", self._run_onnx)
         clip = StableVideo(self.net, **kwargs)
-        if kwargs.get("runtime") == "onnxruntime":
+        if kwargs.get("runtime") == "onnxruntime" and clip.graph is not None:
             self._clip_graph = clip.graph  # exported once (~1 s) for every later clip
         return clip
 
