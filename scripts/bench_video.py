@@ -57,6 +57,7 @@ def _photos(size: int) -> list[torch.Tensor]:
 
 def _objective(stylizer, style_image: str | None):
     """The model's training loss with its painting's targets, or None (no painting here)."""
+    from brushwork.errors import BrushworkError
     from brushwork.evaluate.run import objective_of
     from brushwork.io.assets import resolve_style_image
     from brushwork.io.images import load_image
@@ -66,7 +67,7 @@ def _objective(stylizer, style_image: str | None):
     objective = objective_of(meta, "johnson")
     try:
         path = resolve_style_image(style_image or meta["style_image"], allow_download=False)
-    except Exception as e:  # noqa: BLE001 - the table says why the terms are missing
+    except BrushworkError as e:  # the table says why the terms are missing
         print(f"no quality terms: {e}", flush=True)
         return None
     loss = PerceptualLoss(**objective["loss"])

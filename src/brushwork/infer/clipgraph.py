@@ -15,7 +15,6 @@ output: the first frame of a clip.
 
 from __future__ import annotations
 
-import copy
 import io
 import warnings
 from typing import Any
@@ -34,7 +33,8 @@ class ClipGraph(nn.Module):
 
     def __init__(self, net: TransformerNet) -> None:
         super().__init__()
-        self.stats = StatsNet(copy.deepcopy(net).eval())
+        self.stats = StatsNet(net)  # a copy
+        self.stats.eval()
         for norm in self.stats.norms:
             for name in ("weight", "bias"):
                 # Plain tensors (graph constants), not parameters: the ONNX exporter merges

@@ -159,18 +159,19 @@ class StableVideo:
             )
         check_choice("runtime", runtime, ("torch", "onnxruntime"))
         self.device = next(net.parameters()).device
-        # Each frame's own statistics: the plain net (an ONNX Runtime graph with fused instance
-        # norms is ~2x faster than one spelling the statistics out) on the grid-locked window.
+        # Each frame's own statistics need no state: the caller's net runs the window, and no
+        # ClipGraph is built or exported (~1 s for ONNX).
         self.plain = plain if momentum == 1 else None
-        torch_graph = ClipGraph(net)
-        self.initial = torch_graph.initial(self.device)
-        self.graph = torch_graph if graph is None else graph
-        if self.plain is not None:
-            self.graph = None
-        elif runtime == "onnxruntime":
-            self.graph = OnnxClipGraph(torch_graph, threads) if graph is None else graph
-            self.device = torch.device("cpu")
-            self.initial = [t.cpu() for t in self.initial]
+        self.graph: Any = None
+        self.initial: list[Tensor] = []
+        if self.plain is None:
+            torch_graph = ClipGraph(net)
+            self.initial = torch_graph.initial(self.device)
+            self.graph = torch_graph if graph is None else graph
+            if runtime == "onnxruntime":
+                self.graph = OnnxClipGraph(torch_graph, threads) if graph is None else graph
+                self.device = torch.device("cpu")
+                self.initial = [t.cpu() for t in self.initial]
         self.multiple, self.min_side = net.multiple, net.min_side()
         self.momentum, self.blend, self.sigma = momentum, blend, sigma
         self.grid_lock, self.cut = grid_lock, cut
