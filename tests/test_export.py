@@ -10,7 +10,13 @@ import pytest
 import torch
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.model_file import FORMAT, FORMAT_VERSION, export_model, load_model
+from brushwork.infer.model_file import (
+    FORMAT,
+    FORMAT_VERSION,
+    SINGLE_STYLE_VERSION,
+    export_model,
+    load_model,
+)
 from brushwork.nn.nets import JohnsonNet, ShuffleNet
 
 STYLE = {"name": "starry_night", "title": "The Starry Night", "url": "https://example.org/s.jpg"}
@@ -32,7 +38,9 @@ def test_round_trip_same_outputs(net: JohnsonNet, tmp_path: Path) -> None:
     loaded, info = load_model(path)
     assert loaded.arch_args == {"arch": "johnson", "width": 4, "n_residual": 1, "separable": True}
     assert (
-        info["style"] == STYLE and info["meta"]["steps"] == 7 and info["version"] == FORMAT_VERSION
+        info["style"] == STYLE
+        and info["meta"]["steps"] == 7
+        and info["version"] == SINGLE_STYLE_VERSION
     )
     assert not loaded.training
     x = torch.rand(1, 3, 23, 37)
@@ -93,7 +101,7 @@ def test_compiled_net_is_exported_uncompiled(net: JohnsonNet, tmp_path: Path) ->
 
 def test_file_holds_only_plain_data(net: JohnsonNet, tmp_path: Path) -> None:
     payload = torch.load(export_model(net, tmp_path / "s.pt", STYLE), weights_only=True)
-    assert payload["format"] == FORMAT and payload["version"] == FORMAT_VERSION
+    assert payload["format"] == FORMAT and payload["version"] == SINGLE_STYLE_VERSION
     assert set(payload) == {"format", "version", "arch", "state_dict", "style", "meta"}
     assert all(t.device.type == "cpu" for t in payload["state_dict"].values())
 

@@ -98,7 +98,7 @@ def test_style_targets_travel_in_the_state_dict(loss, starry):
     # A training checkpoint carries the Gram targets, so resuming needs no painting.
     loss.set_style([starry])
     state = {k: v for k, v in loss.state_dict().items() if not k.startswith("vgg.")}
-    assert set(state) == {f"gram_{n}" for n in loss.style_layers} | {"has_style"}
+    assert set(state) == {f"gram_{n}" for n in loss.style_layers} | {"has_style", "style_factors"}
     fresh = PerceptualLoss(style_weight=1e-5)
     assert not fresh.style_grams  # nothing set: the loss refuses to run
     with pytest.raises(RuntimeError, match="set_style"):

@@ -3,6 +3,9 @@
     brushwork stylize --model starry.pt photo.jpg -o out.png
     brushwork stylize --model starry.pt photos/ more/*.jpg -o styled/ --max-size 2048 --json
     brushwork stylize --model starry.pt --video clip.mp4 -o styled.mp4 [--stable]
+    brushwork stylize --model four.pt --list-styles
+    brushwork stylize --model four.pt --style great_wave photo.jpg -o out.png
+    brushwork stylize --model four.pt --mix starry_night=0.7,great_wave=0.3 photo.jpg -o out.png
 
 Inputs are files, folders (searched recursively) or glob patterns. One input file and an output
 with an image extension writes that file; anything else writes into the output folder, mirroring
@@ -33,8 +36,15 @@ from brushwork.io.plan import collect_inputs, plan_outputs
 def _parser(prog: str) -> argparse.ArgumentParser:
     p = parser(prog, __doc__)
     p.add_argument("inputs", nargs="*", metavar="INPUT", help="image files, folders or globs")
-    p.add_argument("-o", "--output", required=True, help="output file (one input) or folder")
+    p.add_argument("-o", "--output", help="output file (one input) or folder")
     p.add_argument("--model", required=True, help="style model: brushwork .pt export or .onnx")
+    p.add_argument("--style", help="which style of a multi-style model (see --list-styles)")
+    p.add_argument(
+        "--mix",
+        metavar="A=W,B=W",
+        help="a mix of a multi-style model's styles, e.g. starry_night=0.7,great_wave=0.3",
+    )
+    p.add_argument("--list-styles", action="store_true", help="list the model's styles and exit")
     p.add_argument("--video", metavar="IN", help="stylize this video (frames + audio) into -o")
     p.add_argument(
         "--stable",
@@ -156,11 +166,39 @@ def _engine(args: argparse.Namespace, tile: int | None, torch_stylizer: Any) -> 
         )
     if lite is None:
         return TorchEngine(torch_stylizer())
-    return LiteEngine(lite, lambda: TorchEngine(torch_stylizer()), tile)
+    note = lite.select(args.style, args.mix)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    return LiteEngine(lite, lambda: TorchEngine(torch_stylizer(quiet=True)), tile)
+
+
+def list_styles(model: str) -> list[dict[str, Any]]:
+    """The styles a model file holds, in order (one for a single-style model)."""
+    path = Path(model).expanduser()
+    if path.suffix.lower() == ".onnx":
+        from brushwork.infer.lite import OnnxStylizer
+
+        onnx = OnnxStylizer(path)
+        if not onnx.conditional:
+            return [json.loads(onnx.meta.get("style") or "{}")]
+        return json.loads(onnx.meta["styles"])
+    from brushwork.infer.model_file import load_model
+
+    return load_model(path)[1]["styles"]
 
 
 def main(argv: list[str], prog: str = "brushwork stylize") -> int:
     args = _parser(prog).parse_args(argv)
+    if args.list_styles:
+        styles = list_styles(args.model)
+        if args.json:
+            print(json.dumps(styles, indent=2))
+        for st in styles if not args.json else []:
+            by = f" ({st.get('title')}, {st.get('artist')})" if st.get("title") else ""
+            print(f"{st.get('name')}{by}")
+        return 0
+    if not args.output:
+        raise BrushworkError("-o/--output is required")
     check_strength(args.strength)
     if args.batch < 1:
         raise BrushworkError(f"--batch must be >= 1, got {args.batch}")
@@ -186,10 +224,10 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
         found, single = collect_inputs(args.inputs)
         jobs = plan_outputs(found, single, args.output, args.force)
 
-    def torch_stylizer() -> Any:
+    def torch_stylizer(quiet: bool = False) -> Any:
         from brushwork.infer.stylizer import Stylizer  # imports torch: ~1.6 s
 
-        return Stylizer(
+        stylizer = Stylizer(
             args.model,
             args.device,
             args.precision,
@@ -197,7 +235,12 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
             tile,
             threads=args.threads,
             backend=args.backend,
+            style=args.style,
+            mix=args.mix,
         )
+        if stylizer.mix_note and not quiet:
+            print(f"note: {stylizer.mix_note}", file=sys.stderr)
+        return stylizer
 
     if args.video:
         stylizer = torch_stylizer()

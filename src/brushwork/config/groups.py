@@ -28,6 +28,18 @@ def register() -> None:
     store = ConfigStore.instance()
     for group, schema in SCHEMAS.items():
         store.store(group=group, name="schema", node=schema)
+    # The run folder of a multi-style training: its styles' names, not the default style's.
+    OmegaConf.register_new_resolver("brushwork_name", folder_name, replace=True)
+
+
+def folder_name(styles: Any, style_name: str) -> str:
+    """``style_name``, or for ``styles=[a,b]`` the names joined (``styles=all``: ``all``)."""
+    if styles is None:
+        return style_name
+    if isinstance(styles, str):
+        return styles
+    names = [Path(str(s)).stem for s in styles]
+    return "+".join(names) if len(names) <= 4 else f"{len(names)}_styles"
 
 
 def compose(config_name: str, overrides: list[str] | None = None, **kwargs: Any) -> DictConfig:

@@ -33,7 +33,8 @@ from brushwork.errors import BrushworkError
 from brushwork.evaluate.metrics import Equivalent, equivalent_iterations, ssim_luminance
 from brushwork.evaluate.report import log_wandb, markdown
 from brushwork.gatys.optimizer import optimize_image
-from brushwork.infer.model_file import load_model
+from brushwork.infer.mix import style_weights
+from brushwork.infer.model_file import load_model, with_style
 from brushwork.io.assets import resolve_style_image
 from brushwork.io.files import write_text
 from brushwork.io.images import check_writable, find_images, load_image, resize, save_image
@@ -164,7 +165,8 @@ def evaluate(
     With ``out_dir``: writes ``report.md``, ``report.json`` and ``contact_sheet.png`` there (rows:
     photos; columns: photo | Gatys-N for each N | feed-forward) and, when a W&B run is active,
     logs the table and the sheet. ``style`` (a style name or image path) overrides the painting
-    named in the export. Raises BrushworkError for a missing model or empty/missing folder.
+    named in the export; for a multi-style model it names which of its styles is evaluated (with
+    that style's own painting and weight; default the first). Raises BrushworkError for a missing model or empty/missing folder.
     """
     steps = parse_steps(gatys_steps)
     if isinstance(size, bool) or not isinstance(size, int) or size < 16:
@@ -183,7 +185,16 @@ def evaluate(
         check_writable(out / "contact_sheet.png")  # fail now, not after minutes of Gatys
     objective = objective_of(info["meta"], loss_name)
     style_size = objective["style_size"]
-    if style is not None:
+    if net.n_styles > 1:  # the style asked for (default the first), with its own painting
+        names = [str(s.get("name")) for s in info["styles"]]
+        weights, _, _ = style_weights(names, style)
+        net, info = with_style(net, info, weights)
+        entry = info["style"]
+        style_path = resolve_style_image(str(entry.get("image", "")), entry.get("url"))
+        objective["loss"]["style_weight"] = float(entry.get("style_weight", 0) or 0) or float(
+            objective["loss"]["style_weight"]
+        )
+    elif style is not None:
         s = style_config(style)
         style_path = resolve_style_image(str(s.image), s.get("url"))
     else:

@@ -7,6 +7,10 @@ and W dynamic. The one difference: exported graphs need H, W >= :meth:`~brushwor
 ``shuffle`` nets; the eager net accepts any side >= 1; :class:`brushwork.infer.stylizer.Stylizer` pads
 smaller images itself before calling an ONNX model).
 
+A multi-style net (conditional instance norm) gets a second input, ``style``: float32 (N,), the
+mix of its N styles (a one-hot row for a pure style; weights summing to 1 for a mix), so one file
+serves every style and every mix; the metadata's ``styles`` lists their names in order.
+
 The brushwork metadata (format, arch, style) travels inside the file: ONNX ``metadata_props``,
 TorchScript ``_extra_files["brushwork.json"]``.
 """
@@ -29,6 +33,7 @@ from brushwork.errors import BrushworkError, check_choice
 from brushwork.infer.lite import ONNX_OPSET, onnx_cache_path
 from brushwork.infer.model_file import FORMAT, load_model
 from brushwork.io.files import atomic_write
+from brushwork.nn.conditional import styled
 from brushwork.nn.nets import TransformerNet
 
 FORMATS = ("onnx", "torchscript")
@@ -50,13 +55,20 @@ class ExportableNet(nn.Module):
         super().__init__()
         self.net = net
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, style: torch.Tensor | None = None) -> torch.Tensor:
         h, w, m = x.shape[-2], x.shape[-1], self.net.multiple
         ph, pw = (m - h % m) % m, (m - w % m) % m
         top, left = ph // 2, pw // 2
         y = F.pad(x, (left, pw - left, top, ph - top), mode="reflect") - 0.5
-        y = torch.sigmoid(self.net.body(y))
+        with styled(self.net, style):
+            y = torch.sigmoid(self.net.body(y))
         return y[:, :, top : top + h, left : left + w]
+
+    def example(self) -> tuple[torch.Tensor, ...]:
+        """Inputs to trace with: an image, and for a multi-style net an even mix."""
+        n = self.net.n_styles
+        image = torch.rand(1, 3, 64, 64)
+        return (image,) if n == 1 else (image, torch.full((n,), 1.0 / n))
 
 
 def _metadata(info: dict[str, Any], net: TransformerNet) -> dict[str, str]:
@@ -66,7 +78,7 @@ def _metadata(info: dict[str, Any], net: TransformerNet) -> dict[str, str]:
         "arch": json.dumps(net.arch_args),
         "min_side": str(net.min_side()),  # the torch-free path pads small images to it
         "style": json.dumps(info.get("style", {})),
-    }
+    } | ({"styles": json.dumps(info.get("styles", []))} if net.n_styles > 1 else {})
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
@@ -94,8 +106,9 @@ def export_onnx(
     if opset < 17:
         raise BrushworkError(f"ONNX opset must be >= 17, got {opset}")
     module = ExportableNet(copy.deepcopy(net).cpu().float()).eval()  # caller's net untouched
-    example = torch.rand(1, 3, 64, 64)
-    names = {"input_names": ["image"], "output_names": ["stylized"], "opset_version": opset}
+    example = module.example()
+    inputs = ["image", "style"][: len(example)]
+    names = {"input_names": inputs, "output_names": ["stylized"], "opset_version": opset}
 
     def write(tmp: Path) -> None:
         with warnings.catch_warnings():
@@ -104,14 +117,17 @@ def export_onnx(
                 dim = torch.export.Dim
                 side = net.min_side()
                 shapes = {
-                    "x": {0: dim("batch"), 2: dim("height", min=side), 3: dim("width", min=side)}
+                    "x": {0: dim("batch"), 2: dim("height", min=side), 3: dim("width", min=side)},
+                    "style": None,
                 }
+                if len(example) == 1:
+                    del shapes["style"]
                 # torch.export's translation starts at opset 18; asking lower logs a failed
                 # down-conversion, so let it keep 18.
                 names["opset_version"] = max(opset, 18)
                 program = torch.onnx.export(
                     module,
-                    (example,),
+                    example,
                     dynamo=True,
                     dynamic_shapes=shapes,
                     external_data=False,
@@ -124,7 +140,7 @@ def export_onnx(
                 buf = io.BytesIO()
                 dynamic_axes = {"image": axes, "stylized": axes}
                 torch.onnx.export(
-                    module, (example,), buf, dynamo=False, dynamic_axes=dynamic_axes, **names
+                    module, example, buf, dynamo=False, dynamic_axes=dynamic_axes, **names
                 )
                 model = onnx.load_from_string(buf.getvalue())
         meta = _metadata(info or {}, net)
@@ -141,12 +157,13 @@ def export_torchscript(
 ) -> Path:
     """Write ``net`` as a traced TorchScript module (any B, H, W >= ``min_side``).
 
-    Load it with ``torch.jit.load(path)``; no brushwork install is needed to run it.
+    Load it with ``torch.jit.load(path)``; no brushwork install is needed to run it. A
+    multi-style net's module takes ``(image, style)``, ``style`` the (N,) mix.
     """
     module = ExportableNet(copy.deepcopy(net).cpu().float()).eval()  # caller's net untouched
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # TracerWarnings and TorchScript deprecation notices
-        traced = torch.jit.trace(module, torch.rand(1, 3, 64, 64), check_trace=False)
+        traced = torch.jit.trace(module, module.example(), check_trace=False)
     extra = {f"{META_KEY}.json": json.dumps(_metadata(info or {}, net))}
 
     def write(tmp: Path) -> None:

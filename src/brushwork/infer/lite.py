@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
+import json
 import os
 import platform
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from brushwork.errors import BrushworkError
+from brushwork.infer.mix import style_weights
 from brushwork.io.assets import cache_dir
 from brushwork.nn.yiq import RGB_TO_YIQ
 
@@ -64,8 +66,8 @@ def onnx_session(
 ) -> Any:
     """An onnxruntime InferenceSession for ``path`` (or a serialized model's bytes) on ``device``
     (cpu or cuda; a name or a torch.device). Raises BrushworkError if onnxruntime is missing, the
-    device has no provider, or (``check``) the file is not a brushwork ONNX model (one input
-    ``image``, one output ``stylized``)."""
+    device has no provider, or (``check``) the file is not a brushwork ONNX model (input
+    ``image``, plus ``style`` for a multi-style model; one output ``stylized``)."""
     try:
         import onnxruntime as ort
     except ImportError as e:
@@ -97,9 +99,16 @@ def onnx_session(
             f"{name} is not a readable ONNX model: {str(e).splitlines()[0]}"
         ) from e
     names = [i.name for i in sess.get_inputs()], [o.name for o in sess.get_outputs()]
-    if check and names != (["image"], ["stylized"]):
+    if check and names not in ((["image"], ["stylized"]), (["image", "style"], ["stylized"])):
         raise BrushworkError(f"{name} is not a brushwork style model (inputs/outputs {names})")
     return sess
+
+
+def _style_name(meta: dict[str, str]) -> str:
+    try:
+        return str(json.loads(meta["style"]).get("name") or "")
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return ""
 
 
 def _pad(x: np.ndarray, before: int, after: int, axis: int) -> np.ndarray:
@@ -129,7 +138,8 @@ class OnnxStylizer:
     takes (images are padded up to it); None reads it from the file's metadata, or assumes the
     largest of any layout for files written before it was recorded. ``untiled_pixels``: the
     largest image it takes; larger ones need the torch Stylizer's tiling, which shares
-    instance-norm statistics across tiles.
+    instance-norm statistics across tiles. A multi-style model (an input ``style``) runs the
+    style chosen with :meth:`select` (default its first).
     """
 
     backend = "onnxruntime"
@@ -150,13 +160,34 @@ class OnnxStylizer:
             except (KeyError, ValueError):
                 min_side = _LARGEST_MIN_SIDE
         self.min_side = min_side
+        self.conditional = len(self.session.get_inputs()) == 2
+        self.styles = [_style_name(self.meta)]
+        if self.conditional:
+            try:
+                self.styles = [str(st["name"]) for st in json.loads(self.meta["styles"])]
+            except (KeyError, ValueError, TypeError) as e:
+                raise BrushworkError(
+                    f"{onnx_path}: multi-style model without its style list"
+                ) from e
+        self.mix = np.eye(len(self.styles), dtype=np.float32)[0]
+        self.label = self.styles[0]
+
+    def select(self, style: str | None = None, mix: str | None = None) -> str | None:
+        """Run ``style`` (a name) or ``mix`` (``a=0.7,b=0.3``) from now on; return a note when the
+        mix weights were normalised (see brushwork.infer.mix)."""
+        weights, self.label, note = style_weights(self.styles, style, mix)
+        self.mix = np.asarray(weights, dtype=np.float32)
+        return note
 
     def run(self, x: np.ndarray) -> np.ndarray:
         """The net alone: (B, 3, H, W) -> (B, 3, H, W), small images padded as the eager net pads."""
         h, w = x.shape[-2:]
         ph, pw = max(0, self.min_side - h), max(0, self.min_side - w)
         padded = _pad(_pad(x, pw // 2, pw - pw // 2, -1), ph // 2, ph - ph // 2, -2)
-        out = self.session.run(None, {"image": np.ascontiguousarray(padded, np.float32)})[0]
+        feed = {"image": np.ascontiguousarray(padded, np.float32)}
+        if self.conditional:
+            feed["style"] = self.mix
+        out = self.session.run(None, feed)[0]
         return out[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w]
 
     def __call__(

@@ -10,6 +10,12 @@ booleans, lists and dicts, so ``torch.load(..., weights_only=True)`` reads it)::
      "style": {"name": ..., "title": ..., "url": ...},
      "meta": {...}}                                                 # training facts, free-form
 
+A net holding several styles (conditional instance norm, brushwork.nn.conditional) is written as
+version 4: ``arch`` gains ``n_styles`` and ``"styles"`` lists one dict per style, in the order of
+the norms' rows (each: name, title, artist, url, and what evaluating it needs: ``image``, the
+painting's file name, and ``style_weight``, its final weight); ``"style"`` then only names them.
+Single-style files stay version 3, so every older reader still loads them.
+
 Readers accept any version up to :data:`FORMAT_VERSION` and refuse newer ones with an upgrade hint;
 a new version is only needed when an older reader would misread a file.
 
@@ -32,9 +38,11 @@ from torch import nn
 from brushwork.errors import BrushworkError
 from brushwork.io.files import atomic_write
 from brushwork.nn.nets import TransformerNet, arch_from_legacy, build_net
+from brushwork.nn.stylemix import collapse
 
 FORMAT = "brushwork-style"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
+SINGLE_STYLE_VERSION = 3  # what single-style files are written as
 
 # torch.compile wraps the net; its state-dict keys gain this prefix.
 _COMPILED_PREFIX = "_orig_mod."
@@ -51,24 +59,36 @@ def _plain_state_dict(net: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def export_model(
-    net: nn.Module, path: str | Path, style: dict[str, Any], extra: dict[str, Any] | None = None
+    net: nn.Module,
+    path: str | Path,
+    style: dict[str, Any] | list[dict[str, Any]],
+    extra: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``net`` (a TransformerNet, possibly ``torch.compile``-d) to ``path``; return the path.
 
-    ``style`` describes the painting (name, title, url, ...); ``extra`` lands in ``meta``. Both must
-    hold only plain values. The file is written atomically: a crash leaves the old file (or none).
+    ``style`` describes the painting (name, title, url, ...), or is a list of such dicts, one per
+    style of a multi-style net; ``extra`` lands in ``meta``. All must hold only plain values. The
+    file is written atomically: a crash leaves the old file (or none).
     """
     base = getattr(net, "_orig_mod", net)  # the un-compiled module carries arch_args
     if not isinstance(base, TransformerNet):
         raise TypeError(f"expected a TransformerNet, got {type(base).__name__}")
+    styles = [dict(s) for s in style] if isinstance(style, list) else [dict(style)]
+    if len(styles) != base.n_styles:
+        raise ValueError(f"the net holds {base.n_styles} styles, {len(styles)} described")
     payload = {
         "format": FORMAT,
-        "version": FORMAT_VERSION,
+        "version": SINGLE_STYLE_VERSION,
         "arch": dict(base.arch_args),
         "state_dict": _plain_state_dict(base),
-        "style": dict(style),
+        "style": styles[0],
         "meta": {"torch": str(torch.__version__), **(extra or {})},  # TorchVersion is no plain str
     }
+    if base.n_styles > 1:
+        names = [str(s.get("name")) for s in styles]
+        if len(set(names)) != len(names):
+            raise BrushworkError(f"style names must differ, got {', '.join(names)}")
+        payload |= {"version": 4, "styles": styles, "style": {"name": "+".join(names)}}
 
     return atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
@@ -96,7 +116,8 @@ def load_model(
     path: str | Path, device: str | torch.device = "cpu"
 ) -> tuple[TransformerNet, dict[str, Any]]:
     """Read an export: ``(net, info)``, the net in eval mode on ``device``, info with keys
-    ``style``, ``meta`` and ``version``.
+    ``style``, ``styles`` (one dict per style the net holds; ``[style]`` for single-style files),
+    ``meta`` and ``version``.
 
     Raises BrushworkError when the file is missing, is not an export, was written by a newer
     format version, or its weights do not fit its architecture.
@@ -123,5 +144,28 @@ def load_model(
         reason = " ".join(str(e).split())[:300]  # one line; torch lists every key otherwise
         raise BrushworkError(f"{path}: weights do not match architecture {arch}: {reason}") from e
     net.to(device).eval().requires_grad_(False)
-    info = {"style": payload.get("style", {}), "meta": payload.get("meta", {}), "version": version}
+    style = payload.get("style", {})
+    styles = payload.get("styles") if net.n_styles > 1 else [style]
+    if not isinstance(styles, list) or len(styles) != net.n_styles:
+        raise BrushworkError(f"{path}: damaged style model (its style list does not fit the net)")
+    meta = payload.get("meta", {})
+    info = {"style": style, "styles": styles, "meta": meta, "version": version}
     return net, info
+
+
+def with_style(
+    net: TransformerNet, info: dict[str, Any], weights: list[float]
+) -> tuple[TransformerNet, dict[str, Any]]:
+    """A multi-style export's net fixed to the mix ``weights`` (one per style, summing to 1;
+    :func:`brushwork.infer.mix.style_weights`): a single-style net, with ``info["style"]`` the
+    chosen style's entry (or a mix's name). Single-style nets come back unchanged."""
+    if net.n_styles == 1:
+        return net, info
+    styles = info["styles"]
+    picked = [s for s, w in zip(styles, weights, strict=True) if w > 0]
+    if len(picked) == 1:
+        style = dict(picked[0])
+    else:
+        parts = [f"{s.get('name')}={w:.2f}" for s, w in zip(styles, weights, strict=True) if w]
+        style = {"name": "+".join(parts)}
+    return collapse(net, weights).eval(), {**info, "style": style, "mix": list(weights)}

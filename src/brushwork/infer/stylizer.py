@@ -3,6 +3,13 @@
     from brushwork.infer.stylizer import Stylizer
     stylizer = Stylizer("starry_night.pt")                 # or "starry_night.onnx"
     out = stylizer(load_image("photo.jpg"), strength=0.8, preserve_color=False, max_size=2048)
+    Stylizer("four.pt", style="great_wave")                # a multi-style model: one of its styles
+    Stylizer("four.pt", mix="starry_night=0.7,great_wave=0.3")    # or a mix of them
+
+A multi-style ``.pt`` model is fixed to the chosen style or mix when loaded: its conditional norms
+collapse into plain ones holding the mixed (γ, β) (brushwork.nn.stylemix.collapse), so tiling,
+stable video and every other path run a plain net; its ONNX copy keeps the ``style`` input and
+gets the mix as that vector (one cached graph for every style).
 
 Images follow the package convention: float32 RGB in [0, 1], shape (B, 3, H, W). Large images are
 stylized in overlapping tiles (:mod:`brushwork.infer.tiling`) so peak memory stays bounded.
@@ -25,6 +32,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -40,7 +48,8 @@ from brushwork.infer.lite import (
     check_strength,
     has_onnxruntime,
 )
-from brushwork.infer.model_file import load_model
+from brushwork.infer.mix import style_weights
+from brushwork.infer.model_file import load_model, with_style
 from brushwork.infer.stable import StableVideo
 from brushwork.infer.tiling import StatsNet, stylize_tiled
 from brushwork.io.images import resize
@@ -69,7 +78,10 @@ class Stylizer:
     ``device``: auto, cpu, cuda or mps. ``precision``: fp32, fp16 (GPU only) or bf16 (autocast).
     ``tile``: None tiles images above :data:`AUTO_TILE_PIXELS` pixels in :data:`DEFAULT_TILE` px
     tiles; 0 never tiles; N tiles any image with a side over N px. ``threads`` sets the CPU
-    thread count (process-wide). Raises BrushworkError for any bad argument or model file.
+    thread count (process-wide). ``style`` / ``mix``: which style of a multi-style model
+    (:func:`brushwork.infer.mix.style_weights`; default its first); ``styles`` lists the model's
+    style names, ``style_label`` the choice, ``mix_note`` says when mix weights were normalised.
+    Raises BrushworkError for any bad argument or model file.
     Not thread-safe: tiling keeps per-image statistics in the instance.
     """
 
@@ -86,6 +98,8 @@ class Stylizer:
         threads: int | None = None,
         channels_last: bool | None = None,
         backend: str = "auto",
+        style: str | None = None,
+        mix: str | None = None,
     ) -> None:
         check_choice("precision", precision, PRECISIONS)
         check_choice("backend", backend, BACKENDS)
@@ -115,13 +129,20 @@ class Stylizer:
             if precision != "fp32":
                 raise BrushworkError("ONNX models run in fp32; use the .pt export for fp16/bf16")
             self._onnx = OnnxStylizer(self.model_path, threads, self.device)
+            self.mix_note = self._onnx.select(style, mix)
+            self.styles, self.style_label = self._onnx.styles, self._onnx.label
             meta = self._onnx.meta
             if "min_side" not in meta:  # written before it was recorded: read the layout
                 self._onnx.min_side = _layout_min_side(meta)
             self.info: dict[str, Any] = {"style": meta.get("style", ""), "meta": meta}
             self.backend = "onnxruntime"
             return
-        net, self.info = load_model(self.model_path, self.device)
+        full, info = load_model(self.model_path, self.device)
+        self.styles = [str(st.get("name")) for st in info["styles"]]
+        weights, self.style_label, self.mix_note = style_weights(self.styles, style, mix)
+        self._full_net = full  # the multi-style net, for the ONNX copy (a style input)
+        net, self.info = with_style(full, info, weights)
+        self._weights = weights
         if self.channels_last:
             net = net.to(memory_format=torch.channels_last)
         self.net = net
@@ -147,9 +168,14 @@ class Stylizer:
                 "backend onnxruntime runs in fp32; use backend torch for bf16/fp16"
             )
         with tempfile.TemporaryDirectory() as tmp:  # only used if the cache is unwritable
-            path = cached_onnx(self.model_path, self.net, self.info, Path(tmp))
+            info = self.info
+            if self._full_net.n_styles > 1:  # the graph takes the mix: one export for all
+                info = {**info, "style": {"name": "+".join(self.styles)}}
+            path = cached_onnx(self.model_path, self._full_net, info, Path(tmp))
             # The session holds the graph: the temporary file may go.
-            return OnnxStylizer(path, threads, self.device, min_side=self.net.min_side())
+            onnx = OnnxStylizer(path, threads, self.device, min_side=self.net.min_side())
+            onnx.mix = np.asarray(self._weights, dtype=np.float32)
+            return onnx
 
     def tile_size(self, height: int, width: int) -> int | None:
         """The tile side used for an image of this size, or None if it runs in one pass."""

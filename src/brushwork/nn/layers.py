@@ -9,6 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from brushwork.nn.conditional import norm_layer
+
 
 class ConvLayer(nn.Module):
     """Reflection padding of ``kernel // 2`` then a Conv2d: (B, in_ch, H, W) -> (B, out_ch, H', W').
@@ -67,14 +69,15 @@ class ResidualBlock(nn.Module):
     As in He et al. (2016) / Gross & Wilber, with no ReLU after the addition, so the block can
     leave its input unchanged. ``separable=True`` makes each 3x3 conv depthwise-separable: a
     cheaper variant (about 8x fewer weights per block at 128 channels) for small, fast models.
+    ``n_styles > 1``: conditional instance norms (brushwork.nn.conditional).
     """
 
-    def __init__(self, channels: int, separable: bool = False) -> None:
+    def __init__(self, channels: int, separable: bool = False, n_styles: int = 1) -> None:
         super().__init__()
         self.conv1 = _conv3x3(channels, separable)
-        self.in1 = nn.InstanceNorm2d(channels, affine=True)
+        self.in1 = norm_layer(channels, n_styles)
         self.conv2 = _conv3x3(channels, separable)
-        self.in2 = nn.InstanceNorm2d(channels, affine=True)
+        self.in2 = norm_layer(channels, n_styles)
         self.relu = nn.ReLU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

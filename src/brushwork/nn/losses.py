@@ -7,6 +7,8 @@ those of BGR 0–255 mean-subtracted inputs, and the terms are (each reported *a
 * style   = style_weight   · Σ_l b_l · Σ_ij (G_l(x) − G̃_l)²_ij, batch-averaged   (squared Frobenius)
   with the Gram matrix G = F Fᵀ / (C·H·W) of the (C, H·W) feature matrix F, computed in fp32, and
   G̃_l = Σ_k w_k G_l(style_k) the blend of the style images' Grams (blend weights w_k sum to 1).
+  Several styles at once (:meth:`PerceptualLoss.set_styles`, multi-style training): one target per
+  style, ``styles=`` names each image's, and each style's term has its own weight factor.
 * tv      = tv_weight · (mean |x_{i+1,j} − x_{i,j}| + mean |x_{i,j+1} − x_{i,j}|)   (anisotropic L1)
 
 With ``normalize=True`` both feature terms become relative errors, independent of the painting and
@@ -129,14 +131,20 @@ class PerceptualLoss(nn.Module):
             c = layer_channels(name)
             self.register_buffer(f"gram_{name}", torch.zeros(1, c, c))
         self.register_buffer("has_style", torch.zeros((), dtype=torch.bool))
-        # Mirrors of the buffers as Python values, set when the targets are: no device sync and
-        # no recomputation in every forward.
+        # Per-style factors of style_weight (one per target; several with set_styles).
+        self.register_buffer("style_factors", torch.ones(1))
+        # Mirrors of the buffers, set when the targets are: no recomputation in every forward.
         self._style_set = False
-        self._style_scale: dict[str, float] = {}  # 1 / ‖G̃_l‖²_F with normalize, else 1
+        self._style_scale: dict[str, Tensor] = {}  # (N,) 1 / ‖G̃_l‖²_F with normalize, else 1
+
+    @property
+    def n_styles(self) -> int:
+        """How many style targets the loss holds (1 unless :meth:`set_styles` gave several)."""
+        return int(self.style_factors.numel())
 
     @property
     def style_grams(self) -> dict[str, Tensor]:
-        """Target Gram per style layer, (1, C, C) fp32; empty until :meth:`set_style`."""
+        """Target Gram per style layer, (N, C, C) fp32; empty until :meth:`set_style`."""
         if not self._style_set:
             return {}
         return {n: getattr(self, f"gram_{n}") for n in self.style_layers}
@@ -165,13 +173,39 @@ class PerceptualLoss(nn.Module):
         for image, b in zip(images, blend, strict=True):
             for name, g in self._style_grams_of(image).items():
                 grams[name] = grams.get(name, 0) + (b / total) * g
-        for name, g in grams.items():
+        self._store({n: [g] for n, g in grams.items()}, [1.0])
+
+    def set_styles(self, images: Sequence[Tensor], factors: Sequence[float] | None = None) -> None:
+        """One target per style image (each (1, 3, H, W) in [0,1]), for nets that hold several
+        styles: ``forward(..., styles=ids)`` compares image b with style ``ids[b]``. ``factors``
+        (one per style, > 0, default 1) multiply ``style_weight`` for that style's images."""
+        images = list(images)
+        factors = [1.0] * len(images) if factors is None else [float(f) for f in factors]
+        if not images or len(factors) != len(images) or any(f <= 0 for f in factors):
+            raise BrushworkError(
+                f"need style images and one positive weight factor each, got {len(images)} "
+                f"images and factors {factors}"
+            )
+        grams: dict[str, list[Tensor]] = {n: [] for n in self.style_layers}
+        for image in images:
+            for name, g in self._style_grams_of(image).items():
+                grams[name].append(g)
+        self._store(grams, factors)
+
+    def _store(self, grams: dict[str, list[Tensor]], factors: list[float]) -> None:
+        for name, gs in grams.items():
             # Clone out of inference mode so the targets can enter autograd graphs.
-            getattr(self, f"gram_{name}").copy_(g.clone())
+            setattr(self, f"gram_{name}", torch.cat(gs).clone())  # (N, C, C)
+        self.style_factors = torch.tensor(factors, device=self.device)
         self.has_style.fill_(True)
         self._targets_set()
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # A checkpoint of a multi-style training holds (N, C, C) targets: take its shapes.
+        for name in [*(f"gram_{n}" for n in self.style_layers), "style_factors"]:
+            saved = state_dict.get(prefix + name)
+            if saved is not None and saved.shape != getattr(self, name).shape:
+                setattr(self, name, torch.empty_like(saved, device=self.device))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
         self._targets_set()  # targets restored from a checkpoint
 
@@ -179,8 +213,8 @@ class PerceptualLoss(nn.Module):
         self._style_set = bool(self.has_style)
         for name in self.style_layers:
             g = getattr(self, f"gram_{name}")
-            norm = float(g.square().sum().clamp_min(1e-12))
-            self._style_scale[name] = 1.0 / norm if self.normalize else 1.0
+            norm = g.square().sum(dim=(1, 2)).clamp_min(1e-12)  # (N,)
+            self._style_scale[name] = 1.0 / norm if self.normalize else torch.ones_like(norm)
 
     @torch.inference_mode()
     def _content_targets(self, content: Tensor) -> dict[str, Tensor]:
@@ -196,9 +230,16 @@ class PerceptualLoss(nn.Module):
         x: Tensor,
         content: Tensor | None = None,
         content_targets: dict[str, Tensor] | None = None,
+        styles: Tensor | None = None,
     ) -> dict[str, Tensor]:
+        """The weighted terms for ``x`` (B, 3, H, W). ``styles``: (B,) indices of each image's
+        style target, needed when the loss holds several (:meth:`set_styles`)."""
         if self.style_layers and not self.style_grams:
             raise RuntimeError("PerceptualLoss.set_style() must be called before the loss")
+        if styles is None:
+            if self.style_layers and self.n_styles > 1:
+                raise ValueError(f"the loss holds {self.n_styles} styles: pass styles=")
+            styles = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
         if self.content_layers and content_targets is None:
             if content is None:
                 raise ValueError("pass content= or content_targets=")
@@ -215,10 +256,15 @@ class PerceptualLoss(nn.Module):
             if self.normalize:
                 mse = mse / target.square().mean().clamp_min(1e-12)
             c_loss = c_loss + a * mse
+        per_image = x.new_zeros(x.shape[0], dtype=torch.float32)
         for name, b in zip(self.style_layers, self.style_layer_weights, strict=True):
-            diff = gram_matrix(feats[name]) - getattr(self, f"gram_{name}")  # (B, C, C)
-            scale = self._style_scale[name]
-            s_loss = s_loss + b * scale * diff.square().sum(dim=(1, 2)).mean()
+            target = getattr(self, f"gram_{name}")
+            target = target if self.n_styles == 1 else target[styles]  # (1 or B, C, C)
+            diff = gram_matrix(feats[name]) - target  # (B, C, C)
+            scale = self._style_scale[name][styles]  # (B,)
+            per_image = per_image + b * scale * diff.square().sum(dim=(1, 2))
+        if self.style_layers:
+            s_loss = (self.style_factors[styles] * per_image).mean()
         tv = total_variation(x.float()) if self.tv_weight else zero
         terms = {
             "content": self.content_weight * c_loss,

@@ -23,11 +23,12 @@ import torch
 from torch import nn
 
 from brushwork.errors import BrushworkError, check_choice
+from brushwork.nn.conditional import norm_layer, styled
 from brushwork.nn.layers import BoxFilter, ConvLayer, ResidualBlock, UpsampleConvLayer, pad_axis
 
 
-def _norm_relu(ch: int) -> list[nn.Module]:
-    return [nn.InstanceNorm2d(ch, affine=True), nn.ReLU()]
+def _norm_relu(ch: int, n_styles: int) -> list[nn.Module]:
+    return [norm_layer(ch, n_styles), nn.ReLU()]
 
 
 class TransformerNet(nn.Module):
@@ -43,13 +44,15 @@ class TransformerNet(nn.Module):
     arch: ClassVar[str]
     multiple: ClassVar[int]
 
-    def __init__(self, width: int, n_residual: int, separable: bool) -> None:
+    def __init__(self, width: int, n_residual: int, separable: bool, n_styles: int = 1) -> None:
         super().__init__()
-        if width < 1 or n_residual < 0:
+        if width < 1 or n_residual < 0 or n_styles < 1:
             raise BrushworkError(
-                f"need model.width >= 1 and model.n_residual >= 0, got {width}, {n_residual}"
+                "need model.width >= 1, model.n_residual >= 0 and at least one style, got "
+                f"{width}, {n_residual}, {n_styles}"
             )
         self.width, self.n_residual, self.separable = width, n_residual, separable
+        self.n_styles = n_styles
 
     @classmethod
     def min_side(cls) -> int:
@@ -57,13 +60,36 @@ class TransformerNet(nn.Module):
 
     @property
     def arch_args(self) -> dict[str, int | bool | str]:
-        """Plain constructor arguments: ``build_net(**net.arch_args)`` rebuilds the net."""
-        return {
+        """Plain constructor arguments: ``build_net(**net.arch_args)`` rebuilds the net.
+        ``n_styles`` only when > 1, so single-style nets describe themselves as before."""
+        args: dict[str, int | bool | str] = {
             "arch": self.arch,
             "width": self.width,
             "n_residual": self.n_residual,
             "separable": self.separable,
         }
+        if self.n_styles > 1:
+            args["n_styles"] = self.n_styles
+        return args
+
+    def style_mix(self, style: int | torch.Tensor | None, batch: int) -> torch.Tensor | None:
+        """The mix the conditional norms use: None for a single-style net; else (N,) or (B, N)
+        weights from an index, a (B,) tensor of indices, or weights given as (N,) / (B, N)."""
+        n = self.n_styles
+        if n == 1:
+            if style is not None:
+                raise ValueError("this net holds one style: call it without style=")
+            return None
+        if style is None:
+            raise ValueError(f"this net holds {n} styles: pass style= (an index or a mix)")
+        if isinstance(style, int):
+            style = torch.tensor(style)
+        style = style.to(next(self.parameters()).device)
+        if not style.is_floating_point():  # indices: one-hot rows
+            return torch.nn.functional.one_hot(style, n).float()
+        if style.shape[-1] != n or style.dim() not in (1, 2):
+            raise ValueError(f"a style mix has shape ({n},) or (B, {n}), got {tuple(style.shape)}")
+        return style
 
     def body(self, y: torch.Tensor) -> torch.Tensor:
         """The layers between padding and sigmoid: (B, 3, H, W) centred on 0, H and W multiples
@@ -71,7 +97,8 @@ class TransformerNet(nn.Module):
         exporters."""
         raise NotImplementedError
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, style: int | torch.Tensor | None = None) -> torch.Tensor:
+        """``style``: for a multi-style net, which style (see :meth:`style_mix`); else None."""
         if x.dim() != 4 or x.shape[1] != 3:
             raise ValueError(f"expected an RGB batch of shape (B, 3, H, W), got {tuple(x.shape)}")
         h, w = x.shape[-2:]
@@ -85,7 +112,8 @@ class TransformerNet(nn.Module):
         y = pad_axis(y, top, ph - top, dim=-2)
         # Centre the input on zero. The first InstanceNorm would remove a constant offset anyway,
         # but near-zero-mean activations keep its variance free of cancellation error in bf16.
-        y = self.body(y - 0.5)
+        with styled(self, self.style_mix(style, x.shape[0])):
+            y = self.body(y - 0.5)
         # Sigmoid, not clamp: it keeps the output in [0, 1] while still passing a gradient for
         # pixels pushed past the range (a clamp would give them zero gradient).
         y = torch.sigmoid(y)
@@ -109,22 +137,24 @@ class JohnsonNet(TransformerNet):
     arch = "johnson"
     multiple = 4  # two stride-2 convs
 
-    def __init__(self, width: int = 32, n_residual: int = 5, separable: bool = False) -> None:
-        super().__init__(width, n_residual, separable)
-        w = width
+    def __init__(
+        self, width: int = 32, n_residual: int = 5, separable: bool = False, n_styles: int = 1
+    ) -> None:
+        super().__init__(width, n_residual, separable, n_styles)
+        w, n = width, n_styles
         # Convs feeding an InstanceNorm2d have no bias: its mean subtraction cancels it exactly.
         # One layer of the paper's table per line (kept by fmt: skip).
         self.encoder = nn.Sequential(
-            ConvLayer(3, w, 9, bias=False), *_norm_relu(w),
-            ConvLayer(w, 2 * w, 3, stride=2, bias=False), *_norm_relu(2 * w),
-            ConvLayer(2 * w, 4 * w, 3, stride=2, bias=False), *_norm_relu(4 * w),
+            ConvLayer(3, w, 9, bias=False), *_norm_relu(w, n),
+            ConvLayer(w, 2 * w, 3, stride=2, bias=False), *_norm_relu(2 * w, n),
+            ConvLayer(2 * w, 4 * w, 3, stride=2, bias=False), *_norm_relu(4 * w, n),
         )  # fmt: skip
         self.residuals = nn.Sequential(
-            *(ResidualBlock(4 * w, separable) for _ in range(n_residual))
+            *(ResidualBlock(4 * w, separable, n) for _ in range(n_residual))
         )
         self.decoder = nn.Sequential(
-            UpsampleConvLayer(4 * w, 2 * w, 3, bias=False), *_norm_relu(2 * w),
-            UpsampleConvLayer(2 * w, w, 3, bias=False), *_norm_relu(w),
+            UpsampleConvLayer(4 * w, 2 * w, 3, bias=False), *_norm_relu(2 * w, n),
+            UpsampleConvLayer(2 * w, w, 3, bias=False), *_norm_relu(w, n),
             ConvLayer(w, 3, 9),
         )  # fmt: skip
 
@@ -151,22 +181,25 @@ class ShuffleNet(TransformerNet):
     arch = "shuffle"
     multiple = 8  # pixel-unshuffle 4, then one stride-2 conv
 
-    def __init__(self, width: int = 16, n_residual: int = 5, separable: bool = True) -> None:
-        super().__init__(width, n_residual, separable)
+    def __init__(
+        self, width: int = 16, n_residual: int = 5, separable: bool = True, n_styles: int = 1
+    ) -> None:
+        super().__init__(width, n_residual, separable, n_styles)
+        n = n_styles
         w, block = width, 3 * 4**2  # RGB of a 4x4 block as channels
         self.encoder = nn.Sequential(
-            nn.PixelUnshuffle(4), ConvLayer(block, 4 * w, 3, bias=False), *_norm_relu(4 * w)
+            nn.PixelUnshuffle(4), ConvLayer(block, 4 * w, 3, bias=False), *_norm_relu(4 * w, n)
         )
         self.down = nn.Sequential(
-            ConvLayer(4 * w, 8 * w, 3, stride=2, bias=False), *_norm_relu(8 * w)
+            ConvLayer(4 * w, 8 * w, 3, stride=2, bias=False), *_norm_relu(8 * w, n)
         )
         self.residuals = nn.Sequential(
-            *(ResidualBlock(8 * w, separable) for _ in range(n_residual))
+            *(ResidualBlock(8 * w, separable, n) for _ in range(n_residual))
         )
         # No norm before the skip sum: the decoder's InstanceNorm normalises the sum.
         self.up = nn.Sequential(nn.Conv2d(8 * w, 16 * w, 1, bias=False), nn.PixelShuffle(2))
         self.decoder = nn.Sequential(
-            *_norm_relu(4 * w), ConvLayer(4 * w, block, 3), nn.PixelShuffle(4), BoxFilter(4)
+            *_norm_relu(4 * w, n), ConvLayer(4 * w, block, 3), nn.PixelShuffle(4), BoxFilter(4)
         )
 
     def body(self, y: torch.Tensor) -> torch.Tensor:

@@ -22,7 +22,7 @@ class ImageGridCallback(pl.Callback):
     """Stylize the datamodule's ``val_images()`` every ``every_n_steps`` steps and at train end.
 
     Grids land in ``<out_dir>/step_XXXXXXX.png``; ``every_n_steps <= 0`` keeps only the final one.
-    Rows are ``height`` px at most, or the smallest photo's height (photos are not upscaled).
+    A multi-style run gets one row per trained style. Rows are ``height`` px at most, or the smallest photo's height (photos are not upscaled).
     """
 
     def __init__(self, out_dir: str | Path, every_n_steps: int = 200, height: int = 256) -> None:
@@ -53,13 +53,17 @@ class ImageGridCallback(pl.Callback):
         self._last_step = step
         was_training = pl_module.training
         pl_module.eval()
+        n_styles = len(getattr(pl_module, "styles", [None]))
         try:
             with torch.no_grad():
-                stylized = [pl_module(c.to(pl_module.device)).float() for c in contents]
+                stylized = [
+                    [pl_module(c.to(pl_module.device), style=k).float() for c in contents]
+                    for k in range(n_styles)
+                ]
         finally:
             pl_module.train(was_training)
         height = min(self.height, *(c.shape[-2] for c in contents))
-        grid = contact_sheet([contents, stylized], height)  # rows: photos | stylized
+        grid = contact_sheet([contents, *stylized], height)  # rows: photos | each style
         self.out_dir.mkdir(parents=True, exist_ok=True)
         save_image(grid, self.out_dir / f"step_{step:07d}.png")
         for logger in trainer.loggers:

@@ -21,12 +21,14 @@ def quick_evaluate(
     logger: Any = None,
     step: int | None = None,
     device: str | torch.device = "auto",
+    style: str | None = None,
 ) -> dict[str, Any] | None:
     """End-of-training evaluation of ``export`` with the settings ``cfg.eval`` (gatys_steps, size,
     count) on the validation photos (``cfg.data.val_dir``, default ``$BRUSHWORK_DATA/content``).
 
     Writes the report to ``out_dir``, prints the equivalent-iteration figure and logs scalars
     ``eval/*`` to ``logger`` (any Lightning logger; W&B also gets the table and the sheet).
+    ``style``: which style of a multi-style export (default its first).
     Returns the report, or None after printing why it could not run: a trained and exported run
     does not fail because of its evaluation.
     """
@@ -43,25 +45,28 @@ def quick_evaluate(
             device=device,
             out_dir=out_dir,
             progress=False,
+            style=style,
         )
     except BrushworkError as err:
         print(f"evaluation skipped: {err}", file=sys.stderr)
         return None
     avg, n = report["average"], report["gatys_steps"][-1]
     ff, gatys = avg["feed_forward"], avg["gatys"][str(n)]
+    label = f" [{style}]" if style else ""
     print(
-        f"evaluation: feed-forward ≈ {avg['equivalent_iterations']} Gatys iterations "
+        f"evaluation{label}: feed-forward ≈ {avg['equivalent_iterations']} Gatys iterations "
         f"(total loss {ff['total']:.4g}; Gatys-{n} {gatys['total']:.4g}), SSIM {ff['ssim']:.3f}, "
         f"{avg['speedup'][str(n)]:.3g}x faster than Gatys-{n}; "
         f"report: {Path(out_dir) / 'report.md'}"
     )
     if logger is not None:
+        prefix = f"eval/{style}/" if style else "eval/"
         metrics = {
-            "eval/equivalent_iterations": avg["equivalent"]["iterations"],
-            "eval/feed_forward_total": ff["total"],
-            "eval/feed_forward_ssim": ff["ssim"],
-            f"eval/gatys{n}_total": gatys["total"],
-            f"eval/speedup_gatys{n}": avg["speedup"][str(n)],
+            f"{prefix}equivalent_iterations": avg["equivalent"]["iterations"],
+            f"{prefix}feed_forward_total": ff["total"],
+            f"{prefix}feed_forward_ssim": ff["ssim"],
+            f"{prefix}gatys{n}_total": gatys["total"],
+            f"{prefix}speedup_gatys{n}": avg["speedup"][str(n)],
         }
         logger.log_metrics(metrics, step=step)
         logger.save()

@@ -9,6 +9,12 @@ Batches (see ``brushwork.train.data``): ``{"content": (B, 3, H, W) in [0,1], "pa
 ``"target": (B, 3, H, W)`` when pre-computed targets are used (``distill.weight > 0``). With
 ``loss.temporal_weight > 0`` each step also runs the net on a moved, noised copy of the batch
 (the stability term, logged as ``train/temporal``).
+
+Several styles (conditional instance norm): each image of a batch gets its own style, round-robin
+(image b of step t takes style (t·B + b) mod K). Every style so gets exactly the same number of
+samples, and with B >= K every step holds every style: the shared convolutions get a gradient
+from all of them at each step instead of drifting towards whichever style a per-batch draw
+(Dumoulin et al.'s choice) showed last; the Gram targets are computed once per style either way.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from brushwork.io.images import load_image
 from brushwork.nn.losses import PerceptualLoss
 from brushwork.nn.motion import shifted_pair
 from brushwork.nn.nets import build_net
+from brushwork.nn.stylemix import norm_keys
 
 LR_SCHEDULES = ("none", "cosine")
 DISTILL_LOSSES = ("pixel", "feature")
@@ -54,13 +61,16 @@ class StyleTransferModule(pl.LightningModule):
         self,
         model: dict[str, Any],
         loss: dict[str, Any],
-        style: dict[str, Any],
-        style_image: str | None = None,
+        style: dict[str, Any] | list[dict[str, Any]],
+        style_image: str | list[str | None] | None = None,
         style_size: int = 256,
         optim: dict[str, Any] | None = None,
         distill: dict[str, Any] | None = None,
         max_steps: int = -1,
         channels_last: bool = False,
+        style_factors: list[float] | None = None,
+        kept_styles: int = 0,
+        finetune: str = "all",
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -73,25 +83,52 @@ class StyleTransferModule(pl.LightningModule):
                 f"need optim.lr > 0 and distill.weight >= 0, got "
                 f"{self.optim['lr']}, {self.distill['weight']}"
             )
-        painting = None
-        if style_image is not None and Path(style_image).exists():
-            painting = load_image(style_image, style_size)  # a bad file fails before VGG loads
+        self.styles = style if isinstance(style, list) else [style]
+        images = style_image if isinstance(style_image, list) else [style_image]
+        if len(images) != len(self.styles) or kept_styles < 0:
+            raise BrushworkError(f"{len(self.styles)} styles but {len(images)} style images")
+        self.kept = kept_styles  # styles the net holds before the trained ones (finetune=norm)
+        check_choice("finetune", finetune, ("all", "norm"))
+        paintings = None
+        if all(i is not None and Path(i).exists() for i in images):
+            # A bad file fails before VGG loads.
+            paintings = [load_image(i, style_size) for i in images]  # type: ignore[arg-type]
         self.net = build_net(**model)
+        if self.net.n_styles != kept_styles + len(self.styles):
+            raise BrushworkError(
+                f"the net holds {self.net.n_styles} styles, not {kept_styles} + {len(self.styles)}"
+            )
+        if finetune == "norm":
+            # Only the (γ, β) rows learn: the shared convolutions stay bit-identical.
+            trainable = norm_keys(self.net)
+            for name, p in self.net.named_parameters():
+                p.requires_grad_(name in trainable)
         self.loss = PerceptualLoss(**loss)
         reaches_feature = hasattr(self.loss.vgg.body, _TARGET_FEATURE)
         if self.distill["weight"] and self.distill["loss"] == "feature" and not reaches_feature:
             raise BrushworkError(
                 f"distill.loss=feature needs VGG up to {_TARGET_FEATURE}; the loss stops before"
             )
-        if painting is not None:
+        if paintings is not None:
             # Once per style, on CPU (a single image; cheap): the buffers move with the module.
-            self.loss.set_style([painting])
+            if len(paintings) == 1:
+                self.loss.set_style(paintings)
+            else:
+                self.loss.set_styles(paintings, style_factors)
 
     # --- forward / steps -------------------------------------------------------------------
 
-    def forward(self, x: Tensor) -> Tensor:
-        """(B, 3, H, W) in [0,1] → stylized, same shape."""
-        return self.net(x)
+    def _net_style(self, ids: Tensor | int) -> Tensor | int | None:
+        """The net's style argument for trained-style indices ``ids``."""
+        return None if self.net.n_styles == 1 else ids + self.kept
+
+    def forward(self, x: Tensor, style: int = 0) -> Tensor:
+        """(B, 3, H, W) in [0,1] → stylized, same shape; ``style``: which trained style."""
+        return self.net(x, self._net_style(style))
+
+    def _style_ids(self, batch_size: int, start: int) -> Tensor:
+        """Round-robin styles for a batch (module doc): (B,) indices into the trained styles."""
+        return (torch.arange(batch_size) + start) % len(self.styles)
 
     def _features(self, x: Tensor) -> Tensor:
         """The loss VGG's ``relu2_2`` activations of ``x``, (B, 128, H/2, W/2)."""
@@ -110,16 +147,20 @@ class StyleTransferModule(pl.LightningModule):
             want = self._features(target)
         return F.mse_loss(self._features(out).float(), want.float())
 
-    def _step(self, batch: dict[str, Any], stage: str) -> Tensor:
+    def _step(self, batch: dict[str, Any], stage: str, batch_idx: int = 0) -> Tensor:
         content = batch["content"]
         if self.hparams.channels_last:
             content = content.contiguous(memory_format=torch.channels_last)
-        out = self.net(content)
-        terms = self.loss(out, content=content)
+        b = content.shape[0]
+        ids = self._style_ids(b, (self.global_step if stage == "train" else batch_idx) * b)
+        ids = ids.to(content.device)
+        style = self._net_style(ids)
+        out = self.net(content, style)
+        terms = self.loss(out, content=content, styles=ids if len(self.styles) > 1 else None)
         if self.loss.temporal_weight > 0 and stage == "train":
             # The same photos moved by a few px and noised: outputs must move along (video).
             moved, shift = shifted_pair(content, self.loss.temporal_shift, self.loss.temporal_noise)
-            terms["temporal"] = self.loss.stability(out, self.net(moved), shift)
+            terms["temporal"] = self.loss.stability(out, self.net(moved, style), shift)
             terms["total"] = terms["total"] + terms["temporal"]
         # Targets exist for training photos only; validation reports the perceptual terms.
         if self.distill["weight"] > 0 and stage == "train":
@@ -140,10 +181,10 @@ class StyleTransferModule(pl.LightningModule):
         return terms["total"]
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
-        return self._step(batch, "train")
+        return self._step(batch, "train", batch_idx)
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
-        return self._step(batch, "val")
+        return self._step(batch, "val", batch_idx)
 
     # --- device / optimizer ----------------------------------------------------------------
 
@@ -163,7 +204,8 @@ class StyleTransferModule(pl.LightningModule):
     def configure_optimizers(self) -> Any:
         # The net only: VGG is frozen and must not carry Adam state into checkpoints.
         fused = self.device.type == "cuda"
-        optimizer = torch.optim.Adam(self.net.parameters(), lr=self.optim["lr"], fused=fused)
+        params = [p for p in self.net.parameters() if p.requires_grad]  # finetune=norm: the norms
+        optimizer = torch.optim.Adam(params, lr=self.optim["lr"], fused=fused)
         if self.optim["schedule"] == "none":
             return optimizer
         total = self.hparams.max_steps

@@ -19,7 +19,6 @@ from pytorch_lightning.callbacks import LearningRateMonitor, ModelCheckpoint, TQ
 from pytorch_lightning.loggers import WandbLogger
 
 from brushwork import __version__
-from brushwork.calibrate.run import resolve_auto_weight
 from brushwork.config.groups import loss_args, plain
 from brushwork.errors import BrushworkError
 from brushwork.evaluate.run import LOSS_KEYS
@@ -31,6 +30,7 @@ from brushwork.train.data import PhotoDataModule
 from brushwork.train.evaluation import quick_evaluate
 from brushwork.train.loggers import build_logger, log_export
 from brushwork.train.module import StyleTransferModule, check_architecture
+from brushwork.train.styles import StylePlan, apply_init, auto_weights, plan, run_name, style_nodes
 
 WANDB_ID = "wandb_id"  # in the run folder: the W&B run a resumed training continues
 
@@ -49,28 +49,42 @@ def run_dir_of(cfg: DictConfig) -> Path:
     return path
 
 
-def build_module(cfg: DictConfig, resuming: bool = False) -> StyleTransferModule:
-    """The LightningModule for ``cfg.style`` with ``cfg.model``, ``cfg.loss``, ``cfg.optim`` and
-    ``cfg.distill``. ``resuming``: a checkpoint will provide the Gram targets, so a painting that
-    is no longer where the config says is not fetched (nor an error)."""
-    style = cfg.style
+def _image_path(style: DictConfig, resuming: bool) -> str | None:
     try:
         image = resolve_style_image(style.image, style.url, allow_download=not resuming)
-        image_path = str(image.resolve())  # absolute: checkpoints may be loaded from elsewhere
+        return str(image.resolve())  # absolute: checkpoints may be loaded from elsewhere
     except BrushworkError:
         if not resuming:
             raise
-        image_path = None
+        return None
+
+
+def build_module(
+    cfg: DictConfig, resuming: bool = False, styles: StylePlan | None = None
+) -> StyleTransferModule:
+    """The LightningModule for ``cfg.style`` (or ``cfg.styles``) with ``cfg.model``, ``cfg.loss``,
+    ``cfg.optim`` and ``cfg.distill``. ``resuming``: a checkpoint will provide the Gram targets,
+    so a painting that is no longer where the config says is not fetched (nor an error).
+    ``styles``: the run's :func:`~brushwork.train.styles.plan` (made here if None)."""
+    styles = styles or plan(cfg)
+    nodes = style_nodes(cfg)
+    images = [_image_path(node, resuming) for node in nodes]
+    single = len(nodes) == 1
+    keep = ("name", "title", "artist", "url")
+    described = [{k: s[k] for k in keep} for s in styles.styles]
     return StyleTransferModule(
-        model=plain(cfg.model),
-        loss=loss_args(cfg.loss, style.weight),
-        style={k: style.get(k) for k in ("name", "title", "artist", "url")},
-        style_image=image_path,
+        model=styles.model,
+        loss=loss_args(cfg.loss) | {"style_weight": styles.styles[0]["style_weight"]},
+        style=described[0] if single else described,
+        style_image=images[0] if single else images,
         style_size=cfg.style_size,
         optim=plain(cfg.optim),
         distill=plain(cfg.distill),
         max_steps=cfg.trainer.get("max_steps", -1),
         channels_last=cfg.channels_last,
+        style_factors=None if single else styles.factors,
+        kept_styles=len(styles.kept),
+        finetune=styles.finetune,
     )
 
 
@@ -81,7 +95,7 @@ def build_data(cfg: DictConfig) -> PhotoDataModule:
     return PhotoDataModule(**plain(cfg.data), seed=cfg.seed)
 
 
-def _check_checkpoint(path: str, model: DictConfig) -> Path:
+def _check_checkpoint(path: str, model: dict[str, Any]) -> Path:
     """Fail before any work if ``ckpt_path`` is missing, unreadable or not of ``model``'s shape."""
     ckpt = Path(path).expanduser()
     if not ckpt.is_file():
@@ -92,7 +106,7 @@ def _check_checkpoint(path: str, model: DictConfig) -> Path:
         raise BrushworkError(f"cannot read checkpoint {ckpt}: {type(e).__name__}") from e
     hparams = state.get("hyper_parameters") if isinstance(state, dict) else None
     saved = hparams.get("model") if isinstance(hparams, dict) else None
-    check_architecture(saved, build_net(**plain(model)).arch_args, str(ckpt))
+    check_architecture(saved, build_net(**model).arch_args, str(ckpt))
     return ckpt
 
 
@@ -114,11 +128,15 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     run_dir = run_dir_of(cfg)
     pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
     trainer_kwargs = _trainer_kwargs(cfg)
-    ckpt_path = _check_checkpoint(cfg.ckpt_path, cfg.model) if cfg.get("ckpt_path") else None
+    styles = plan(cfg)  # the styles and the net, checked before any slow work
+    ckpt_path = _check_checkpoint(cfg.ckpt_path, styles.model) if cfg.get("ckpt_path") else None
     data = build_data(cfg)
     data.setup("fit")  # bad data folders fail here, before VGG is loaded
-    calibration = resolve_auto_weight(cfg)  # loss.style_weight=auto → the calibrated weight
-    module = build_module(cfg, resuming=ckpt_path is not None)
+    calibration = auto_weights(cfg)  # loss.style_weight=auto → the calibrated weights
+    styles = plan(cfg, weights=calibration["weights"] if calibration else None)
+    module = build_module(cfg, resuming=ckpt_path is not None, styles=styles)
+    if ckpt_path is None:
+        apply_init(module.net, styles)  # init=<model>.pt: a warm start
 
     # A resumed training continues the W&B run of its checkpoint's run folder (one curve, not two).
     id_file = Path(ckpt_path).parent.parent / WANDB_ID if ckpt_path else None
@@ -162,7 +180,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
             meta = {
                 "brushwork": __version__,
                 "steps": int(trainer.global_step),
-                "style_image": Path(cfg.style.image).name,
+                "style_image": styles.styles[0]["image"],
                 "style_size": hp.style_size,
                 "train_size": cfg.data.size,
                 # The full objective (layers as the loss resolved them), for brushwork.evaluate.
@@ -170,12 +188,20 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
             }
             if calibration is not None:
                 meta["calibration"] = calibration
-            export = export_model(module.net, run_dir / f"{cfg.style.name}.pt", hp.style, meta)
+            if styles.init:
+                meta["init"] = {"model": styles.init, "finetune": styles.finetune}
+            name = run_name(cfg)
+            described = hp.style if len(styles.all_styles) == 1 else styles.all_styles
+            export = export_model(module.net, run_dir / f"{name}.pt", described, meta)
             if isinstance(logger, WandbLogger) and cfg.logger.get("log_model", True):
-                log_export(logger, export, str(cfg.style.name), meta)
+                log_export(logger, export, name, meta)
             if export is not None and cfg.get("eval") and cfg.eval.get("enabled"):
                 device = trainer.strategy.root_device
-                quick_evaluate(export, cfg, run_dir / "eval", logger, trainer.global_step, device)
+                trained = [s["name"] for s in styles.styles]
+                for name in trained if len(styles.all_styles) > 1 else [None]:
+                    out = run_dir / "eval" / (name or "")
+                    step = trainer.global_step
+                    quick_evaluate(export, cfg, out, logger, step, device, style=name)
         ok = True
     finally:
         if isinstance(logger, WandbLogger):

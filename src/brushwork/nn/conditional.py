@@ -1,0 +1,75 @@
+"""Conditional instance normalization (Dumoulin, Shlens & Kudlur 2017, "A Learned Representation
+for Artistic Style"): one network, many styles.
+
+Every instance norm of a net holds one (γ, β) pair per style; all convolutions are shared. A style
+*mix* is a vector of N non-negative weights summing to 1; the layer normalises with the convex
+combination of the pairs, γ = Σ_k m_k γ_k (so a one-hot mix is that style's own norm, and mixes
+interpolate between styles, as in the paper's §5).
+
+The mix reaches the layers through :func:`styled` (a context the net enters around its body), not
+through ``forward`` arguments, so the nets' ``nn.Sequential`` blocks stay as they are, and tracing
+for ONNX sees the mix as one more graph input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+class ConditionalInstanceNorm2d(nn.Module):
+    """Instance norm with one affine pair per style: (B, C, H, W) -> (B, C, H, W).
+
+    Parameters ``weight`` (γ) and ``bias`` (β), each (n_styles, C), initialised as
+    ``nn.InstanceNorm2d(affine=True)`` (γ = 1, β = 0). The mix in force (see :func:`styled`) is
+    (N,) (one mix for the batch) or (B, N) (one per image). A single-style net uses
+    ``nn.InstanceNorm2d`` itself, whose state-dict keys are the same with (C,) shapes.
+    """
+
+    def __init__(self, channels: int, n_styles: int, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.channels, self.n_styles, self.eps = channels, n_styles, eps
+        self.weight = nn.Parameter(torch.ones(n_styles, channels))
+        self.bias = nn.Parameter(torch.zeros(n_styles, channels))
+        self.mix: Tensor | None = None  # set by styled() for one forward pass
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.mix is None:
+            raise RuntimeError("a multi-style net runs inside styled(net, mix)")
+        y = F.instance_norm(x, eps=self.eps)
+        mix = self.mix.to(self.weight.dtype)
+        gamma = (mix @ self.weight).reshape(-1, self.channels, 1, 1)  # (1 or B, C, 1, 1)
+        beta = (mix @ self.bias).reshape(-1, self.channels, 1, 1)
+        return y * gamma.to(y.dtype) + beta.to(y.dtype)
+
+    def extra_repr(self) -> str:
+        return f"{self.channels}, n_styles={self.n_styles}, eps={self.eps}"
+
+
+def norm_layer(channels: int, n_styles: int = 1) -> nn.Module:
+    """The instance norm of a net holding ``n_styles`` styles: the plain affine one for a single
+    style (today's files load unchanged), the conditional one otherwise."""
+    if n_styles == 1:
+        return nn.InstanceNorm2d(channels, affine=True)
+    return ConditionalInstanceNorm2d(channels, n_styles)
+
+
+def conditional_norms(net: nn.Module) -> list[ConditionalInstanceNorm2d]:
+    return [m for m in net.modules() if isinstance(m, ConditionalInstanceNorm2d)]
+
+
+@contextlib.contextmanager
+def styled(net: nn.Module, mix: Tensor | None) -> Iterator[None]:
+    """Within the block every conditional norm of ``net`` uses ``mix`` ((N,) or (B, N) weights)."""
+    norms = conditional_norms(net)
+    for m in norms:
+        m.mix = mix
+    try:
+        yield
+    finally:
+        for m in norms:
+            m.mix = None

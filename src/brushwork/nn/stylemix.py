@@ -1,0 +1,79 @@
+"""Moving weights between nets that hold different numbers of styles (conditional instance norm).
+
+A net's state dict has the same keys whatever its number of styles; only the instance norms'
+``weight`` and ``bias`` change shape: (C,) for one style, (N, C) for N. So:
+
+* :func:`collapse` turns an N-style net and a mix into a plain single-style net whose norms hold
+  the mixed (γ, β): the same function (tested), and every single-style inference path (tiling,
+  stable video, ONNX cache) works on it unchanged;
+* :func:`transfer` fills a net with another's weights, the norms' rows copied where the styles
+  are the same ones and new rows started at the mean of the old ones (a new style starts from
+  the "average painting", not from γ = 1, β = 0, which no trained convolution has seen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from brushwork.errors import BrushworkError
+from brushwork.nn.conditional import ConditionalInstanceNorm2d
+from brushwork.nn.nets import TransformerNet, build_net
+
+
+def norm_keys(net: nn.Module) -> set[str]:
+    """State-dict keys of the instance norms' affine parameters (the per-style ones)."""
+    keys = set()
+    for name, module in net.named_modules():
+        if isinstance(module, (nn.InstanceNorm2d, ConditionalInstanceNorm2d)):
+            keys |= {f"{name}.weight", f"{name}.bias"}
+    return keys
+
+
+def _rows(value: Tensor) -> Tensor:
+    return value if value.dim() == 2 else value[None]  # (C,) -> (1, C)
+
+
+def collapse(net: TransformerNet, mix: Sequence[float] | Tensor) -> TransformerNet:
+    """A single-style copy of ``net`` whose norms hold ``Σ_k mix_k (γ_k, β_k)``; ``mix``: N weights
+    (a convex combination; not renormalised here). A single-style net comes back as is."""
+    if net.n_styles == 1:
+        return net
+    mix = torch.as_tensor(mix, dtype=torch.float32)
+    if mix.shape != (net.n_styles,):
+        raise BrushworkError(f"a mix of {net.n_styles} styles needs {net.n_styles} weights")
+    args = {k: v for k, v in net.arch_args.items() if k != "n_styles"}
+    plain = build_net(**args)
+    keys = norm_keys(net)
+    state = {}
+    for key, value in net.state_dict().items():
+        state[key] = mix.to(value) @ value if key in keys else value
+    plain.load_state_dict(state)
+    device = next(net.parameters()).device
+    return plain.to(device).train(net.training).requires_grad_(False)
+
+
+def transfer(source: TransformerNet, target: TransformerNet, rows: Sequence[int | None]) -> None:
+    """Load ``source``'s weights into ``target`` (same architecture but for the number of styles).
+
+    ``rows[k]``: which style of ``source`` the target's style k copies, or None for a new style
+    (the mean of the source's rows). Raises BrushworkError when the architectures differ.
+    """
+    a = {k: v for k, v in source.arch_args.items() if k != "n_styles"}
+    b = {k: v for k, v in target.arch_args.items() if k != "n_styles"}
+    if a != b:
+        diff = ", ".join(f"{k}={a.get(k)} (here {v})" for k, v in b.items() if a.get(k) != v)
+        raise BrushworkError(f"the init model has another architecture: {diff}")
+    if len(rows) != target.n_styles:
+        raise ValueError(f"rows names {len(rows)} styles, the target holds {target.n_styles}")
+    keys = norm_keys(source)
+    state = {}
+    for key, value in source.state_dict().items():
+        if key in keys:
+            old = _rows(value)
+            new = torch.stack([old.mean(0) if r is None else old[r] for r in rows])
+            value = new if target.n_styles > 1 else new[0]
+        state[key] = value.clone()
+    target.load_state_dict(state)

@@ -1,0 +1,157 @@
+"""Which styles a training run teaches, with which weights, starting from which network.
+
+``python train.py style=candy`` trains one style; ``styles=[starry_night,great_wave]`` (names or
+painting paths; ``styles=all`` for every shipped painting) trains one network holding all of them
+through conditional instance norm (brushwork.nn.conditional). ``init=<model>.pt`` starts from a
+trained network of the same architecture; with ``finetune=norm`` (Dumoulin et al. 2017, §4: a new
+style by fitting only the norm parameters) the init model must hold several styles: its
+convolutions are frozen and only the new styles' (γ, β) rows are trained, and the export holds
+the old styles followed by the new ones.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, open_dict
+
+from brushwork.calibrate.run import resolve_auto_weight
+from brushwork.config.groups import group_choices, plain, style_config
+from brushwork.errors import BrushworkError, check_choice
+from brushwork.infer.model_file import load_model
+from brushwork.nn.nets import build_net
+from brushwork.nn.stylemix import transfer
+
+FINETUNE = ("all", "norm")
+STYLE_KEYS = ("name", "title", "artist", "url")
+
+
+def style_nodes(cfg: DictConfig) -> list[DictConfig]:
+    """The styles a run trains: ``cfg.styles`` (a list of names or paths, or ``all``) if set,
+    else ``[cfg.style]``."""
+    styles = cfg.get("styles")
+    if styles is None:
+        return [cfg.style]
+    if isinstance(styles, str):
+        if styles != "all":
+            raise BrushworkError(f"styles= wants a list ([a,b]) or 'all', got {styles!r}")
+        names = group_choices("style")
+    else:
+        names = [str(s) for s in styles]
+    if not names:
+        raise BrushworkError("styles= is empty: name at least one style")
+    nodes = [style_config(n) for n in names]
+    seen = [n.name for n in nodes]
+    if len(set(seen)) != len(seen):
+        raise BrushworkError(f"styles= names a painting twice: {', '.join(seen)}")
+    return nodes
+
+
+def run_name(cfg: DictConfig) -> str:
+    """The export's file stem: the style's name, or the styles' names joined (a count beyond 4)."""
+    names = [str(s.name) for s in style_nodes(cfg)]
+    if cfg.get("init") and cfg.get("finetune") == "norm":
+        names = [Path(str(cfg.init)).name.removesuffix(".pt"), *names]
+    return "+".join(names) if len(names) <= 4 else f"{len(names)}_styles"
+
+
+@dataclass
+class StylePlan:
+    """What :func:`plan` decided: the ``styles`` trained (plain dicts with ``image``), their
+    ``factors`` of ``loss.style_weight``, the styles the init net already holds and keeps
+    (``kept``, untrained, first in the net), and the net's arguments."""
+
+    styles: list[dict[str, Any]]
+    factors: list[float]
+    model: dict[str, Any]
+    finetune: str = "all"
+    kept: list[dict[str, Any]] = field(default_factory=list)
+    init: str | None = None
+    rows: list[int | None] = field(default_factory=list)
+
+    @property
+    def all_styles(self) -> list[dict[str, Any]]:
+        return self.kept + self.styles
+
+
+def _describe(node: DictConfig, weight: float) -> dict[str, Any]:
+    out = {k: node.get(k) for k in STYLE_KEYS}
+    return out | {"image": Path(str(node.image)).name, "style_weight": weight}
+
+
+def plan(cfg: DictConfig, weights: list[float] | None = None) -> StylePlan:
+    """The run's styles and net. ``weights``: final style weights per trained style (from
+    calibration); default ``loss.style_weight × style.weight``. Reads ``init`` (fails in one
+    line on a missing, foreign or mismatched file) but loads no painting."""
+    nodes = style_nodes(cfg)
+    finetune = check_choice("finetune", str(cfg.get("finetune") or "all"), FINETUNE)
+    if weights is None:  # "auto" before calibration: placeholders, only the net is needed
+        auto = str(cfg.loss.style_weight) == "auto"
+        base = 1.0 if auto else float(cfg.loss.style_weight)
+        weights = [base * float(n.weight) for n in nodes]
+    styles = [_describe(n, w) for n, w in zip(nodes, weights, strict=True)]
+    model = plain(cfg.model)
+    init = cfg.get("init")
+    kept: list[dict[str, Any]] = []
+    rows: list[int | None] = []
+    if init:
+        source, info = load_model(str(init))
+        if finetune == "norm":
+            if source.n_styles == 1:
+                raise BrushworkError(
+                    f"finetune=norm needs a multi-style model; {init} holds one style "
+                    "(train one with styles=[a,b,...], or use finetune=all)"
+                )
+            kept = [dict(s) for s in info["styles"]]
+            clash = {s["name"] for s in kept} & {s["name"] for s in styles}
+            if clash:
+                raise BrushworkError(f"{init} already holds {', '.join(sorted(clash))}")
+        old = [s.get("name") for s in info["styles"]]
+        rows = list(range(len(kept))) + [
+            None if finetune == "norm" or s["name"] not in old else old.index(s["name"])
+            for s in styles
+        ]
+        n = len(rows)
+        target = build_net(**model, **({"n_styles": n} if n > 1 else {}))
+        transfer(source, target, rows)  # fails in one line on another architecture
+    elif finetune == "norm":
+        raise BrushworkError("finetune=norm needs init=<multi-style model>.pt")
+    n = len(kept) + len(styles)
+    if n > 1:
+        model = model | {"n_styles": n}
+    factors = [w / weights[0] for w in weights] if weights[0] > 0 else [1.0] * len(weights)
+    return StylePlan(styles, factors, model, finetune, kept, str(init) if init else None, rows)
+
+
+def auto_weights(cfg: DictConfig) -> dict[str, Any] | None:
+    """``loss.style_weight=auto``: calibrate every trained painting (brushwork.calibrate; probe
+    tables are cached), write the first one's weight into ``cfg.loss.style_weight`` and return
+    ``{"weights": [final weight per style], ...}`` for the export's meta; None when not auto."""
+    if str(cfg.loss.get("style_weight")) != "auto":
+        return None
+    nodes = style_nodes(cfg)
+    results = []
+    for node in nodes:
+        one = copy.deepcopy(cfg)
+        with open_dict(one):
+            one.style = node
+        results.append(resolve_auto_weight(one))
+    weights = [float(r["weight"]) for r in results]
+    cfg.loss.style_weight = weights[0]
+    cfg.style.weight = 1.0
+    if len(nodes) == 1:
+        return results[0] | {"weights": weights}
+    return {
+        "weights": weights,
+        "styles": {str(n.name): r for n, r in zip(nodes, results, strict=True)},
+    }
+
+
+def apply_init(net: Any, plan_: StylePlan) -> None:
+    """Load the init model's weights into ``net`` (built from ``plan_.model``)."""
+    if plan_.init:
+        source, _ = load_model(plan_.init)
+        transfer(source, net, plan_.rows)
