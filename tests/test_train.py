@@ -25,6 +25,7 @@ from brushwork.nn.nets import build_net
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["model.width=8", "model.n_residual=1"]  # a 2-step run of the full net is needlessly slow
 # The default for new trainings (configs/model/shuffle.yaml) with TINY's overrides.
+NAMES_2 = ["starry_night", "great_wave"]
 TINY_DEFAULT_ARCH = {"arch": "shuffle", "width": 8, "n_residual": 1, "separable": True}
 
 
@@ -94,7 +95,7 @@ def test_smoke_run_writes_checkpoint_export_grid_and_wandb(smoke_run: Path) -> N
     assert ckpt["global_step"] == 2
     loss_keys = {k for k in ckpt["state_dict"] if k.startswith("loss.")}
     grams = {f"loss.gram_{n}" for n in ("relu1_2", "relu2_2", "relu3_4", "relu4_4")}
-    assert loss_keys == grams | {"loss.has_style"}  # the style targets, but not VGG
+    assert loss_keys == grams | {"loss.has_style", "loss.style_factors"}  # targets, not VGG
     assert all(k.startswith("net.") for k in ckpt["state_dict"].keys() - loss_keys)
     assert ckpt["hyper_parameters"]["model"] == TINY_DEFAULT_ARCH
     (adam,) = ckpt["optimizer_states"]
@@ -329,6 +330,17 @@ BAD_INPUTS = {
     "unreadable data": (["data.dir={junk}"], "no readable images in"),
     "garbage style image": (["style.image={root}/garbage.jpg"], "garbage.jpg"),
     "other architecture": (["ckpt_path={ckpt}", "model.width=16"], "another architecture: width=8"),
+    "unknown style in styles": (["styles=[starry_night,nope]"], "unknown style 'nope'; known:"),
+    "a style twice": (["styles=[candy,candy]"], "names a painting twice: candy, candy"),
+    "styles not a list": (["styles=some"], "styles= wants a list ([a,b]) or 'all'"),
+    "init missing": (["init={root}/none.pt"], "style model not found"),
+    "init of another architecture": (["init={export}", "model.width=16"], "another architecture"),
+    "finetune=norm without init": (["finetune=norm"], "finetune=norm needs init="),
+    "finetune=norm on a single-style file": (
+        ["init={export}", "finetune=norm", "style=candy"],
+        "finetune=norm needs a multi-style model",
+    ),
+    "unknown finetune": (["init={export}", "finetune=conv"], "unknown finetune 'conv'"),
 }
 
 
@@ -352,6 +364,7 @@ def test_bad_inputs_fail_in_one_line(case: str, folders, smoke_run: Path, tmp_pa
     args, expected = BAD_INPUTS[case]
     paths = {"root": folders["root"], "junk": folders["junk"]}
     paths["ckpt"] = smoke_run / "checkpoints" / "last.ckpt"
+    paths["export"] = smoke_run / "starry_night.pt"
     args = [a.format(**paths) for a in args]
     base = ["experiment=smoke", "logger=none", *TINY, *_data_args(folders)]
     out = _cli([*base, *args, f"hydra.run.dir={tmp_path}"], tmp_path)
@@ -359,6 +372,7 @@ def test_bad_inputs_fail_in_one_line(case: str, folders, smoke_run: Path, tmp_pa
     assert "Traceback" not in out.stderr
     errors = [line for line in out.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and expected in errors[0], out.stderr[-2000:]
+    assert not list(tmp_path.rglob("*.pt")) and not list(tmp_path.rglob("*.ckpt"))
 
 
 def test_multirun_trains_one_run_per_style(folders, tmp_path: Path) -> None:
@@ -403,3 +417,73 @@ def test_experiment_values_survive_composition(experiment: str) -> None:
                 assert OmegaConf.select(cfg, f"{prefix}{key}") == value, f"{prefix}{key}"
 
     walk(flat)
+
+
+def _norm_state(net) -> tuple[dict, dict]:
+    """(the per-style norm rows, the shared weights) of a net's state dict."""
+    from brushwork.nn.stylemix import norm_keys
+
+    keys = norm_keys(net)
+    state = net.state_dict()
+    return {k: state[k] for k in keys}, {k: v for k, v in state.items() if k not in keys}
+
+
+def test_styles_train_into_one_network_and_finetune_norm_appends_one(
+    folders, smoke_run: Path, tmp_path: Path
+) -> None:
+    from brushwork.infer.model_file import load_model
+    from brushwork.io.images import load_image
+    from brushwork.train.run import train
+
+    base = ["experiment=smoke", *TINY, *_data_args(folders), "logger=none"]
+    two = train(_compose([*base, "styles=[starry_night,great_wave]", f"run_dir={tmp_path / 'a'}"]))
+    assert Path(two["export"]).name == "starry_night+great_wave.pt"
+    net, info = load_model(two["export"])
+    assert net.n_styles == 2 and [s["name"] for s in info["styles"]] == NAMES_2
+    assert all(s["image"] and s["style_weight"] > 0 for s in info["styles"])
+    ckpt = torch.load(two["last_checkpoint"], map_location="cpu", weights_only=True)
+    assert ckpt["state_dict"]["loss.gram_relu1_2"].shape == (2, 64, 64)  # a target per style
+    # The grid shows every style: photos, then one row per style (the smoke run's has two rows).
+    (grid,) = (tmp_path / "a" / "samples").glob("step_*.png")
+    (single,) = (smoke_run / "samples").glob("step_*.png")
+    rows = load_image(grid).shape[-2] / load_image(single).shape[-2]
+    assert rows == pytest.approx(3 / 2, rel=0.05)
+
+    # finetune=norm: the convolutions and the old styles' rows stay bit-identical; candy is new.
+    args = [f"init={two['export']}", "finetune=norm", "style=candy", f"run_dir={tmp_path / 'b'}"]
+    three = train(_compose([*base, *args]))
+    assert Path(three["export"]).name == "starry_night+great_wave+candy.pt"
+    grown, info = load_model(three["export"])
+    assert [s["name"] for s in info["styles"]] == [*NAMES_2, "candy"]
+    assert info["meta"]["init"]["finetune"] == "norm"
+    (old_rows, old_shared), (new_rows, new_shared) = _norm_state(net), _norm_state(grown)
+    assert old_shared.keys() == new_shared.keys()
+    assert all(torch.equal(old_shared[k], new_shared[k]) for k in old_shared)
+    assert all(torch.equal(new_rows[k][:2], old_rows[k]) for k in old_rows)
+    moved = [not torch.allclose(new_rows[k][2], old_rows[k].mean(0)) for k in old_rows]
+    assert any(moved)  # the new pair started at the mean of the others and learned
+
+
+def test_round_robin_gives_every_style_the_same_samples() -> None:
+    from brushwork.train.module import StyleTransferModule
+
+    ids = StyleTransferModule._style_ids
+    holder = type("M", (), {"styles": [0, 1, 2], "_style_ids": ids})()
+    drawn = torch.cat([holder._style_ids(4, 4 * step) for step in range(6)])
+    assert torch.bincount(drawn).tolist() == [8, 8, 8]
+    assert holder._style_ids(4, 4).tolist() == [1, 2, 0, 1]
+
+
+def test_init_starts_from_a_trained_network(folders, smoke_run: Path, tmp_path: Path) -> None:
+    from brushwork.infer.model_file import load_model
+    from brushwork.train.run import train
+
+    init = smoke_run / "starry_night.pt"
+    args = ["experiment=smoke", *TINY, *_data_args(folders), "logger=none", "style=the_scream"]
+    args += [f"init={init}", "optim.lr=1e-12", f"run_dir={tmp_path}"]  # steps that change ~nothing
+    out = train(_compose(args))
+    start, _ = load_model(init)
+    warm, info = load_model(out["export"])
+    assert info["style"]["name"] == "the_scream" and info["meta"]["init"]["model"] == str(init)
+    for key, value in start.state_dict().items():
+        torch.testing.assert_close(warm.state_dict()[key], value, rtol=0, atol=1e-6)
