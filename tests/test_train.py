@@ -341,6 +341,10 @@ BAD_INPUTS = {
         "finetune=norm needs a multi-style model",
     ),
     "unknown finetune": (["init={export}", "finetune=conv"], "unknown finetune 'conv'"),
+    "distillation with styles": (
+        ["styles=[candy,mosaic]", "distill.weight=1", "data.targets={root}"],
+        "distill.weight > 0 trains one style",
+    ),
 }
 
 
@@ -487,3 +491,32 @@ def test_init_starts_from_a_trained_network(folders, smoke_run: Path, tmp_path: 
     assert info["style"]["name"] == "the_scream" and info["meta"]["init"]["model"] == str(init)
     for key, value in start.state_dict().items():
         torch.testing.assert_close(warm.state_dict()[key], value, rtol=0, atol=1e-6)
+
+
+def test_styles_all_and_auto_weights_per_painting(monkeypatch) -> None:
+    from brushwork.train import styles as plan_styles
+
+    cfg = _compose(["styles=all", *TINY])
+    every = plan_styles.plan(cfg)
+    assert [s["name"] for s in every.styles] == group_choices("style")
+    assert every.model["n_styles"] == len(group_choices("style"))
+    # loss.style_weight=auto calibrates each painting on its own (probes stubbed: seconds, not
+    # minutes); the weights become the first style's weight and per-style factors.
+    calibrated = {"starry_night": 2e-5, "candy": 8e-5}
+    monkeypatch.setattr(
+        plan_styles, "resolve_auto_weight", lambda c: {"weight": calibrated[c.style.name]}
+    )
+    cfg = _compose(["styles=[starry_night,candy]", "loss.style_weight=auto", *TINY])
+    result = plan_styles.auto_weights(cfg)
+    assert result["weights"] == [2e-5, 8e-5] and cfg.loss.style_weight == 2e-5
+    chosen = plan_styles.plan(cfg, result["weights"])
+    assert chosen.factors == pytest.approx([1.0, 4.0])
+    assert [s["style_weight"] for s in chosen.styles] == [2e-5, 8e-5]
+
+
+def test_a_multi_style_run_is_named_after_its_styles(folders, tmp_path: Path) -> None:
+    args = ["experiment=smoke", *TINY, *_data_args(folders), "logger=none", "styles=[candy,mosaic]"]
+    out = _cli(args, tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    (export,) = (tmp_path / "outputs" / "candy+mosaic").glob("*/candy+mosaic.pt")
+    assert f"exported model: {export}" in out.stdout

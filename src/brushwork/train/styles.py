@@ -88,6 +88,8 @@ def plan(cfg: DictConfig, weights: list[float] | None = None) -> StylePlan:
     line on a missing, foreign or mismatched file) but loads no painting."""
     nodes = style_nodes(cfg)
     finetune = check_choice("finetune", str(cfg.get("finetune") or "all"), FINETUNE)
+    if len(nodes) > 1 and cfg.distill.weight > 0:
+        raise BrushworkError("distill.weight > 0 trains one style: its targets are one painting's")
     if weights is None:  # "auto" before calibration: placeholders, only the net is needed
         auto = str(cfg.loss.style_weight) == "auto"
         base = 1.0 if auto else float(cfg.loss.style_weight)
