@@ -240,3 +240,26 @@ def test_active_wandb_run_gets_table_and_sheet(cli_report, monkeypatch) -> None:
     assert run.summary["eval/equivalent_iterations"] == report["average"]["equivalent_iterations"]
     fake.run = None
     assert not log_wandb(report, torch.rand(3, 54, 138))
+
+
+def test_each_style_of_a_multi_style_model_is_scored_with_its_own_painting(tiny) -> None:
+    from brushwork.evaluate.run import evaluate
+    from brushwork.infer.model_file import export_model
+    from brushwork.nn.nets import JohnsonNet
+
+    torch.manual_seed(0)
+    styles = [
+        {"name": "starry_night", "image": "starry_night.jpg", "style_weight": 1e-5},
+        {"name": "candy", "image": "candy.jpg", "style_weight": 4e-5},
+    ]
+    model = export_model(
+        JohnsonNet(width=4, n_residual=1, n_styles=2), tiny["root"] / "two.pt", styles, _meta()
+    )
+    kwargs = {"gatys_steps": "2", "size": 32, "device": "cpu", "progress": False}
+    reports = {s: evaluate(model, tiny["photos"], style=s, **kwargs) for s in ("candy", None)}
+    assert reports["candy"]["style"]["name"] == "candy"
+    assert Path(reports["candy"]["style_image"]).name == "candy.jpg"
+    assert reports["candy"]["objective"]["loss"]["style_weight"] == 4e-5
+    assert reports[None]["style"]["name"] == "starry_night"  # the first style by default
+    with pytest.raises(BrushworkError, match="unknown style 'udnie'; this model holds"):
+        evaluate(model, tiny["photos"], style="udnie", **kwargs)
