@@ -28,6 +28,7 @@ load through :func:`brushwork.nn.nets.arch_from_legacy` (v1: ``johnson``; v2: ``
 
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from torch import nn
 
 from brushwork.errors import BrushworkError
 from brushwork.io.files import atomic_write
-from brushwork.nn.nets import TransformerNet, arch_from_legacy, build_net
+from brushwork.nn.nets import NETS, TransformerNet, arch_from_legacy, build_net, min_side
 from brushwork.nn.stylemix import collapse
 
 FORMAT = "brushwork-style"
@@ -169,3 +170,13 @@ def with_style(
         parts = [f"{s.get('name')}={w:.2f}" for s, w in zip(styles, weights, strict=True) if w]
         style = {"name": "+".join(parts)}
     return collapse(net, weights).eval(), {**info, "style": style, "mix": list(weights)}
+
+
+def layout_min_side(meta: dict[str, str]) -> int:
+    """The smallest side an ONNX file's graph takes, from the layout in its metadata (files that
+    predate the ``min_side`` entry); the largest of any layout when that is unreadable too."""
+    try:  # v1 files have no "resample": the Johnson layout
+        arch = json.loads(meta["arch"])
+        return min_side(arch.get("arch") or arch_from_legacy(arch)["arch"])
+    except (KeyError, ValueError, TypeError, AttributeError, BrushworkError):
+        return max(net.min_side() for net in NETS.values())

@@ -28,7 +28,6 @@ installed (``brushwork[onnx]``): the model is exported to ONNX once and cached (
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -49,25 +48,14 @@ from brushwork.infer.lite import (
     has_onnxruntime,
 )
 from brushwork.infer.mix import style_weights
-from brushwork.infer.model_file import load_model, with_style
+from brushwork.infer.model_file import layout_min_side, load_model, with_style
 from brushwork.infer.stable import StableVideo
 from brushwork.infer.tiling import StatsNet, stylize_tiled
 from brushwork.io.images import resize
 from brushwork.nn.color import transfer_chroma
 from brushwork.nn.device import pick_device
-from brushwork.nn.nets import NETS, arch_from_legacy, min_side
 
 _DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
-
-
-def _layout_min_side(meta: dict[str, str]) -> int:
-    """The smallest side an ONNX file's graph takes, from the layout in its metadata (files that
-    predate the ``min_side`` entry); the largest of any layout when that is unreadable too."""
-    try:  # v1 files have no "resample": the Johnson layout
-        arch = json.loads(meta["arch"])
-        return min_side(arch.get("arch") or arch_from_legacy(arch)["arch"])
-    except (KeyError, ValueError, TypeError, AttributeError, BrushworkError):
-        return max(net.min_side() for net in NETS.values())
 
 
 class Stylizer:
@@ -133,7 +121,7 @@ class Stylizer:
             self.styles, self.style_label = self._onnx.styles, self._onnx.label
             meta = self._onnx.meta
             if "min_side" not in meta:  # written before it was recorded: read the layout
-                self._onnx.min_side = _layout_min_side(meta)
+                self._onnx.min_side = layout_min_side(meta)
             self.info: dict[str, Any] = {"style": meta.get("style", ""), "meta": meta}
             self.backend = "onnxruntime"
             return

@@ -55,6 +55,12 @@ class StyleTransferModule(pl.LightningModule):
     or missing). Loss terms are logged as ``{train,val}/{content,style,tv,total}`` (+
     ``train/target``), each already weighted. ``style`` (name, title, artist, url) travels into
     the checkpoint and the export.
+
+    Several styles: ``style`` and ``style_image`` are lists (one target per painting; the first
+    painting's weight is ``loss["style_weight"]``, ``style_factors`` scale the others'), and
+    ``model["n_styles"]`` = ``kept_styles`` + their number: the net's first ``kept_styles``
+    styles come from an init model and are not trained. ``finetune="norm"`` trains the
+    norms' (γ, β) only (train.styles).
     """
 
     def __init__(
