@@ -105,6 +105,14 @@ def _case(name: str, root: Path, model: Path) -> tuple[list[str], str]:
         convert(model, "onnx", root / "m.onnx")
         args = ["--model", "m.onnx", "--video", "clip.mp4", "-o", "out.mp4", "--stable"]
         return args, "use the .pt model"
+    if name in STYLE_CASES:
+        styles = [{"name": n} for n in ("starry_night", "great_wave")]
+        net = JohnsonNet(width=4, n_residual=1, n_styles=2)
+        export_model(net, root / "two.pt", styles)
+        flags, needle = STYLE_CASES[name]
+        return ["--model", "two.pt", *flags, *args], needle
+    if name == "style a single-style model lacks":
+        return ["--model", str(model), "--style", "candy", *args], "this model holds: tiny"
     assert name == "existing output in folder"
     (root / "styled").mkdir()
     save_image(torch.zeros(1, 3, 4, 4), root / "styled" / "in.png")
@@ -152,8 +160,18 @@ def _runnable(name: str) -> str | None:
     return None
 
 
+STYLE_CASES = {
+    "unknown style": (["--style", "nope"], "unknown style 'nope'; this model holds: starry_night"),
+    "mix naming an unknown style": (["--mix", "starry_night=1,nope=1"], "unknown style 'nope'"),
+    "empty mix": (["--mix", ""], "--mix is empty"),
+    "mix weight not a number": (["--mix", "great_wave=lots"], "is not a number: 'lots'"),
+    "negative mix weight": (["--mix", "great_wave=-1"], "must be finite and >= 0"),
+    "style and mix": (["--style", "great_wave", "--mix", "great_wave=1"], "not both"),
+}
 CASES = [
     *sorted(VIDEO_CASES),
+    *STYLE_CASES,
+    "style a single-style model lacks",
     "missing model",
     "foreign model",
     "malicious pickle",
@@ -278,3 +296,32 @@ def test_video_keeps_frames_audio_and_size(model, tmp_path, stable: bool):
     frames = imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "out.mp4"))[0]
     assert frames == 5
     assert files_under(tmp_path) == {"clip.mp4", "out.mp4"}
+
+
+def test_a_multi_style_model_lists_picks_and_mixes_its_styles(tmp_path):
+    torch.manual_seed(0)
+    net = JohnsonNet(width=4, n_residual=1, n_styles=2)
+    for p in net.parameters():  # norms that differ per style, so the styles' outputs differ
+        p.data.add_(torch.randn_like(p) * 0.3)
+    styles = [{"name": "starry_night", "title": "The Starry Night", "artist": "Van Gogh"}]
+    styles.append({"name": "great_wave"})
+    export_model(net, tmp_path / "two.pt", styles)
+    save_image(torch.rand(1, 3, 24, 32), tmp_path / "in.png")
+    listed = run("--model", "two.pt", "--list-styles", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == ["starry_night (The Starry Night, Van Gogh)", "great_wave"]
+    outs = {}
+    for name, flags in {
+        "a": ["--style", "starry_night"],
+        "b": ["--style", "great_wave"],
+        "mix": ["--mix", "starry_night=1,great_wave=1"],
+    }.items():
+        proc = run("--model", "two.pt", *flags, "in.png", "-o", f"{name}.png", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        outs[name] = load_image(tmp_path / f"{name}.png")
+    assert "normalised to 1: starry_night=0.50+great_wave=0.50" in proc.stderr
+    assert not torch.equal(outs["a"], outs["b"])
+    with torch.no_grad():
+        x = load_image(tmp_path / "in.png")
+        want = net(x, style=torch.tensor([0.5, 0.5]))
+    torch.testing.assert_close(outs["mix"], want, rtol=0, atol=1.5 / 255)  # 8-bit output
