@@ -167,6 +167,8 @@ STYLE_CASES = {
     "mix weight not a number": (["--mix", "great_wave=lots"], "is not a number: 'lots'"),
     "negative mix weight": (["--mix", "great_wave=-1"], "must be finite and >= 0"),
     "style and mix": (["--style", "great_wave", "--mix", "great_wave=1"], "not both"),
+    "stroke scale below 1": (["--stroke-scale", "0.5"], "stroke scale must be in [1, 64]"),
+    "stroke scale not a number": (["--stroke-scale", "huge"], "a number >= 1 or auto"),
 }
 CASES = [
     *sorted(VIDEO_CASES),

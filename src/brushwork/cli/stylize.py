@@ -29,7 +29,13 @@ from tqdm import tqdm
 
 from brushwork.cli.args import parser
 from brushwork.errors import BrushworkError
-from brushwork.infer.lite import BACKENDS, PRECISIONS, check_strength, fast_stylizer
+from brushwork.infer.lite import (
+    BACKENDS,
+    PRECISIONS,
+    check_strength,
+    check_stroke_scale,
+    fast_stylizer,
+)
 from brushwork.io.plan import collect_inputs, plan_outputs
 
 
@@ -57,6 +63,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         default=0.0,
         metavar="W",
         help="with --stable: temporal filter weight in [0, 0.9] (calmer, less crisp strokes)",
+    )
+    p.add_argument(
+        "--stroke-scale",
+        default="1",
+        metavar="S",
+        help="paint strokes S times larger (S >= 1, or auto: as large relative to the image as "
+        "in training); edges stay sharp",
     )
     p.add_argument("--max-size", type=int, help="shrink images so the long side is at most this")
     p.add_argument("--strength", type=float, default=1.0, help="0..1 blend with the photo")
@@ -160,7 +173,7 @@ def _engine(args: argparse.Namespace, tile: int | None, torch_stylizer: Any) -> 
     from brushwork.infer.engines import LiteEngine, TorchEngine
 
     lite = None
-    if tile in (None, 0):
+    if tile in (None, 0) and args.stroke_scale in (1.0, "1"):  # the guided upsampling is torch
         lite = fast_stylizer(
             args.model, args.device, args.precision, args.backend, args.compile, args.threads
         )
@@ -200,6 +213,7 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
     if not args.output:
         raise BrushworkError("-o/--output is required")
     check_strength(args.strength)
+    args.stroke_scale = check_stroke_scale(args.stroke_scale)
     if args.batch < 1:
         raise BrushworkError(f"--batch must be >= 1, got {args.batch}")
     if args.max_size is not None and args.max_size < 1:
@@ -237,6 +251,7 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
             backend=args.backend,
             style=args.style,
             mix=args.mix,
+            stroke_scale=args.stroke_scale,
         )
         if stylizer.mix_note and not quiet:
             print(f"note: {stylizer.mix_note}", file=sys.stderr)

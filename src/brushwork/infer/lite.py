@@ -48,6 +48,29 @@ def check_strength(strength: float) -> float:
     return float(strength)
 
 
+MAX_STROKE_SCALE = 64.0
+
+
+def check_stroke_scale(value: float | str) -> float | str:
+    """``value`` as a float >= 1, or ``"auto"``; BrushworkError otherwise (one line)."""
+    if value == "auto":
+        return "auto"
+    try:
+        scale = float(value)
+    except (TypeError, ValueError):
+        raise BrushworkError(f"stroke scale must be a number >= 1 or auto, got {value!r}") from None
+    if not 1.0 <= scale <= MAX_STROKE_SCALE:  # also refuses NaN
+        raise BrushworkError(f"stroke scale must be in [1, {MAX_STROKE_SCALE:g}], got {value}")
+    return scale
+
+
+def auto_scale(height: int, width: int, train_size: int | None) -> float:
+    """The stroke scale that keeps strokes the fraction of the image they were in training."""
+    if not train_size:
+        raise BrushworkError("--stroke-scale auto needs the model's training crop size (meta)")
+    return max(1.0, max(height, width) / train_size)
+
+
 def has_onnxruntime() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxruntime"))
 

@@ -50,6 +50,7 @@ from brushwork.infer.lite import (
 from brushwork.infer.mix import style_weights
 from brushwork.infer.model_file import layout_min_side, load_model, with_style
 from brushwork.infer.stable import StableVideo
+from brushwork.infer.strokes import auto_scale, check_stroke_scale, stylize_at_scale
 from brushwork.infer.tiling import StatsNet, stylize_tiled
 from brushwork.io.images import resize
 from brushwork.nn.color import transfer_chroma
@@ -69,6 +70,7 @@ class Stylizer:
     thread count (process-wide). ``style`` / ``mix``: which style of a multi-style model
     (:func:`brushwork.infer.mix.style_weights`; default its first); ``styles`` lists the model's
     style names, ``style_label`` the choice, ``mix_note`` says when mix weights were normalised.
+    ``stroke_scale`` S >= 1 (or ``auto``) paints strokes S times larger (brushwork.infer.strokes).
     Raises BrushworkError for any bad argument or model file.
     Not thread-safe: tiling keeps per-image statistics in the instance.
     """
@@ -88,8 +90,10 @@ class Stylizer:
         backend: str = "auto",
         style: str | None = None,
         mix: str | None = None,
+        stroke_scale: float | str = 1.0,
     ) -> None:
         check_choice("precision", precision, PRECISIONS)
+        self.stroke_scale = check_stroke_scale(stroke_scale)
         check_choice("backend", backend, BACKENDS)
         if tile is not None and (isinstance(tile, bool) or tile < 0 or 0 < tile < 64):
             raise BrushworkError(f"tile must be 0 (off) or at least 64 px, got {tile}")
@@ -242,14 +246,20 @@ class Stylizer:
         if strength == 0.0:
             return x.clone()
         xd = x.to(self.device)
-        # Tiled images need the PyTorch net (shared instance-norm statistics, see tiling).
-        if clip is not None:
-            with self._autocast():
-                y = clip(xd)
-        elif self._onnx is not None and self.tile_size(*x.shape[-2:]) is None:
-            y = self._run_onnx(xd).to(self.device)
-        else:
-            y = self._run_torch(xd)
+        scale = self.stroke_scale
+        if scale == "auto":
+            scale = auto_scale(*x.shape[-2:], self.info.get("meta", {}).get("train_size"))
+
+        def run(t: Tensor) -> Tensor:
+            # Tiled images need the PyTorch net (shared instance-norm statistics, see tiling).
+            if clip is not None:
+                with self._autocast():
+                    return clip(t)
+            if self._onnx is not None and self.tile_size(*t.shape[-2:]) is None:
+                return self._run_onnx(t).to(self.device)
+            return self._run_torch(t)
+
+        y = stylize_at_scale(run, xd, scale)
         if preserve_color:
             y = transfer_chroma(y, xd)
         if strength < 1.0:
