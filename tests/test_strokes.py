@@ -76,3 +76,42 @@ def test_bad_stroke_scales(value, says) -> None:
         check_stroke_scale(value)
     with pytest.raises(BrushworkError, match="training crop size"):
         auto_scale(100, 100, None)
+
+
+def _texture(sigma: float, seed: int = 0) -> torch.Tensor:
+    """Noise blurred by a gaussian of ``sigma`` px: a texture of known scale."""
+    torch.manual_seed(seed)
+    k = 6 * int(sigma) + 1
+    g = torch.exp(-((torch.arange(k) - k // 2) ** 2) / (2 * sigma**2))
+    g = (g[:, None] * g[None, :] / g.sum() ** 2).expand(3, 1, k, k)
+    noise = torch.rand(1, 3, 192, 192)
+    return F.conv2d(F.pad(noise, (k // 2,) * 4, mode="reflect"), g, groups=3)
+
+
+def test_stroke_size_grows_with_the_texture_scale() -> None:
+    from brushwork.evaluate.metrics import stroke_size
+
+    sizes = [stroke_size(_texture(s)) for s in (1, 2, 4)]
+    assert sizes[0] < sizes[1] < sizes[2]
+    assert 1.5 < sizes[1] / sizes[0] < 2.5  # about proportional at small scales
+    # A photo's large shapes do not count: a smooth ramp under the texture changes little.
+    ramp = torch.linspace(0, 0.5, 192).view(1, 1, 1, 192).expand(1, 3, 192, 192)
+    assert stroke_size(_texture(2) * 0.5 + ramp) == pytest.approx(sizes[1], rel=0.15)
+
+
+def test_stroke_choice_picks_or_blends_trained_sizes() -> None:
+    from brushwork.infer.mix import choose
+
+    entries = [{"name": f"s@{px}", "stroke": px} for px in (128, 256, 512)]
+    assert choose(entries, stroke=256)[0] == [0.0, 1.0, 0.0]
+    weights, label, _ = choose(entries, stroke=362)  # ~ the geometric middle of 256 and 512
+    assert weights[0] == 0 and weights[1] == pytest.approx(0.5, abs=0.01) and "362" in label
+    for kwargs, says in [
+        ({"stroke": 100}, "within the trained sizes 128-512"),
+        ({"stroke": 600}, "within the trained sizes 128-512"),
+        ({"stroke": 200, "style": "s@128"}, "not with --style/--mix"),
+    ]:
+        with pytest.raises(BrushworkError, match=says):
+            choose(entries, **kwargs)
+    with pytest.raises(BrushworkError, match="trained with strokes="):
+        choose([{"name": "plain"}, {"name": "other"}], stroke=128)

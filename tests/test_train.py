@@ -520,3 +520,30 @@ def test_a_multi_style_run_is_named_after_its_styles(folders, tmp_path: Path) ->
     assert out.returncode == 0, out.stderr[-2000:]
     (export,) = (tmp_path / "outputs" / "candy+mosaic").glob("*/candy+mosaic.pt")
     assert f"exported model: {export}" in out.stdout
+
+
+def test_strokes_train_one_painting_at_several_sizes(folders, tmp_path: Path) -> None:
+    from brushwork.infer.model_file import load_model
+    from brushwork.infer.stylizer import Stylizer
+    from brushwork.train.run import train
+
+    args = ["experiment=smoke", *TINY, *_data_args(folders), "logger=none", "style=candy"]
+    out = train(_compose([*args, "strokes=[32,64]", f"run_dir={tmp_path}"]))
+    assert Path(out["export"]).name == "candy-strokes.pt"
+    net, info = load_model(out["export"])
+    assert [(s["name"], s["stroke"], s["style_size"]) for s in info["styles"]] == [
+        ("candy@32", 32, 32),
+        ("candy@64", 64, 64),
+    ]
+    ckpt = torch.load(out["last_checkpoint"], map_location="cpu", weights_only=True)
+    grams = ckpt["state_dict"]["loss.gram_relu1_2"]
+    assert grams.shape[0] == 2 and not torch.equal(grams[0], grams[1])  # the sizes differ
+    x = torch.rand(1, 3, 40, 40)
+    with torch.no_grad():
+        between = Stylizer(out["export"], "cpu", backend="torch", stroke=45)(x)
+        want = net(x, style=torch.tensor([0.5, 0.5]))  # 45 px ~ the log-middle of 32 and 64
+    torch.testing.assert_close(between, want, rtol=0, atol=2e-3)
+    with pytest.raises(BrushworkError, match="strokes= wants two or more distinct sizes"):
+        train(_compose([*args, "strokes=[32]", f"run_dir={tmp_path / 'x'}"]))
+    with pytest.raises(BrushworkError, match="for one style"):
+        train(_compose([*args, "strokes=[32,64]", "styles=[candy,mosaic]", f"run_dir={tmp_path}"]))

@@ -51,6 +51,12 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="a mix of a multi-style model's styles, e.g. starry_night=0.7,great_wave=0.3",
     )
     p.add_argument("--list-styles", action="store_true", help="list the model's styles and exit")
+    p.add_argument(
+        "--stroke",
+        type=float,
+        metavar="PX",
+        help="stroke size of a model trained with strokes=[...] (between trained sizes: blended)",
+    )
     p.add_argument("--video", metavar="IN", help="stylize this video (frames + audio) into -o")
     p.add_argument(
         "--stable",
@@ -179,7 +185,7 @@ def _engine(args: argparse.Namespace, tile: int | None, torch_stylizer: Any) -> 
         )
     if lite is None:
         return TorchEngine(torch_stylizer())
-    note = lite.select(args.style, args.mix)
+    note = lite.select(args.style, args.mix, args.stroke)
     if note:
         print(f"note: {note}", file=sys.stderr)
     return LiteEngine(lite, lambda: TorchEngine(torch_stylizer(quiet=True)), tile)
@@ -252,6 +258,7 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
             style=args.style,
             mix=args.mix,
             stroke_scale=args.stroke_scale,
+            stroke=args.stroke,
         )
         if stylizer.mix_note and not quiet:
             print(f"note: {stylizer.mix_note}", file=sys.stderr)

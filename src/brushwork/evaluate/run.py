@@ -194,6 +194,8 @@ def evaluate(
         objective["loss"]["style_weight"] = float(entry.get("style_weight", 0) or 0) or float(
             objective["loss"]["style_weight"]
         )
+        style_size = int(entry.get("style_size", style_size))  # strokes=[...]: its own size
+        objective["style_size"] = style_size
     elif style is not None:
         s = style_config(style)
         style_path = resolve_style_image(str(s.image), s.get("url"))

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.mix import style_weights
+from brushwork.infer.mix import choose
 from brushwork.io.assets import cache_dir
 from brushwork.nn.yiq import RGB_TO_YIQ
 
@@ -184,21 +184,25 @@ class OnnxStylizer:
                 min_side = _LARGEST_MIN_SIDE
         self.min_side = min_side
         self.conditional = len(self.session.get_inputs()) == 2
-        self.styles = [_style_name(self.meta)]
+        self.entries: list[dict[str, Any]] = [{"name": _style_name(self.meta)}]
         if self.conditional:
             try:
-                self.styles = [str(st["name"]) for st in json.loads(self.meta["styles"])]
+                self.entries = [dict(st) for st in json.loads(self.meta["styles"])]
             except (KeyError, ValueError, TypeError) as e:
                 raise BrushworkError(
                     f"{onnx_path}: multi-style model without its style list"
                 ) from e
+        self.styles = [str(st.get("name")) for st in self.entries]
         self.mix = np.eye(len(self.styles), dtype=np.float32)[0]
         self.label = self.styles[0]
 
-    def select(self, style: str | None = None, mix: str | None = None) -> str | None:
-        """Run ``style`` (a name) or ``mix`` (``a=0.7,b=0.3``) from now on; return a note when the
-        mix weights were normalised (see brushwork.infer.mix)."""
-        weights, self.label, note = style_weights(self.styles, style, mix)
+    def select(
+        self, style: str | None = None, mix: str | None = None, stroke: float | None = None
+    ) -> str | None:
+        """Run ``style`` (a name), ``mix`` (``a=0.7,b=0.3``) or ``stroke`` (px, a model trained
+        with strokes=[...]) from now on; return a note when the mix weights were normalised
+        (see brushwork.infer.mix)."""
+        weights, self.label, note = choose(self.entries, style, mix, stroke)
         self.mix = np.asarray(weights, dtype=np.float32)
         return note
 

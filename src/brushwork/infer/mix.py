@@ -9,6 +9,7 @@ style has: refused.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from brushwork.errors import BrushworkError
 
@@ -69,3 +70,42 @@ def style_weights(
     if abs(total - 1.0) > 1e-6:
         note = f"mix weights sum to {total:g}, normalised to 1: {label}"
     return weights, label, note
+
+
+def stroke_weights(styles: list[dict[str, Any]], stroke: float) -> tuple[list[float], str]:
+    """The mix for stroke size ``stroke`` (px) of a model trained with ``strokes=[...]`` (each
+    style entry has a ``stroke``): a trained size itself, or the two trained sizes around it,
+    weighted linearly in log size (Jing et al. 2018 interpolate between trained stroke sizes)."""
+    sizes = [s.get("stroke") for s in styles]
+    if any(not isinstance(x, (int, float)) for x in sizes):
+        raise BrushworkError("--stroke needs a model trained with strokes=[...]; this one has none")
+    try:
+        stroke = float(stroke)
+    except (TypeError, ValueError):
+        raise BrushworkError(f"--stroke must be a number of px, got {stroke!r}") from None
+    lo_size, hi_size = min(sizes), max(sizes)
+    if not lo_size <= stroke <= hi_size:  # also refuses NaN
+        raise BrushworkError(f"--stroke must be within the trained sizes {lo_size}-{hi_size} px")
+    below = max(x for x in sizes if x <= stroke)
+    above = min(x for x in sizes if x >= stroke)
+    t = 0.0 if above == below else math.log(stroke / below) / math.log(above / below)
+    weights = [0.0] * len(sizes)
+    weights[sizes.index(below)] += 1.0 - t
+    weights[sizes.index(above)] += t
+    return weights, f"stroke {stroke:g} px"
+
+
+def choose(
+    styles: list[dict[str, Any]],
+    style: str | None = None,
+    mix: str | None = None,
+    stroke: float | None = None,
+) -> tuple[list[float], str, str | None]:
+    """:func:`style_weights` over the model's style entries, or :func:`stroke_weights` when
+    ``stroke`` is given: ``(weights, label, note)``."""
+    if stroke is None:
+        return style_weights([str(s.get("name")) for s in styles], style, mix)
+    if style is not None or mix is not None:
+        raise BrushworkError("--stroke picks a stroke size of one painting: not with --style/--mix")
+    weights, label = stroke_weights(styles, stroke)
+    return weights, label, None

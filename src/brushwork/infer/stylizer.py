@@ -47,7 +47,7 @@ from brushwork.infer.lite import (
     check_strength,
     has_onnxruntime,
 )
-from brushwork.infer.mix import style_weights
+from brushwork.infer.mix import choose
 from brushwork.infer.model_file import layout_min_side, load_model, with_style
 from brushwork.infer.stable import StableVideo
 from brushwork.infer.strokes import auto_scale, check_stroke_scale, stylize_at_scale
@@ -70,7 +70,8 @@ class Stylizer:
     thread count (process-wide). ``style`` / ``mix``: which style of a multi-style model
     (:func:`brushwork.infer.mix.style_weights`; default its first); ``styles`` lists the model's
     style names, ``style_label`` the choice, ``mix_note`` says when mix weights were normalised.
-    ``stroke_scale`` S >= 1 (or ``auto``) paints strokes S times larger (brushwork.infer.strokes).
+    ``stroke_scale`` S >= 1 (or ``auto``) paints strokes S times larger (brushwork.infer.strokes);
+    ``stroke`` (px) picks a trained stroke size of a ``strokes=[...]`` model, or between two.
     Raises BrushworkError for any bad argument or model file.
     Not thread-safe: tiling keeps per-image statistics in the instance.
     """
@@ -91,6 +92,7 @@ class Stylizer:
         style: str | None = None,
         mix: str | None = None,
         stroke_scale: float | str = 1.0,
+        stroke: float | None = None,
     ) -> None:
         check_choice("precision", precision, PRECISIONS)
         self.stroke_scale = check_stroke_scale(stroke_scale)
@@ -121,7 +123,7 @@ class Stylizer:
             if precision != "fp32":
                 raise BrushworkError("ONNX models run in fp32; use the .pt export for fp16/bf16")
             self._onnx = OnnxStylizer(self.model_path, threads, self.device)
-            self.mix_note = self._onnx.select(style, mix)
+            self.mix_note = self._onnx.select(style, mix, stroke)
             self.styles, self.style_label = self._onnx.styles, self._onnx.label
             meta = self._onnx.meta
             if "min_side" not in meta:  # written before it was recorded: read the layout
@@ -131,7 +133,7 @@ class Stylizer:
             return
         full, info = load_model(self.model_path, self.device)
         self.styles = [str(st.get("name")) for st in info["styles"]]
-        weights, self.style_label, self.mix_note = style_weights(self.styles, style, mix)
+        weights, self.style_label, self.mix_note = choose(info["styles"], style, mix, stroke)
         self._full_net = full  # the multi-style net, for the ONNX copy (a style input)
         net, self.info = with_style(full, info, weights)
         self._weights = weights

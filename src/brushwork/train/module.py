@@ -69,7 +69,7 @@ class StyleTransferModule(pl.LightningModule):
         loss: dict[str, Any],
         style: dict[str, Any] | list[dict[str, Any]],
         style_image: str | list[str | None] | None = None,
-        style_size: int = 256,
+        style_size: int | list[int] = 256,
         optim: dict[str, Any] | None = None,
         distill: dict[str, Any] | None = None,
         max_steps: int = -1,
@@ -98,7 +98,8 @@ class StyleTransferModule(pl.LightningModule):
         paintings = None
         if all(i is not None and Path(i).exists() for i in images):
             # A bad file fails before VGG loads.
-            paintings = [load_image(i, style_size) for i in images]  # type: ignore[arg-type]
+            sizes = style_size if isinstance(style_size, list) else [style_size] * len(images)
+            paintings = [load_image(i, px) for i, px in zip(images, sizes, strict=True)]  # type: ignore[arg-type]
         self.net = build_net(**model)
         if self.net.n_styles != kept_styles + len(self.styles):
             raise BrushworkError(

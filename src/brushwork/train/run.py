@@ -77,7 +77,7 @@ def build_module(
         loss=loss_args(cfg.loss) | {"style_weight": styles.styles[0]["style_weight"]},
         style=described[0] if single else described,
         style_image=images[0] if single else images,
-        style_size=cfg.style_size,
+        style_size=styles.sizes or cfg.style_size,
         optim=plain(cfg.optim),
         distill=plain(cfg.distill),
         max_steps=cfg.trainer.get("max_steps", -1),
@@ -181,7 +181,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
                 "brushwork": __version__,
                 "steps": int(trainer.global_step),
                 "style_image": styles.styles[0]["image"],
-                "style_size": hp.style_size,
+                "style_size": cfg.style_size,
                 "train_size": cfg.data.size,
                 # The full objective (layers as the loss resolved them), for brushwork.evaluate.
                 "loss": dict(hp.loss) | {k: list(getattr(module.loss, k)) for k in LOSS_KEYS},

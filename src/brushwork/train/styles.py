@@ -6,7 +6,8 @@ through conditional instance norm (brushwork.nn.conditional). ``init=<model>.pt`
 trained network of the same architecture; with ``finetune=norm`` (Dumoulin et al. 2017, §4: a new
 style by fitting only the norm parameters) the init model must hold several styles: its
 convolutions are frozen and only the new styles' (γ, β) rows are trained, and the export holds
-the old styles followed by the new ones.
+the old styles followed by the new ones. ``strokes=[128,256,512]`` trains one painting at several
+sizes as the styles (``<name>@<px>``, stroke control: ``stylize --stroke N``).
 """
 
 from __future__ import annotations
@@ -29,10 +30,32 @@ FINETUNE = ("all", "norm")
 STYLE_KEYS = ("name", "title", "artist", "url")
 
 
+def stroke_sizes(cfg: DictConfig) -> list[int] | None:
+    """``cfg.strokes`` checked: two or more distinct sizes in px (the painting's long side), for
+    one painting; None when not set."""
+    strokes = cfg.get("strokes")
+    if strokes is None:
+        return None
+    if isinstance(strokes, (str, int, float)) or cfg.get("styles") is not None:
+        raise BrushworkError(
+            "strokes= wants a list of sizes in px for one style: strokes=[128,256]"
+        )
+    try:
+        sizes = [int(s) for s in strokes]
+    except (TypeError, ValueError):
+        raise BrushworkError(f"strokes= wants sizes in px, got {list(strokes)}") from None
+    if len(sizes) < 2 or len(set(sizes)) != len(sizes) or min(sizes) < 16:
+        raise BrushworkError(f"strokes= wants two or more distinct sizes >= 16 px, got {sizes}")
+    return sizes
+
+
 def style_nodes(cfg: DictConfig) -> list[DictConfig]:
     """The styles a run trains: ``cfg.styles`` (a list of names or paths, or ``all``) if set,
-    else ``[cfg.style]``."""
+    else ``[cfg.style]``, once per stroke size with ``strokes=[...]``."""
     styles = cfg.get("styles")
+    sizes = stroke_sizes(cfg)
+    if sizes:
+        return [cfg.style] * len(sizes)
     if styles is None:
         return [cfg.style]
     if isinstance(styles, str):
@@ -53,6 +76,8 @@ def style_nodes(cfg: DictConfig) -> list[DictConfig]:
 def run_name(cfg: DictConfig) -> str:
     """The export's file stem: the style's name, or the styles' names joined (a count beyond 4)."""
     names = [str(s.name) for s in style_nodes(cfg)]
+    if stroke_sizes(cfg):
+        names = [f"{names[0]}-strokes"]
     if cfg.get("init") and cfg.get("finetune") == "norm":
         names = [Path(str(cfg.init)).name.removesuffix(".pt"), *names]
     return "+".join(names) if len(names) <= 4 else f"{len(names)}_styles"
@@ -71,6 +96,7 @@ class StylePlan:
     kept: list[dict[str, Any]] = field(default_factory=list)
     init: str | None = None
     rows: list[int | None] = field(default_factory=list)
+    sizes: list[int] | None = None  # strokes=[...]: each style's painting size, px
 
     @property
     def all_styles(self) -> list[dict[str, Any]]:
@@ -95,6 +121,10 @@ def plan(cfg: DictConfig, weights: list[float] | None = None) -> StylePlan:
         base = 1.0 if auto else float(cfg.loss.style_weight)
         weights = [base * float(n.weight) for n in nodes]
     styles = [_describe(n, w) for n, w in zip(nodes, weights, strict=True)]
+    sizes = stroke_sizes(cfg)
+    for style, px in zip(styles, sizes or [], strict=False):
+        # One painting at several sizes: larger paintings, larger strokes (Jing et al. 2018).
+        style |= {"name": f"{style['name']}@{px}", "stroke": px, "style_size": px}
     model = plain(cfg.model)
     init = cfg.get("init")
     kept: list[dict[str, Any]] = []
@@ -125,7 +155,8 @@ def plan(cfg: DictConfig, weights: list[float] | None = None) -> StylePlan:
     if n > 1:
         model = model | {"n_styles": n}
     factors = [w / weights[0] for w in weights] if weights[0] > 0 else [1.0] * len(weights)
-    return StylePlan(styles, factors, model, finetune, kept, str(init) if init else None, rows)
+    init_path = str(init) if init else None
+    return StylePlan(styles, factors, model, finetune, kept, init_path, rows, sizes)
 
 
 def auto_weights(cfg: DictConfig) -> dict[str, Any] | None:
