@@ -183,3 +183,29 @@ def test_styles_benchmark_sizes_speed_and_sheet(data_dir: Path, tmp_path: Path) 
     # 2 photo rows + the interpolation row; 1 + 5 columns (photo, 5 mixes) at 160 px.
     grid = load_image(sheet)
     assert grid.shape[-2] == 3 * (160 + 2) + 2
+
+
+def test_strokes_benchmark_measures_style_and_edges(data_dir: Path, tmp_path: Path) -> None:
+    """``benchmark.py strokes`` at toy sizes: both style terms, both edge correlations and
+    their ratios (the 4K timing and the sheet are left to the real run)."""
+    import torch
+
+    from brushwork.infer.model_file import export_model
+    from brushwork.nn.nets import ShuffleNet
+
+    torch.manual_seed(0)
+    meta = {
+        "style_image": "starry_night.jpg",
+        "style_size": 32,
+        "train_size": 32,
+        "loss": {"content_layers": ["relu2_2"], "style_layers": ["relu1_2", "relu2_2"]}
+        | {"content_weight": 1.0, "style_weight": 1.0, "tv_weight": 0.0, "normalize": True},
+    }
+    model = export_model(ShuffleNet(width=4, n_residual=1), tmp_path / "m.pt", {}, meta)
+    args = ["strokes", "--model", str(model), "--sizes", "96", "--scale", "2", "--reps", "0"]
+    result = _bench([*args, "--photos", "2", "--data", str(data_dir)], tmp_path)
+    q = result["quality"]
+    assert q["style own (size/S)"] > 0 and q["style S (size)"] > 0
+    assert -1 <= q["edges S"] <= 1 and q["edges kept"] == pytest.approx(
+        q["edges S"] / q["edges S=1"]
+    )
