@@ -17,6 +17,7 @@ Contract of every net: input (B, 3, H, W) RGB in [0, 1], any H, W >= 1; output t
 
 from __future__ import annotations
 
+import contextlib
 from typing import ClassVar
 
 import torch
@@ -112,7 +113,8 @@ class TransformerNet(nn.Module):
         y = pad_axis(y, top, ph - top, dim=-2)
         # Centre the input on zero. The first InstanceNorm would remove a constant offset anyway,
         # but near-zero-mean activations keep its variance free of cancellation error in bf16.
-        with styled(self, self.style_mix(style, x.shape[0])):
+        mix = self.style_mix(style, x.shape[0])
+        with styled(self, mix) if mix is not None else contextlib.nullcontext():
             y = self.body(y - 0.5)
         # Sigmoid, not clamp: it keeps the output in [0, 1] while still passing a gradient for
         # pixels pushed past the range (a clamp would give them zero gradient).
