@@ -493,13 +493,16 @@ def test_init_starts_from_a_trained_network(folders, smoke_run: Path, tmp_path: 
         torch.testing.assert_close(warm.state_dict()[key], value, rtol=0, atol=1e-6)
 
 
-def test_styles_all_and_auto_weights_per_painting(monkeypatch) -> None:
+def test_styles_all_and_auto_weights_per_painting(monkeypatch, data_dir: Path) -> None:
     from brushwork.train import styles as plan_styles
 
     cfg = _compose(["styles=all", *TINY])
     every = plan_styles.plan(cfg)
     assert [s["name"] for s in every.styles] == group_choices("style")
     assert every.model["n_styles"] == len(group_choices("style"))
+    own = data_dir / "styles" / "candy.jpg"  # a user's painting, by path
+    mixed = plan_styles.plan(_compose([f"styles=[starry_night,{own}]", *TINY]))
+    assert [(s["name"], s["image"]) for s in mixed.styles][1] == ("candy", "candy.jpg")
     # loss.style_weight=auto calibrates each painting on its own (probes stubbed: seconds, not
     # minutes); the weights become the first style's weight and per-style factors.
     calibrated = {"starry_night": 2e-5, "candy": 8e-5}
