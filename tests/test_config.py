@@ -22,7 +22,8 @@ CONSTRUCTORS = {
     LossConfig: (PerceptualLoss.__init__, {"self"}),
     GatysConfig: (optimize_image, {"content", "styles", "loss", "blend", "seed", "callback"}),
     DataConfig: (PhotoDataModule.__init__, {"self", "seed"}),
-    ModelConfig: (ShuffleNet.__init__, {"self"}),  # + arch, which picks the class
+    # + arch, which picks the class; n_styles comes from styles= / strokes= (train.styles)
+    ModelConfig: (ShuffleNet.__init__, {"self", "n_styles"}),
 }
 
 
