@@ -18,6 +18,7 @@ from torch import Tensor
 
 from brushwork.errors import BrushworkError
 from brushwork.nn.color import rgb_to_yiq
+from brushwork.nn.layers import BoxFilter
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,7 @@ def stroke_size(img: Tensor, window: int = 33) -> float:
     shapes, so what is measured is the strokes; textures of twice the size measure about twice.
     """
     y = rgb_to_yiq(img.float())[:, :1]  # (1, 1, H, W)
-    r = window // 2
-    y = y - F.avg_pool2d(F.pad(y, (r,) * 4, mode="replicate"), window, stride=1)
+    y = y - BoxFilter(window)(y)  # window odd: a centred, edge-replicated mean
     y = y[0, 0] - y.mean()
     h, w = y.shape
     spectrum = torch.fft.rfft2(y, s=(2 * h, 2 * w))  # zero-padded: no wrap-around

@@ -13,34 +13,24 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from brushwork.nn.yiq import RGB_TO_YIQ
+from brushwork.nn.color import rgb_to_yiq
+from brushwork.nn.layers import BoxFilter
 
 
 def luminance(x: Tensor) -> Tensor:
-    """(B, 3, H, W) RGB → (B, 1, H, W) luminance (YIQ's Y)."""
-    weights = torch.tensor(RGB_TO_YIQ[0], dtype=x.dtype, device=x.device)
-    return (x * weights.view(1, 3, 1, 1)).sum(1, keepdim=True)
+    """(B, 3, H, W) RGB → (B, 1, H, W) luminance (YIQ's Y; nn.color's grey image, one channel)."""
+    return rgb_to_yiq(x)[:, :1]
 
 
-def box(x: Tensor, radius: int) -> Tensor:
-    """Mean over the (2r+1)² window around each pixel, edges replicated: same shape as ``x``."""
-    if radius == 0:
-        return x
-    k = 2 * radius + 1
-    return F.avg_pool2d(F.pad(x, (radius,) * 4, mode="replicate"), k, stride=1)
-
-
-def guided_coefficients(
-    guide: Tensor, src: Tensor, radius: int, eps: float
-) -> tuple[Tensor, Tensor]:
-    """A and B (each like ``src``, (B, C, H, W)) such that box-averaged ``A · guide + B`` is the
-    guided filter of ``src`` with ``guide`` (B, 1, H, W); ``eps`` keeps A small in flat areas."""
-    mean_i, mean_p = box(guide, radius), box(src, radius)
-    var_i = box(guide * guide, radius) - mean_i * mean_i
-    cov_ip = box(guide * src, radius) - mean_i * mean_p
-    a = cov_ip / (var_i + eps)
-    b = mean_p - a * mean_i
-    return box(a, radius), box(b, radius)
+def local_gain(guide: Tensor, src: Tensor, radius: int, eps: float) -> Tensor:
+    """The guided filter's A (like ``src``, (B, C, H, W)), box-averaged: the local slope of
+    ``src ≈ A · guide + B`` over (2r+1)² windows, ``guide`` (B, 1, H, W); ``eps`` keeps A small
+    in flat areas. (B is not needed here: the strokes come from ``src`` itself.)"""
+    box = BoxFilter(2 * radius + 1)  # odd size: centred, edges replicated
+    mean_i, mean_p = box(guide), box(src)
+    var_i = box(guide * guide) - mean_i * mean_i
+    cov_ip = box(guide * src) - mean_i * mean_p
+    return box(cov_ip / (var_i + eps))
 
 
 def guided_upsample(
@@ -56,7 +46,7 @@ def guided_upsample(
     missing high frequencies go through the linear model.
     """
     with torch.autocast(guide.device.type, enabled=False):
-        a, _ = guided_coefficients(guide_small.float(), src_small.float(), radius, eps)
+        a = local_gain(guide_small.float(), src_small.float(), radius, eps)
         size = guide.shape[-2:]
 
         def up(t: Tensor, mode: str) -> Tensor:
