@@ -124,7 +124,7 @@ def test_model_file_lists_its_styles_and_single_style_files_stay_version_3(tmp_p
     x = torch.rand(1, 3, 24, 24)
     with torch.no_grad():
         torch.testing.assert_close(loaded(x, style=1), net(x, style=1))
-        plain, chosen = with_style(loaded, info, [0.0, 1.0, 0.0])
+        plain, chosen = with_style(loaded, info, [0.0, 1.0, 0.0], "great_wave")
         assert chosen["style"]["name"] == "great_wave"
         torch.testing.assert_close(plain(x), net(x, style=1))
     single = export_model(_net(n_styles=1), tmp_path / "one.pt", {"name": "one"})

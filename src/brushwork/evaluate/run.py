@@ -187,13 +187,12 @@ def evaluate(
     style_size = objective["style_size"]
     if net.n_styles > 1:  # the style asked for (default the first), with its own painting
         names = [str(s.get("name")) for s in info["styles"]]
-        weights, _, _ = style_weights(names, style)
-        net, info = with_style(net, info, weights)
+        weights, label, _ = style_weights(names, style)
+        net, info = with_style(net, info, weights, label)
         entry = info["style"]
         style_path = resolve_style_image(str(entry.get("image", "")), entry.get("url"))
-        objective["loss"]["style_weight"] = float(entry.get("style_weight", 0) or 0) or float(
-            objective["loss"]["style_weight"]
-        )
+        if entry.get("style_weight"):  # the painting's own final weight
+            objective["loss"]["style_weight"] = float(entry["style_weight"])
         style_size = int(entry.get("style_size", style_size))  # strokes=[...]: its own size
         objective["style_size"] = style_size
     elif style is not None:

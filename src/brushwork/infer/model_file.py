@@ -155,20 +155,16 @@ def load_model(
 
 
 def with_style(
-    net: TransformerNet, info: dict[str, Any], weights: list[float]
+    net: TransformerNet, info: dict[str, Any], weights: list[float], label: str
 ) -> tuple[TransformerNet, dict[str, Any]]:
-    """A multi-style export's net fixed to the mix ``weights`` (one per style, summing to 1;
-    :func:`brushwork.infer.mix.style_weights`): a single-style net, with ``info["style"]`` the
-    chosen style's entry (or a mix's name). Single-style nets come back unchanged."""
+    """A multi-style export's net fixed to the mix ``weights`` (one per style, summing to 1) that
+    :func:`brushwork.infer.mix.choose` returned with ``label``: a single-style net, with
+    ``info["style"]`` the chosen style's entry (a mix: named by ``label``). Single-style nets
+    come back unchanged."""
     if net.n_styles == 1:
         return net, info
-    styles = info["styles"]
-    picked = [s for s, w in zip(styles, weights, strict=True) if w > 0]
-    if len(picked) == 1:
-        style = dict(picked[0])
-    else:
-        parts = [f"{s.get('name')}={w:.2f}" for s, w in zip(styles, weights, strict=True) if w]
-        style = {"name": "+".join(parts)}
+    picked = [s for s, w in zip(info["styles"], weights, strict=True) if w > 0]
+    style = dict(picked[0]) if len(picked) == 1 else {"name": label}
     return collapse(net, weights).eval(), {**info, "style": style, "mix": list(weights)}
 
 

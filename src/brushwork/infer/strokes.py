@@ -17,7 +17,6 @@ from collections.abc import Callable
 import torch.nn.functional as F
 from torch import Tensor
 
-from brushwork.infer.lite import auto_scale, check_stroke_scale  # noqa: F401 (re-exported)
 from brushwork.nn.guided import guided_upsample, luminance
 
 

@@ -44,13 +44,15 @@ from brushwork.infer.lite import (
     PRECISIONS,
     STATS_PIXELS,
     OnnxStylizer,
+    auto_scale,
     check_strength,
+    check_stroke_scale,
     has_onnxruntime,
 )
 from brushwork.infer.mix import choose
 from brushwork.infer.model_file import layout_min_side, load_model, with_style
 from brushwork.infer.stable import StableVideo
-from brushwork.infer.strokes import auto_scale, check_stroke_scale, stylize_at_scale
+from brushwork.infer.strokes import stylize_at_scale
 from brushwork.infer.tiling import StatsNet, stylize_tiled
 from brushwork.io.images import resize
 from brushwork.nn.color import transfer_chroma
@@ -134,8 +136,8 @@ class Stylizer:
         full, info = load_model(self.model_path, self.device)
         self.styles = [str(st.get("name")) for st in info["styles"]]
         weights, self.style_label, self.mix_note = choose(info["styles"], style, mix, stroke)
-        self._full_net = full  # the multi-style net, for the ONNX copy (a style input)
-        net, self.info = with_style(full, info, weights)
+        self._full = full, info  # the multi-style net, for the ONNX copy (a style input)
+        net, self.info = with_style(full, info, weights, self.style_label)
         self._weights = weights
         if self.channels_last:
             net = net.to(memory_format=torch.channels_last)
@@ -162,10 +164,8 @@ class Stylizer:
                 "backend onnxruntime runs in fp32; use backend torch for bf16/fp16"
             )
         with tempfile.TemporaryDirectory() as tmp:  # only used if the cache is unwritable
-            info = self.info
-            if self._full_net.n_styles > 1:  # the graph takes the mix: one export for all
-                info = {**info, "style": {"name": "+".join(self.styles)}}
-            path = cached_onnx(self.model_path, self._full_net, info, Path(tmp))
+            # The whole model (a multi-style one takes the mix as an input): one export for all.
+            path = cached_onnx(self.model_path, *self._full, Path(tmp))
             # The session holds the graph: the temporary file may go.
             onnx = OnnxStylizer(path, threads, self.device, min_side=self.net.min_side())
             onnx.mix = np.asarray(self._weights, dtype=np.float32)

@@ -73,7 +73,7 @@ class TransformerNet(nn.Module):
             args["n_styles"] = self.n_styles
         return args
 
-    def style_mix(self, style: int | torch.Tensor | None, batch: int) -> torch.Tensor | None:
+    def style_mix(self, style: int | torch.Tensor | None) -> torch.Tensor | None:
         """The mix the conditional norms use: None for a single-style net; else (N,) or (B, N)
         weights from an index, a (B,) tensor of indices, or weights given as (N,) / (B, N)."""
         n = self.n_styles
@@ -113,7 +113,7 @@ class TransformerNet(nn.Module):
         y = pad_axis(y, top, ph - top, dim=-2)
         # Centre the input on zero. The first InstanceNorm would remove a constant offset anyway,
         # but near-zero-mean activations keep its variance free of cancellation error in bf16.
-        mix = self.style_mix(style, x.shape[0])
+        mix = self.style_mix(style)
         with styled(self, mix) if mix is not None else contextlib.nullcontext():
             y = self.body(y - 0.5)
         # Sigmoid, not clamp: it keeps the output in [0, 1] while still passing a gradient for
