@@ -38,7 +38,11 @@ def folder_name(styles: Any, style_name: str) -> str:
         return style_name
     if isinstance(styles, str):
         return styles
-    names = [Path(str(s)).stem for s in styles]
+    return joined_name([Path(str(s)).stem for s in styles])
+
+
+def joined_name(names: list[str]) -> str:
+    """Several styles' names as one file or folder name: joined by ``+``, a count beyond 4."""
     return "+".join(names) if len(names) <= 4 else f"{len(names)}_styles"
 
 

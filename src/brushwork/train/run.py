@@ -133,7 +133,8 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     data = build_data(cfg)
     data.setup("fit")  # bad data folders fail here, before VGG is loaded
     calibration = auto_weights(cfg)  # loss.style_weight=auto → the calibrated weights
-    styles = plan(cfg, weights=calibration["weights"] if calibration else None)
+    if calibration is not None:
+        styles = styles.reweighted(calibration["weights"])
     module = build_module(cfg, resuming=ckpt_path is not None, styles=styles)
     if ckpt_path is None:
         apply_init(module.net, styles)  # init=<model>.pt: a warm start

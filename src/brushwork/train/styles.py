@@ -13,6 +13,7 @@ sizes as the styles (``<name>@<px>``, stroke control: ``stylize --stroke N``).
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 from omegaconf import DictConfig, open_dict
 
 from brushwork.calibrate.run import resolve_auto_weight
-from brushwork.config.groups import group_choices, plain, style_config
+from brushwork.config.groups import group_choices, joined_name, plain, style_config
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.infer.model_file import load_model
 from brushwork.nn.nets import build_net
@@ -80,7 +81,7 @@ def run_name(cfg: DictConfig) -> str:
         names = [f"{names[0]}-strokes"]
     if cfg.get("init") and cfg.get("finetune") == "norm":
         names = [Path(str(cfg.init)).name.removesuffix(".pt"), *names]
-    return "+".join(names) if len(names) <= 4 else f"{len(names)}_styles"
+    return joined_name(names)
 
 
 @dataclass
@@ -97,10 +98,21 @@ class StylePlan:
     init: str | None = None
     rows: list[int | None] = field(default_factory=list)
     sizes: list[int] | None = None  # strokes=[...]: each style's painting size, px
+    source: Any = field(default=None, repr=False)  # the init model's net, loaded once
 
     @property
     def all_styles(self) -> list[dict[str, Any]]:
         return self.kept + self.styles
+
+    def reweighted(self, weights: list[float]) -> StylePlan:
+        """The same plan with final style ``weights`` (calibration's) for the trained styles."""
+        styles = [s | {"style_weight": w} for s, w in zip(self.styles, weights, strict=True)]
+        return dataclasses.replace(self, styles=styles, factors=_factors(weights))
+
+
+def _factors(weights: list[float]) -> list[float]:
+    """Each style's weight relative to the first's (the loss's own ``style_weight``)."""
+    return [w / weights[0] for w in weights] if weights[0] > 0 else [1.0] * len(weights)
 
 
 def _describe(node: DictConfig, weight: float) -> dict[str, Any]:
@@ -108,18 +120,17 @@ def _describe(node: DictConfig, weight: float) -> dict[str, Any]:
     return out | {"image": Path(str(node.image)).name, "style_weight": weight}
 
 
-def plan(cfg: DictConfig, weights: list[float] | None = None) -> StylePlan:
-    """The run's styles and net. ``weights``: final style weights per trained style (from
-    calibration); default ``loss.style_weight × style.weight``. Reads ``init`` (fails in one
-    line on a missing, foreign or mismatched file) but loads no painting."""
+def plan(cfg: DictConfig) -> StylePlan:
+    """The run's styles and net, style weights ``loss.style_weight × style.weight`` (for
+    ``auto``, placeholders until :meth:`StylePlan.reweighted`). Loads ``init`` once (fails in
+    one line on a missing, foreign or mismatched file) but no painting."""
     nodes = style_nodes(cfg)
     finetune = check_choice("finetune", str(cfg.get("finetune") or "all"), FINETUNE)
     if len(nodes) > 1 and cfg.distill.weight > 0:
         raise BrushworkError("distill.weight > 0 trains one style: its targets are one painting's")
-    if weights is None:  # "auto" before calibration: placeholders, only the net is needed
-        auto = str(cfg.loss.style_weight) == "auto"
-        base = 1.0 if auto else float(cfg.loss.style_weight)
-        weights = [base * float(n.weight) for n in nodes]
+    auto = str(cfg.loss.style_weight) == "auto"  # placeholders: calibration comes later
+    base = 1.0 if auto else float(cfg.loss.style_weight)
+    weights = [base * float(n.weight) for n in nodes]
     styles = [_describe(n, w) for n, w in zip(nodes, weights, strict=True)]
     sizes = stroke_sizes(cfg)
     for style, px in zip(styles, sizes or [], strict=False):
@@ -129,6 +140,7 @@ def plan(cfg: DictConfig, weights: list[float] | None = None) -> StylePlan:
     init = cfg.get("init")
     kept: list[dict[str, Any]] = []
     rows: list[int | None] = []
+    source = None
     if init:
         source, info = load_model(str(init))
         if finetune == "norm":
@@ -154,9 +166,10 @@ def plan(cfg: DictConfig, weights: list[float] | None = None) -> StylePlan:
     n = len(kept) + len(styles)
     if n > 1:
         model = model | {"n_styles": n}
-    factors = [w / weights[0] for w in weights] if weights[0] > 0 else [1.0] * len(weights)
     init_path = str(init) if init else None
-    return StylePlan(styles, factors, model, finetune, kept, init_path, rows, sizes)
+    return StylePlan(
+        styles, _factors(weights), model, finetune, kept, init_path, rows, sizes, source
+    )
 
 
 def auto_weights(cfg: DictConfig) -> dict[str, Any] | None:
@@ -185,6 +198,5 @@ def auto_weights(cfg: DictConfig) -> dict[str, Any] | None:
 
 def apply_init(net: Any, plan_: StylePlan) -> None:
     """Load the init model's weights into ``net`` (built from ``plan_.model``)."""
-    if plan_.init:
-        source, _ = load_model(plan_.init)
-        transfer(source, net, plan_.rows)
+    if plan_.source is not None:
+        transfer(plan_.source, net, plan_.rows)
