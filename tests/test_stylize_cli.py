@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
 import pickle
 import subprocess
@@ -327,3 +328,24 @@ def test_a_multi_style_model_lists_picks_and_mixes_its_styles(tmp_path):
         x = load_image(tmp_path / "in.png")
         want = net(x, style=torch.tensor([0.5, 0.5]))
     torch.testing.assert_close(outs["mix"], want, rtol=0, atol=1.5 / 255)  # 8-bit output
+
+
+def test_stroke_options_on_the_command_line(tmp_path):
+    # README: --stroke-scale 4 (any model) and --stroke PX (a strokes=[...] model).
+    torch.manual_seed(0)
+    net = JohnsonNet(width=4, n_residual=1, n_styles=2)
+    for p in net.parameters():
+        p.data.add_(torch.randn_like(p) * 0.3)
+    styles = [{"name": f"s@{px}", "stroke": px} for px in (32, 64)]
+    export_model(net, tmp_path / "strokes.pt", styles)
+    save_image(torch.rand(1, 3, 41, 57), tmp_path / "in.png")
+    for name, flags in {"scaled": ["--stroke-scale", "2"], "between": ["--stroke", "45"]}.items():
+        proc = run("--model", "strokes.pt", *flags, "in.png", "-o", f"{name}.png", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+    assert load_image(tmp_path / "scaled.png").shape == (1, 3, 41, 57)
+    with torch.no_grad():
+        t = math.log(45 / 32) / math.log(64 / 32)  # 45 px: between, linear in log size
+        want = net(load_image(tmp_path / "in.png"), style=torch.tensor([1 - t, t]))
+    torch.testing.assert_close(load_image(tmp_path / "between.png"), want, rtol=0, atol=1.5 / 255)
+    wrong = run("--model", "strokes.pt", "--stroke", "100", "in.png", "-o", "x.png", cwd=tmp_path)
+    assert_clean_error(wrong, "within the trained sizes 32-64 px")
