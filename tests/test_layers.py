@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "brushwork"
 
 # What each layer may import besides itself and the package root (brushwork, brushwork.errors):
-# io <- nn <- {gatys, infer} <- {evaluate, calibrate} <- train <- cli, with config (the Hydra
+# io <- nn <- {gatys, infer} <- {evaluate, calibrate, app} <- train <- cli, with config (the Hydra
 # schemas and groups) beside io for everything that reads configs. infer never sees config.
 ALLOWED = {
     "io": set(),
@@ -23,8 +23,9 @@ ALLOWED = {
     "infer": {"io", "nn"},
     "evaluate": {"io", "nn", "config", "gatys", "infer"},
     "calibrate": {"io", "nn", "config", "gatys"},
+    "app": {"io", "nn", "config", "gatys", "infer"},
     "train": {"io", "nn", "config", "gatys", "infer", "evaluate", "calibrate"},
-    "cli": {"io", "nn", "config", "gatys", "infer", "evaluate", "calibrate", "train"},
+    "cli": {"io", "nn", "config", "gatys", "infer", "evaluate", "calibrate", "train", "app"},
 }
 ROOT_MODULES = {"brushwork", "brushwork.errors", "brushwork.lazy"}
 ENTRY = {"brushwork.__main__"}  # python -m brushwork: the top, like cli

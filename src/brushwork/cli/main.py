@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("evaluate", "score a trained model against the Gatys optimizer"),
     "calibrate": ("calibrate", "choose a painting's style weight from Gatys probes (Hydra)"),
     "targets": ("targets", "Gatys targets for distillation over a folder of photos (Hydra)"),
+    "app": ("app", "a local web page to try models on your photos and compare them"),
     "sheet": ("sheet", "paint one photo in several styles, side by side"),
     "fetch": ("fetch", "download training photos or the shipped style paintings"),
     "benchmark": ("benchmark", "time brushwork against its peers (from a source checkout)"),

@@ -26,9 +26,9 @@ def main(argv: list[str], prog: str = "brushwork sheet") -> int:
     p.add_argument("--steps", type=int, default=80, help="L-BFGS iterations at full size")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="gatys overrides")
     args = p.parse_args(argv)
-    from brushwork.cli.gatys import paint
     from brushwork.config import compose
     from brushwork.config.groups import check_choices
+    from brushwork.gatys.paint import paint
     from brushwork.io.images import check_writable, load_image, pil_to_tensor, resize, save_image
     from brushwork.io.sheets import contact_sheet
     from brushwork.io.synthetic import photo

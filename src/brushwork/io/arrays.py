@@ -25,8 +25,14 @@ def read_array(path: str | Path) -> np.ndarray:
 def write_array(img: np.ndarray, path: str | Path, quality: int = 95) -> Path:
     """:func:`save_image` without torch, for a (1, 3, H, W) array: the same rounding, the same
     bytes."""
+    return _save_pil(Image.fromarray(to_uint8(img)), path, quality, img.shape[0])
+
+
+def to_uint8(img: np.ndarray) -> np.ndarray:
+    """(1, 3, H, W) in [0, 1] -> (H, W, 3) uint8, rounded as :func:`save_image` rounds (what a
+    page shows is then what a file holds)."""
     if img.ndim != 4 or img.shape[1] != 3:
         raise BrushworkError(f"expected an image of shape (1, 3, H, W), got {tuple(img.shape)}")
     chw = np.clip(np.nan_to_num(img[0].astype(np.float32), nan=0.0), 0.0, 1.0)
     arr = np.rint(chw * np.float32(255.0)).astype(np.uint8).transpose(1, 2, 0)
-    return _save_pil(Image.fromarray(np.ascontiguousarray(arr)), path, quality, img.shape[0])
+    return np.ascontiguousarray(arr)

@@ -1,0 +1,63 @@
+"""Serving the app: a temporary folder for uploads and results, the Gradio server, shutdown."""
+
+import atexit
+import contextlib
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from brushwork.app.shelf import Shelf
+from brushwork.app.ui import FONTS, MAX_UPLOAD, MONO, build, gradio
+from brushwork.errors import BrushworkError
+
+
+def launch(
+    models: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    device: str = "auto",
+    threads: int | None = None,
+    block: bool = True,
+) -> Any:
+    """Serve the app on ``host:port`` until interrupted (``block=False``: return the running
+    Blocks; its ``close()`` stops it). Uploads and results live in a temporary folder, removed
+    when the app stops. Raises BrushworkError for a missing or empty models folder, or a busy port.
+    """
+    shelf = Shelf(models, device, threads)  # fails here, before the slow import
+    workdir = Path(tempfile.mkdtemp(prefix="brushwork-app-"))
+    atexit.register(shutil.rmtree, workdir, True)
+    os.environ["GRADIO_TEMP_DIR"] = str(workdir)  # Gradio keeps uploads there, nowhere else
+    gr = gradio()
+    demo = build(shelf, workdir)
+    # The first model loads while the page is fetched, so the first result comes at full speed.
+    threading.Thread(target=_warm, args=(shelf,), daemon=True).start()
+    try:
+        demo.launch(
+            server_name=host,
+            server_port=port,
+            max_file_size=MAX_UPLOAD,
+            show_error=True,
+            quiet=True,
+            prevent_thread_lock=True,
+            footer_links=[],
+            theme=gr.themes.Default(font=FONTS, font_mono=MONO),
+        )
+    except OSError as e:
+        raise BrushworkError(f"cannot serve on {host}:{port} ({e}); pick another --port") from None
+    print(f"brushwork app on http://{host}:{port} ({len(shelf.labels)} models from {shelf.folder})")
+    if not block:
+        return demo
+    try:
+        demo.block_thread()
+    finally:
+        demo.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return demo
+
+
+def _warm(shelf: Shelf) -> None:
+    with contextlib.suppress(BrushworkError):  # shown when the model is picked
+        shelf.get(shelf.labels[0])

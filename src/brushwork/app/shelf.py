@@ -1,0 +1,121 @@
+"""The model files of a folder, each loaded once, behind one numpy interface.
+
+A ``.pt`` export whose ONNX copy is cached (or an ``.onnx`` file) runs in onnxruntime without
+torch (brushwork.infer.lite); otherwise the torch Stylizer loads it, and caches the ONNX copy for
+the next start. Images are float32 (1, 3, H, W) arrays in [0, 1].
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from brushwork.errors import BrushworkError
+from brushwork.infer.engines import LiteEngine, TorchEngine
+from brushwork.infer.lite import fast_stylizer
+
+SUFFIXES = (".pt", ".onnx")
+
+
+@dataclass
+class Result:
+    image: np.ndarray  # (1, 3, H, W) in [0, 1]
+    seconds: float
+    backend: str
+
+
+class Loaded:
+    """One model file, fixed to one of its styles (None: its first)."""
+
+    def __init__(self, path: Path, style: str | None, device: str, threads: int | None) -> None:
+        self.lock = threading.Lock()  # onnxruntime sessions are thread-safe; the Stylizer is not
+
+        def torch_engine() -> TorchEngine:
+            from brushwork.infer.stylizer import Stylizer  # imports torch (~1.6 s)
+
+            return TorchEngine(Stylizer(path, device, threads=threads, style=style))
+
+        lite = fast_stylizer(path, device, "fp32", "auto", False, threads)
+        if lite is None:
+            self.engine: Any = torch_engine()
+            self.styles = list(self.engine.stylizer.styles)
+        else:
+            lite.select(style)
+            self.engine = LiteEngine(lite, torch_engine, None)
+            self.styles = list(lite.styles)
+
+    def __call__(self, img: np.ndarray, strength: float, preserve_color: bool) -> Result:
+        start = time.perf_counter()
+        with self.lock:
+            if isinstance(self.engine, TorchEngine):
+                import torch
+
+                out = self.engine.stylize([torch.from_numpy(img)], strength, preserve_color)
+                image = out[0].numpy()
+            else:
+                image = self.engine.stylize([img], strength, preserve_color)[0]
+            return Result(image, time.perf_counter() - start, self.engine.backend)
+
+
+class Shelf:
+    """The ``.pt`` / ``.onnx`` model files under ``folder`` (searched recursively), by label (their
+    path relative to the folder). Raises BrushworkError if the folder is missing or holds none."""
+
+    def __init__(self, folder: str | Path, device: str = "auto", threads: int | None = None):
+        self.folder = Path(folder).expanduser()
+        if not self.folder.is_dir():
+            raise BrushworkError(f"models folder not found: {self.folder}")
+        found = sorted(
+            p for p in self.folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
+        )
+        if not found:
+            raise BrushworkError(
+                f"no model files (.pt, .onnx) in {self.folder}: train one "
+                "(python train.py style=starry_night) or pass --models DIR"
+            )
+        self.paths = {p.relative_to(self.folder).as_posix(): p for p in found}
+        self.device, self.threads = device, threads
+        self._loaded: dict[tuple[str, str | None], Loaded] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.paths)
+
+    def get(self, label: str, style: str | None = None) -> Loaded:
+        """The model ``label`` fixed to ``style``, loaded on first use."""
+        if label not in self.paths:
+            raise BrushworkError(
+                f"unknown model {label!r}; the folder has: {', '.join(self.paths)}"
+            )
+        key = (label, style or None)
+        with self._lock:  # two requests for one model load it once
+            if key not in self._loaded:
+                self._loaded[key] = Loaded(self.paths[label], style, self.device, self.threads)
+            return self._loaded[key]
+
+    def styles(self, label: str) -> list[str]:
+        """The styles of model ``label`` in order (one entry for a single-style model)."""
+        return self.get(label).styles
+
+    def entries(self) -> list[str]:
+        """Every model, and every style of a multi-style one, as ``label`` or ``label · style``;
+        models that do not load are left out (their error shows when they are picked)."""
+        out = []
+        for label in self.paths:
+            try:
+                styles = self.styles(label)
+            except BrushworkError:
+                continue
+            out += [label] if len(styles) == 1 else [f"{label} · {s}" for s in styles]
+        return out
+
+    def entry(self, name: str) -> Loaded:
+        """The model behind an :meth:`entries` name."""
+        label, _, style = name.partition(" · ")
+        return self.get(label, style or None)

@@ -1,0 +1,199 @@
+"""The page: Stylize, Compare and Gatys tabs over a :class:`~brushwork.app.shelf.Shelf`.
+
+Every event takes its inputs unprocessed (``preprocess=False``): uploads arrive as the path of the
+file in the app's temporary folder and are checked and decoded here (brushwork.app.uploads), so a
+text file or a decompression bomb gets one clear line instead of a decoder's exception.
+"""
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from brushwork.app.shelf import Shelf
+from brushwork.app.uploads import check_upload, read_upload, upload_path
+from brushwork.errors import BrushworkError
+from brushwork.infer.engines import resize_array
+from brushwork.io.arrays import to_uint8, write_array
+
+TITLE = "brushwork"
+MAX_UPLOAD = "40mb"
+SIZES = (128, 2048)  # output long side; above 2048 px the net would tile (torch, slower)
+# The browser gets system fonts: the default theme asks Google Fonts, which an offline machine
+# cannot reach (each page load then waits for the request to fail).
+FONTS = ["ui-sans-serif", "system-ui", "sans-serif"]
+MONO = ["ui-monospace", "monospace"]
+
+
+def gradio() -> Any:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home
+    import gradio as gr
+
+    return gr
+
+
+def _photo(value: Any, size: float | None = None) -> np.ndarray:
+    img = read_upload(value)
+    if size and max(img.shape[-2:]) != int(size):
+        img = resize_array(img, int(size))
+    return img
+
+
+def _save(img: np.ndarray, folder: Path, value: Any, tag: str) -> Path:
+    """``img`` as a PNG named after the upload and ``tag`` in a fresh folder under ``folder``."""
+    stem = Path(upload_path(value)[1]).stem if upload_path(value) else "photo"
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{stem}-{tag}")[:120]
+    return write_array(img, Path(tempfile.mkdtemp(dir=folder)) / f"{safe}.png")
+
+
+def build(shelf: Shelf, workdir: Path) -> Any:
+    """The Gradio Blocks of the app; results are written under ``workdir`` (a temporary folder)."""
+    gr = gradio()
+    from brushwork.app.painter import GatysJob
+    from brushwork.config.groups import group_choices
+
+    def fail(e: BrushworkError) -> Exception:
+        return gr.Error(str(e), print_exception=False)
+
+    def stylize(photo, label, style, strength, keep, size):
+        if upload_path(photo) is None:
+            return None, "", gr.update(visible=False)
+        try:
+            img = _photo(photo, size)
+            res = shelf.get(label, style or None)(img, float(strength), bool(keep))
+        except BrushworkError as e:
+            raise fail(e) from None
+        h, w = res.image.shape[-2:]
+        path = _save(res.image, workdir, photo, Path(label).stem + (f"-{style}" if style else ""))
+        name = label + (f" · {style}" if style else "")
+        note = f"{name}: {w}×{h} px, strength {strength:g}: **{res.seconds:.2f} s** ({res.backend})"
+        return (to_uint8(img), to_uint8(res.image)), note, gr.update(value=str(path), visible=True)
+
+    def fit_size(photo):
+        """The size slider starts at the photo's own long side (capped): no surprise upscaling."""
+        try:
+            _, _, w, h = check_upload(photo)
+        except BrushworkError:
+            return gr.update()  # stylize() reports it
+        return gr.update(value=min(max(h, w, SIZES[0]), SIZES[1]))
+
+    def pick_model(label):
+        try:
+            styles = shelf.styles(label)
+        except BrushworkError as e:
+            raise fail(e) from None
+        many = len(styles) > 1
+        return gr.update(choices=styles, value=styles[0] if many else None, visible=many)
+
+    def compare(photo, names, strength, size):
+        if not names:
+            raise fail(BrushworkError("tick at least one model or style to compare"))
+        try:
+            img = _photo(photo, size)
+            cells, start = [], time.perf_counter()
+            for name in names:
+                res = shelf.entry(name)(img, float(strength), False)
+                cells.append((to_uint8(res.image), f"{name} ({res.seconds:.2f} s)"))
+        except BrushworkError as e:
+            raise fail(e) from None
+        total = time.perf_counter() - start
+        return [(to_uint8(img), "photo"), *cells], f"{len(names)} results in {total:.1f} s"
+
+    jobs: dict[str, GatysJob] = {}
+
+    def paint(photo, painting, own, size, steps, request: gr.Request):
+        try:
+            content = _photo(photo)
+            if upload_path(own) is not None:
+                read_upload(own, "painting")  # checked before the optimizer starts
+                painting = str(upload_path(own)[0])
+        except BrushworkError as e:
+            raise fail(e) from None
+        job = jobs[request.session_hash] = GatysJob(content, painting, int(size), int(steps))
+        shown = None
+        for u in job.updates():
+            if u.kind == "error":
+                raise fail(BrushworkError(u.message))
+            shown = to_uint8(u.image) if u.image is not None else shown
+            terms = ", ".join(f"{k} {v:.3g}" for k, v in u.terms.items() if k != "total")
+            status = {
+                "step": f"iteration {u.done} of {u.total} — {terms}",
+                "done": f"done: {u.total} iterations",
+                "cancelled": f"cancelled after {u.done} of {u.total} iterations",
+            }[u.kind]
+            yield shown, gr.update(value=u.done / max(u.total, 1)), status
+
+    def cancel(request: gr.Request):
+        job = jobs.get(request.session_hash)
+        if job is not None:
+            job.cancel()
+
+    opts = {"preprocess": False, "trigger_mode": "always_last"}
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown("## brushwork — paint your photo in the style of a painting")
+        with gr.Tab("Stylize"):
+            with gr.Row():
+                with gr.Column(scale=1):
+                    photo = gr.Image(label="Photo", type="filepath", elem_id="photo")
+                    model = gr.Dropdown(
+                        shelf.labels, value=shelf.labels[0], label="Model", elem_id="model"
+                    )
+                    style = gr.Dropdown([], label="Style", visible=False, elem_id="style")
+                    strength = gr.Slider(0, 1, 1, step=0.05, label="Strength", elem_id="strength")
+                    keep = gr.Checkbox(label="Keep the photo's colours", elem_id="keep")
+                    size = gr.Slider(*SIZES, 1024, step=32, label="Output size (long side, px)")
+                with gr.Column(scale=2):
+                    result = gr.ImageSlider(
+                        label="Photo | stylized", format="png", elem_id="result"
+                    )
+                    note = gr.Markdown(elem_id="note")
+                    download = gr.DownloadButton("Download PNG", visible=False, elem_id="download")
+            args = [photo, model, style, strength, keep, size]
+            outs = [result, note, download]
+            photo.change(fit_size, photo, size, **opts).then(stylize, args, outs, **opts)
+            for trigger in (style.change, keep.change):
+                trigger(stylize, args, outs, **opts)
+            for slider in (strength, size):
+                slider.release(stylize, args, outs, **opts)
+            model.change(pick_model, model, style, **opts).then(stylize, args, outs, **opts)
+        with gr.Tab("Compare"):
+            with gr.Row():
+                with gr.Column(scale=1):
+                    c_photo = gr.Image(label="Photo", type="filepath", elem_id="c_photo")
+                    picks = gr.CheckboxGroup([], label="Models and styles", elem_id="picks")
+                    c_strength = gr.Slider(0, 1, 1, step=0.05, label="Strength")
+                    c_size = gr.Slider(*SIZES, 512, step=32, label="Size (long side, px)")
+                    c_go = gr.Button("Compare", variant="primary", elem_id="c_go")
+                with gr.Column(scale=2):
+                    grid = gr.Gallery(label="Results", columns=3, format="png", elem_id="grid")
+                    c_note = gr.Markdown(elem_id="c_note")
+            c_go.click(compare, [c_photo, picks, c_strength, c_size], [grid, c_note], **opts)
+        with gr.Tab("Gatys"):
+            with gr.Row():
+                with gr.Column(scale=1):
+                    g_photo = gr.Image(label="Photo", type="filepath", elem_id="g_photo")
+                    names = group_choices("style")
+                    painting = gr.Dropdown(names, value=names[0], label="Painting")
+                    own = gr.Image(label="…or your painting", type="filepath", elem_id="own")
+                    g_size = gr.Slider(
+                        64, 768, 256, step=32, label="Size (long side, px)", elem_id="g_size"
+                    )
+                    steps = gr.Slider(
+                        5, 500, 100, step=5, label="Iterations at full size", elem_id="g_steps"
+                    )
+                    with gr.Row():
+                        g_go = gr.Button("Paint", variant="primary", elem_id="g_go")
+                        g_stop = gr.Button("Cancel", variant="stop", elem_id="g_stop")
+                with gr.Column(scale=2):
+                    g_out = gr.Image(label="Result", format="png", elem_id="g_out")
+                    bar = gr.Slider(0, 1, 0, label="Progress", interactive=False, elem_id="bar")
+                    g_note = gr.Markdown(elem_id="g_note")
+            g_args = [g_photo, painting, own, g_size, steps]
+            g_go.click(paint, g_args, [g_out, bar, g_note], preprocess=False)
+            g_stop.click(cancel, None, None, queue=False)
+        demo.load(pick_model, model, style, preprocess=False)
+        demo.load(lambda: gr.update(choices=shelf.entries()), None, picks)
+    return demo

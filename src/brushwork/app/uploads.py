@@ -1,0 +1,66 @@
+"""What the browser uploads, checked before it is decoded: a photo file in the app's temporary
+folder becomes a float32 (1, 3, H, W) array in [0, 1] (the package's image convention), or one
+line saying why not. No torch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from brushwork.errors import BrushworkError
+from brushwork.io.arrays import read_array
+
+# A 12-bit-per-side phone photo is ~50 MP; anything far beyond that is a decompression bomb (a
+# few kB of PNG that inflate to gigabytes) or not a photo anyone stylizes in a browser.
+MAX_PIXELS = 64_000_000
+FORMATS = "PNG, JPEG, WebP, BMP, TIFF or GIF"
+
+
+def upload_path(value: Any) -> tuple[Path, str] | None:
+    """The file behind a Gradio upload (raw payload dict, FileData-like object or path) and the
+    name the user gave it; None when nothing was uploaded."""
+    if value is None:
+        return None
+    if isinstance(value, str | Path):
+        return Path(value), Path(value).name
+    get = value.get if isinstance(value, dict) else lambda k: getattr(value, k, None)
+    path = get("path")
+    if not path:
+        return None
+    return Path(path), str(get("orig_name") or Path(path).name)
+
+
+def check_upload(
+    value: Any, what: str = "photo", max_pixels: int = MAX_PIXELS
+) -> tuple[Path, str, int, int]:
+    """The file of an upload (see :func:`upload_path`), the user's name for it, its width and
+    height, read from the header only. Raises BrushworkError naming the file as the user called
+    it (never the temporary path): no upload, not an image, or over ``max_pixels`` pixels."""
+    found = upload_path(value)
+    if found is None:
+        raise BrushworkError(f"drop or paste a {what} first")
+    path, name = found
+    try:
+        with Image.open(path) as im:  # reads the header only
+            width, height = im.size
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError):
+        # Pillow refuses gigantic headers itself (DecompressionBombError): the same answer.
+        raise BrushworkError(f"{name} is not an image ({FORMATS}) or is too large") from None
+    if width * height > max_pixels:
+        raise BrushworkError(
+            f"{name} is {width}x{height} px, over the {max_pixels / 1e6:g} MP this app takes"
+        )
+    return path, name, width, height
+
+
+def read_upload(value: Any, what: str = "photo", max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Decode an upload into (1, 3, H, W) float32 in [0, 1], after :func:`check_upload`; a
+    damaged or truncated file raises BrushworkError too."""
+    path, name, _, _ = check_upload(value, what, max_pixels)
+    try:
+        return read_array(path)
+    except BrushworkError:
+        raise BrushworkError(f"{name} is damaged or truncated: it could not be decoded") from None
