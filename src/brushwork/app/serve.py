@@ -4,6 +4,7 @@ import atexit
 import contextlib
 import os
 import shutil
+import signal
 import tempfile
 import threading
 from pathlib import Path
@@ -32,8 +33,6 @@ def launch(
     os.environ["GRADIO_TEMP_DIR"] = str(workdir)  # Gradio keeps uploads there, nowhere else
     gr = gradio()
     demo = build(shelf, workdir)
-    # The first model loads while the page is fetched, so the first result comes at full speed.
-    threading.Thread(target=_warm, args=(shelf,), daemon=True).start()
     try:
         demo.launch(
             server_name=host,
@@ -47,9 +46,13 @@ def launch(
         )
     except OSError as e:
         raise BrushworkError(f"cannot serve on {host}:{port} ({e}); pick another --port") from None
+    # The first model loads while the page is fetched, so the first result comes at full speed.
+    threading.Thread(target=_warm, args=(shelf,), daemon=True).start()
     print(f"brushwork app on http://{host}:{port} ({len(shelf.labels)} models from {shelf.folder})")
     if not block:
         return demo
+    if threading.current_thread() is threading.main_thread():  # `kill` cleans up as Ctrl+C does
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         demo.block_thread()
     finally:
@@ -61,3 +64,7 @@ def launch(
 def _warm(shelf: Shelf) -> None:
     with contextlib.suppress(BrushworkError):  # shown when the model is picked
         shelf.get(shelf.labels[0])
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
