@@ -209,3 +209,25 @@ def test_strokes_benchmark_measures_style_and_edges(data_dir: Path, tmp_path: Pa
     assert -1 <= q["edges S"] <= 1 and q["edges kept"] == pytest.approx(
         q["edges S"] / q["edges S=1"]
     )
+
+
+def test_app_benchmark_times_the_start_and_a_result_and_takes_the_screenshot(tmp_path: Path):
+    """``benchmark.py app`` on two tiny models at 128²: every figure measured, the screenshot
+    written (skipped like the browser tests without Gradio, Playwright or Chromium)."""
+    import os
+    import shutil
+
+    pytest.importorskip("gradio")
+    pytest.importorskip("playwright.sync_api")
+    if not (os.environ.get("BRUSHWORK_CHROMIUM") or shutil.which("chromium")):
+        pytest.skip("no Chromium (apt-get install chromium)")
+    from synthetic import make_models
+
+    from brushwork.io.images import load_image
+
+    models, shot = make_models(tmp_path / "models"), tmp_path / "app.png"
+    args = ["app", "--models", str(models), "--sizes", "128", "--reps", "1", "--screenshot"]
+    result = _bench([*args, str(shot)], tmp_path)["results"]
+    assert result["start s (page served)"] > result["import gradio s (floor)"] > 0
+    assert result["128² shown in the browser s"] > result["128² model s (server)"] > 0
+    assert load_image(shot).shape[-2:] == (860, 1280)  # the page at the benchmark's viewport
