@@ -76,3 +76,29 @@ def test_style_weight_must_be_a_number_where_a_loss_is_built() -> None:
 
     with pytest.raises(BrushworkError, match="style_weight must be a number, got 'auto'"):
         PerceptualLoss(style_weight="auto")
+
+
+def test_train_picks_the_gpu_recipe_on_a_cuda_machine_unless_told_otherwise() -> None:
+    from brushwork.config.recipes import choose_recipe
+
+    gpu, none = (lambda: "NVIDIA H200"), (lambda: None)
+    argv, note = choose_recipe(["style=candy"], gpu)
+    assert argv == ["style=candy", "experiment=gpu"] and "experiment=gpu (CUDA: NVIDIA H200" in note
+    argv, note = choose_recipe(["style=candy"], none)
+    assert argv == ["style=candy"] and note == "recipe: experiment=cpu (no CUDA GPU found)"
+    for chosen in (["experiment=cpu"], ["trainer=cpu"], ["experiment=smoke"], ["--cfg", "job"]):
+        assert choose_recipe(["style=candy", *chosen], gpu) == (["style=candy", *chosen], None)
+
+
+def test_train_says_which_recipe_it_runs(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    # --cfg job prints only: no recipe line; a real (tiny, failing early) run says which.
+    cmd = [sys.executable, "-m", "brushwork", "train", "data.dir=/nonexistent/photos"]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    import torch
+
+    expected = "experiment=gpu" if torch.cuda.is_available() else "experiment=cpu"
+    assert f"recipe: {expected}" in out.stderr
+    assert out.returncode == 2 and "/nonexistent/photos" in out.stderr

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -203,6 +204,24 @@ def test_reused_run_dir_keeps_one_current_last_checkpoint(folders, tmp_path: Pat
     ckpt = torch.load(result["last_checkpoint"], map_location="cpu", weights_only=True)
     assert ckpt["global_step"] == 3
     assert not list((tmp_path / "checkpoints").glob("last-v*.ckpt"))
+
+
+def test_the_run_ends_saved_and_prints_steps_eta_and_terms_without_noise(folders, tmp_path):
+    """5 steps, checkpoints every 2: last.ckpt holds step 5 (not 4); the bar counts the global
+    step of max_steps with each loss term; Lightning's noise a user cannot act on is gone."""
+    run_dir = tmp_path / "run"
+    args = ["experiment=smoke", *TINY, *_data_args(folders), "logger=csv", "export=false"]
+    args += ["trainer.max_steps=5", "checkpoint_every_n_steps=2", f"hydra.run.dir={run_dir}"]
+    out = _cli(args, tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    ckpt = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
+    assert ckpt["global_step"] == 5
+    text = out.stdout + out.stderr
+    assert re.search(r"training: 100%\S* *\| *5/5 \[", text), text[-2000:]
+    assert all(f"{term}=" in text for term in ("loss", "content", "style", "val"))
+    assert "Epoch 0" not in text  # Lightning's per-epoch bar
+    for noise in ("module(s) in eval mode", "💡", "was configured so 100%", "LeafSpec"):
+        assert noise not in text, noise
 
 
 def test_fast_dev_run(folders, tmp_path: Path) -> None:

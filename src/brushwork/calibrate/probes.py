@@ -166,7 +166,9 @@ def probe_cached(
     return table, cache, False
 
 
-def target_content(cal: DictConfig, paths: list[Path], device: Any = "auto") -> dict[str, Any]:
+def target_content(
+    cal: DictConfig, paths: list[Path], device: Any = "auto", progress: bool = False
+) -> dict[str, Any]:
     """The criterion's content bound on the photos ``paths``: ``cal.max_content`` if a number;
     if ``auto``, the content ratio the anchor (``cal.anchor``: the painting and weight judged
     balanced, under its loss config) reaches on the SAME photos — which cancels how fragile a
@@ -193,7 +195,10 @@ def target_content(cal: DictConfig, paths: list[Path], device: Any = "auto") -> 
     def run() -> list[dict[str, float]]:
         photos = [load_image(p, size) for p in paths]
         painting = load_image(image)
-        return probe(painting, loss_cfg, photos, [a.weight], style_size, steps, pick_device(device))
+        if progress:
+            print(f"calibrating the anchor: {style.name} at {a.weight:g} on {len(paths)} photos")
+        dev = pick_device(device)
+        return probe(painting, loss_cfg, photos, [a.weight], style_size, steps, dev, progress)
 
     files = [image, *paths]
     (row,), _, _ = probe_cached(f"anchor_{style.name}", settings, files, cal.cache_dir, run)

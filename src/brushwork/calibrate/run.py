@@ -98,7 +98,9 @@ def calibrate(
         painting = load_image(image)
         return probe(painting, loss_cfg, photos, weights, style_size, steps, dev, progress)
 
-    target = target or target_content(cal, paths, dev)  # first: a bad bound fails before probes
+    target = target or target_content(
+        cal, paths, dev, progress
+    )  # first: a bad bound fails before probes
     files = [image, *paths]
     table, cache, cached = probe_cached(str(style.name), settings, files, cal.cache_dir, run)
     weight, status = choose(table, target["max_content"], float(cal.max_style))
@@ -119,7 +121,8 @@ def resolve_auto_weight(cfg: DictConfig) -> dict[str, Any] | None:
     cal = cfg.calibrate
     style_size = max(16, round(cfg.style_size * cal.size / cfg.data.size))
     cal = OmegaConf.merge(cal, {"style_size": style_size})
-    result = calibrate(cfg.style, cfg.loss, cal, device=str(cfg.get("device", "auto")))
+    device = str(cfg.get("device", "auto"))
+    result = calibrate(cfg.style, cfg.loss, cal, device=device, progress=True)  # minutes: a bar
     print(table_markdown(result, result["max_content"], float(cal.max_style)))
     source = f"cached in {result['cache']}" if result["cached"] else "probed"
     print(f"loss.style_weight=auto -> {result['weight']:.3g} ({source})")

@@ -60,6 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     if name in HYDRA_CONFIGS:
         from brushwork.cli.hydra_app import run_hydra
 
+        if name == "train":  # the GPU schedule on a CUDA machine unless the user chose one
+            from brushwork.config.recipes import choose_recipe
+
+            rest, note = choose_recipe(rest)
+            if note:
+                print(note, file=sys.stderr)
+
         def run(cfg) -> None:  # imported here: Hydra has handled --help and --cfg (no torch yet)
             importlib.import_module(module_name).run(cfg)
 

@@ -71,3 +71,17 @@ class ImageGridCallback(pl.Callback):
                 logger.log_image(
                     "samples", [tensor_to_pil(grid)], step=step, caption=[f"step {step}"]
                 )
+
+
+class FinalCheckpoint(pl.Callback):
+    """Write ``path`` (the run's ``last.ckpt``) when training ends, so that it holds the final
+    step: the periodic checkpoints (every N steps) miss the steps after the last multiple of N,
+    and continuing a finished run from ``last.ckpt`` would redo them."""
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__()
+        self.path = Path(path)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.global_step > 0:
+            trainer.save_checkpoint(self.path, weights_only=False)  # every rank calls it; rank 0 writes

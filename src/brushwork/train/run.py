@@ -15,7 +15,7 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 from omegaconf import DictConfig
-from pytorch_lightning.callbacks import LearningRateMonitor, ModelCheckpoint, TQDMProgressBar
+from pytorch_lightning.callbacks import LearningRateMonitor, ModelCheckpoint
 from pytorch_lightning.loggers import WandbLogger
 
 from brushwork import __version__
@@ -25,11 +25,12 @@ from brushwork.evaluate.run import LOSS_KEYS
 from brushwork.infer.model_file import export_model
 from brushwork.io.assets import resolve_style_image
 from brushwork.nn.nets import build_net
-from brushwork.train.callbacks import ImageGridCallback
+from brushwork.train.callbacks import FinalCheckpoint, ImageGridCallback
 from brushwork.train.data import PhotoDataModule
 from brushwork.train.evaluation import quick_evaluate
 from brushwork.train.loggers import build_logger, log_export
 from brushwork.train.module import StyleTransferModule, check_architecture
+from brushwork.train.progress import StepProgressBar, quiet_lightning
 from brushwork.train.styles import StylePlan, apply_init, auto_weights, plan, run_name, style_nodes
 
 WANDB_ID = "wandb_id"  # in the run folder: the W&B run a resumed training continues
@@ -157,15 +158,16 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     )
     callbacks: list[pl.Callback] = [
         ImageGridCallback(run_dir / "samples", cfg.grid_every_n_steps, cfg.data.val_size),
-        TQDMProgressBar(),
+        StepProgressBar(),
     ]
     # fast_dev_run is a debugging pass: Lightning skips periodic checkpoints but would still
     # write last.ckpt at train end, which would look like a resumable run.
     if not trainer_kwargs.get("fast_dev_run"):
-        callbacks.insert(0, checkpoint)
+        callbacks[:0] = [checkpoint, FinalCheckpoint(ckpt_dir / "last.ckpt")]
     if logger is not None:
         callbacks.append(LearningRateMonitor(logging_interval="step"))
 
+    quiet_lightning()
     ok = False
     try:
         if isinstance(logger, WandbLogger):
