@@ -38,31 +38,36 @@ VARIANTS = {
 
 
 class _Clock(pl.Callback):
-    """Step times; stops after ``stop_seconds`` of training; the val loss at step ``at`` (its
-    evaluation paused the clock)."""
+    """Step times; the val loss at step ``at`` and after ``stop_seconds`` of training (each
+    evaluation pauses the clock); stops once both are taken."""
 
     def __init__(self, at: int | None = None, stop_seconds: float | None = None) -> None:
         self.times: list[float] = []  # wall clock at each step's end
         self.trained: list[float] = []  # training seconds at each step's end
         self.at, self.stop_seconds = at, stop_seconds
         self.loss_at: float | None = None
+        self.loss_time: float | None = None
+        self.steps_time = 0
         self.start = self.paused = 0.0
 
     def on_train_start(self, trainer, module) -> None:
         self.start = time.perf_counter()
+
+    def _eval(self, module, now: float) -> float:
+        loss = val_loss(module)
+        self.paused += time.perf_counter() - now
+        return loss
 
     def on_train_batch_end(self, trainer, module, *args) -> None:
         now = time.perf_counter()
         self.times.append(now)
         self.trained.append(now - self.start - self.paused)
         if self.at is not None and trainer.global_step == self.at:
-            self.loss_at = val_loss(module)
-            self.paused += time.perf_counter() - now
-        if self.stop_seconds and self.trained[-1] >= self.stop_seconds:
+            self.loss_at = self._eval(module, now)
+        if self.stop_seconds and self.loss_time is None and self.trained[-1] >= self.stop_seconds:
+            self.loss_time, self.steps_time = self._eval(module, now), trainer.global_step
+        if self.loss_time is not None and (self.at is None or self.loss_at is not None):
             trainer.should_stop = True
-
-    def elapsed(self) -> float:
-        return self.trained[-1] if self.trained else 0.0
 
 
 _VAL: list[torch.Tensor] = []
@@ -131,14 +136,14 @@ def bench_train(args, machine: Callable[[], dict]) -> int:
     if args.train_steps:
         clock = _Clock(at=args.train_steps)
         _run(overrides, VARIANTS[names[0]], args.train_steps, clock)
-        budget = clock.elapsed()
+        budget = clock.trained[-1]
         rows[names[0]] |= {"val@steps": clock.loss_at, "val@time": clock.loss_at}
         rows[names[0]] |= {"steps@time": args.train_steps, "seconds": budget}
         for name in names[1:]:
             clock = _Clock(at=args.train_steps, stop_seconds=budget)
-            module = _run(overrides, VARIANTS[name], 100 * args.train_steps, clock)
-            rows[name] |= {"val@steps": clock.loss_at, "val@time": val_loss(module)}
-            rows[name] |= {"steps@time": len(clock.times), "seconds": clock.elapsed()}
+            _run(overrides, VARIANTS[name], 100 * args.train_steps, clock)
+            rows[name] |= {"val@steps": clock.loss_at, "val@time": clock.loss_time}
+            rows[name] |= {"steps@time": clock.steps_time, "seconds": clock.stop_seconds}
             print(f"{name}: {rows[name]}", flush=True)
     keys = list(next(iter(rows.values())))
     print("\n| variant | " + " | ".join(keys) + " |\n|---|" + "---:|" * len(keys))

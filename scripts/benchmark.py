@@ -176,7 +176,8 @@ def _fmt_row(r: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument(
-        "what", choices=["gatys", "infer", "arch", "cli", "video", "styles", "strokes", "app", "train"]
+        "what",
+        choices=["gatys", "infer", "arch", "cli", "video", "styles", "strokes", "app", "train"],
     )
     ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
     ap.add_argument("--iters", type=int, default=100)

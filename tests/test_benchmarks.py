@@ -4,6 +4,7 @@ recorded in docs/BENCHMARKS.md)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -231,3 +232,37 @@ def test_app_benchmark_times_the_start_and_a_result_and_takes_the_screenshot(tmp
     assert result["start s (page served)"] > result["import gradio s (floor)"] > 0
     assert result["128² shown in the browser s"] > result["128² model s (server)"] > 0
     assert load_image(shot).shape[-2:] == (860, 1280)  # the page at the benchmark's viewport
+
+
+def test_train_benchmark_times_every_variant_and_compares_losses(data_dir: Path, tmp_path: Path):
+    """``benchmark.py train`` at toy sizes: every variant timed, the losses after equal steps
+    and equal wall time recorded, the photo cache filled."""
+    args = ["train", "--data", str(data_dir), "--steps", "5", "--rounds", "1", "--train-steps", "4"]
+    args += ["--train-overrides", "data.size=32", "style_size=32", "model.width=8"]
+    rows = _bench(args, tmp_path)["rows"]
+    assert list(rows) == ["today", "bf16", "bf16+cl", "bf16+cl+cache"]
+    assert rows["today"]["steps/min vs today"] == 1.0
+    for row in rows.values():
+        assert row["s/step"] > 0 and row["val@steps"] > 0 and row["val@time"] > 0
+        assert row["steps@time"] >= 1
+
+
+def test_gpu_check_runs_its_checks_on_cpu_in_a_dry_run(tmp_path: Path) -> None:
+    """``scripts/gpu_check.sh --dry-run``: every check's code path on CPU at toy sizes, one JSON,
+    exit 0 (the GPU run itself needs a lent GPU)."""
+    out = tmp_path / "gpu.json"
+    proc = subprocess.run(
+        ["bash", str(REPO / "scripts" / "gpu_check.sh"), "--dry-run", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHON": sys.executable},
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["failed"] == [] and report["dry_run"] is True
+    assert report["train"]["global_step"] == 3 and report["train"]["s_per_step"] > 0
+    assert report["ddp"]["global_step"] == 2 and report["ddp_resume"]["global_step"] == 4
+    assert report["infer"]["bf16"]["mean_abs_diff"] < 1e-2
+    assert "onnx_cuda" in report

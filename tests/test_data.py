@@ -240,3 +240,39 @@ def test_default_val_dir_is_the_data_dirs_content(data_dir: Path) -> None:
     names = [Path(b["path"][0]).name for b in dm.val_dataloader()]
     assert names == sorted(p.name for p in content.iterdir() if not p.name.startswith("."))[:3]
     assert all(im.shape[0] == 1 and max(im.shape[-2:]) == 32 for im in images)
+
+
+def test_decoded_photos_are_shrunk_once_stored_by_content_and_read_back(tmp_path: Path) -> None:
+    from brushwork.train.photo_cache import KEEP, DecodedPhotos
+
+    big = photo(tmp_path / "photos" / "big.jpg", 200, 120, quality=95)
+    small = photo(tmp_path / "photos" / "small.png", 30, 20)
+    cache = DecodedPhotos(crop=32, folder=tmp_path / "cache")
+    first = cache.get(big)
+    assert min(first.size) == KEEP * 32 and first.size == (107, 64)  # aspect kept
+    assert len(list((tmp_path / "cache").glob("*.npy"))) == 1
+    again = DecodedPhotos(crop=32, folder=tmp_path / "cache").get(big)  # a new process: the file
+    np.testing.assert_array_equal(np.asarray(again), np.asarray(first))
+    assert cache.get(small).size == (30, 20)  # never enlarged
+    copy = tmp_path / "elsewhere" / "renamed.jpg"
+    copy.parent.mkdir()
+    copy.write_bytes(big.read_bytes())
+    assert cache.file(copy) == cache.file(big)  # keyed by content, not by name
+    cache.file(big).write_bytes(b"damaged")
+    np.testing.assert_array_equal(np.asarray(cache.get(big)), np.asarray(first))  # rebuilt
+
+
+def test_cached_crops_match_crops_from_the_files(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BRUSHWORK_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "photos"
+    root.mkdir()
+    for k in range(3):  # smooth photos: resampling twice changes them little
+        blobs = Image.fromarray(RNG.integers(0, 256, (6, 8, 3), dtype=np.uint8))
+        blobs.resize((160, 120), Image.Resampling.BICUBIC).save(root / f"p{k}.png")
+    plain = PhotoFolder(root, size=32, train=False)
+    cached = PhotoFolder(root, size=32, train=False, cache=True)
+    for k in range(3):
+        a, b = plain[k]["content"], cached[k]["content"]
+        assert a.shape == b.shape == (3, 32, 32)
+        assert (a - b).abs().mean() < 0.01  # one more resampling: the same picture
+    assert len(list((tmp_path / "cache").rglob("*.npy"))) == 3

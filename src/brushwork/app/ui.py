@@ -132,19 +132,24 @@ def build(shelf: Shelf, workdir: Path) -> Any:
                 painting = str(upload_path(own)[0])
         except BrushworkError as e:
             raise fail(e) from None
+        if request.session_hash in jobs:  # Paint pressed again: one optimizer per page
+            jobs[request.session_hash].cancel()
         job = jobs[request.session_hash] = GatysJob(content, painting, int(size), int(steps))
         shown = None
-        for u in job.updates():
-            if u.kind == "error":
-                raise fail(BrushworkError(u.message))
-            shown = to_uint8(u.image) if u.image is not None else shown
-            terms = ", ".join(f"{k} {v:.3g}" for k, v in u.terms.items() if k != "total")
-            status = {
-                "step": f"iteration {u.done} of {u.total} — {terms}",
-                "done": f"done: {u.total} iterations",
-                "cancelled": f"cancelled after {u.done} of {u.total} iterations",
-            }[u.kind]
-            yield shown, gr.update(value=u.done / max(u.total, 1)), status
+        try:
+            for u in job.updates():
+                if u.kind == "error":
+                    raise fail(BrushworkError(u.message))
+                shown = to_uint8(u.image) if u.image is not None else shown
+                terms = ", ".join(f"{k} {v:.3g}" for k, v in u.terms.items() if k != "total")
+                status = {
+                    "step": f"iteration {u.done} of {u.total} — {terms}",
+                    "done": f"done: {u.total} iterations",
+                    "cancelled": f"cancelled after {u.done} of {u.total} iterations",
+                }[u.kind]
+                yield shown, gr.update(value=u.done / max(u.total, 1)), status
+        finally:  # also when the page went away mid-run: the optimizer stops with it
+            job.cancel()
 
     def cancel(request: gr.Request):
         job = jobs.get(request.session_hash)

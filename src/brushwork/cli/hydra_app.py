@@ -7,12 +7,15 @@ multi-line error.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from brushwork.config.groups import CONFIG_DIR, check_choices, register
 from brushwork.errors import exit_on_error
+
+COMMAND_ENV = "BRUSHWORK_COMMAND"  # the Hydra command a DDP rank re-runs
 
 
 def run_hydra(config_name: str, run: Callable[[Any], Any], argv: list[str], prog: str) -> None:
@@ -28,5 +31,10 @@ def run_hydra(config_name: str, run: Callable[[Any], Any], argv: list[str], prog
     def main(cfg: Any) -> None:
         run(cfg)
 
-    sys.argv = [prog, *argv]  # Hydra reads its overrides (and --help, --cfg, -m) from here
+    # Hydra reads its overrides (and --help, --cfg, -m) from sys.argv. Its first entry stays the
+    # script that started this process: Lightning's DDP launcher starts every other rank as
+    # `python <sys.argv[0]> <overrides>` (or `python -m <this module>`), and main() puts the
+    # command back in front for those ranks (BRUSHWORK_COMMAND, see brushwork.cli.main).
+    os.environ[COMMAND_ENV] = prog.split()[-1]
+    sys.argv = [sys.argv[0] if sys.argv else prog, *argv]
     main()

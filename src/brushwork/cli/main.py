@@ -8,6 +8,7 @@ run, so ``brushwork --help`` answers without loading torch.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from brushwork.errors import exit_on_error
@@ -49,6 +50,9 @@ def usage() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run ``brushwork <command> ...``; ``argv`` defaults to the process's arguments."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    command = os.environ.get("BRUSHWORK_COMMAND")
+    if "LOCAL_RANK" in os.environ and command and (not argv or argv[0] not in COMMANDS):
+        argv = [command, *argv]  # a DDP rank started by Lightning with the overrides alone
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(usage())
         return 0

@@ -50,7 +50,9 @@ class StepProgressBar(ProgressBar):
     def terms(self, trainer: pl.Trainer) -> dict[str, str]:
         """The latest value of each logged loss term, short names, 3 significant digits."""
         metrics = trainer.callback_metrics
-        return {name: f"{float(metrics[k]):.3g}" for k, name in TERMS.items() if k in metrics}
+        # A term whose weight is 0 (tv in the default loss) stays 0: not worth a column.
+        values = {name: float(metrics[k]) for k, name in TERMS.items() if k in metrics}
+        return {name: f"{v:.3g}" for name, v in values.items() if v != 0.0}
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         total = trainer.max_steps if trainer.max_steps > 0 else None
@@ -123,10 +125,12 @@ def quiet_lightning() -> None:
     * its advertisement for a cloud logger ("💡 Tip: ...");
     * "limit_val_batches=1.0 was configured so 100% of the batches will be used": the configs
       name every Trainer option, so Lightning reports the default being set;
-    * a deprecation inside Lightning's own code (``LeafSpec``), not in brushwork's.
+    * a deprecation inside Lightning's own code (``LeafSpec``), not in brushwork's;
+    * "Precision bf16-mixed is not supported by the model summary": its size estimate only.
     """
     warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)")
+    warnings.filterwarnings("ignore", message=r"Precision bf16-mixed is not supported by the model")
     for name in ("pytorch_lightning.utilities.rank_zero", "lightning.pytorch.utilities.rank_zero"):
         log = logging.getLogger(name)
         if not any(isinstance(f, _DropLines) for f in log.filters):

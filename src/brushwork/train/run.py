@@ -17,11 +17,13 @@ import torch
 from omegaconf import DictConfig
 from pytorch_lightning.callbacks import LearningRateMonitor, ModelCheckpoint
 from pytorch_lightning.loggers import WandbLogger
+from pytorch_lightning.utilities import rank_zero_only
 
 from brushwork import __version__
 from brushwork.config.groups import loss_args, plain
 from brushwork.errors import BrushworkError
 from brushwork.evaluate.run import LOSS_KEYS
+from brushwork.gatys.optimizer import resolve_precision
 from brushwork.infer.model_file import export_model
 from brushwork.io.assets import resolve_style_image
 from brushwork.nn.nets import build_net
@@ -117,7 +119,18 @@ def _trainer_kwargs(cfg: DictConfig) -> dict[str, Any]:
     unknown = sorted(set(kwargs) - known)
     if unknown:
         raise BrushworkError(f"unknown trainer option(s) {', '.join(unknown)} (see pl.Trainer)")
+    if kwargs.get("precision") == "auto":
+        kwargs["precision"] = auto_precision(str(kwargs.get("accelerator", "auto")))
     return kwargs
+
+
+def auto_precision(accelerator: str) -> str:
+    """``trainer.precision=auto``: bf16-mixed where the device computes bf16 natively (CUDA with
+    bf16, a CPU with AVX512-BF16/AMX: ~2x the steps per minute on 2 cores, docs/BENCHMARKS.md),
+    else 32. The Gram matrices and the loss stay fp32 either way (brushwork.nn.losses)."""
+    cuda = accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available())
+    device = torch.device("cuda" if cuda else "cpu")
+    return "bf16-mixed" if resolve_precision("auto", device) == "bf16" else "32"
 
 
 def train(cfg: DictConfig) -> dict[str, str | None]:
@@ -170,7 +183,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     quiet_lightning()
     ok = False
     try:
-        if isinstance(logger, WandbLogger):
+        if isinstance(logger, WandbLogger) and rank_zero_only.rank == 0:  # DDP: one W&B run
             logger.experiment.config.update(plain(cfg), allow_val_change=True)
             (run_dir / WANDB_ID).write_text(logger.experiment.id)
         trainer = pl.Trainer(
@@ -224,6 +237,8 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
         "last_checkpoint": str(last) if last.is_file() else None,
         "export": str(export) if export else None,
     }
+    if rank_zero_only.rank != 0:  # the other DDP ranks: the same paths, said once
+        return result
     if result["last_checkpoint"]:
         print(f"checkpoints: {ckpt_dir} (resume: ckpt_path={last})")
     if export:
