@@ -75,7 +75,7 @@ def _results(url: str, size: int, reps: int, tmp: Path, screenshot: str | None) 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 860})
-        page.set_default_timeout(120_000)
+        page.set_default_timeout(300_000)  # the first model load exports ONNX: slow when busy
         page.goto(url)
         upload = page.locator("#photo input[type=file]")
         for k in range(reps + 1):  # the first is a warm-up (the browser's own caches)
