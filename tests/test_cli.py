@@ -169,7 +169,7 @@ def test_installed_wheel_composes_its_packaged_configs(wheel: Path, tmp_path: Pa
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == [str(site / "brushwork" / "configs"), "candy", "johnson", "1000"]
+    assert out.stdout.split() == [str(site / "brushwork" / "configs"), "candy", "johnson", "3000"]
 
 
 def test_brushwork_help_in_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
