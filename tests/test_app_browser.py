@@ -143,11 +143,11 @@ def test_a_file_that_is_not_an_image_gets_a_clear_message(page, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("shopping list\n")
     page.locator("#photo input[type=file]").set_input_files(notes)
-    page.get_by_text("Invalid file type: notes.txt").wait_for()  # the browser side refuses it
+    page.get_by_text("Invalid file type: notes.txt").first.wait_for()  # the browser refuses it
     disguised = tmp_path / "notes.png"  # past the browser's check: the server's
     disguised.write_text("shopping list\n")
     page.locator("#photo input[type=file]").set_input_files(disguised)
-    page.get_by_text("notes.png is not an image (PNG, JPEG").wait_for()
+    page.get_by_text("notes.png is not an image (PNG, JPEG").first.wait_for()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / "app_error.png")
 

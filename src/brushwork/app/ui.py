@@ -179,10 +179,12 @@ def build(shelf: Shelf, workdir: Path) -> Any:
             args = [photo, model, style, strength, keep, size]
             last = gr.State()  # the last result and its PNG's path, for keep_png
             outs = [result, note, download, last]
-            triggers = (photo.change, style.change, keep.change)
+            # .input fires on the user's own changes only: the style list that pick_model sets
+            # (on load, or for a new model) would otherwise stylize the same photo twice.
+            triggers = (photo.change, style.input, keep.input)
             events = [trigger(stylize, args, outs, **opts) for trigger in triggers]
             events += [slider.release(stylize, args, outs, **opts) for slider in (strength, size)]
-            model_change = model.change(pick_model, model, style, **opts)
+            model_change = model.input(pick_model, model, style, **opts)
             events.append(model_change.then(stylize, args, outs, **opts))
             for event in events:
                 event.then(keep_png, last, download, **opts)
