@@ -229,8 +229,10 @@ def test_app_benchmark_times_the_start_and_a_result_and_takes_the_screenshot(tmp
     models, shot = make_models(tmp_path / "models"), tmp_path / "app.png"
     args = ["app", "--models", str(models), "--sizes", "128", "--reps", "1", "--screenshot"]
     result = _bench([*args, str(shot)], tmp_path)["results"]
-    assert result["start s (page served)"] > result["import gradio s (floor)"] > 0
-    assert result["128² shown in the browser s"] > result["128² model s (server)"] > 0
+    # Both starts are measured (which is larger is what the benchmark reports, not a given).
+    assert result["start s (page served)"] > 0 and result["import gradio s (floor)"] > 0
+    # The note rounds the model's time to 0.01 s: a toy model at 128² may read 0.00.
+    assert result["128² shown in the browser s"] > result["128² model s (server)"] >= 0
     assert load_image(shot).shape[-2:] == (860, 1280)  # the page at the benchmark's viewport
 
 
