@@ -43,12 +43,6 @@ def _config(painting: str, size: int, steps: int) -> Any:
     return cfg
 
 
-def total_steps(size: int, levels: int, steps: int, coarse: int) -> int:
-    from brushwork.gatys.optimizer import pyramid_sizes
-
-    return steps + (len(pyramid_sizes(size, levels)) - 1) * coarse
-
-
 class GatysJob:
     """Paint ``content`` (1, 3, H, W) in [0, 1] after ``painting`` (a shipped style name or an
     image path) at ``size`` px with ``steps`` iterations at full size; iterate :meth:`updates`."""
@@ -68,11 +62,12 @@ class GatysJob:
         try:
             import torch
 
+            from brushwork.gatys.optimizer import level_steps
             from brushwork.gatys.paint import paint
 
             cfg = _config(painting, size, steps)
             g = cfg.gatys
-            total = total_steps(size, g.levels, g.steps, g.coarse_steps)
+            total = sum(level_steps(size, g.levels, g.steps, g.coarse_steps))
 
             def on_step(level: int, step: int, image: Any, terms: dict[str, float]) -> None:
                 nonlocal done

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.engines import LiteEngine, TorchEngine
+from brushwork.infer.engines import choose_engine
 from brushwork.infer.lite import fast_stylizer
 
 SUFFIXES = (".pt", ".onnx")
@@ -35,30 +35,19 @@ class Loaded:
     def __init__(self, path: Path, style: str | None, device: str, threads: int | None) -> None:
         self.lock = threading.Lock()  # onnxruntime sessions are thread-safe; the Stylizer is not
 
-        def torch_engine() -> TorchEngine:
+        def torch_stylizer(quiet: bool = False) -> Any:
             from brushwork.infer.stylizer import Stylizer  # imports torch (~1.6 s)
 
-            return TorchEngine(Stylizer(path, device, threads=threads, style=style))
+            return Stylizer(path, device, threads=threads, style=style)
 
         lite = fast_stylizer(path, device, "fp32", "auto", False, threads)
-        if lite is None:
-            self.engine: Any = torch_engine()
-            self.styles = list(self.engine.stylizer.styles)
-        else:
-            lite.select(style)
-            self.engine = LiteEngine(lite, torch_engine, None)
-            self.styles = list(lite.styles)
+        self.engine, _ = choose_engine(lite, torch_stylizer, style=style)
+        self.styles = self.engine.styles
 
     def __call__(self, img: np.ndarray, strength: float, preserve_color: bool) -> Result:
         start = time.perf_counter()
         with self.lock:
-            if isinstance(self.engine, TorchEngine):
-                import torch
-
-                out = self.engine.stylize([torch.from_numpy(img)], strength, preserve_color)
-                image = out[0].numpy()
-            else:
-                image = self.engine.stylize([img], strength, preserve_color)[0]
+            image = self.engine.stylize([img], strength, preserve_color)[0]
             return Result(image, time.perf_counter() - start, self.engine.backend)
 
 

@@ -20,17 +20,15 @@ FORMATS = "PNG, JPEG, WebP, BMP, TIFF or GIF"
 
 
 def upload_path(value: Any) -> tuple[Path, str] | None:
-    """The file behind a Gradio upload (raw payload dict, FileData-like object or path) and the
-    name the user gave it; None when nothing was uploaded."""
+    """The file behind a Gradio upload (the raw payload dict an event with ``preprocess=False``
+    gets, or a path) and the name the user gave it; None when nothing was uploaded."""
     if value is None:
         return None
     if isinstance(value, str | Path):
         return Path(value), Path(value).name
-    get = value.get if isinstance(value, dict) else lambda k: getattr(value, k, None)
-    path = get("path")
-    if not path:
+    if not value.get("path"):
         return None
-    return Path(path), str(get("orig_name") or Path(path).name)
+    return Path(value["path"]), str(value.get("orig_name") or Path(value["path"]).name)
 
 
 def check_upload(

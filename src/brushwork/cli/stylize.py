@@ -176,19 +176,17 @@ def _tile(value: str) -> int | None:
 def _engine(args: argparse.Namespace, tile: int | None, torch_stylizer: Any) -> Any:
     """The torch-free engine where it applies (CPU, fp32, onnxruntime, a cached or .onnx model,
     no fixed tile size), else the torch one; see brushwork.infer.engines."""
-    from brushwork.infer.engines import LiteEngine, TorchEngine
+    from brushwork.infer.engines import choose_engine
 
     lite = None
     if tile in (None, 0) and args.stroke_scale in (1.0, "1"):  # the guided upsampling is torch
         lite = fast_stylizer(
             args.model, args.device, args.precision, args.backend, args.compile, args.threads
         )
-    if lite is None:
-        return TorchEngine(torch_stylizer())
-    note = lite.select(args.style, args.mix, args.stroke)
+    engine, note = choose_engine(lite, torch_stylizer, tile, args.style, args.mix, args.stroke)
     if note:
         print(f"note: {note}", file=sys.stderr)
-    return LiteEngine(lite, lambda: TorchEngine(torch_stylizer(quiet=True)), tile)
+    return engine
 
 
 def list_styles(model: str) -> list[dict[str, Any]]:

@@ -49,6 +49,14 @@ def pyramid_sizes(size: int, levels: int, min_size: int = 32) -> list[int]:
     return sorted(set(sizes[:-1]) - {size}) + [size]
 
 
+def level_steps(size: int, levels: int, steps: int, coarse_steps: int | None) -> list[int]:
+    """Iterations at each level of the pyramid, coarsest first: ``steps`` at full size,
+    ``coarse_steps`` (default ``steps``) at each coarser one."""
+    sizes = pyramid_sizes(size, levels)
+    coarse = steps if coarse_steps is None else coarse_steps
+    return [coarse] * (len(sizes) - 1) + [steps]
+
+
 def _init_image(init: str, content: Tensor, style: Tensor, generator: torch.Generator) -> Tensor:
     if init == "content":
         return content.clone()
@@ -108,10 +116,9 @@ def optimize_image(
     sizes = pyramid_sizes(size, levels)
     loss.vgg.to(memory_format=torch.channels_last)
     x = None
-    for level, level_size in enumerate(sizes):
-        n_steps = (
-            steps if level == len(sizes) - 1 else (steps if coarse_steps is None else coarse_steps)
-        )
+    for level, (level_size, n_steps) in enumerate(
+        zip(sizes, level_steps(size, levels, steps, coarse_steps), strict=True)
+    ):
         c = resize(content, level_size)
         s = [resize(im, max(16, round(style_scale * level_size))) for im in styles]
         if preserve_color == "luminance":

@@ -52,15 +52,16 @@ class LiteEngine:
         img = read_array(path)
         return resize_array(img, max_size) if max_size and max(img.shape[-2:]) > max_size else img
 
+    @property
+    def styles(self) -> list[str]:
+        return list(self.net.styles)
+
     def stylize(self, images: list[Any], strength: float, preserve_color: bool) -> list[Any]:
         h, w = images[0].shape[-2:]
         if self.limit is not None and h * w > self.limit:
             if self._torch is None:
                 self._torch = self._fallback()
-            import torch
-
-            tensors = [torch.from_numpy(np.ascontiguousarray(i)) for i in images]
-            return [t.numpy() for t in self._torch.stylize(tensors, strength, preserve_color)]
+            return self._torch.stylize(images, strength, preserve_color)  # arrays in, arrays out
         out = self.net(np.concatenate(images), strength, preserve_color)
         return [out[k : k + 1] for k in range(len(images))]
 
@@ -82,14 +83,42 @@ class TorchEngine:
         img = load_image(path)
         return resize(img, max_size) if max_size and max(img.shape[-2:]) > max_size else img
 
+    @property
+    def styles(self) -> list[str]:
+        return list(self.stylizer.styles)
+
     def stylize(self, images: list[Any], strength: float, preserve_color: bool) -> list[Any]:
+        """Tensors in, tensors out; numpy arrays (the lite path's images) in, arrays out."""
         import torch
 
+        arrays = isinstance(images[0], np.ndarray)
+        if arrays:
+            images = [torch.from_numpy(np.ascontiguousarray(i)) for i in images]
         out = self.stylizer(torch.cat(images), strength, preserve_color)
-        return [out[k : k + 1].clone() for k in range(len(images))]
+        outs = [out[k : k + 1].clone() for k in range(len(images))]
+        return [o.numpy() for o in outs] if arrays else outs
 
     def save(self, img: Any, dst: Path) -> None:
         from brushwork.io.images import save_image
 
         dst.parent.mkdir(parents=True, exist_ok=True)
         save_image(img, dst)
+
+
+def choose_engine(
+    lite: OnnxStylizer | None,
+    torch_stylizer: Callable[..., Any],
+    tile: int | None = None,
+    style: str | None = None,
+    mix: str | None = None,
+    stroke: float | None = None,
+) -> tuple[LiteEngine | TorchEngine, str | None]:
+    """The engine for one model: the torch-free ``lite`` stylizer (from
+    :func:`brushwork.infer.lite.fast_stylizer`) set to ``style`` / ``mix`` / ``stroke``, handing
+    images it cannot take to ``torch_stylizer(quiet=True)``; or, when ``lite`` is None,
+    ``torch_stylizer()`` (a :class:`brushwork.infer.stylizer.Stylizer` made with the same choice).
+    Also the note when mix weights were normalised (the torch path reports its own)."""
+    if lite is None:
+        return TorchEngine(torch_stylizer()), None
+    note = lite.select(style, mix, stroke)
+    return LiteEngine(lite, lambda: TorchEngine(torch_stylizer(quiet=True)), tile), note
