@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.stable import StableVideo, estimate_motion, warp
+from brushwork.infer.stable import StableVideo, estimate_motion, frame_change, warp
 from brushwork.io.images import pil_to_tensor
 from brushwork.io.synthetic import photo
 from brushwork.nn.losses import PerceptualLoss
@@ -95,6 +95,38 @@ def test_estimated_motion_is_the_known_one(picture) -> None:
     assert torch.allclose(flow, torch.tensor([3.0, 6.0]).view(2, 1, 1))
     moved, valid = warp(clip.frames[:1], flow)
     assert torch.allclose(moved[0][:, valid], clip.frames[1][:, valid], atol=1e-5)
+
+
+def test_warping_a_region_is_the_same_part_of_the_whole_warp(picture) -> None:
+    x = picture[None] if picture.dim() == 3 else picture
+    h, w = x.shape[-2:]
+    ys, xs = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+    smooth = torch.stack([0.3 + ys / h, -1.7 + xs / w])  # a zoom-like, fractional flow
+    for flow, exact in ((smooth, False), (torch.full((2, h, w), 2.0), True)):
+        whole, valid = warp(x, flow)
+        for region in ((0, 3, 0, w), (5, h, w - 4, w)):
+            y0, y1, x0, x1 = region
+            part, inside = warp(x, flow, region)
+            assert torch.equal(inside, valid[y0:y1, x0:x1])
+            want = whole[..., y0:y1, x0:x1]
+            if exact:  # whole pixels are copies, bit for bit
+                assert torch.equal(part[..., inside], want[..., inside])
+            else:
+                torch.testing.assert_close(part, want, rtol=0, atol=1e-5)
+
+
+def test_the_cut_test_sees_cuts_not_noise_or_motion(picture) -> None:
+    x = picture[None] if picture.dim() == 3 else picture
+    still = torch.zeros(2, *x.shape[-2:])
+    assert frame_change(x, x, still) == 0
+    g = torch.Generator().manual_seed(0)
+    noisy = (x + 0.05 * torch.randn(x.shape, generator=g)).clamp(0, 1)
+    moved = torch.roll(x, (2, 3), dims=(-2, -1))  # cur[y, x] = prev[y - 2, x - 3]
+    flow = torch.tensor([-2.0, -3.0])[:, None, None].expand_as(still)
+    other = torch.flip(x, dims=(-1, -2))  # another picture
+    assert frame_change(x, noisy, still) < 0.02  # σ 0.05 per pixel, averaged over 4x4 cells
+    assert frame_change(x, moved, flow) < 0.02  # the motion undone
+    assert frame_change(x, other, still) > 0.12  # the default cut threshold
 
 
 def test_a_static_clip_gives_identical_frames_equal_to_the_net(picture, net) -> None:

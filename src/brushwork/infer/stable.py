@@ -23,8 +23,10 @@ Per-frame stylization flickers for three reasons, measured on clips with known m
   content are not smeared). It calms zooms and noise but averages brush strokes away (the
   style term rises, docs/BENCHMARKS.md), so it is off by default.
 
-A scene cut (inputs that differ by more than ``cut`` on average once the shift is undone) resets
-all three. Costs per frame besides the net: block FFTs on a grey copy, two warps, the blend.
+A scene cut (inputs that differ by more than ``cut`` on average once the motion is undone,
+compared at 1/4 size) resets all three. Costs per frame besides the net: block FFTs on a grey
+copy, the cut test at 1/16 of the pixels, warping the strips; with ``blend``, two whole-frame
+warps and the blend.
 """
 
 from __future__ import annotations
@@ -94,20 +96,42 @@ def estimate_motion(prev: Tensor, cur: Tensor, block: int = _BLOCK, max_shift: i
     return (dy, dx), flow
 
 
-def warp(x: Tensor, flow: Tensor) -> tuple[Tensor, Tensor]:
+def warp(
+    x: Tensor, flow: Tensor, region: tuple[int, int, int, int] | None = None
+) -> tuple[Tensor, Tensor]:
     """``x`` (B, C, H, W) sampled (bilinear) at ``(y + flow[0], x + flow[1])``; returns ``(out,
     valid (H, W) bool)``: valid where the sample lies inside ``x``. A constant whole-pixel flow
-    copies pixels exactly (a static clip stays bit-identical)."""
+    copies pixels exactly (a static clip stays bit-identical). ``region`` (y0, y1, x0, x1):
+    only those output pixels (out (B, C, y1 - y0, x1 - x0)), e.g. the strips around a window."""
     h, w = x.shape[-2:]
-    dy, dx = (float(v) for v in flow[:, 0, 0])
-    if dy.is_integer() and dx.is_integer() and bool((flow == flow[:, :1, :1]).all()):
-        return _shift(x, int(dy), int(dx))  # a pan: a plain copy, ~10x faster than sampling
-    ys = torch.arange(h, device=x.device, dtype=flow.dtype)[:, None] + flow[0]
-    xs = torch.arange(w, device=x.device, dtype=flow.dtype)[None, :] + flow[1]
+    y0, y1, x0, x1 = region or (0, h, 0, w)
+    flow = flow[:, y0:y1, x0:x1]
+    if region is None:
+        dy, dx = (float(v) for v in flow[:, 0, 0])
+        if dy.is_integer() and dx.is_integer() and bool((flow == flow[:, :1, :1]).all()):
+            return _shift(x, int(dy), int(dx))  # a pan: a plain copy, ~10x faster than sampling
+    ys = torch.arange(y0, y1, device=x.device, dtype=flow.dtype)[:, None] + flow[0]
+    xs = torch.arange(x0, x1, device=x.device, dtype=flow.dtype)[None, :] + flow[1]
     valid = (ys >= 0) & (ys <= h - 1) & (xs >= 0) & (xs <= w - 1)
+    if region is not None and bool((flow == flow.round()).all()):  # whole pixels: exact copies
+        iy, ix = ys.long().clamp(0, h - 1), xs.long().clamp(0, w - 1)
+        return x[:, :, iy, ix], valid
     grid = torch.stack([2 * xs / max(w - 1, 1) - 1, 2 * ys / max(h - 1, 1) - 1], -1)
     grid = grid[None].expand(x.shape[0], -1, -1, -1).to(x)
     return F.grid_sample(x, grid, align_corners=True), valid
+
+
+def frame_change(prev: Tensor, cur: Tensor, flow: Tensor, factor: int = 4) -> float:
+    """Mean |cur - prev moved by ``flow``| over the overlap, on copies shrunk ``factor`` times
+    (box mean): the scene-cut test, 1/factor² of the pixels. Sensor noise averages out there;
+    a cut (new content everywhere) does not. inf when nothing overlaps."""
+    if min(cur.shape[-2:]) < 4 * factor:
+        factor = 1
+    a, b = F.avg_pool2d(prev.float(), factor), F.avg_pool2d(cur.float(), factor)
+    c = factor // 2  # the flow at the cells' centres, in cells
+    small = flow[:, c::factor, c::factor][:, : b.shape[-2], : b.shape[-1]] / factor
+    moved, valid = warp(a, small)
+    return float((b - moved).abs().mean(1)[0][valid].mean()) if valid.any() else math.inf
 
 
 def _shift(x: Tensor, dy: int, dx: int) -> tuple[Tensor, Tensor]:
@@ -194,10 +218,10 @@ class StableVideo:
             return 0, length
         return start, size
 
-    def _run(self, x: Tensor) -> tuple[Tensor, Tensor]:
+    def _run(self, x: Tensor) -> tuple[Tensor, list[tuple[int, int, int, int]]]:
         """The net on the window of ``x`` whose edges lie on the stride grid with the content
         at a fixed phase; returns the output (1, 3, H, W), edge-extended over the strips (< the
-        stride) outside the window, and a (H, W) mask of those strips."""
+        stride) outside the window, and those strips as regions (y0, y1, x0, x1)."""
         (top, h), (left, w) = (
             self._window(n, o) for n, o in zip(x.shape[-2:], self.offset, strict=True)
         )
@@ -215,9 +239,14 @@ class StableVideo:
         y = y[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w].float().to(x.device)
         full_h, full_w = x.shape[-2:]
         pads = (left, full_w - left - w, top, full_h - top - h)
-        strips = torch.ones(full_h, full_w, dtype=torch.bool, device=x.device)
-        strips[top : top + h, left : left + w] = False
-        return F.pad(y, pads, mode="replicate") if any(pads) else y, strips
+        strips = [
+            (0, top, 0, full_w),
+            (top + h, full_h, 0, full_w),
+            (top, top + h, 0, left),
+            (top, top + h, left + w, full_w),
+        ]
+        strips = [r for r in strips if r[1] > r[0] and r[3] > r[2]]
+        return (F.pad(y, pads, mode="replicate") if any(pads) else y), strips
 
     @torch.inference_mode()
     def __call__(self, x: Tensor) -> Tensor:
@@ -230,10 +259,7 @@ class StableVideo:
             raise BrushworkError("every frame of a clip must have the same size (call reset())")
         if prev_in is not None:
             shift, flow = estimate_motion(prev_in, x)
-            moved_in, valid = warp(prev_in, flow)
-            diff = (x - moved_in).abs().mean(1, keepdim=True)  # (1, 1, H, W)
-            changed = float(diff[0, 0][valid].mean()) if valid.any() else math.inf
-            if changed > self.cut:
+            if frame_change(prev_in, x, flow) > self.cut:
                 self.cuts += 1
                 self.reset()
                 prev_in = prev_out = None
@@ -241,10 +267,15 @@ class StableVideo:
             self.offset = (self.offset[0] + shift[0], self.offset[1] + shift[1])
         y, strips = self._run(x)
         if prev_out is not None:
-            moved_out, _ = warp(prev_out, flow)
-            # The strips outside the grid-locked window: what the last frame painted there.
-            y = torch.where(strips & valid, moved_out, y)
+            # The strips outside the grid-locked window: what the last frame painted there
+            # (warped there only: a whole-frame warp cost more than the strips' few pixels).
+            for y0, y1, x0, x1 in strips:
+                moved, inside = warp(prev_out, flow, (y0, y1, x0, x1))
+                y[..., y0:y1, x0:x1] = torch.where(inside, moved, y[..., y0:y1, x0:x1])
         if prev_out is not None and self.blend > 0:
+            moved_in, valid = warp(prev_in, flow)
+            moved_out, _ = warp(prev_out, flow)
+            diff = (x - moved_in).abs().mean(1, keepdim=True)  # (1, 1, H, W)
             # Smooth the difference first: sensor noise is per pixel, real change is not.
             agree = F.avg_pool2d(diff, 5, stride=1, padding=2, count_include_pad=False)
             weight = self.blend * torch.exp(-((agree / self.sigma) ** 2)) * valid
