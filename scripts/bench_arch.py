@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from brushwork.config import compose
+from brushwork.evaluate.artifacts import grid_pattern
 from brushwork.infer.model_file import load_model
 from brushwork.io.images import find_images, load_image
 from brushwork.nn.layers import count_parameters
@@ -74,15 +75,7 @@ def _train(model: str, seed: int, args, run_dir: Path) -> tuple[Path, float]:
     return Path(result["export"]), time.perf_counter() - t0
 
 
-def grid_pattern(y: torch.Tensor, period: int = 4) -> float:
-    """Max over colours of the spread of (1, 3, H, W) ``y``'s mean over each of the period²
-    pixel phases: 0 for anything not locked to the grid."""
-    h, w = y.shape[-2] // period * period, y.shape[-1] // period * period
-    phases = y[0, :, :h, :w].reshape(3, h // period, period, w // period, period).mean(dim=(1, 3))
-    return float((phases.amax(dim=(1, 2)) - phases.amin(dim=(1, 2))).max())
-
-
-def _score(export: Path, photos: list[torch.Tensor], style_image: Path) -> dict[str, float]:
+def score(export: Path, photos: list[torch.Tensor], style_image: Path) -> dict[str, float]:
     net, info = load_model(export)
     loss_meta = info["meta"]["loss"]
     loss = PerceptualLoss(
@@ -97,7 +90,7 @@ def _score(export: Path, photos: list[torch.Tensor], style_image: Path) -> dict[
     with torch.inference_mode():
         for p in photos:
             y = net(p)
-            t = loss(y, content=p) | {"grid": grid_pattern(y)}
+            t = loss(y, content=p) | {"grid": grid_pattern(y, 4)}
             terms = {k: v + float(t[k]) / len(photos) for k, v in terms.items()}
     return terms
 
@@ -126,7 +119,7 @@ def bench_arch(args, machine: Callable[[], dict]) -> int:
                     print(f"training model={model} seed={seed}: {args.steps} steps", flush=True)
                     export, seconds = _train(model, seed, args, run_dir)
                 runs.append(
-                    {"seed": seed, "train_s": seconds, **_score(export, photos, style_image)}
+                    {"seed": seed, "train_s": seconds, **score(export, photos, style_image)}
                 )
             net, _ = load_model(export)
             row = {

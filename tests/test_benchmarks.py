@@ -72,6 +72,46 @@ def test_arch_benchmark_trains_scores_and_compares(data_dir: Path, tmp_path: Pat
     assert [r["style"] for r in again["rows"]] == [r["style"] for r in result["rows"]]
 
 
+def test_grid_benchmark_measures_every_layout_per_style(data_dir: Path, tmp_path: Path) -> None:
+    args = [
+        "grid",
+        "--styles",
+        "starry_night",
+        "candy",
+        "--steps",
+        "2",
+        "--size",
+        "64",
+        "--data",
+        str(data_dir),
+        "--keep",
+        str(tmp_path / "runs"),
+        "--train-overrides",  # toy trainings: the command, not the recipe, is under test
+        "data.size=32",
+        "style_size=32",
+        "data.val_count=1",
+        "data.val_size=32",
+    ]
+    result = _bench(args, tmp_path)
+    rows = result["rows"]
+    assert [(r["style"], r["variant"]) for r in rows] == [
+        (s, v) for s in ("starry_night", "candy") for v in ("shuffle", "shuffle-pixel", "johnson")
+    ]
+    assert 0 <= result["photos"]["grid8"] < 0.1  # the generated photos' own level
+    for r in rows:
+        assert all(0 <= r[k] < 1 for k in ("grid4", "grid8", "shift", "shift_bare"))
+        assert r["detail"] > 0 and r["detail_bare"] > 0
+        assert ("no_worse_than_johnson" in r) == (r["variant"] != "johnson")
+    exports = sorted(p.name for p in (tmp_path / "runs").glob("*/*.pt"))
+    assert exports == ["candy.pt"] * 3 + ["starry_night.pt"] * 3
+    again = _bench([*args, "--reuse", "--models", "johnson"], tmp_path)  # scores, no training
+    assert [r["grid8"] for r in again["rows"]] == [r["grid8"] for r in rows[2::3]]
+    model = tmp_path / "runs" / "johnson-candy" / "candy.pt"  # one model file, measured as is
+    one = _bench(["grid", "--model", str(model), "--size", "64", "--data", str(data_dir)], tmp_path)
+    assert [(r["style"], r["variant"]) for r in one["rows"]] == [("candy", "candy.pt")]
+    assert one["rows"][0]["grid8"] == rows[5]["grid8"]
+
+
 def compose_default_model() -> str:
     from hydra import compose, initialize_config_dir
 

@@ -81,7 +81,9 @@ def _legacy_file(net, path: Path, version: int) -> Path:
 @pytest.mark.parametrize(("version", "cls"), [(1, JohnsonNet), (2, JohnsonNet), (2, ShuffleNet)])
 def test_older_format_versions_still_load(version: int, cls: type, tmp_path: Path) -> None:
     torch.manual_seed(0)
-    net = cls(width=4, n_residual=1, separable=True).eval()
+    # Shuffle nets of files before v5 went up from 1/8 by pixel shuffle.
+    layout = {"upsample": "pixel"} if cls is ShuffleNet else {}
+    net = cls(width=4, n_residual=1, separable=True, **layout).eval()
     loaded, info = load_model(_legacy_file(net, tmp_path / "old.pt", version))
     assert type(loaded) is cls and info["version"] == version and info["style"] == STYLE
     assert loaded.arch_args == net.arch_args
@@ -180,3 +182,19 @@ def test_export_needs_no_lightning_hydra_or_vgg() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_version_4_shuffle_files_load_as_pixel_shuffle_nets(tmp_path: Path) -> None:
+    # What brushwork wrote until format 5: arch without "upsample", the pixel-shuffle layout.
+    torch.manual_seed(0)
+    old = ShuffleNet(width=4, n_residual=1, upsample="pixel").eval()
+    payload = torch.load(export_model(old, tmp_path / "new.pt", STYLE), weights_only=True)
+    assert payload["version"] == 5 and payload["arch"]["upsample"] == "pixel"
+    del payload["arch"]["upsample"]
+    torch.save(payload | {"version": 3}, tmp_path / "v3.pt")
+    loaded, _ = load_model(tmp_path / "v3.pt")
+    assert loaded.arch_args == old.arch_args
+    # The same arch dict in a v5 file means today's default layout, whose weights differ.
+    torch.save(payload, tmp_path / "v5.pt")
+    with pytest.raises(BrushworkError, match="weights do not match architecture"):
+        load_model(tmp_path / "v5.pt")

@@ -20,7 +20,7 @@ from brushwork.nn.nets import JohnsonNet, ShuffleNet
 
 REPO = Path(__file__).resolve().parents[1]
 STYLE = {"name": "tiny", "title": "Tiny"}
-SHAPES = [(1, 3, 37, 45), (2, 3, 64, 20)]  # odd sizes, then another size and batch
+SHAPES = [(1, 3, 41, 45), (2, 3, 64, 40)]  # odd sizes, then another size and batch (>= min_side)
 
 
 @pytest.fixture(scope="module")
@@ -145,10 +145,10 @@ def test_shuffle_net_exports_with_parity(tmp_path):
         assert (got - expected).abs().max() <= 1e-4
         with torch.no_grad():
             assert (script(x) - expected).abs().max() <= 1e-4
-    # Sides under the graph's minimum (16 for this layout) are padded by the Stylizer as the
-    # eager net pads them.
+    # Sides under the graph's minimum (40 for this layout: its margin) are padded by the
+    # Stylizer as the eager net pads them.
     onnx, eager = Stylizer(model.with_suffix(".onnx")), Stylizer(model, backend="torch")
-    for shape in [(1, 3, 5, 3), (1, 3, 12, 40), (1, 3, 16, 17)]:
+    for shape in [(1, 3, 5, 3), (1, 3, 12, 40), (1, 3, 16, 17), (1, 3, 39, 41)]:
         x = torch.rand(*shape)
         assert (onnx(x) - eager(x)).abs().max() <= 1e-4
 

@@ -59,12 +59,16 @@ def test_reference_parameter_count() -> None:
 def test_arch_args_round_trip(separable: bool, arch: str) -> None:
     net = tiny_net(width=8, n_residual=2, separable=separable, arch=arch)
     args = net.arch_args
-    assert args == {"arch": arch, "width": 8, "n_residual": 2, "separable": separable}
+    layout = {"upsample": "bilinear"} if arch == "shuffle" else {}
+    assert args == {"arch": arch, "width": 8, "n_residual": 2, "separable": separable, **layout}
     assert all(type(v) in (int, bool, str) for v in args.values())  # plain, serialisable values
 
     torch.manual_seed(123)  # different init, so equal outputs below come from load_state_dict
     clone = build_net(**args)
-    assert type(clone) is NETS[arch] and clone.min_side() == 2 * clone.multiple
+    assert type(clone) is NETS[arch]
+    # The graphs' smallest side: >= 2 strides (the 1/8 convs), > the margin (reflection), on the grid
+    side, m = clone.min_side(), clone.multiple
+    assert side >= 2 * m and side > clone.margin and side % m == 0 and clone.min_side(0) == 2 * m
     sd, clone_sd = net.state_dict(), clone.state_dict()
     assert {k: v.shape for k, v in sd.items()} == {k: v.shape for k, v in clone_sd.items()}
 
@@ -106,9 +110,9 @@ def test_shuffle_runs_every_conv_at_quarter_resolution_or_below() -> None:
         if isinstance(m, nn.Conv2d):  # the output size of every conv
             m.register_forward_hook(lambda _m, _i, out: seen.append(tuple(out.shape[-2:])))
     with torch.no_grad():
-        assert net(images(1, 64, 96)).shape == (1, 3, 64, 96)
+        assert net(images(1, 64, 96), margin=0).shape == (1, 3, 64, 96)
     # In and out at 1/4; the stride-2 conv, 5 blocks (depthwise + pointwise, twice) and the 1x1
-    # before the 2x pixel-shuffle at 1/8.
+    # before the 2x bilinear upsampling at 1/8.
     assert sorted(seen, reverse=True) == [(16, 24)] * 2 + [(8, 12)] * (1 + 5 * 4 + 1)
 
 
@@ -120,6 +124,15 @@ def test_box_filter_cancels_any_pattern_on_its_grid() -> None:
     assert out.shape == pattern.shape
     inner = out[..., 1:-2, 1:-2]
     torch.testing.assert_close(inner, pattern.mean(dim=(2, 3), keepdim=True).expand_as(inner))
+
+
+def test_an_option_of_another_layout_is_refused() -> None:
+    with pytest.raises(
+        BrushworkError, match=r"model.upsample: not an option of the johnson layout"
+    ):
+        build_net("johnson", upsample="bilinear")
+    with pytest.raises(BrushworkError, match="unknown model.upsample 'cubic'"):
+        build_net("shuffle", upsample="cubic")
 
 
 def test_unknown_architecture_is_refused() -> None:
@@ -176,7 +189,7 @@ def test_rejects_non_rgb_input() -> None:
 @ARCHS
 def test_version_2_arch_names_map_to_the_classes(arch: str) -> None:
     # Model files before v3 named the layout by its resampling; the state-dict keys are the same.
-    from brushwork.nn.nets import arch_from_legacy
+    from brushwork.infer.model_file import arch_from_legacy
 
     old = {"width": 8, "n_residual": 1, "separable": True}
     resample = {"johnson": "conv", "shuffle": "shuffle"}[arch]

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from brushwork.infer.lite import ONNX_OPSET, onnx_session
@@ -42,6 +43,7 @@ class ClipGraph(nn.Module):
                 value = norm._parameters.pop(name, None)
                 setattr(norm, name, None if value is None else value.detach().clone())
         self.body = self.stats.net.body
+        self.margin = net.margin
         self.channels = [int(n.weight.numel()) for n in self.stats.norms]
 
     def initial(self, device: torch.device | str = "cpu") -> list[Tensor]:
@@ -52,7 +54,10 @@ class ClipGraph(nn.Module):
         k = len(self.stats.norms)
         for norm, mean, var in zip(self.stats.norms, state[:k], state[k:], strict=True):
             norm.mean, norm.var, norm.momentum, norm.record = mean, var, momentum, True
-        y = torch.sigmoid(self.body(x - 0.5))  # TransformerNet.forward without pad / crop
+        # TransformerNet.forward without the stride padding (the caller's): only its margin.
+        e = self.margin
+        y = F.pad(x, (e, e, e, e), mode="reflect") - 0.5
+        y = torch.sigmoid(self.body(y))[:, :, e : y.shape[-2] - e, e : y.shape[-1] - e]
         norms = self.stats.norms
         return (y, *[n.mean for n in norms], *[n.var for n in norms])
 

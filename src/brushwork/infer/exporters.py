@@ -48,7 +48,7 @@ class ExportableNet(nn.Module):
     size, which a tracer would freeze at the example's shape. Here the pad amounts are plain
     arithmetic on the (symbolic) sizes and always reflect, so one graph serves every H, W >=
     :meth:`~brushwork.nn.nets.TransformerNet.min_side`. Same split as the eager net (the extra pixel goes bottom/right), hence the
-    same output.
+    same output, margin included (:attr:`~brushwork.nn.nets.TransformerNet.margin`).
     """
 
     def __init__(self, net: TransformerNet) -> None:
@@ -56,13 +56,14 @@ class ExportableNet(nn.Module):
         self.net = net
 
     def forward(self, x: torch.Tensor, style: torch.Tensor | None = None) -> torch.Tensor:
-        h, w, m = x.shape[-2], x.shape[-1], self.net.multiple
+        h, w, m, e = x.shape[-2], x.shape[-1], self.net.multiple, self.net.margin
         ph, pw = (m - h % m) % m, (m - w % m) % m
         top, left = ph // 2, pw // 2
-        y = F.pad(x, (left, pw - left, top, ph - top), mode="reflect") - 0.5
+        y = F.pad(x, (left, pw - left, top, ph - top), mode="reflect")
+        y = F.pad(y, (e, e, e, e), mode="reflect") - 0.5  # the net's margin (sides >= min_side)
         with styled(self.net, style):
             y = torch.sigmoid(self.net.body(y))
-        return y[:, :, top : top + h, left : left + w]
+        return y[:, :, top + e : top + e + h, left + e : left + e + w]
 
     def example(self) -> tuple[torch.Tensor, ...]:
         """Inputs to trace with: an image, and for a multi-style net an even mix."""

@@ -36,6 +36,8 @@ DEFAULT_TILE = 1024  # ... in tiles of this side,
 DEFAULT_OVERLAP = 128  # overlapping by this much,
 STATS_PIXELS = 1024 * 1024  # with instance-norm statistics from a pass at most this large.
 ONNX_OPSET = 17
+# What the exporter puts around the net; a change makes cached copies stale. 2: the net's margin.
+GRAPH_REVISION = "graph2"
 _LARGEST_MIN_SIDE = 16  # ShuffleNet's; for ONNX files that do not say theirs
 
 
@@ -81,6 +83,7 @@ def onnx_cache_path(model_path: Path) -> Path:
     installed metadata so that finding the copy needs no torch."""
     key = hashlib.sha1(model_path.read_bytes())
     key.update(f"{importlib.metadata.version('torch')} opset{ONNX_OPSET}".encode())
+    key.update(GRAPH_REVISION.encode())
     return cache_dir() / "onnx" / f"{model_path.stem}-{key.hexdigest()[:16]}.onnx"
 
 

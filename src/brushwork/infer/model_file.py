@@ -16,13 +16,18 @@ the norms' rows (each: name, title, artist, url, and what evaluating it needs: `
 painting's file name, and ``style_weight``, its final weight); ``"style"`` then only names them.
 Single-style files stay version 3, so every older reader still loads them.
 
+Version 5: a ``shuffle`` net's ``arch`` names its way up from 1/8 (``upsample``: ``bilinear``,
+the default since then, or ``pixel``); earlier files' ``shuffle`` nets are ``pixel`` ones
+(:func:`arch_before_v5`). Files of nets with that key are written as v5, so a
+v4 reader says "upgrade" instead of failing to build them; others keep versions 3/4.
+
 Readers accept any version up to :data:`FORMAT_VERSION` and refuse newer ones with an upgrade hint;
 a new version is only needed when an older reader would misread a file.
 
 Versions: 1, the Johnson layout only; 2 adds ``arch["resample"]`` (``"shuffle"`` nets), which a
 v1 reader cannot build; 3 names the architecture class instead (``arch["arch"]``: ``johnson`` or
 ``shuffle``, :data:`brushwork.nn.nets.NETS`), the same arguments as ``cfg.model``. Older files
-load through :func:`brushwork.nn.nets.arch_from_legacy` (v1: ``johnson``; v2: ``resample``
+load through :func:`arch_from_legacy` (v1: ``johnson``; v2: ``resample``
 ``conv`` → ``johnson``). The state-dict keys are the same in every version.
 """
 
@@ -38,15 +43,38 @@ from torch import nn
 
 from brushwork.errors import BrushworkError
 from brushwork.io.files import atomic_write
-from brushwork.nn.nets import NETS, TransformerNet, arch_from_legacy, build_net, min_side
+from brushwork.nn.nets import NETS, TransformerNet, build_net, min_side
 from brushwork.nn.stylemix import collapse
 
 FORMAT = "brushwork-style"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 SINGLE_STYLE_VERSION = 3  # what single-style files are written as
 
 # torch.compile wraps the net; its state-dict keys gain this prefix.
 _COMPILED_PREFIX = "_orig_mod."
+
+
+# Model files before version 3 named the layout by its resampling: conv = Johnson's strided convs.
+_LEGACY_RESAMPLE = {"conv": "johnson", "shuffle": "shuffle"}
+
+
+def arch_from_legacy(arch: dict) -> dict:
+    """A version-1/2 model file's ``{"width", "n_residual", "separable"[, "resample"]}`` as
+    today's ``arch_args`` (v1 had no ``resample``: it only knew Johnson's layout)."""
+    old = dict(arch)
+    resample = old.pop("resample", "conv")
+    if resample not in _LEGACY_RESAMPLE:
+        raise BrushworkError(f"unknown resample {resample!r} in a version-2 model file")
+    return {"arch": _LEGACY_RESAMPLE[resample], **old}
+
+
+def arch_before_v5(arch: dict) -> dict:
+    """A model file's (format <= 4) or an older checkpoint's architecture as today's
+    ``arch_args``: their ``shuffle`` nets went up from 1/8 by pixel shuffle, which files say
+    since v5 (``upsample``). A present ``upsample`` (None: the default) is kept."""
+    if arch.get("arch") == "shuffle" and "upsample" not in arch:
+        return {**arch, "upsample": "pixel"}
+    return dict(arch)
 
 
 def _plain_state_dict(net: nn.Module) -> dict[str, torch.Tensor]:
@@ -90,6 +118,8 @@ def export_model(
         if len(set(names)) != len(names):
             raise BrushworkError(f"style names must differ, got {', '.join(names)}")
         payload |= {"version": 4, "styles": styles, "style": {"name": "+".join(names)}}
+    if "upsample" in payload["arch"]:
+        payload["version"] = 5
 
     return atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
@@ -139,7 +169,9 @@ def load_model(
     if not isinstance(arch, dict) or not isinstance(state, dict):
         raise BrushworkError(f"{path}: damaged style model (no arch or state_dict)")
     try:
-        net = build_net(**(arch if version >= 3 else arch_from_legacy(arch)))
+        if version < 5:
+            arch = arch_before_v5(arch if version >= 3 else arch_from_legacy(arch))
+        net = build_net(**arch)
         net.load_state_dict(state)
     except (TypeError, ValueError, RuntimeError, BrushworkError) as e:
         reason = " ".join(str(e).split())[:300]  # one line; torch lists every key otherwise

@@ -18,6 +18,7 @@ Contract of every net: input (B, 3, H, W) RGB in [0, 1], any H, W >= 1; output t
 from __future__ import annotations
 
 import contextlib
+import inspect
 from typing import ClassVar
 
 import torch
@@ -36,14 +37,21 @@ class TransformerNet(nn.Module):
     """The frame shared by every architecture; subclasses define ``body`` and two constants.
 
     ``multiple``: the total stride (H and W are padded to a multiple of it so that downsampling
-    and upsampling round-trip exactly). ``min_side``: the smallest side the layers accept, twice
-    the stride (the 3x3 convs at the lowest resolution reflect-pad by 1 and need >= 2 px there).
-    The eager net pads smaller images up to it; exported graphs (brushwork.infer.exporters) need
-    callers to.
+    and upsampling round-trip exactly). ``margin``: px of reflected border the net also sees
+    around the image at inference and crops off again. A net trained on crops paints a frame
+    along them (brighter, busier strokes in the outer ~16 px, measured: ``benchmark.py grid``);
+    with the margin that frame falls outside the picture. A multiple of every stride, so the
+    image keeps its phase on the stride grid (tiling and stable video rely on it). Training
+    passes ``margin=0``: the frame costs the loss little and the margin +10 % of a step.
+    ``min_side``: the smallest side the exported graphs accept: twice the stride (the 3x3 convs
+    at the lowest resolution reflect-pad by 1 and need >= 2 px there) and more than the margin
+    (reflection needs it). The eager net pads smaller images up to it; exported graphs
+    (brushwork.infer.exporters) need callers to.
     """
 
     arch: ClassVar[str]
     multiple: ClassVar[int]
+    margin: ClassVar[int] = 32
 
     def __init__(self, width: int, n_residual: int, separable: bool, n_styles: int = 1) -> None:
         super().__init__()
@@ -56,8 +64,10 @@ class TransformerNet(nn.Module):
         self.n_styles = n_styles
 
     @classmethod
-    def min_side(cls) -> int:
-        return 2 * cls.multiple
+    def min_side(cls, margin: int | None = None) -> int:
+        """For ``margin`` px of reflected border (default :attr:`margin`; 0 in training)."""
+        m, margin = cls.multiple, cls.margin if margin is None else margin
+        return max(2 * m, -(-(margin + 1) // m) * m) if margin else 2 * m
 
     @property
     def arch_args(self) -> dict[str, int | bool | str]:
@@ -98,19 +108,27 @@ class TransformerNet(nn.Module):
         exporters."""
         raise NotImplementedError
 
-    def forward(self, x: torch.Tensor, style: int | torch.Tensor | None = None) -> torch.Tensor:
-        """``style``: for a multi-style net, which style (see :meth:`style_mix`); else None."""
+    def forward(
+        self, x: torch.Tensor, style: int | torch.Tensor | None = None, margin: int | None = None
+    ) -> torch.Tensor:
+        """``style``: for a multi-style net, which style (see :meth:`style_mix`); else None.
+        ``margin``: px of reflected border around the image (default :attr:`margin`; training
+        passes 0)."""
         if x.dim() != 4 or x.shape[1] != 3:
             raise ValueError(f"expected an RGB batch of shape (B, 3, H, W), got {tuple(x.shape)}")
         h, w = x.shape[-2:]
         # Pad each side up to a multiple of the total stride and to at least min_side. Split the
         # padding evenly so the image stays centred in what the net sees, then crop it back out.
-        m, smallest = self.multiple, self.min_side()
+        margin = self.margin if margin is None else margin
+        m, smallest = self.multiple, self.min_side(margin)
         ph = max(smallest, -(-h // m) * m) - h
         pw = max(smallest, -(-w // m) * m) - w
         top, left = ph // 2, pw // 2
         y = pad_axis(x, left, pw - left, dim=-1)
         y = pad_axis(y, top, ph - top, dim=-2)
+        if margin:  # after the stride padding: reflection then always has the side it needs
+            y = pad_axis(pad_axis(y, margin, margin, dim=-1), margin, margin, dim=-2)
+            top, left = top + margin, left + margin
         # Centre the input on zero. The first InstanceNorm would remove a constant offset anyway,
         # but near-zero-mean activations keep its variance free of cancellation error in bf16.
         mix = self.style_mix(style)
@@ -172,21 +190,35 @@ class ShuffleNet(TransformerNet):
 
         pixel-unshuffle 4 (3 -> 48 ch) | conv 3x3 48->4w                 (a, H/4 x W/4)
         conv 3x3/2 4w->8w | n_residual x ResidualBlock(8w)               (body, H/8 x W/8)
-        conv 1x1 8w->16w | pixel-shuffle 2, + a (skip)                   (H/4 x W/4)
+        conv 1x1 8w->4w | bilinear x2, + a (skip)                        (H/4 x W/4)
         IN, ReLU | conv 3x3 4w->48 | pixel-shuffle 4 | 4x4 box filter
 
     A pixel-shuffled output alone paints a pattern locked to the 4-px grid (each of the 16
     phases has its own weights); the fixed box filter (Sugawara et al. 2019) has zeros at
     exactly those frequencies (k/4 cycles per px) and removes it (docs/BENCHMARKS.md).
+
+    ``upsample`` names the way up from 1/8 to 1/4: ``bilinear`` (conv 1x1 8w->4w at 1/8, then
+    bilinear x2; the default) or ``pixel`` (conv 1x1 8w->16w, pixel-shuffle 2: the layout of
+    files written before format v5). ``pixel`` gives each of the 4 phases at 1/4 its own
+    weights, i.e. a pattern locked to the 8-px grid that the 4x4 box filter cannot cancel
+    (measured on every shipped style: ``benchmark.py grid``); bilinear upsampling treats every
+    phase alike.
     """
 
     arch = "shuffle"
     multiple = 8  # pixel-unshuffle 4, then one stride-2 conv
+    UPSAMPLE = ("bilinear", "pixel")
 
     def __init__(
-        self, width: int = 16, n_residual: int = 5, separable: bool = True, n_styles: int = 1
+        self,
+        width: int = 16,
+        n_residual: int = 5,
+        separable: bool = True,
+        n_styles: int = 1,
+        upsample: str = "bilinear",
     ) -> None:
         super().__init__(width, n_residual, separable, n_styles)
+        self.upsample = check_choice("model.upsample", upsample, self.UPSAMPLE)
         n = n_styles
         w, block = width, 3 * 4**2  # RGB of a 4x4 block as channels
         self.encoder = nn.Sequential(
@@ -199,10 +231,20 @@ class ShuffleNet(TransformerNet):
             *(ResidualBlock(8 * w, separable, n) for _ in range(n_residual))
         )
         # No norm before the skip sum: the decoder's InstanceNorm normalises the sum.
-        self.up = nn.Sequential(nn.Conv2d(8 * w, 16 * w, 1, bias=False), nn.PixelShuffle(2))
+        if upsample == "pixel":
+            self.up = nn.Sequential(nn.Conv2d(8 * w, 16 * w, 1, bias=False), nn.PixelShuffle(2))
+        else:  # conv first: the 1x1 conv costs 4x less at 1/8 than at 1/4
+            self.up = nn.Sequential(
+                nn.Conv2d(8 * w, 4 * w, 1, bias=False),
+                nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+            )
         self.decoder = nn.Sequential(
             *_norm_relu(4 * w, n), ConvLayer(4 * w, block, 3), nn.PixelShuffle(4), BoxFilter(4)
         )
+
+    @property
+    def arch_args(self) -> dict[str, int | bool | str]:
+        return super().arch_args | {"upsample": self.upsample}
 
     def body(self, y: torch.Tensor) -> torch.Tensor:
         a = self.encoder(y)
@@ -210,8 +252,6 @@ class ShuffleNet(TransformerNet):
 
 
 NETS: dict[str, type[TransformerNet]] = {net.arch: net for net in (JohnsonNet, ShuffleNet)}
-# Model files before version 3 named the layout by its resampling: conv = Johnson's strided convs.
-_LEGACY_RESAMPLE = {"conv": "johnson", "shuffle": "shuffle"}
 
 
 def net_class(arch: str) -> type[TransformerNet]:
@@ -219,19 +259,16 @@ def net_class(arch: str) -> type[TransformerNet]:
     return NETS[check_choice("model.arch", arch, NETS)]
 
 
-def build_net(arch: str = "shuffle", **kwargs: int | bool) -> TransformerNet:
-    """``build_net(**cfg.model)``: the net named ``arch`` with its constructor's ``kwargs``."""
-    return net_class(arch)(**kwargs)
-
-
-def arch_from_legacy(arch: dict) -> dict:
-    """A version-1/2 model file's ``{"width", "n_residual", "separable"[, "resample"]}`` as
-    today's ``arch_args`` (v1 had no ``resample``: it only knew Johnson's layout)."""
-    old = dict(arch)
-    resample = old.pop("resample", "conv")
-    if resample not in _LEGACY_RESAMPLE:
-        raise BrushworkError(f"unknown resample {resample!r} in a version-2 model file")
-    return {"arch": _LEGACY_RESAMPLE[resample], **old}
+def build_net(arch: str = "shuffle", **kwargs: int | bool | str | None) -> TransformerNet:
+    """``build_net(**cfg.model)``: the net named ``arch`` with its constructor's ``kwargs``
+    (None values are left out: a layout-specific option unset means the layout's default)."""
+    cls = net_class(arch)
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    unknown = sorted(set(kwargs) - set(inspect.signature(cls.__init__).parameters))
+    if unknown:
+        options = ", ".join(f"model.{k}" for k in unknown)
+        raise BrushworkError(f"{options}: not an option of the {arch} layout")
+    return cls(**kwargs)
 
 
 def min_side(arch: str) -> int:

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from brushwork.errors import BrushworkError, check_choice
+from brushwork.infer.model_file import arch_before_v5
 from brushwork.io.images import load_image
 from brushwork.nn.losses import PerceptualLoss
 from brushwork.nn.motion import shifted_pair
@@ -162,12 +163,15 @@ class StyleTransferModule(pl.LightningModule):
         ids = self._style_ids(b, (self.global_step if stage == "train" else batch_idx) * b)
         ids = ids.to(content.device)
         style = self._net_style(ids)
-        out = self.net(content, style)
+        # Training steps skip the inference margin (TransformerNet.margin: +10 % per step for a
+        # border the loss barely sees); validation scores what users get.
+        margin = 0 if stage == "train" else None
+        out = self.net(content, style, margin)
         terms = self.loss(out, content=content, styles=ids if len(self.styles) > 1 else None)
         if self.loss.temporal_weight > 0 and stage == "train":
             # The same photos moved by a few px and noised: outputs must move along (video).
             moved, shift = shifted_pair(content, self.loss.temporal_shift, self.loss.temporal_noise)
-            terms["temporal"] = self.loss.stability(out, self.net(moved, style), shift)
+            terms["temporal"] = self.loss.stability(out, self.net(moved, style, 0), shift)
             terms["total"] = terms["total"] + terms["temporal"]
         # Targets exist for training photos only; validation reports the perceptual terms.
         if self.distill["weight"] > 0 and stage == "train":
@@ -250,6 +254,7 @@ def check_architecture(saved: Any, current: dict[str, Any], source: str) -> None
             f"{source} is not a brushwork training checkpoint of this version (no model "
             "architecture in its hyper-parameters); its exported .pt still loads for stylizing"
         )
+    saved = arch_before_v5(saved)  # runs begun before `upsample` existed: pixel shuffle
     diff = [f"{k}={saved.get(k)} (now {v})" for k, v in current.items() if saved.get(k) != v]
     if diff:
         raise BrushworkError(
