@@ -27,7 +27,13 @@ REPO = Path(__file__).resolve().parents[1]
 TINY = ["model.width=8", "model.n_residual=1"]  # a 2-step run of the full net is needlessly slow
 # The default for new trainings (configs/model/shuffle.yaml) with TINY's overrides.
 NAMES_2 = ["starry_night", "great_wave"]
-TINY_DEFAULT_ARCH = {"arch": "shuffle", "width": 8, "n_residual": 1, "separable": True}
+TINY_DEFAULT_ARCH = {
+    "arch": "shuffle",
+    "width": 8,
+    "n_residual": 1,
+    "separable": True,
+    "upsample": "bilinear",
+}
 
 
 def _photo(path: Path, w: int, h: int, seed: int) -> None:
