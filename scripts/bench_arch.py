@@ -51,15 +51,15 @@ def conv_gmacs(arch: dict, size: int = 1024) -> float:
     return total[0] / 1e9
 
 
-def _train(model: str, seed: int, args, run_dir: Path) -> tuple[Path, float]:
+def short_run(choices: list[str], args, run_dir: Path) -> tuple[Path, float]:
+    """Train ``--steps`` steps of the CPU recipe with Hydra ``choices`` (style, model, seed...)
+    into ``run_dir``, no logger, evaluation or grids; return the export and the seconds taken."""
     from brushwork.train.run import train
 
     overrides = [
-        f"style={args.style}",
-        f"model={model}",
+        *choices,
         "trainer=cpu",
         f"trainer.max_steps={args.steps}",
-        f"seed={seed}",
         f"data.dir={Path(args.data) / 'train'}",
         "logger=none",
         "eval.enabled=false",
@@ -69,9 +69,8 @@ def _train(model: str, seed: int, args, run_dir: Path) -> tuple[Path, float]:
         f"checkpoint_every_n_steps={args.steps}",
         *args.train_overrides,
     ]
-    cfg = compose("train", overrides)
     t0 = time.perf_counter()
-    result = train(cfg)
+    result = train(compose("train", overrides))
     return Path(result["export"]), time.perf_counter() - t0
 
 
@@ -117,7 +116,9 @@ def bench_arch(args, machine: Callable[[], dict]) -> int:
                     export, seconds = done, None
                 else:
                     print(f"training model={model} seed={seed}: {args.steps} steps", flush=True)
-                    export, seconds = _train(model, seed, args, run_dir)
+                    export, seconds = short_run(
+                        [f"style={args.style}", f"model={model}", f"seed={seed}"], args, run_dir
+                    )
                 runs.append(
                     {"seed": seed, "train_s": seconds, **score(export, photos, style_image)}
                 )

@@ -36,26 +36,6 @@ VARIANTS = {
 }
 
 
-def _train(variant: str, style: str, args, run_dir: Path) -> Path:
-    from brushwork.config import compose
-    from brushwork.train.run import train
-
-    overrides = [
-        f"style={style}",
-        *VARIANTS[variant],
-        f"trainer.max_steps={args.steps}",
-        f"data.dir={Path(args.data) / 'train'}",
-        "logger=none",
-        "eval.enabled=false",
-        f"run_dir={run_dir}",
-        "grid_every_n_steps=0",
-        f"trainer.val_check_interval={args.steps}",
-        f"checkpoint_every_n_steps={args.steps}",
-        *args.train_overrides,
-    ]
-    return Path(train(compose("train", overrides))["export"])
-
-
 def measure(model: Path, photos: list[torch.Tensor]) -> dict[str, float]:
     """Mean artefact measures of ``model`` over ``photos`` (each (1, 3, H, W) in [0, 1])."""
     from brushwork.evaluate.artifacts import border_frame, grid_pattern
@@ -99,7 +79,7 @@ def bench_grid(args, machine: Callable[[], dict]) -> int:
     unknown = sorted(set(variants) - set(VARIANTS))
     if unknown:
         raise SystemExit(f"unknown variant(s) {', '.join(unknown)}; choose from {list(VARIANTS)}")
-    from bench_arch import score
+    from bench_arch import score, short_run
 
     styles = args.styles or group_choices("style")
     files = find_images(data / "content")
@@ -125,7 +105,7 @@ def bench_grid(args, machine: Callable[[], dict]) -> int:
             t0 = time.perf_counter()
             if not (args.reuse and export.is_file()):
                 print(f"training {variant} on {style}: {args.steps} steps", flush=True)
-                export = _train(variant, style, args, run_dir)
+                export = short_run([f"style={style}", *VARIANTS[variant]], args, run_dir)[0]
             row = {"style": style, "variant": variant, **measure(export, photos)}
             terms = score(export, small, data / "styles" / f"{style}.jpg")
             row |= {"content": terms["content"], "style_term": terms["style"]}
