@@ -14,6 +14,16 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+# Toy trainings for the benchmarks that train: the command, not the recipe, is under test.
+TOY_TRAININGS = [
+    "--train-overrides",
+    "data.size=32",
+    "style_size=32",
+    "data.val_count=1",
+    "data.val_size=32",
+]
+
+
 def _bench(args: list[str], tmp_path: Path) -> dict:
     out = tmp_path / "bench.json"
     proc = subprocess.run(
@@ -43,11 +53,7 @@ def test_arch_benchmark_trains_scores_and_compares(data_dir: Path, tmp_path: Pat
         str(data_dir),
         "--keep",
         str(tmp_path / "runs"),
-        "--train-overrides",  # toy trainings: the command, not the recipe, is under test
-        "data.size=32",
-        "style_size=32",
-        "data.val_count=1",
-        "data.val_size=32",
+        *TOY_TRAININGS,
     ]
     result = _bench(args, tmp_path)
     rows = {r["model"]: r for r in result["rows"]}
@@ -86,11 +92,7 @@ def test_grid_benchmark_measures_every_layout_per_style(data_dir: Path, tmp_path
         str(data_dir),
         "--keep",
         str(tmp_path / "runs"),
-        "--train-overrides",  # toy trainings: the command, not the recipe, is under test
-        "data.size=32",
-        "style_size=32",
-        "data.val_count=1",
-        "data.val_size=32",
+        *TOY_TRAININGS,
     ]
     result = _bench(args, tmp_path)
     rows = result["rows"]
