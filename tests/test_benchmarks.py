@@ -114,6 +114,52 @@ def test_grid_benchmark_measures_every_layout_per_style(data_dir: Path, tmp_path
     assert one["rows"][0]["grid8"] == rows[5]["grid8"]
 
 
+def test_distill_benchmark_trains_every_arm_at_equal_total_time(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    runs = tmp_path / "runs"
+    args = [
+        "distill",
+        "--budget",
+        "0.12",
+        "--arms",
+        "perceptual",
+        "pixel:10",
+        "feature:0.001",
+        "--target-photos",
+        "3",
+        "--target-size",
+        "48",
+        "--target-steps",
+        "2",
+        "--gatys-steps",
+        "2",
+        "--size",
+        "48",
+        "--data",
+        str(data_dir),
+        "--keep",
+        str(runs),
+        *TOY_TRAININGS,
+    ]
+    result = _bench(args, tmp_path)
+    rows = {r["arm"]: r for r in result["rows"]}
+    assert list(rows) == ["perceptual", "pixel:10", "feature:0.001"]
+    cost = result["targets_s"]
+    assert result["photos"] == 3 and 0 < cost < 7.2
+    assert len(list((runs / "targets").glob("*.png"))) == 3  # one target per linked photo
+    assert rows["perceptual"]["train_seconds"] == pytest.approx(7.2)
+    for arm in ("pixel:10", "feature:0.001"):  # the targets' cost comes out of their budget
+        assert rows[arm]["train_seconds"] == pytest.approx(7.2 - cost)
+    for r in rows.values():
+        assert r["steps"] > 0 and r["total"] > 0 and r["equivalent_iterations"] >= 0
+    assert set(result["target_check"]) == {"target", "net"}
+    assert list(result["gatys"]) == ["2"]
+    again = _bench([*args, "--reuse"], tmp_path)  # the targets and the arms are reused
+    assert again["targets_s"] == cost
+    assert [r["total"] for r in again["rows"]] == [r["total"] for r in rows.values()]
+
+
 def compose_default_model() -> str:
     from hydra import compose, initialize_config_dir
 
