@@ -226,8 +226,11 @@ def test_the_run_ends_saved_and_prints_steps_eta_and_terms_without_noise(folders
     assert re.search(r"training: 100%\S* *\| *5/5 \[", text), text[-2000:]
     assert all(f"{term}=" in text for term in ("loss", "content", "style", "val"))
     assert "Epoch 0" not in text  # Lightning's per-epoch bar
-    for noise in ("module(s) in eval mode", "💡", "configured so 100%", "LeafSpec", "summary"):
+    noises = ("module(s) in eval mode", "💡", "configured so 100%", "LeafSpec", "summary")
+    noises += ("GPU available", "TPU available", "Modules in eval mode", "Total FLOPs")
+    for noise in noises:
         assert noise not in text, noise
+    assert re.search(r"net: ShuffleNet, \d+ K parameters trained; loss: frozen VGG19 to relu", text)
 
 
 def test_ddp_on_two_cpu_processes_trains_once_writes_once_and_resumes(folders, tmp_path):

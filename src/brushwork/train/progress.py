@@ -14,8 +14,11 @@ import warnings
 from typing import Any
 
 import pytorch_lightning as pl
+import torch
 from pytorch_lightning.callbacks.progress import ProgressBar
 from tqdm.auto import tqdm
+
+from brushwork.nn.vgg import LAYER_NAMES
 
 # Logged term -> its name on the bar, in this order.
 TERMS = {
@@ -126,7 +129,8 @@ def quiet_lightning() -> None:
     * "limit_val_batches=1.0 was configured so 100% of the batches will be used": the configs
       name every Trainer option, so Lightning reports the default being set;
     * a deprecation inside Lightning's own code (``LeafSpec``), not in brushwork's;
-    * "Precision bf16-mixed is not supported by the model summary": its size estimate only.
+    * "Precision bf16-mixed is not supported by the model summary": its size estimate only;
+    * "GPU available: False, used: False", "TPU available: ...": the recipe line names the device.
     """
     warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode")
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)")
@@ -134,4 +138,14 @@ def quiet_lightning() -> None:
     for name in ("pytorch_lightning.utilities.rank_zero", "lightning.pytorch.utilities.rank_zero"):
         log = logging.getLogger(name)
         if not any(isinstance(f, _DropLines) for f in log.filters):
-            log.addFilter(_DropLines("💡 Tip", "was configured so 100%"))
+            log.addFilter(
+                _DropLines("💡 Tip", "was configured so 100%", "GPU available:", "TPU available:")
+            )
+
+
+def net_summary(net: torch.nn.Module, loss_layers: list[str]) -> str:
+    """One line instead of Lightning's model table (whose FLOPs are 0 and whose "modules in eval
+    mode" are the frozen VGG): what is trained, and what it is judged by."""
+    trained = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    deepest = max(loss_layers, key=LAYER_NAMES.index)
+    return f"net: {type(net).__name__}, {trained / 1e3:.0f} K parameters trained; loss: frozen VGG19 to {deepest}"

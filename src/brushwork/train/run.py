@@ -32,7 +32,7 @@ from brushwork.train.data import PhotoDataModule
 from brushwork.train.evaluation import quick_evaluate
 from brushwork.train.loggers import build_logger, log_export
 from brushwork.train.module import StyleTransferModule, check_architecture
-from brushwork.train.progress import StepProgressBar, quiet_lightning
+from brushwork.train.progress import StepProgressBar, net_summary, quiet_lightning
 from brushwork.train.styles import StylePlan, apply_init, auto_weights, plan, run_name, style_nodes
 
 WANDB_ID = "wandb_id"  # in the run folder: the W&B run a resumed training continues
@@ -119,6 +119,7 @@ def _trainer_kwargs(cfg: DictConfig) -> dict[str, Any]:
     unknown = sorted(set(kwargs) - known)
     if unknown:
         raise BrushworkError(f"unknown trainer option(s) {', '.join(unknown)} (see pl.Trainer)")
+    kwargs.setdefault("enable_model_summary", False)  # brushwork prints its own line
     if kwargs.get("precision") == "auto":
         kwargs["precision"] = auto_precision(str(kwargs.get("accelerator", "auto")))
     return kwargs
@@ -189,6 +190,9 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
         trainer = pl.Trainer(
             **trainer_kwargs, logger=logger or False, callbacks=callbacks, default_root_dir=run_dir
         )
+        if trainer.is_global_zero:
+            layers = [*module.loss.content_layers, *module.loss.style_layers]
+            print(net_summary(module.net, layers), flush=True)
         trainer.fit(module, datamodule=data, ckpt_path=ckpt_path)
         export = None
         if cfg.get("export", True) and trainer.is_global_zero:
