@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.stable import StableVideo, estimate_motion, frame_change, warp
+from brushwork.infer.flow import estimate_motion, frame_change, gray, warp
+from brushwork.infer.stable import StableVideo
 from brushwork.io.images import pil_to_tensor
 from brushwork.io.synthetic import photo
 from brushwork.nn.losses import PerceptualLoss
@@ -95,6 +96,31 @@ def test_estimated_motion_is_the_known_one(picture) -> None:
     assert torch.allclose(flow, torch.tensor([3.0, 6.0]).view(2, 1, 1))
     moved, valid = warp(clip.frames[:1], flow)
     assert torch.allclose(moved[0][:, valid], clip.frames[1][:, valid], atol=1e-5)
+
+
+def test_every_other_block_finds_the_same_motion_and_a_smooth_field(picture) -> None:
+    """Blocks sampled every 2nd row and column (what a clip uses) agree with all of them on a
+    pan; on a zoom the flow is the blocks' shifts at their centres and in between, a blend."""
+    big = torch.nn.functional.interpolate(picture, size=(700, 900), mode="bilinear")
+    pan = make_clip(big, frames=2, size=(448, 640), motion="pan", step=4)
+    a, b = pan.frames[:1], pan.frames[1:]
+    assert estimate_motion(a, b, every=2)[0] == estimate_motion(a, b)[0] == (2, 4)
+    assert torch.equal(
+        estimate_motion(gray(a), gray(b), every=2)[1], estimate_motion(a, b, every=2)[1]
+    )
+    zoom = make_clip(big, frames=2, size=(448, 640), motion="zoom", step=8)
+    _, flow = estimate_motion(zoom.frames[:1], zoom.frames[1:], every=2)
+    _, full = estimate_motion(zoom.frames[:1], zoom.frames[1:])
+    # Sampled blocks: rows 0, 2, 4, 6 and columns 0, 2, ..., 8 of the 7 x 10 grid of 64² blocks;
+    # pixel 32 + 128 i is half a pixel past a sampled block's centre (and a block too flat to
+    # tell takes the median of the blocks used, which differs a little between the two).
+    centres = 32 + 128 * torch.arange(4), 32 + 128 * torch.arange(5)
+    at, want = (f[:, centres[0]][:, :, centres[1]] for f in (flow, full))
+    torch.testing.assert_close(at, want, atol=0.2, rtol=0)
+    between = flow[:, 96, 96]  # halfway between the centres (32, 32) and (160, 160)
+    corners = flow[:, 32, 32], flow[:, 160, 160], flow[:, 32, 160], flow[:, 160, 32]
+    torch.testing.assert_close(between, sum(corners) / 4, atol=0.05, rtol=0)
+    assert flow[0].amin() < -1 and flow[0].amax() > 1  # a zoom: rows move apart
 
 
 def test_warping_a_region_is_the_same_part_of_the_whole_warp(picture) -> None:

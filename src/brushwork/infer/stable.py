@@ -24,14 +24,14 @@ Per-frame stylization flickers for three reasons, measured on clips with known m
   style term rises, docs/BENCHMARKS.md), so it is off by default.
 
 A scene cut (inputs that differ by more than ``cut`` on average once the motion is undone,
-compared at 1/4 size) resets all three. Costs per frame besides the net: block FFTs on a grey
-copy, the cut test at 1/16 of the pixels, warping the strips; with ``blend``, two whole-frame
-warps and the blend.
+compared at 1/4 size) resets all three. Costs per frame besides the net: one grey and one
+1/4-size copy of the frame (each serves twice, as the next frame's previous), FFTs of every 2nd
+block row and column, the cut test at 1/16 of the pixels, warping the strips; with ``blend``, two
+whole-frame warps and the blend.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
@@ -40,110 +40,11 @@ from torch import Tensor
 
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.infer.clipgraph import ClipGraph, OnnxClipGraph
+from brushwork.infer.flow import cut_factor, estimate_motion, frame_change, gray, shrink, warp
 from brushwork.nn.layers import pad_axis
 from brushwork.nn.nets import TransformerNet
 
-_BLOCK = 64  # side of the blocks whose motion is estimated (phase correlation)
-
-
-def _gray(x: Tensor) -> Tensor:
-    return (x.float() * x.new_tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1)[0]
-
-
-def _phase_peaks(a: Tensor, b: Tensor, max_shift: int) -> tuple[Tensor, Tensor]:
-    """Phase correlation of same-size patches ``a``, ``b`` (N, h, w): per patch the whole-pixel
-    shift (N, 2) with ``b[y, x] ≈ a[y + dy, x + dx]``, and whether it stands out (N,)."""
-    n, h, w = a.shape
-    window = torch.outer(torch.hann_window(h, periodic=False), torch.hann_window(w, periodic=False))
-    window = window.to(a)
-    fa = torch.fft.rfft2((a - a.mean((1, 2), keepdim=True)) * window)
-    fb = torch.fft.rfft2((b - b.mean((1, 2), keepdim=True)) * window)
-    cross = fa * fb.conj()
-    corr = torch.fft.irfft2(cross / cross.abs().clamp_min(1e-8), s=(h, w)).flatten(1)
-    height, peak = corr.max(1)
-    dy, dx = peak // w, peak % w
-    dy = torch.where(dy > h // 2, dy - h, dy)
-    dx = torch.where(dx > w // 2, dx - w, dx)
-    shift = torch.stack([dy, dx], 1)
-    # A real shift gives one sharp peak; noise alone spreads ~1/sqrt(N) everywhere.
-    sure = (height > 8 / math.sqrt(h * w)) & (shift.abs().amax(1) <= max_shift)
-    return shift, sure
-
-
-def estimate_motion(prev: Tensor, cur: Tensor, block: int = _BLOCK, max_shift: int = 16):
-    """Block-wise motion between frames (1, 3, H, W): ``cur[y, x] ≈ prev[y + fy, x + fx]``.
-
-    Returns ``(shift, flow)``: the global whole-pixel shift (dy, dx) (the median over the blocks)
-    and a smooth flow (2, H, W), float: each block's phase-correlation shift (the global one
-    where a block has too little texture to tell) interpolated between block centres.
-    """
-    a, b = _gray(prev), _gray(cur)
-    h, w = a.shape
-    bh, bw = min(h, block), min(w, block)
-    ny, nx = h // bh, w // bw
-    top, left = (h - ny * bh) // 2, (w - nx * bw) // 2
-
-    def blocks(g: Tensor) -> Tensor:
-        g = g[top : top + ny * bh, left : left + nx * bw]
-        return g.reshape(ny, bh, nx, bw).permute(0, 2, 1, 3).reshape(ny * nx, bh, bw)
-
-    shifts, sure = _phase_peaks(blocks(a), blocks(b), max_shift)
-    found = shifts[sure] if sure.any() else shifts.new_zeros(1, 2)
-    dy, dx = (int(v) for v in found.median(0).values)
-    shifts = torch.where(sure[:, None], shifts, shifts.new_tensor([dy, dx])).float()
-    field = shifts.T.reshape(1, 2, ny, nx)
-    flow = F.interpolate(field, size=(h, w), mode="bilinear", align_corners=False)[0]
-    return (dy, dx), flow
-
-
-def warp(
-    x: Tensor, flow: Tensor, region: tuple[int, int, int, int] | None = None
-) -> tuple[Tensor, Tensor]:
-    """``x`` (B, C, H, W) sampled (bilinear) at ``(y + flow[0], x + flow[1])``; returns ``(out,
-    valid (H, W) bool)``: valid where the sample lies inside ``x``. A constant whole-pixel flow
-    copies pixels exactly (a static clip stays bit-identical). ``region`` (y0, y1, x0, x1):
-    only those output pixels (out (B, C, y1 - y0, x1 - x0)), e.g. the strips around a window."""
-    h, w = x.shape[-2:]
-    y0, y1, x0, x1 = region or (0, h, 0, w)
-    flow = flow[:, y0:y1, x0:x1]
-    if region is None:
-        dy, dx = (float(v) for v in flow[:, 0, 0])
-        if dy.is_integer() and dx.is_integer() and bool((flow == flow[:, :1, :1]).all()):
-            return _shift(x, int(dy), int(dx))  # a pan: a plain copy, ~10x faster than sampling
-    ys = torch.arange(y0, y1, device=x.device, dtype=flow.dtype)[:, None] + flow[0]
-    xs = torch.arange(x0, x1, device=x.device, dtype=flow.dtype)[None, :] + flow[1]
-    valid = (ys >= 0) & (ys <= h - 1) & (xs >= 0) & (xs <= w - 1)
-    if region is not None and bool((flow == flow.round()).all()):  # whole pixels: exact copies
-        iy, ix = ys.long().clamp(0, h - 1), xs.long().clamp(0, w - 1)
-        return x[:, :, iy, ix], valid
-    grid = torch.stack([2 * xs / max(w - 1, 1) - 1, 2 * ys / max(h - 1, 1) - 1], -1)
-    grid = grid[None].expand(x.shape[0], -1, -1, -1).to(x)
-    return F.grid_sample(x, grid, align_corners=True), valid
-
-
-def frame_change(prev: Tensor, cur: Tensor, flow: Tensor, factor: int = 4) -> float:
-    """Mean |cur - prev moved by ``flow``| over the overlap, on copies shrunk ``factor`` times
-    (box mean): the scene-cut test, 1/factor² of the pixels. Sensor noise averages out there;
-    a cut (new content everywhere) does not. inf when nothing overlaps."""
-    if min(cur.shape[-2:]) < 4 * factor:
-        factor = 1
-    a, b = F.avg_pool2d(prev.float(), factor), F.avg_pool2d(cur.float(), factor)
-    c = factor // 2  # the flow at the cells' centres, in cells
-    small = flow[:, c::factor, c::factor][:, : b.shape[-2], : b.shape[-1]] / factor
-    moved, valid = warp(a, small)
-    return float((b - moved).abs().mean(1)[0][valid].mean()) if valid.any() else math.inf
-
-
-def _shift(x: Tensor, dy: int, dx: int) -> tuple[Tensor, Tensor]:
-    """:func:`warp` for a constant whole-pixel flow (dy, dx)."""
-    h, w = x.shape[-2:]
-    out = torch.zeros_like(x)
-    valid = torch.zeros(h, w, dtype=torch.bool, device=x.device)
-    src_y, dst_y = slice(max(dy, 0), h + min(dy, 0)), slice(max(-dy, 0), h + min(-dy, 0))
-    src_x, dst_x = slice(max(dx, 0), w + min(dx, 0)), slice(max(-dx, 0), w + min(-dx, 0))
-    out[..., dst_y, dst_x] = x[..., src_y, src_x]
-    valid[dst_y, dst_x] = True
-    return out, valid
+_EVERY = 2  # motion from every 2nd block row and column: 1/4 of the FFTs, the same global shift
 
 
 class StableVideo:
@@ -208,6 +109,8 @@ class StableVideo:
         self.offset = (0, 0)  # the content's accumulated shift, for the grid lock
         self.prev_in: Tensor | None = None
         self.prev_out: Tensor | None = None
+        self.prev_gray: Tensor | None = None  # the previous frame's grey and shrunk copies
+        self.prev_small: Tensor | None = None
 
     def _window(self, length: int, offset: int) -> tuple[int, int]:
         """(start, size) of the grid-locked window along one axis of ``length`` px."""
@@ -257,9 +160,12 @@ class StableVideo:
         shift = (0, 0)
         if prev_in is not None and prev_in.shape != x.shape:
             raise BrushworkError("every frame of a clip must have the same size (call reset())")
+        # Each frame's grey and shrunk copies are made once, and serve again as the previous.
+        grey, factor = gray(x), cut_factor(x.shape)
+        small = shrink(x, factor)
         if prev_in is not None:
-            shift, flow = estimate_motion(prev_in, x)
-            if frame_change(prev_in, x, flow) > self.cut:
+            shift, flow = estimate_motion(self.prev_gray, grey, every=_EVERY)
+            if frame_change(self.prev_small, small, flow, factor, shrunk=True) > self.cut:
                 self.cuts += 1
                 self.reset()
                 prev_in = prev_out = None
@@ -281,4 +187,5 @@ class StableVideo:
             weight = self.blend * torch.exp(-((agree / self.sigma) ** 2)) * valid
             y = torch.lerp(y, moved_out, weight)
         self.prev_in, self.prev_out = x, y
+        self.prev_gray, self.prev_small = grey, small
         return y
