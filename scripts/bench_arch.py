@@ -53,11 +53,12 @@ def conv_gmacs(arch: dict, size: int = 1024) -> float:
 
 def short_run(choices: list[str], args, run_dir: Path) -> tuple[Path, float]:
     """Train ``--steps`` steps of the CPU recipe with Hydra ``choices`` (style, model, seed...)
-    into ``run_dir``, no logger, evaluation or grids; return the export and the seconds taken."""
+    into ``run_dir``, no logger, evaluation or grids; return the export and the seconds taken.
+    ``choices`` come after this recipe's own overrides, so they may replace them (data.dir, a
+    time limit instead of steps); ``--train-overrides`` come last."""
     from brushwork.train.run import train
 
     overrides = [
-        *choices,
         "trainer=cpu",
         f"trainer.max_steps={args.steps}",
         f"data.dir={Path(args.data) / 'train'}",
@@ -67,6 +68,7 @@ def short_run(choices: list[str], args, run_dir: Path) -> tuple[Path, float]:
         "grid_every_n_steps=0",
         f"trainer.val_check_interval={args.steps}",
         f"checkpoint_every_n_steps={args.steps}",
+        *choices,
         *args.train_overrides,
     ]
     t0 = time.perf_counter()

@@ -29,7 +29,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 
 def parse_arm(arm: str) -> tuple[str, float]:
@@ -61,12 +60,12 @@ def make_targets(args, style: str, photos: Path, out: Path) -> float:
     from brushwork.config.groups import compose
     from brushwork.gatys.targets import make_targets as run
 
-    # The objective the network trains on (train.yaml's loss group), not make_targets.yaml's
-    # classic Gatys terms: targets must be better than the network under the network's own loss.
-    loss = next((o for o in args.train_overrides if o.startswith("loss=")), "loss=johnson")
+    # Targets must beat the network under its own loss: make_targets.yaml's default is train.py's,
+    # and a loss= among --train-overrides goes to both.
+    loss = [o for o in args.train_overrides if o.startswith("loss=")]
     overrides = [
         f"style={style}",
-        loss,
+        *loss,
         f"data.dir={photos}",
         f"out={out}",
         f"gatys.size={args.target_size}",
@@ -78,31 +77,23 @@ def make_targets(args, style: str, photos: Path, out: Path) -> float:
     return float(run(compose("make_targets", overrides))["seconds"])
 
 
-def train_arm(args, style: str, arm: str, seconds: float, run_dir: Path, targets: Path) -> Path:
-    """The CPU recipe for ``seconds`` of training (max_time) with ``arm``'s distillation; the export."""
-    from brushwork.config.groups import compose
-    from brushwork.train.run import train
+def train_arm(args, style: str, kind: str, weight: float, seconds: float, run_dir: Path) -> Path:
+    """The CPU recipe (bench_arch.short_run) for ``seconds`` of training (Lightning's max_time,
+    no validation) with distillation ``kind`` at ``weight``; returns the export."""
+    from bench_arch import short_run
 
-    kind, weight = parse_arm(arm)
-    data = Path(args.data) / "train"
-    if kind != "perceptual":
-        data = targets.parent / "photos"
-    overrides = [
+    root = run_dir.parent  # <keep>: photos/ and targets/
+    choices = [
         f"style={style}",
-        f"data.dir={data}",
         "trainer.max_steps=-1",
         f"+trainer.max_time={{seconds:{max(1, round(seconds))}}}",
         "trainer.limit_val_batches=0",
-        "logger=none",
-        "eval.enabled=false",
-        "grid_every_n_steps=0",
         "checkpoint_every_n_steps=100000",
-        f"run_dir={run_dir}",
-        *args.train_overrides,
     ]
-    if kind != "perceptual":
-        overrides += [f"data.targets={targets}", f"distill.weight={weight}", f"distill.loss={kind}"]
-    return Path(train(compose("train", overrides))["export"])
+    if kind != "perceptual":  # the photos that have targets, and the targets
+        choices += [f"data.dir={root / 'photos'}", f"data.targets={root / 'targets'}"]
+        choices += [f"distill.weight={weight}", f"distill.loss={kind}"]
+    return short_run(choices, args, run_dir)[0]
 
 
 def target_check(args, style_image: Path, photos: list[Path], targets: Path, net_file: Path):
@@ -122,8 +113,7 @@ def target_check(args, style_image: Path, photos: list[Path], targets: Path, net
     with torch.inference_mode():
         for p in photos[:8]:
             c = load_image(p, args.target_size)
-            t = load_image(target_path(p, p.parent, targets))
-            t = F.interpolate(t, size=c.shape[-2:], mode="bilinear") if t.shape != c.shape else t
+            t = load_image(target_path(p, p.parent, targets))  # made from c's very resize
             rows.append(
                 {
                     "target": float(loss(t, content=c)["total"]),
@@ -141,9 +131,8 @@ def bench_distill(args, machine: Callable[[], dict]) -> int:
     data = Path(args.data)
     os.environ["BRUSHWORK_DATA"] = str(data)  # the painting too
     style = args.style
-    arms = args.arms or ["perceptual", "pixel:30", "pixel:100", "feature:3e-5"]
-    for arm in arms:
-        parse_arm(arm)  # fail before any work
+    names = args.arms or ["perceptual", "pixel:30", "pixel:100", "feature:3e-5"]
+    arms = {name: parse_arm(name) for name in names}  # fail before any work
     root = Path(args.keep or "bench_distill_runs")
     budget = 60.0 * args.budget
     print(f"machine: {machine()}", flush=True)
@@ -162,15 +151,15 @@ def bench_distill(args, machine: Callable[[], dict]) -> int:
             f"making the targets ({cost:.0f} s) takes the whole budget ({budget:.0f} s)"
         )
 
-    rows, curve = [], None
-    for arm in arms:
-        kind, _ = parse_arm(arm)
+    rows, exports, curve = [], {}, None
+    for arm, (kind, weight) in arms.items():
         seconds = budget if kind == "perceptual" else budget - cost
         run_dir = root / arm.replace(":", "_")
         export = run_dir / f"{style}.pt"
         if not (args.reuse and export.is_file()):
             print(f"training {arm}: {seconds:.0f} s", flush=True)
-            export = train_arm(args, style, arm, seconds, run_dir, targets)
+            export = train_arm(args, style, kind, weight, seconds, run_dir)
+        exports[arm] = export
         steps = load_model(export)[1]["meta"].get("steps")
         gatys = args.gatys_steps if curve is None else "1"
         report = evaluate(export, data / "content", gatys_steps=gatys, size=args.size)
@@ -182,8 +171,9 @@ def bench_distill(args, machine: Callable[[], dict]) -> int:
         row |= {"equivalent_iterations": eq.iterations, "equivalent": str(eq)}
         rows.append(row)
         print(json.dumps(row), flush=True)
-    painting = data / "styles" / f"{style}.jpg"
-    check = target_check(args, painting, photos, targets, perceptual_export(rows, root, style))
+    # The network the targets must beat: the perceptual arm's, else the first arm's.
+    net = exports.get("perceptual", next(iter(exports.values())))
+    check = target_check(args, data / "styles" / f"{style}.jpg", photos, targets, net)
     _table(rows, gatys_terms, cost, len(photos), check, args)
     out = Path(args.json or "bench_distill.json")
     payload = {"machine": machine(), "budget_s": budget, "targets_s": cost, "photos": len(photos)}
@@ -191,12 +181,6 @@ def bench_distill(args, machine: Callable[[], dict]) -> int:
     out.write_text(json.dumps(payload, indent=2, default=str))
     print(f"wrote {out}")
     return 0
-
-
-def perceptual_export(rows: list[dict], root: Path, style: str) -> Path:
-    """The perceptual arm's export (the network the targets must beat), else the first arm's."""
-    arm = next((r["arm"] for r in rows if r["arm"] == "perceptual"), rows[0]["arm"])
-    return root / arm.replace(":", "_") / f"{style}.pt"
 
 
 def _table(rows, gatys_terms, cost, n_photos, check, args) -> None:

@@ -52,6 +52,12 @@ def test_reference_parameter_count() -> None:
     assert count_parameters(ResidualBlock(128, separable=True)) < count_parameters(
         ResidualBlock(128)
     )
+    net = JohnsonNet()
+    frozen = sum(p.numel() for p in net.parameters() if p.dim() == 4)  # every conv weight
+    for p in net.parameters():
+        p.requires_grad_(p.dim() != 4)
+    assert count_parameters(net) == n  # all of them, trainable or not
+    assert count_parameters(net, trainable=True) == n - frozen
 
 
 @ARCHS

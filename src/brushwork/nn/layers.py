@@ -134,6 +134,6 @@ def pad_axis(x: torch.Tensor, before: int, after: int, dim: int) -> torch.Tensor
     return F.pad(x, pad, mode=mode)
 
 
-def count_parameters(module: nn.Module) -> int:
-    """Total number of scalar parameters in ``module``, trainable or frozen."""
-    return sum(p.numel() for p in module.parameters())
+def count_parameters(module: nn.Module, trainable: bool = False) -> int:
+    """Number of scalar parameters in ``module``: all of them, or only those that require grad."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable)

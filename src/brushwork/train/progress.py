@@ -18,6 +18,7 @@ import torch
 from pytorch_lightning.callbacks.progress import ProgressBar
 from tqdm.auto import tqdm
 
+from brushwork.nn.layers import count_parameters
 from brushwork.nn.vgg import LAYER_NAMES
 
 # Logged term -> its name on the bar, in this order.
@@ -146,6 +147,6 @@ def quiet_lightning() -> None:
 def net_summary(net: torch.nn.Module, loss_layers: list[str]) -> str:
     """One line instead of Lightning's model table (whose FLOPs are 0 and whose "modules in eval
     mode" are the frozen VGG): what is trained, and what it is judged by."""
-    trained = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    trained = count_parameters(net, trainable=True)
     deepest = max(loss_layers, key=LAYER_NAMES.index)
     return f"net: {type(net).__name__}, {trained / 1e3:.0f} K parameters trained; loss: frozen VGG19 to {deepest}"
