@@ -62,7 +62,6 @@ class LossConfig:
     temporal_weight: float = 0.0  # video stability term (training only, see nn.losses)
     temporal_shift: int = 8
     temporal_noise: float = 0.02
-    temporal_zoom: int = 0
 
 
 @dataclass

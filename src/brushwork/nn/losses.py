@@ -31,7 +31,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from brushwork.errors import BrushworkError
-from brushwork.nn.motion import Move
 from brushwork.nn.vgg import VGG19Features, check_layers, layer_channels
 
 
@@ -73,9 +72,8 @@ class PerceptualLoss(nn.Module):
     ``{"content", "style", "tv", "total"}`` scalar tensors, each already multiplied by its weight.
 
     ``temporal_weight`` weighs the stability term of :meth:`stability` (video: Gupta et al. 2017),
-    which the trainer adds; ``temporal_shift`` (px), ``temporal_zoom`` (px per side) and
-    ``temporal_noise`` (std) say how far, how much magnified and how noisy the moved copy it
-    compares against is (brushwork.nn.motion.moved_pair).
+    which the trainer adds; ``temporal_shift`` (px) and ``temporal_noise`` (std) say how far
+    and how noisy the moved copy it compares against is (brushwork.nn.motion.shifted_pair).
     """
 
     def __init__(
@@ -93,7 +91,6 @@ class PerceptualLoss(nn.Module):
         temporal_weight: float = 0.0,
         temporal_shift: int = 8,
         temporal_noise: float = 0.02,
-        temporal_zoom: int = 0,
     ) -> None:
         super().__init__()
         try:  # the config allows "auto" (calibrated by the trainer); here it must be a number
@@ -107,13 +104,13 @@ class PerceptualLoss(nn.Module):
         for name, w in weights.items():
             if w < 0:
                 raise BrushworkError(f"{name}_weight must be >= 0, got {w}")
-        if min(temporal_shift, temporal_noise, temporal_zoom) < 0:
+        if temporal_shift < 0 or temporal_noise < 0:
             raise BrushworkError(
-                "need temporal_shift, temporal_zoom and temporal_noise >= 0, got "
-                f"{temporal_shift}, {temporal_zoom}, {temporal_noise}"
+                f"need temporal_shift >= 0 and temporal_noise >= 0, got {temporal_shift}, "
+                f"{temporal_noise}"
             )
         self.temporal_weight, self.temporal_shift = temporal_weight, temporal_shift
-        self.temporal_noise, self.temporal_zoom = temporal_noise, temporal_zoom
+        self.temporal_noise = temporal_noise
         self.content_weight, self.style_weight, self.tv_weight = (
             content_weight,
             style_weight,
@@ -277,9 +274,10 @@ class PerceptualLoss(nn.Module):
         terms["total"] = terms["content"] + terms["style"] + terms["tv"]
         return terms
 
-    def stability(self, out: Tensor, moved_out: Tensor, move: Move) -> Tensor:
+    def stability(self, out: Tensor, moved_out: Tensor, shift: tuple[int, int]) -> Tensor:
         """The weighted stability term: mean squared difference between ``out`` (B, 3, H, W), the
-        net's output for a batch, and ``moved_out``, its output for the batch moved by ``move``
-        and noised (nn.motion.moved_pair), once the motion is undone. 0 for a net whose output
-        moves (shifts, zooms) with its input and ignores the noise."""
-        return self.temporal_weight * F.mse_loss(move.apply(out).float(), moved_out.float())
+        net's output for a batch, and ``moved_out``, its output for the batch moved by ``shift``
+        = (dy, dx) and noised (nn.motion.shifted_pair), once the motion is undone. 0 for a net
+        whose output moves with its input and ignores the noise."""
+        dy, dx = shift
+        return self.temporal_weight * F.mse_loss(out[..., dy:, dx:].float(), moved_out.float())

@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from brushwork.errors import BrushworkError, check_choice
@@ -144,51 +143,17 @@ def warping_error(frames: Tensor, clip: Clip) -> float:
     return float(torch.stack(errors).mean())
 
 
-@dataclass(frozen=True)
-class Move:
-    """A known motion of a training batch (the stability term): crop ``dy`` rows and ``dx``
-    columns off the top and left (a shift), then, with ``zoom`` > 0, ``zoom`` px off every side
-    (in proportion on the longer axis) magnified back to the shifted size (a zoom in)."""
+def shifted_pair(x: Tensor, max_shift: int, noise: float, generator: torch.Generator | None = None):
+    """A copy of ``x`` (B, 3, H, W) moved by a random whole-pixel shift of at most ``max_shift`` px
+    per axis, plus Gaussian noise of std ``noise`` (clamped to [0, 1]); for the stability term.
 
-    dy: int
-    dx: int
-    zoom: int = 0
-
-    def apply(self, img: Tensor) -> Tensor:
-        """``img`` (B, C, H, W) moved: (B, C, H - dy, W - dx). Bilinear, so a net's output moved
-        this way is compared with its output for the moved input at the same resampling."""
-        img = img[..., self.dy :, self.dx :]
-        if not self.zoom:
-            return img
-        h, w = img.shape[-2:]
-        zy = self.zoom if h <= w else round(self.zoom * h / w)
-        zx = self.zoom if w <= h else round(self.zoom * w / h)
-        inner = img[..., zy : h - zy, zx : w - zx]
-        return F.interpolate(inner.float(), size=(h, w), mode="bilinear", align_corners=False)
-
-
-def moved_pair(
-    x: Tensor,
-    max_shift: int,
-    noise: float,
-    generator: torch.Generator | None = None,
-    max_zoom: int = 0,
-) -> tuple[Tensor, Move]:
-    """A copy of ``x`` (B, 3, H, W) moved by a random :class:`Move` — a whole-pixel shift of at
-    most ``max_shift`` px per axis and a zoom of at most ``max_zoom`` px per side — plus Gaussian
-    noise of std ``noise`` (clamped to [0, 1]); for the stability term.
-
-    Returns ``(moved, move)``: ``moved`` is ``move.apply(x)`` (noised), so a stable net's output
-    for it equals ``move.apply(net(x))``.
+    Returns ``(moved, (dy, dx))``: ``moved`` is ``x[..., dy:, dx:]`` (noised), so a stable net's
+    output for it equals ``net(x)[..., dy:, dx:]``.
     """
     dy, dx = (int(v) for v in torch.randint(0, max_shift + 1, (2,), generator=generator))
     dy, dx = min(dy, x.shape[-2] - 1), min(dx, x.shape[-1] - 1)
-    zoom = int(torch.randint(0, max_zoom + 1, (1,), generator=generator)) if max_zoom else 0
-    # A zoom must leave at least 2 px of the shifted image on each axis.
-    zoom = min(zoom, (min(x.shape[-2] - dy, x.shape[-1] - dx) - 2) // 2)
-    move = Move(dy, dx, max(zoom, 0))
-    moved = move.apply(x).to(x.dtype)
+    moved = x[..., dy:, dx:]
     if noise:
         eps = torch.randn(moved.shape, generator=generator).to(moved)
         moved = (moved + noise * eps).clamp(0, 1)
-    return moved, move
+    return moved, (dy, dx)

@@ -32,7 +32,7 @@ from brushwork.errors import BrushworkError, check_choice
 from brushwork.infer.model_file import arch_before_v5
 from brushwork.io.images import load_image
 from brushwork.nn.losses import PerceptualLoss
-from brushwork.nn.motion import moved_pair
+from brushwork.nn.motion import shifted_pair
 from brushwork.nn.nets import build_net
 from brushwork.nn.stylemix import norm_keys
 
@@ -170,11 +170,8 @@ class StyleTransferModule(pl.LightningModule):
         terms = self.loss(out, content=content, styles=ids if len(self.styles) > 1 else None)
         if self.loss.temporal_weight > 0 and stage == "train":
             # The same photos moved by a few px and noised: outputs must move along (video).
-            loss = self.loss
-            moved, move = moved_pair(
-                content, loss.temporal_shift, loss.temporal_noise, max_zoom=loss.temporal_zoom
-            )
-            terms["temporal"] = loss.stability(out, self.net(moved, style, 0), move)
+            moved, shift = shifted_pair(content, self.loss.temporal_shift, self.loss.temporal_noise)
+            terms["temporal"] = self.loss.stability(out, self.net(moved, style, 0), shift)
             terms["total"] = terms["total"] + terms["temporal"]
         # Targets exist for training photos only; validation reports the perceptual terms.
         if self.distill["weight"] > 0 and stage == "train":
