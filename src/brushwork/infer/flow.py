@@ -19,7 +19,9 @@ _BLOCK = 64  # side of the blocks whose motion is estimated (phase correlation)
 
 def gray(x: Tensor) -> Tensor:
     """Luminance (H, W), float32, of a frame (1, 3, H, W) in [0, 1]."""
-    return (x.float() * x.new_tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1)[0]
+    r, g, b = x[0].float()
+    # In place on one new plane: a third of the memory traffic of weighting all three and summing.
+    return (r * 0.299).add_(g, alpha=0.587).add_(b, alpha=0.114)
 
 
 def _phase_peaks(a: Tensor, b: Tensor, max_shift: int) -> tuple[Tensor, Tensor]:
