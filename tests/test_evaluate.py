@@ -242,6 +242,25 @@ def test_active_wandb_run_gets_table_and_sheet(cli_report, monkeypatch) -> None:
     assert not log_wandb(report, torch.rand(3, 54, 138))
 
 
+def test_gatys_steps_0_scores_the_net_alone(tiny, tmp_path) -> None:
+    from brushwork.evaluate.run import evaluate
+
+    kwargs = {"size": 32, "device": "cpu", "progress": False}
+    alone = evaluate(tiny["model"], tiny["photos"], gatys_steps="0", out_dir=tmp_path, **kwargs)
+    full = evaluate(tiny["model"], tiny["photos"], gatys_steps="2", **kwargs)
+    avg = alone["average"]
+    assert alone["gatys_steps"] == [] and avg["gatys"] == {} and avg["curve"] == []
+    assert avg["equivalent_iterations"] is None and avg["speedup_at_equal_loss"] is None
+    for term in ("content", "style", "total"):  # the same net, the same terms as with Gatys
+        assert avg["feed_forward"][term] == pytest.approx(full["average"]["feed_forward"][term])
+    report = json.loads((tmp_path / "report.json").read_text())  # strict JSON: no NaN
+    assert report["per_photo"][0]["start_loss"] is None
+    md = (tmp_path / "report.md").read_text()
+    assert "Gatys: not run" in md and "| Gatys-" not in md
+    with Image.open(tmp_path / "contact_sheet.png") as sheet:  # photo | feed-forward
+        assert sheet.size[0] == 2 * (32 + 2) + 2
+
+
 def test_each_style_of_a_multi_style_model_is_scored_with_its_own_painting(tiny) -> None:
     from brushwork.evaluate.run import evaluate
     from brushwork.infer.model_file import export_model

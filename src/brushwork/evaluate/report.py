@@ -27,7 +27,13 @@ def markdown(report: dict[str, Any]) -> str:
     avg, steps = report["average"], report["gatys_steps"]
     loss = report["objective"]["loss"]
     style = report["style"]
-    eq, rel = avg["equivalent_iterations"], avg["equivalent"]["relation"]
+    eq, rel = avg["equivalent_iterations"], (avg["equivalent"] or {}).get("relation", "")
+    gatys_line = (
+        f"- **equivalent Gatys iterations of the feed-forward net: {eq}** (mean loss placed on the"
+        " mean per-iteration L-BFGS curve, log-linear; Johnson et al. 2016, Fig. 5)"
+        if steps
+        else "- Gatys: not run (`--gatys-steps 0`): the feed-forward net's terms only"
+    )
     lines = [
         f"# Evaluation of {Path(report['model']).name}",
         "",
@@ -37,8 +43,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"style [{_layers(loss, 'style')}] × {loss['style_weight']:g}; tv × {loss['tv_weight']:g}",
         f"- photos: {len(report['photos'])} from {report['content']}, longer side "
         f"{report['size']} px; device {report['device']}; Gatys: L-BFGS from the photo, one level",
-        f"- **equivalent Gatys iterations of the feed-forward net: {eq}** (mean loss placed on the"
-        " mean per-iteration L-BFGS curve, log-linear; Johnson et al. 2016, Fig. 5)",
+        gatys_line,
         "",
         "| method | content | style | tv | total | SSIM (Y) | s / image | feed-forward speed-up |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -53,10 +58,13 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(
             f"| Gatys-{n} | {cells} | {g['ssim']:.3f} | {g['seconds']:.3g} | {speed:.3g}× |"
         )
+    if steps:
+        lines.append(
+            f"| Gatys at equal loss ({eq} its) | | | | {ff['total']:.4g} | | "
+            f"{_bound(rel)}{avg['gatys_seconds_at_equivalent']:.3g} | "
+            f"{_bound(rel)}{avg['speedup_at_equal_loss']:.3g}× |"
+        )
     lines += [
-        f"| Gatys at equal loss ({eq} its) | | | | {ff['total']:.4g} | | "
-        f"{_bound(rel)}{avg['gatys_seconds_at_equivalent']:.3g} | "
-        f"{_bound(rel)}{avg['speedup_at_equal_loss']:.3g}× |",
         "",
         "## Per photo (total loss; SSIM of the luminance against the photo)",
         "",
@@ -72,7 +80,7 @@ def markdown(report: dict[str, Any]) -> str:
         ssims = " | ".join(f"{p['gatys'][str(n)]['ssim']:.3f}" for n in steps)
         lines.append(
             f"| {p['photo']} | {p['feed_forward']['total']:.4g} | {totals} | "
-            f"{p['equivalent_iterations']} | {p['feed_forward']['ssim']:.3f} | {ssims} |"
+            f"{p['equivalent_iterations'] or '-'} | {p['feed_forward']['ssim']:.3f} | {ssims} |"
         )
     columns = " | ".join(["photo", *(f"Gatys-{n}" for n in steps), "feed-forward"])
     lines += [
@@ -108,5 +116,6 @@ def log_wandb(report: dict[str, Any], sheet: Tensor) -> bool:
             "eval/contact_sheet": wandb.Image(tensor_to_pil(sheet), caption=caption),
         }
     )
-    wandb.run.summary["eval/equivalent_iterations"] = report["average"]["equivalent_iterations"]
+    if report["average"]["equivalent_iterations"]:  # None without a Gatys run
+        wandb.run.summary["eval/equivalent_iterations"] = report["average"]["equivalent_iterations"]
     return True

@@ -85,13 +85,16 @@ def timed(fn: Callable[[], Tensor], device: torch.device) -> tuple[Tensor, float
 
 
 def parse_steps(text: str | Sequence[int]) -> list[int]:
-    """Parse "50,100,300" (or a list) → sorted unique positive ints; BrushworkError otherwise."""
+    """Parse "50,100,300" (or a list) → sorted unique positive ints, or "0" → [] (the net's terms
+    alone, no Gatys run); BrushworkError otherwise."""
     items = text.split(",") if isinstance(text, str) else list(text)
-    bad = f"gatys steps must be positive integers like 50,100,300, got {text!r}"
+    bad = f"gatys steps must be positive integers like 50,100,300 (or 0: none), got {text!r}"
     try:
         steps = sorted({int(s) for s in items if str(s).strip()})
     except ValueError as e:
         raise BrushworkError(bad) from e
+    if steps == [0]:
+        return []
     if not steps or steps[0] <= 0:
         raise BrushworkError(bad)
     return steps
@@ -214,19 +217,21 @@ def evaluate(
             if i == 0:
                 net(c)  # warm-up: the first call pays for allocations and kernel selection
             ff, ff_seconds = timed(lambda c=c: net(c).clamp(0, 1), dev)
-        before, seconds, snaps = _gatys_run(c, painting, loss, steps, style_size, progress)
+        before, seconds, snaps = [None], [], {}  # no Gatys run: the net's terms only
+        if steps:
+            before, seconds, snaps = _gatys_run(c, painting, loss, steps, style_size, progress)
         gatys = {}
         for n in steps:
             terms = _score(loss, snaps[n], targets)
             ssim = float(ssim_luminance(snaps[n], c)[0])
             gatys[str(n)] = {**terms, "ssim": ssim, "seconds": seconds[n - 1]}
-        curve = before[1:] + [gatys[str(steps[-1])]["total"]]  # loss after 1..N iterations
+        curve = before[1:] + [gatys[str(n)]["total"] for n in steps[-1:]]  # after 1..N its
         ff_terms = {
             **_score(loss, ff, targets),
             "ssim": float(ssim_luminance(ff, c)[0]),
             "seconds": ff_seconds,
         }
-        eq = equivalent_iterations(ff_terms["total"], curve)
+        eq = equivalent_iterations(ff_terms["total"], curve) if steps else None
         per_photo.append(
             {
                 "photo": path.name,
@@ -235,8 +240,8 @@ def evaluate(
                 "feed_forward": ff_terms,
                 "gatys": gatys,
                 "start_loss": before[0],
-                "equivalent_iterations": str(eq),
-                "equivalent": vars(eq),
+                "equivalent_iterations": str(eq) if eq else None,
+                "equivalent": vars(eq) if eq else None,
                 "curve": curve,
                 "curve_seconds": seconds,
             }
@@ -244,10 +249,12 @@ def evaluate(
         rows.append([c, *(snaps[n] for n in steps), ff])
 
     n_ph = len(per_photo)
-    mean_curve = [sum(p["curve"][k] for p in per_photo) / n_ph for k in range(steps[-1])]
-    mean_seconds = [sum(p["curve_seconds"][k] for p in per_photo) / n_ph for k in range(steps[-1])]
+    n_its = steps[-1] if steps else 0
+    mean_curve = [sum(p["curve"][k] for p in per_photo) / n_ph for k in range(n_its)]
+    mean_seconds = [sum(p["curve_seconds"][k] for p in per_photo) / n_ph for k in range(n_its)]
     ff_mean = _mean([p["feed_forward"] for p in per_photo])
-    eq = equivalent_iterations(ff_mean["total"], mean_curve)
+    eq = equivalent_iterations(ff_mean["total"], mean_curve) if steps else None
+    at_eq = _time_at(eq, mean_seconds) if eq else None
     gatys_mean = {str(n): _mean([p["gatys"][str(n)] for p in per_photo]) for n in steps}
     speedup = {n: g["seconds"] / ff_mean["seconds"] for n, g in gatys_mean.items()}
     report = {
@@ -264,10 +271,10 @@ def evaluate(
             "feed_forward": ff_mean,
             "gatys": gatys_mean,
             "speedup": speedup,
-            "equivalent_iterations": str(eq),
-            "equivalent": vars(eq),
-            "gatys_seconds_at_equivalent": _time_at(eq, mean_seconds),
-            "speedup_at_equal_loss": _time_at(eq, mean_seconds) / ff_mean["seconds"],
+            "equivalent_iterations": str(eq) if eq else None,
+            "equivalent": vars(eq) if eq else None,
+            "gatys_seconds_at_equivalent": at_eq,
+            "speedup_at_equal_loss": at_eq / ff_mean["seconds"] if at_eq else None,
             "curve": mean_curve,
             "curve_seconds": mean_seconds,
         },
