@@ -42,7 +42,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"- objective: content [{_layers(loss, 'content')}] × {loss['content_weight']:g}; "
         f"style [{_layers(loss, 'style')}] × {loss['style_weight']:g}; tv × {loss['tv_weight']:g}",
         f"- photos: {len(report['photos'])} from {report['content']}, longer side "
-        f"{report['size']} px; device {report['device']}; Gatys: L-BFGS from the photo, one level",
+        f"{report['size']} px; device {report['device']}"
+        + ("; Gatys: L-BFGS from the photo, one level" if steps else ""),
         gatys_line,
         "",
         "| method | content | style | tv | total | SSIM (Y) | s / image | feed-forward speed-up |",
