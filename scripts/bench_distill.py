@@ -99,7 +99,7 @@ def train_arm(args, style: str, kind: str, weight: float, seconds: float, run_di
 def target_check(args, style_image: Path, photos: list[Path], targets: Path, net_file: Path):
     """Mean total of the targets and of ``net_file``'s outputs under the targets' own objective
     (photos at ``--target-size``, the painting at ``--target-style-scale`` of it), first 8 photos."""
-    from brushwork.evaluate.run import objective_of
+    from brushwork.evaluate.objective import objective_of
     from brushwork.gatys.targets import target_path
     from brushwork.infer.model_file import load_model
     from brushwork.io.images import load_image, resize

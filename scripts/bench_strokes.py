@@ -33,7 +33,7 @@ def _grad_corr(out: torch.Tensor, photo: torch.Tensor) -> float:
 
 
 def _style_term(model: Path, image: torch.Tensor, photo: torch.Tensor, painting_size: int) -> float:
-    from brushwork.evaluate.run import objective_of
+    from brushwork.evaluate.objective import objective_of
     from brushwork.infer.model_file import load_model
     from brushwork.io.assets import resolve_style_image
     from brushwork.io.images import load_image

@@ -58,7 +58,7 @@ def _photos(size: int) -> list[torch.Tensor]:
 def _objective(stylizer, style_image: str | None):
     """The model's training loss with its painting's targets, or None (no painting here)."""
     from brushwork.errors import BrushworkError
-    from brushwork.evaluate.run import objective_of
+    from brushwork.evaluate.objective import objective_of
     from brushwork.io.assets import resolve_style_image
     from brushwork.io.images import load_image
     from brushwork.nn.losses import PerceptualLoss

@@ -120,7 +120,7 @@ def tiny(tmp_path_factory, data_dir) -> dict[str, Path]:
 
 
 def test_objective_from_meta_and_old_exports() -> None:
-    from brushwork.evaluate.run import objective_of
+    from brushwork.evaluate.objective import objective_of
 
     assert objective_of(_meta())["loss"]["style_layers"] == GATYS_LAYERS
     old = {"style_size": 256, "loss": {"content_weight": 1.0, "style_weight": 3e-5, "tv_weight": 0}}

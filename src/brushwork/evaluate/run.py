@@ -17,7 +17,6 @@ iterations; the curve holds the optimizer's own loss at every iterate (one run t
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -27,10 +26,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from brushwork.config.groups import load_group, plain, style_config
-from brushwork.config.schema import LossConfig
+from brushwork.config.groups import style_config
 from brushwork.errors import BrushworkError
 from brushwork.evaluate.metrics import Equivalent, equivalent_iterations, ssim_luminance
+from brushwork.evaluate.objective import objective_of
 from brushwork.evaluate.report import log_wandb, markdown
 from brushwork.gatys.optimizer import optimize_image
 from brushwork.infer.mix import style_weights
@@ -41,36 +40,6 @@ from brushwork.io.images import check_writable, find_images, load_image, resize,
 from brushwork.io.sheets import contact_sheet
 from brushwork.nn.device import pick_device
 from brushwork.nn.losses import PerceptualLoss
-
-LOSS_KEYS = ("content_layers", "style_layers", "content_layer_weights", "style_layer_weights")
-OBJECTIVE_KEYS = (*LOSS_KEYS, "vgg", "pooling", "normalize")  # beyond the three term weights
-
-
-def objective_of(meta: dict[str, Any], loss_name: str | None = None) -> dict[str, Any]:
-    """The training objective recorded in an export's ``meta``: ``{"loss": {...}, "style_size"}``.
-
-    ``loss`` holds ``PerceptualLoss``'s arguments (a ``configs/loss`` node) with the FINAL
-    weights. Keys missing from the meta (layers, vgg, pooling, normalize; older exports)
-    come from ``configs/loss/<loss_name>.yaml``.
-    """
-    loss = dict(meta.get("loss") or {})
-    missing = [k for k in ("content_weight", "style_weight", "tv_weight") if k not in loss]
-    if missing or "style_size" not in meta:
-        missing = [f"loss.{k}" for k in missing] + ["style_size"] * ("style_size" not in meta)
-        need = ", ".join(missing)
-        raise BrushworkError(f"the model's metadata lacks its training objective ({need})")
-    if any(k not in loss for k in OBJECTIVE_KEYS):
-        if loss_name is None:
-            raise BrushworkError(
-                "the model's metadata lacks its loss layers or normalisation (exported before they "
-                "were recorded): name the loss config it was trained with, e.g. --loss johnson"
-            )
-        loss = {**plain(load_group("loss", loss_name)), **loss}
-    fields = {f.name for f in dataclasses.fields(LossConfig)}  # PerceptualLoss's arguments
-    return {
-        "loss": {k: v for k, v in loss.items() if k in fields},
-        "style_size": int(meta["style_size"]),
-    }
 
 
 def timed(fn: Callable[[], Tensor], device: torch.device) -> tuple[Tensor, float]:

@@ -22,7 +22,7 @@ from pytorch_lightning.utilities import rank_zero_only
 from brushwork import __version__
 from brushwork.config.groups import loss_args, plain
 from brushwork.errors import BrushworkError
-from brushwork.evaluate.run import LOSS_KEYS
+from brushwork.evaluate.objective import LOSS_KEYS
 from brushwork.gatys.optimizer import resolve_precision
 from brushwork.infer.model_file import export_model
 from brushwork.io.assets import resolve_style_image
