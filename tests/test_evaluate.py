@@ -242,19 +242,24 @@ def test_active_wandb_run_gets_table_and_sheet(cli_report, monkeypatch) -> None:
     assert not log_wandb(report, torch.rand(3, 54, 138))
 
 
-def test_gatys_steps_0_scores_the_net_alone(tiny, tmp_path) -> None:
+def test_gatys_steps_0_scores_the_net_alone(tiny, tmp_path, capsys) -> None:
     from brushwork.evaluate.run import evaluate
 
+    # README: brushwork evaluate --model A.pt --content DIR --gatys-steps 0
+    argv = ["--model", str(tiny["model"]), "--content", str(tiny["photos"]), "--gatys-steps", "0"]
+    assert _script_main()([*argv, "--size", "32", "--device", "cpu", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "equivalent Gatys iterations" not in printed
+    alone = json.loads((tmp_path / "report.json").read_text())
     kwargs = {"size": 32, "device": "cpu", "progress": False}
-    alone = evaluate(tiny["model"], tiny["photos"], gatys_steps="0", out_dir=tmp_path, **kwargs)
     full = evaluate(tiny["model"], tiny["photos"], gatys_steps="2", **kwargs)
     avg = alone["average"]
     assert alone["gatys_steps"] == [] and avg["gatys"] == {} and avg["curve"] == []
     assert avg["equivalent_iterations"] is None and avg["speedup_at_equal_loss"] is None
     for term in ("content", "style", "total"):  # the same net, the same terms as with Gatys
         assert avg["feed_forward"][term] == pytest.approx(full["average"]["feed_forward"][term])
-    report = json.loads((tmp_path / "report.json").read_text())  # strict JSON: no NaN
-    assert report["per_photo"][0]["start_loss"] is None
+    assert f"total {avg['feed_forward']['total']:.4g}" in printed
+    assert alone["per_photo"][0]["start_loss"] is None and alone["per_photo"][0]["curve"] == []
     md = (tmp_path / "report.md").read_text()
     assert "Gatys: not run" in md and "| Gatys-" not in md
     with Image.open(tmp_path / "contact_sheet.png") as sheet:  # photo | feed-forward

@@ -27,7 +27,7 @@ def markdown(report: dict[str, Any]) -> str:
     avg, steps = report["average"], report["gatys_steps"]
     loss = report["objective"]["loss"]
     style = report["style"]
-    eq, rel = avg["equivalent_iterations"], (avg["equivalent"] or {}).get("relation", "")
+    eq = avg["equivalent_iterations"]  # None without a Gatys run
     gatys_line = (
         f"- **equivalent Gatys iterations of the feed-forward net: {eq}** (mean loss placed on the"
         " mean per-iteration L-BFGS curve, log-linear; Johnson et al. 2016, Fig. 5)"
@@ -60,6 +60,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"| Gatys-{n} | {cells} | {g['ssim']:.3f} | {g['seconds']:.3g} | {speed:.3g}× |"
         )
     if steps:
+        rel = avg["equivalent"]["relation"]
         lines.append(
             f"| Gatys at equal loss ({eq} its) | | | | {ff['total']:.4g} | | "
             f"{_bound(rel)}{avg['gatys_seconds_at_equivalent']:.3g} | "

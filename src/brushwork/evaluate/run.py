@@ -186,7 +186,7 @@ def evaluate(
             if i == 0:
                 net(c)  # warm-up: the first call pays for allocations and kernel selection
             ff, ff_seconds = timed(lambda c=c: net(c).clamp(0, 1), dev)
-        before, seconds, snaps = [None], [], {}  # no Gatys run: the net's terms only
+        before, seconds, snaps = [], [], {}  # gatys_steps 0: the net's terms only
         if steps:
             before, seconds, snaps = _gatys_run(c, painting, loss, steps, style_size, progress)
         gatys = {}
@@ -208,7 +208,7 @@ def evaluate(
                 "width": c.shape[-1],
                 "feed_forward": ff_terms,
                 "gatys": gatys,
-                "start_loss": before[0],
+                "start_loss": before[0] if before else None,
                 "equivalent_iterations": str(eq) if eq else None,
                 "equivalent": vars(eq) if eq else None,
                 "curve": curve,
