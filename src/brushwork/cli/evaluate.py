@@ -1,7 +1,7 @@
 """Evaluate a trained style network against the Gatys optimizer under its own training objective.
 
     brushwork evaluate --model outputs/starry_night/<run>/starry_night.pt --content photos/ \
-        [--gatys-steps 50,100,300] [--size 256] [--out report_dir] [--device auto] [--count N]
+        [--gatys-steps 25,50] [--size 256] [--out report_dir] [--device auto] [--count N]
 
 Writes report_dir/report.md, report.json and contact_sheet.png (see brushwork.evaluate.run).
 """
@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from brushwork.cli.args import parser
+from brushwork.evaluate.protocol import GATYS_STEPS, SIZE
 
 
 def main(argv: list[str], prog: str = "brushwork evaluate") -> int:
@@ -20,10 +21,10 @@ def main(argv: list[str], prog: str = "brushwork evaluate") -> int:
     p.add_argument("--content", required=True, help="folder of photos (or one photo)")
     p.add_argument(
         "--gatys-steps",
-        default="50,100,300",
+        default=",".join(map(str, GATYS_STEPS)),  # the training run's closing evaluation's too
         help="L-BFGS iteration counts (0: no Gatys run, the net's terms only)",
     )
-    p.add_argument("--size", type=int, default=256, help="longer side of the photos, px")
+    p.add_argument("--size", type=int, default=SIZE, help="longer side of the photos, px")
     p.add_argument("--out", default=None, help="report folder (default: <model stem>_eval)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     p.add_argument("--count", type=int, default=None, help="use only the first N photos")

@@ -30,6 +30,7 @@ from brushwork.config.groups import style_config
 from brushwork.errors import BrushworkError
 from brushwork.evaluate.metrics import Equivalent, equivalent_iterations, ssim_luminance
 from brushwork.evaluate.objective import objective_of
+from brushwork.evaluate.protocol import GATYS_STEPS, SIZE
 from brushwork.evaluate.report import log_wandb, markdown
 from brushwork.gatys.optimizer import optimize_image
 from brushwork.infer.mix import style_weights
@@ -123,8 +124,8 @@ def evaluate(
     model: str | Path,
     content: str | Path,
     *,
-    gatys_steps: str | Sequence[int] = (50, 100, 300),
-    size: int = 256,
+    gatys_steps: str | Sequence[int] = GATYS_STEPS,
+    size: int = SIZE,
     device: str | torch.device = "auto",
     out_dir: str | Path | None = None,
     count: int | None = None,

@@ -87,3 +87,40 @@ class FinalCheckpoint(pl.Callback):
             trainer.save_checkpoint(
                 self.path, weights_only=False
             )  # every rank calls it; rank 0 writes
+
+
+class RelativeEarlyStopping(pl.Callback):
+    """Stop training when ``val/total`` has not fallen below ``(1 − min_delta)`` × its best for
+    ``patience`` validations in a row. Relative, because the loss's scale moves with the style
+    weight; the validation photos are fixed, so the loss is not noisy between checks."""
+
+    def __init__(self, patience: int, min_delta: float = 0.0, monitor: str = "val/total") -> None:
+        super().__init__()
+        self.patience, self.min_delta, self.monitor = patience, min_delta, monitor
+        self.best = float("inf")
+        self.waited = 0
+        self.stopped_at: int | None = None
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        value = trainer.callback_metrics.get(self.monitor)
+        if trainer.sanity_checking or value is None:
+            return
+        value = float(value)
+        if value < self.best * (1.0 - self.min_delta):
+            self.best, self.waited = value, 0
+            return
+        self.waited += 1
+        if self.waited >= self.patience:
+            trainer.should_stop = True
+            self.stopped_at = trainer.global_step
+            print(
+                f"early stop at step {trainer.global_step}: {self.monitor} {value:.4g} has not "
+                f"fallen below {self.best:.4g} for {self.waited} validations",
+                flush=True,
+            )
+
+    def state_dict(self) -> dict[str, float | int]:
+        return {"best": self.best, "waited": self.waited}
+
+    def load_state_dict(self, state: dict[str, float | int]) -> None:
+        self.best, self.waited = float(state["best"]), int(state["waited"])

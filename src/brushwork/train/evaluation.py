@@ -41,7 +41,7 @@ def quick_evaluate(
             content,
             gatys_steps=steps,
             size=int(e.size),
-            count=int(e.count),
+            count=None if e.count is None else int(e.count),
             device=device,
             out_dir=out_dir,
             progress=False,

