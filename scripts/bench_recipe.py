@@ -11,6 +11,7 @@ change the objective, e.g. the style weight, get their own curve). ``--peer`` ad
 
     python scripts/benchmark.py recipe --budget 5 --arms base cosine ... [--seeds 0 1] \
         [--keep outputs/recipe] [--reuse] [--peer]
+    python scripts/benchmark.py recipe --sheet S.png --models OLD.pt NEW.pt   # 1:1, generated photo
 """
 
 from __future__ import annotations
@@ -109,8 +110,31 @@ def _peer(photos_dir: Path, painting: Path, size: int, out: Path) -> Path:
     return out
 
 
+def side_by_side(models: list[str], out: Path, width: int = 768) -> None:
+    """A generated photo (nobody's picture) and each model's painting of it, at 1:1, in a row."""
+    import torch
+
+    from brushwork.infer.model_file import load_model
+    from brushwork.io.images import pil_to_tensor, save_image
+    from brushwork.io.sheets import contact_sheet
+    from brushwork.io.synthetic import photo
+
+    content = pil_to_tensor(photo("brushwork", width, width * 2 // 3))
+    row = [content]
+    for m in models:
+        net, _ = load_model(m)
+        with torch.no_grad():
+            row.append(net(content).clamp(0, 1))
+    save_image(contact_sheet([row], height=content.shape[-2]), out)
+    print(f"wrote {out} (photo | {' | '.join(models)})")
+
+
 def bench_recipe(args, machine) -> int:
     from brushwork.train.run import train
+
+    if args.sheet:  # --sheet S.png --models A.pt B.pt: the pictures, no training
+        side_by_side(args.models, Path(args.sheet))
+        return 0
 
     data = Path(args.data)
     names = args.arms or list(ARMS)
@@ -197,6 +221,7 @@ def bench_recipe(args, machine) -> int:
                 "size": args.size,
                 "rows": rows,
                 "peer": peer,
+                "gatys_curves": curves,  # objective -> mean total after 1..N L-BFGS iterations
             },
             indent=1,
         )

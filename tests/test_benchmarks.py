@@ -357,3 +357,25 @@ def test_gpu_check_runs_its_checks_on_cpu_in_a_dry_run(tmp_path: Path) -> None:
     assert report["ddp"]["global_step"] == 2 and report["ddp_resume"]["global_step"] == 4
     assert report["infer"]["bf16"]["mean_abs_diff"] < 1e-2
     assert "onnx_cuda" in report
+
+
+def test_recipe_study_trains_each_arm_for_its_share_of_time_and_scores_it(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    runs = tmp_path / "runs"
+    args = ["recipe", "--budget", "0.1", "--arms", "sw1", "sw4", "--gatys-steps", "2"]
+    args += ["--size", "48", "--data", str(data_dir), "--keep", str(runs), *TOY_TRAININGS]
+    result = _bench(args, tmp_path)
+    rows = {r["arm"]: r for r in result["rows"]}
+    assert list(rows) == ["sw1", "sw4"]
+    for row in rows.values():
+        (run,) = row["runs"]
+        # steps = budget / measured s/step: equal wall time, whatever an arm's step costs
+        assert run["steps"] == max(int(6 / run["s_step"]), 10)
+        assert len(run["curve"]) >= 4  # five validations over the run: the curve to plot
+        assert run["equivalent"] >= 1
+    assert len(result["gatys_curves"]) == 2  # the style weight changes the objective
+    # On sw1's scale sw1 scores its own terms; sw4's style term is 4x on its own scale.
+    assert rows["sw1"]["on_reference"]["style"] == pytest.approx(rows["sw1"]["style"], rel=1e-4)
+    sw4 = rows["sw4"]
+    assert sw4["on_reference"]["style"] == pytest.approx(sw4["style"] / 4, rel=1e-3)
