@@ -172,6 +172,8 @@ def bench_recipe(args, machine) -> int:
                 info_file.write_text(json.dumps(info))
             report = evaluate(export, content, gatys_steps="0", size=args.size, progress=False)
             key = json.dumps(report["objective"], sort_keys=True)
+            if args.gatys_steps == "0":  # terms only (a trade-off sweep): no Gatys curve
+                curves[key] = [float("nan")]
             if key not in curves:  # one Gatys run per objective, shared by its arms
                 steps_g = [int(s) for s in args.gatys_steps.split(",")]
                 full = evaluate(
@@ -179,13 +181,17 @@ def bench_recipe(args, machine) -> int:
                 )
                 curves[key] = full["average"]["curve"]
             ff = report["average"]["feed_forward"]
-            eq = equivalent_iterations(ff["total"], curves[key])
+            eq = (
+                equivalent_iterations(ff["total"], curves[key])
+                if curves[key][0] == curves[key][0]
+                else None
+            )
             runs.append(
                 {
                     "seed": seed,
                     **info,
                     **{k: ff[k] for k in ("content", "style", "total", "ssim")},
-                    "equivalent": eq.iterations,
+                    "equivalent": eq.iterations if eq else float("nan"),
                     "curve": _curve(run_dir),
                     "objective": key,
                 }
