@@ -12,6 +12,7 @@ change the objective, e.g. the style weight, get their own curve). ``--peer`` ad
     python scripts/benchmark.py recipe --budget 5 --arms base cosine ... [--seeds 0 1] \
         [--keep outputs/recipe] [--reuse] [--peer]
     python scripts/benchmark.py recipe --sheet S.png --models OLD.pt NEW.pt   # 1:1, generated photo
+    python scripts/benchmark.py recipe --sheet P.png --results a.json b.json  # trade-off plot
 """
 
 from __future__ import annotations
@@ -132,8 +133,11 @@ def side_by_side(models: list[str], out: Path, width: int = 768) -> None:
 def bench_recipe(args, machine) -> int:
     from brushwork.train.run import train
 
-    if args.sheet:  # --sheet S.png --models A.pt B.pt: the pictures, no training
+    if args.sheet and args.models:  # --sheet S.png --models A.pt B.pt: pictures, no training
         side_by_side(args.models, Path(args.sheet))
+        return 0
+    if args.sheet and args.results:  # --sheet S.png --results a.json b.json: the trade-off plot
+        plot_tradeoff(args.results, Path(args.sheet))
         return 0
 
     data = Path(args.data)
@@ -311,3 +315,56 @@ def peer_pictures(paths: list[Path], folder: Path) -> list:
 
     made = {p.stem.removesuffix("_styled"): p for p in find_images(folder)}
     return [load_image(made[p.stem]) for p in paths]
+
+
+def plot_tradeoff(results: list[Path], out: Path, width: int = 900, height: int = 600) -> None:
+    """Content term (x) against style term (y), both on each painting's first arm's scale: one
+    colour per painting, a line through its arms (style weight rising), a cross for the peer.
+    Lower-left is better on both terms; a trained net dominates the peer when its point lies
+    below and left of the peer's cross."""
+    from PIL import Image, ImageDraw
+
+    series = [json.loads(Path(r).read_text()) for r in results]
+    points = [
+        (p["content"], p["style"])
+        for s in series
+        for p in [r["on_reference"] for r in s["rows"]] + ([s["peer"]] if s["peer"] else [])
+    ]
+    x0, x1 = 0.0, max(x for x, _ in points) * 1.1
+    y0, y1 = 0.0, max(y for _, y in points) * 1.1
+    left, right, top, bottom = 70, width - 200, 20, height - 50
+    img = Image.new("RGB", (width, height), "white")
+    d = ImageDraw.Draw(img)
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return (
+            left + (x - x0) / (x1 - x0) * (right - left),
+            bottom - (y - y0) / (y1 - y0) * (bottom - top),
+        )
+
+    d.rectangle([left, top, right, bottom], outline="black")
+    for k in range(6):
+        x, y = x0 + k * (x1 - x0) / 5, y0 + k * (y1 - y0) / 5
+        d.text((at(x, y0)[0] - 10, bottom + 5), f"{x:.2f}", fill="black")
+        d.text((left - 40, at(x0, y)[1] - 6), f"{y:.2f}", fill="black")
+    d.text(
+        ((left + right) / 2 - 120, height - 22),
+        "content term (lower: closer to the photo)",
+        fill="black",
+    )
+    d.text((5, 2), "style term (lower: closer to the painting)", fill="black")
+    colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    for i, s in enumerate(series):
+        c = colours[i % len(colours)]
+        xy = [at(r["on_reference"]["content"], r["on_reference"]["style"]) for r in s["rows"]]
+        d.line(xy, fill=c, width=2)
+        for (px, py), r in zip(xy, s["rows"], strict=True):
+            d.ellipse([px - 4, py - 4, px + 4, py + 4], fill=c)
+            d.text((px + 6, py - 12), r["arm"], fill=c)
+        if s["peer"]:
+            px, py = at(s["peer"]["content"], s["peer"]["style"])
+            d.line([px - 6, py - 6, px + 6, py + 6], fill=c, width=3)
+            d.line([px - 6, py + 6, px + 6, py - 6], fill=c, width=3)
+        d.text((right + 15, top + 20 * i), f"{s['style']}  (x: peer)", fill=c)
+    img.save(out)
+    print(f"wrote {out}")

