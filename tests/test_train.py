@@ -103,7 +103,8 @@ def test_smoke_run_writes_checkpoint_export_grid_and_wandb(smoke_run: Path) -> N
     loss_keys = {k for k in ckpt["state_dict"] if k.startswith("loss.")}
     grams = {f"loss.gram_{n}" for n in ("relu1_2", "relu2_2", "relu3_4", "relu4_4")}
     assert loss_keys == grams | {"loss.has_style", "loss.style_factors"}  # targets, not VGG
-    assert all(k.startswith("net.") for k in ckpt["state_dict"].keys() - loss_keys)
+    # the net and its weight average (optim.ema of the CPU recipe), nothing else
+    assert all(k.startswith(("net.", "average.")) for k in ckpt["state_dict"].keys() - loss_keys)
     assert ckpt["hyper_parameters"]["model"] == TINY_DEFAULT_ARCH
     (adam,) = ckpt["optimizer_states"]
     n_params = len(list(build_net(**TINY_DEFAULT_ARCH).parameters()))
@@ -378,7 +379,7 @@ BAD_INPUTS = {
     "unknown style": (["style=nope"], "unknown style 'nope'; known: candy"),
     "unknown model": (["model=huge"], "unknown model 'huge'; known: fast, johnson"),
     "unknown trainer": (["trainer=tpu"], "unknown trainer 'tpu'; known: cpu"),
-    "unknown experiment": (["experiment=tpu"], "unknown experiment 'tpu'; known: cpu, ddp, gpu"),
+    "unknown experiment": (["experiment=tpu"], "unknown experiment 'tpu'; known: cpu, cpu_long, ddp, gpu"),
     "missing data": (["data.dir={root}/missing"], "training photos not found"),
     "unreadable data": (["data.dir={junk}"], "no readable images in"),
     "garbage style image": (["style.image={root}/garbage.jpg"], "garbage.jpg"),
