@@ -379,7 +379,10 @@ BAD_INPUTS = {
     "unknown style": (["style=nope"], "unknown style 'nope'; known: candy"),
     "unknown model": (["model=huge"], "unknown model 'huge'; known: fast, johnson"),
     "unknown trainer": (["trainer=tpu"], "unknown trainer 'tpu'; known: cpu"),
-    "unknown experiment": (["experiment=tpu"], "unknown experiment 'tpu'; known: cpu, cpu_long, ddp, gpu"),
+    "unknown experiment": (
+        ["experiment=tpu"],
+        "unknown experiment 'tpu'; known: cpu, cpu_long, ddp, gpu",
+    ),
     "missing data": (["data.dir={root}/missing"], "training photos not found"),
     "unreadable data": (["data.dir={junk}"], "no readable images in"),
     "garbage style image": (["style.image={root}/garbage.jpg"], "garbage.jpg"),
