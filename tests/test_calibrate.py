@@ -140,6 +140,9 @@ def test_auto_bound_is_the_anchors_own_ratio(photos: Path, tmp_path: Path) -> No
                 *TINY,
                 f"calibrate.content_dir={photos}",
                 f"calibrate.cache_dir={tmp_path}",
+                # the mechanism, under one loss: the anchor at a ladder point of this calibration
+                "calibrate.anchor.weight=1e-5",
+                "calibrate.anchor.loss=gatys",
             ],
         )
     result = calibrate(cfg.style, cfg.loss, cfg.calibrate, "cpu")
@@ -201,11 +204,11 @@ def test_validation_compares_both_weights_on_unseen_photos(
     assert Path(result["cache"]).is_file()
     found = result["validation"]
     assert [v["weight"] for v in found.values()] == [pytest.approx(1e-5), result["weight"]]
-    # max_content=auto: the bound is what the anchor (starry_night at 1e-5) reaches on the same
+    # max_content=auto: the bound is what the anchor (the training default) reaches on the same
     # photos, so it differs between the probe photo and the validation photo.
     target = result["validation_target"]
     assert 0 < target < 1 and 0 < result["max_content"] < 1 and target != result["max_content"]
-    assert result["anchor"] == {"style": "starry_night", "weight": 1e-5, "loss": "gatys"}
+    assert result["anchor"] == {"style": "starry_night", "weight": 2.0, "loss": "johnson"}
     for v in found.values():
         assert v["content_ratio"] > 0 and v["style_ratio"] > 0  # stylized: moved off the photo
         assert v["meets"] == (v["content_ratio"] <= target and v["style_ratio"] <= 0.1)
