@@ -89,6 +89,10 @@ def train_arm(args, style: str, kind: str, weight: float, seconds: float, run_di
         f"+trainer.max_time={{seconds:{max(1, round(seconds))}}}",
         "trainer.limit_val_batches=0",
         "checkpoint_every_n_steps=100000",
+        # a time limit has no step count for a decay to end at: the constant rate it was measured with
+        "optim.schedule=none",
+        "optim.warmup=0",
+        "optim.lr=1e-3",
     ]
     if kind != "perceptual":  # the photos that have targets, and the targets
         choices += [f"data.dir={root / 'photos'}", f"data.targets={root / 'targets'}"]
