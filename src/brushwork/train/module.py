@@ -47,9 +47,9 @@ class StyleTransferModule(pl.LightningModule):
     Arguments are plain values (the config's nodes as dicts), so ``save_hyperparameters()``
     records everything needed to rebuild the module, and the checkpoint carries the net's
     architecture as ``hyper_parameters["model"]``. ``loss["style_weight"]`` is the final weight
-    (loss.style_weight × style.weight). ``optim``: ``{"lr", "schedule", "warmup", "ema"}`` (train.optim: the peak rate, its decay,
-    the warm-up as a fraction of ``max_steps`` and the decay of the weight average, 0 = none); ``distill``:
-    ``{"weight", "loss"}`` (the term towards pre-computed Gatys targets).
+    (loss.style_weight × style.weight). ``optim``: ``{"lr", "schedule", "warmup", "ema"}``
+    (train.optim: the peak rate, its decay, the warm-up as a fraction of ``max_steps``, the
+    weight average's decay, 0 = none); ``distill``: ``{"weight", "loss"}`` (the term towards pre-computed Gatys targets).
 
     The painting's Gram targets are computed once from ``style_image`` (longer side
     ``style_size``) and kept as buffers that checkpoints carry: a checkpoint resumes, or loads
