@@ -33,6 +33,7 @@ from brushwork.train.evaluation import quick_evaluate
 from brushwork.train.loggers import build_logger, log_export
 from brushwork.train.module import StyleTransferModule
 from brushwork.train.progress import StepProgressBar, net_summary, quiet_lightning
+from brushwork.train.provenance import provenance
 from brushwork.train.styles import StylePlan, apply_init, auto_weights, plan, run_name, style_nodes
 
 WANDB_ID = "wandb_id"  # in the run folder: the W&B run a resumed training continues
@@ -201,6 +202,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
                 "train_size": cfg.data.size,
                 # The full objective (layers as the loss resolved them), for brushwork.evaluate.
                 "loss": dict(hp.loss) | {k: list(getattr(module.loss, k)) for k in LOSS_KEYS},
+                "provenance": provenance(cfg),
             }
             if calibration is not None:
                 meta["calibration"] = calibration
