@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from synthetic import STYLES, painting, photo
 
-from brushwork.cli.fetch import fetch_photos, fetch_styles
+from brushwork.cli.fetch import fetch_styles
 from brushwork.errors import BrushworkError
+from brushwork.io.assets import fetch_photos
 from brushwork.io.fetch import PHOTO_SETS, PhotoSet
 
 
@@ -190,6 +191,85 @@ def test_training_without_photos_names_the_fetch_command(tmp_path: Path) -> None
 
     with pytest.raises(BrushworkError, match="brushwork fetch photos"):
         PhotoDataModule(str(tmp_path / "data" / "train")).setup("fit")
+
+
+def _fresh_data(root: Path, data_dir: Path) -> Path:
+    """A data folder as on a fresh machine after `fetch styles`: paintings, test photos, no
+    training photos."""
+    for sub in ("styles", "content"):
+        (root / sub).mkdir(parents=True)
+        for f in sorted((data_dir / sub).iterdir())[: 2 if sub == "content" else None]:
+            (root / sub / f.name).write_bytes(f.read_bytes())
+    return root
+
+
+def _smoke(run_dir: Path) -> list[str]:
+    return [
+        "experiment=smoke",
+        "logger=none",
+        "model.width=8",
+        "model.n_residual=1",
+        f"run_dir={run_dir}",
+    ]
+
+
+def test_one_command_trains_on_a_fresh_machine_fetching_the_photos(
+    server, monkeypatch, tmp_path, data_dir, capsys
+) -> None:
+    from brushwork.config.groups import compose
+    from brushwork.io.assets import DEFAULT_PHOTOS
+    from brushwork.train.run import train
+
+    data = _fresh_data(tmp_path / "data", data_dir)
+    monkeypatch.setenv("BRUSHWORK_DATA", str(data))
+    archive = _archive()
+    server.files["val2017.zip"] = archive
+    pinned = PHOTO_SETS[DEFAULT_PHOTOS]  # the real set, served from here: its digest is this one
+    served = PhotoSet(
+        pinned.name,
+        f"{server.url}/val2017.zip",
+        f"sha256:{hashlib.sha256(archive).hexdigest()}",
+        pinned.prefix,
+        5,
+        pinned.about,
+    )
+    monkeypatch.setitem(PHOTO_SETS, DEFAULT_PHOTOS, served)
+    out = train(compose("train", _smoke(tmp_path / "run")))
+    assert Path(out["export"]).is_file()
+    assert _files(data / "train") == {f"{i:012d}.jpg" for i in range(5)}
+    said = capsys.readouterr().out
+    assert f"5 photos -> {data / 'train'}" in said and "5 photos in" in said
+    assert [r for r in server.requests if r[0] == "val2017.zip"] == [("val2017.zip", None)]
+    train(compose("train", _smoke(tmp_path / "again")))  # photos there: nothing fetched again
+    assert len([r for r in server.requests if r[0] == "val2017.zip"]) == 1
+
+
+def test_offline_the_first_training_says_how_to_get_photos_in_one_line(
+    monkeypatch, tmp_path, data_dir
+) -> None:
+    data = _fresh_data(tmp_path / "data", data_dir)
+    env = {**os.environ, "BRUSHWORK_DATA": str(data), "BRUSHWORK_MIRROR": "http://127.0.0.1:9"}
+    run = subprocess.run(
+        [sys.executable, "-m", "brushwork.cli.main", "train", *_smoke(tmp_path / "run")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, run.stderr[-2000:]
+    assert "brushwork fetch photos" in errors[0] and "BRUSHWORK_MIRROR" in errors[0]
+    assert not (data / "train").exists() or not any((data / "train").iterdir())
+    assert not list((tmp_path / "run").rglob("*.pt"))
+
+
+def test_a_folder_the_user_named_is_never_filled_by_a_download(monkeypatch, tmp_path) -> None:
+    from brushwork.io.assets import ensure_training_photos
+
+    monkeypatch.setenv("BRUSHWORK_DATA", str(tmp_path / "data"))
+    ensure_training_photos(tmp_path / "mine")  # not the default folder: nothing happens
+    assert not (tmp_path / "mine").exists()
 
 
 def test_a_tar_archive_unpacks_its_photo_folders_flat(

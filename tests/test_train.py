@@ -386,6 +386,8 @@ BAD_INPUTS = {
     "missing data": (["data.dir={root}/missing"], "training photos not found"),
     "unreadable data": (["data.dir={junk}"], "no readable images in"),
     "garbage style image": (["style.image={root}/garbage.jpg"], "garbage.jpg"),
+    "a painting path that is no image": (["style={root}/garbage.jpg"], "garbage.jpg"),
+    "a painting path that is not there": (["style={root}/none.png"], "style image not found"),
     "other architecture": (["ckpt_path={ckpt}", "model.width=16"], "another architecture: width=8"),
     "unknown style in styles": (["styles=[starry_night,nope]"], "unknown style 'nope'; known:"),
     "a style twice": (["styles=[candy,candy]"], "names a painting twice: candy, candy"),

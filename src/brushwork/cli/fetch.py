@@ -14,40 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from brushwork.cli.args import parser
-from brushwork.errors import BrushworkError
-from brushwork.io.assets import cache_dir, data_dir, download
-from brushwork.io.fetch import (
-    PHOTO_SETS,
-    download_verified,
-    file_digest,
-    source_url,
-    unpack_photos,
-)
-from brushwork.io.images import find_images
-
-
-def fetch_photos(name: str, to: Path, progress: bool = True) -> Path:
-    """Download and unpack the photo set ``name`` into ``to`` (nothing to do if it has photos)."""
-    photo_set = PHOTO_SETS[name]
-    if to.is_dir() and any(to.iterdir()):
-        try:
-            count = len(find_images(to))
-        except BrushworkError:
-            raise BrushworkError(f"{to} is not empty and holds no photos: pick --to DIR") from None
-        print(f"{to} already holds {count} photos; nothing to fetch")
-        return to
-    url = source_url(photo_set.url)
-    archive = cache_dir() / "downloads" / url.rsplit("/", 1)[-1]
-    print(f"{photo_set.about}: {photo_set.photos} photos -> {to}")
-    download_verified(url, archive, photo_set.digest, progress=progress)
-    if photo_set.digest is None:  # nothing to check against: say what to pin
-        print(
-            f"no digest pinned for {name}; the archive's sha256 is {file_digest(archive, 'sha256')}"
-        )
-    count = unpack_photos(archive, photo_set.prefix, to, name)
-    archive.unlink()  # the photos are what training reads; the archive would double the space
-    print(f"{count} photos in {to}; train with: python train.py style=starry_night data.dir={to}")
-    return to
+from brushwork.io.assets import data_dir, download, fetch_photos
+from brushwork.io.fetch import PHOTO_SETS, source_url
 
 
 def fetch_styles(to: Path) -> list[Path]:
@@ -76,6 +44,7 @@ def main(argv: list[str], prog: str = "brushwork fetch") -> int:
     if args.what == "photos":
         to = Path(args.to).expanduser() if args.to else data_dir() / "train"
         fetch_photos(args.set, to, progress=not args.no_progress)
+        print(f"train with: python train.py style=starry_night data.dir={to}")
     else:
         fetch_styles(Path(args.to).expanduser() if args.to else data_dir() / "styles")
     return 0

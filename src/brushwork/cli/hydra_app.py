@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from brushwork.config.groups import CONFIG_DIR, check_choices, register
+from brushwork.config.groups import CONFIG_DIR, check_choices, painting_overrides, register
 from brushwork.errors import exit_on_error
 
 COMMAND_ENV = "BRUSHWORK_COMMAND"  # the Hydra command a DDP rank re-runs
@@ -23,6 +23,7 @@ def run_hydra(config_name: str, run: Callable[[Any], Any], argv: list[str], prog
     ``run(cfg)``; a BrushworkError anywhere is one ``error:`` line and exit status 2."""
     import hydra
 
+    argv = painting_overrides(argv)  # style=my_painting.jpg: named after its file
     exit_on_error(check_choices)(argv)
     register()
 

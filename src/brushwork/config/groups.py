@@ -7,6 +7,7 @@ checkout (the top-level ``configs`` folder of the repository is a link to them).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,50 @@ def check_choices(argv: list[str], config_dir: Path = CONFIG_DIR) -> None:
         for choice in value.split(","):  # multirun: style=a,b
             if choice and choice not in known:
                 raise BrushworkError(f"unknown {key} {choice!r}; known: {', '.join(known)}")
+
+
+def _quoted(value: str) -> str:
+    """``value`` as a Hydra override value: bare when its grammar allows, else double-quoted."""
+    if re.fullmatch(r"[\w./~+-]+", value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def painting_overrides(argv: list[str], config_dir: Path = CONFIG_DIR) -> list[str]:
+    """``argv`` with a painting given by path named after its file, never after another painting.
+
+    ``style=path/to/my_painting.jpg`` (a value with a file suffix, not a shipped style) becomes
+    the default style's config with ``image`` that path and ``name`` and ``title`` its file stem
+    (no artist, no URL); ``style.image=PATH`` without ``style.name=`` is renamed the same way.
+    Everything else passes through unchanged.
+    """
+    known = set(group_choices("style", config_dir))
+    named = any(a.partition("=")[0].lstrip("+") == "style.name" for a in argv)
+    out: list[str] = []
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        key = key.lstrip("+~")
+        if (
+            sep
+            and key == "style"
+            and value not in known
+            and "," not in value
+            and Path(value).suffix
+        ):
+            arg = f"style.image={_quoted(value)}"
+        elif not (sep and key == "style.image" and value):
+            out.append(arg)
+            continue
+        out.append(arg)
+        if not named:
+            stem = _quoted(Path(value).stem)
+            out += [
+                f"style.name={stem}",
+                f"style.title={stem}",
+                "style.artist=null",
+                "style.url=null",
+            ]
+    return out
 
 
 def load_group(group: str, name: str) -> DictConfig:

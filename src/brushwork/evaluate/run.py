@@ -131,6 +131,7 @@ def evaluate(
     count: int | None = None,
     loss_name: str | None = None,
     style: str | None = None,
+    painting: str | Path | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Evaluate ``model`` on the photos under ``content`` (the first ``count``); return the report.
@@ -139,7 +140,9 @@ def evaluate(
     photos; columns: photo | Gatys-N for each N | feed-forward) and, when a W&B run is active,
     logs the table and the sheet. ``style`` (a style name or image path) overrides the painting
     named in the export; for a multi-style model it names which of its styles is evaluated (with
-    that style's own painting and weight; default the first). Raises BrushworkError for a missing model or empty/missing folder.
+    that style's own painting and weight; default the first). ``painting``: the painting's file,
+    where the model names one that the data folder does not hold (a painting trained by path).
+Raises BrushworkError for a missing model or empty/missing folder.
     """
     steps = parse_steps(gatys_steps)
     if isinstance(size, bool) or not isinstance(size, int) or size < 16:
@@ -163,18 +166,20 @@ def evaluate(
         weights, label, _ = style_weights(names, style)
         net, info = with_style(net, info, weights, label)
         entry = info["style"]
-        style_path = resolve_style_image(str(entry.get("image", "")), entry.get("url"))
+        image, url = str(entry.get("image", "")), entry.get("url")
         if entry.get("style_weight"):  # the painting's own final weight
             objective["loss"]["style_weight"] = float(entry["style_weight"])
         style_size = int(entry.get("style_size", style_size))  # strokes=[...]: its own size
         objective["style_size"] = style_size
     elif style is not None:
         s = style_config(style)
-        style_path = resolve_style_image(str(s.image), s.get("url"))
+        image, url = str(s.image), s.get("url")
     else:
-        style_path = resolve_style_image(
-            str(info["meta"].get("style_image", "")), info["style"].get("url")
-        )
+        image, url = str(info["meta"].get("style_image", "")), info["style"].get("url")
+    if painting is not None:
+        style_path = Path(painting).expanduser()
+    else:
+        style_path = resolve_style_image(image, url)
     painting = load_image(style_path)  # full size: stylize() resizes it to style_size
     loss = PerceptualLoss(**objective["loss"]).to(dev)
     loss.set_style([resize(painting.to(dev), style_size)])

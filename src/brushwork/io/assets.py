@@ -1,8 +1,10 @@
-"""Where images live: the data directory (``$BRUSHWORK_DATA``, default ``./data``) and style images.
+"""Where images live: the data directory (``$BRUSHWORK_DATA``, default ``./data``), style images
+and training photos.
 
 A style config names a file in ``$BRUSHWORK_DATA/styles/`` and a public URL. A missing file is
 downloaded there once (atomically, so an interrupted download leaves nothing behind); offline, the error
-names the file, where to put it and where to get it.
+names the file, where to put it and where to get it. Training photos missing from
+``$BRUSHWORK_DATA/train`` are the pinned public photo set (:data:`DEFAULT_PHOTOS`), fetched there.
 """
 
 from __future__ import annotations
@@ -11,9 +13,18 @@ import os
 from pathlib import Path
 
 from brushwork.errors import BrushworkError
-from brushwork.io.fetch import download_verified
+from brushwork.io.fetch import (
+    MIRROR_ENV,
+    PHOTO_SETS,
+    download_verified,
+    file_digest,
+    source_url,
+    unpack_photos,
+)
+from brushwork.io.images import find_images
 
 DATA_ENV = "BRUSHWORK_DATA"
+DEFAULT_PHOTOS = "coco-val2017"  # the pinned set (its digest is known) that training fetches
 
 
 def data_dir() -> Path:
@@ -61,3 +72,49 @@ def resolve_style_image(image: str, url: str | None = None, allow_download: bool
         )
     print(f"downloading style image {image} from {url} -> {dest}")
     return download(url, dest)
+
+
+def fetch_photos(name: str, to: Path, progress: bool = True) -> Path:
+    """Download and unpack the photo set ``name`` into ``to`` (nothing to do if it has photos)."""
+    photo_set = PHOTO_SETS[name]
+    if to.is_dir() and any(to.iterdir()):
+        try:
+            count = len(find_images(to))
+        except BrushworkError:
+            raise BrushworkError(
+                f"{to} is not empty and holds no photos: pick another folder"
+            ) from None
+        print(f"{to} already holds {count} photos; nothing to fetch")
+        return to
+    url = source_url(photo_set.url)
+    archive = cache_dir() / "downloads" / url.rsplit("/", 1)[-1]
+    print(f"{photo_set.about}: {photo_set.photos} photos -> {to}")
+    download_verified(url, archive, photo_set.digest, progress=progress)
+    if photo_set.digest is None:  # nothing to check against: say what to pin
+        print(
+            f"no digest pinned for {name}; the archive's sha256 is {file_digest(archive, 'sha256')}"
+        )
+    count = unpack_photos(archive, photo_set.prefix, to, name)
+    archive.unlink()  # the photos are what training reads; the archive would double the space
+    print(f"{count} photos in {to}")
+    return to
+
+
+def ensure_training_photos(folder: str | Path, progress: bool = True) -> None:
+    """Fetch :data:`DEFAULT_PHOTOS` into ``folder`` when it is the default training folder
+    (``$BRUSHWORK_DATA/train``) and holds nothing yet, so that one command trains on a fresh
+    machine. Any other folder is left as it is (a missing one is the data module's error).
+    Offline: one line naming ``brushwork fetch photos`` and the mirror variable."""
+    folder = Path(folder).expanduser()
+    if folder.resolve() != (data_dir() / "train").resolve():
+        return
+    if folder.is_dir() and any(folder.iterdir()):
+        return
+    try:
+        fetch_photos(DEFAULT_PHOTOS, folder, progress=progress)
+    except BrushworkError as e:
+        raise BrushworkError(
+            f"no training photos in {folder} and fetching them failed ({e}); run "
+            f"`brushwork fetch photos` when online, set {MIRROR_ENV}=<base URL of a mirror>, "
+            "or point data.dir= at a folder of photos"
+        ) from e

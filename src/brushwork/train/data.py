@@ -18,7 +18,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
 from brushwork.errors import BrushworkError
-from brushwork.io.assets import data_dir
+from brushwork.io.assets import data_dir, ensure_training_photos
 from brushwork.io.images import _DECODE_ERRORS, find_images, load_image, open_image, pil_to_tensor
 from brushwork.train.photo_cache import DecodedPhotos
 
@@ -204,6 +204,11 @@ class PhotoDataModule(pl.LightningDataModule):
         self.pin_memory = torch.cuda.is_available() if pin_memory is None else pin_memory
         self.train_set: PhotoFolder | None = None
         self._val: list[dict[str, Tensor | str]] | None = None  # {"content": (3, H, W), "path"}
+
+    def prepare_data(self) -> None:
+        """The default photo folder, empty on a fresh machine, gets the pinned public set
+        (:func:`brushwork.io.assets.ensure_training_photos`)."""
+        ensure_training_photos(self.dir)
 
     def setup(self, stage: str | None = None) -> None:
         """Scan the folders; bad ``dir``/``targets`` raise BrushworkError here, before training."""

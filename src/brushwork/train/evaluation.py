@@ -22,13 +22,15 @@ def quick_evaluate(
     step: int | None = None,
     device: str | torch.device = "auto",
     style: str | None = None,
+    painting: str | Path | None = None,
 ) -> dict[str, Any] | None:
     """End-of-training evaluation of ``export`` with the settings ``cfg.eval`` (gatys_steps, size,
     count) on the validation photos (``cfg.data.val_dir``, default ``$BRUSHWORK_DATA/content``).
 
     Writes the report to ``out_dir``, prints the equivalent-iteration figure and logs scalars
     ``eval/*`` to ``logger`` (any Lightning logger; W&B also gets the table and the sheet).
-    ``style``: which style of a multi-style export (default its first).
+    ``style``: which style of a multi-style export (default its first); ``painting``: its file
+    (the painting the run trained on, wherever it is).
     Returns the report, or None after printing why it could not run: a trained and exported run
     does not fail because of its evaluation.
     """
@@ -46,6 +48,7 @@ def quick_evaluate(
             out_dir=out_dir,
             progress=False,
             style=style,
+            painting=painting,
         )
     except BrushworkError as err:
         print(f"evaluation skipped: {err}", file=sys.stderr)

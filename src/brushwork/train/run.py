@@ -141,6 +141,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     styles = plan(cfg)  # the styles and the net, checked before any slow work
     ckpt_path = check_checkpoint(cfg.ckpt_path, styles.model) if cfg.get("ckpt_path") else None
     data = build_data(cfg)
+    data.prepare_data()  # a fresh machine: the training photos are fetched first
     data.setup("fit")  # bad data folders fail here, before VGG is loaded
     calibration = auto_weights(cfg)  # loss.style_weight=auto → the calibrated weights
     if calibration is not None:
@@ -214,12 +215,14 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
             if isinstance(logger, WandbLogger) and cfg.logger.get("log_model", True):
                 log_export(logger, export, name, meta)
             if export is not None and cfg.get("eval") and cfg.eval.get("enabled"):
-                device = trainer.strategy.root_device
-                trained = [s["name"] for s in styles.styles]
-                for name in trained if len(styles.all_styles) > 1 else [None]:
+                multi = len(styles.all_styles) > 1
+                names = [s["name"] for s in styles.styles] if multi else [None]
+                images = module.hparams.style_image
+                images = images if isinstance(images, list) else [images]
+                for name, image in zip(names, images, strict=False):
                     out = run_dir / "eval" / (name or "")
-                    step = trainer.global_step
-                    quick_evaluate(export, cfg, out, logger, step, device, style=name)
+                    device, step = trainer.strategy.root_device, trainer.global_step
+                    quick_evaluate(export, cfg, out, logger, step, device, name, image)
         ok = True
     finally:
         if isinstance(logger, WandbLogger):

@@ -1,0 +1,99 @@
+"""Your own painting: ``style=path/to/painting.jpg`` trains a style named after the file (never
+after a shipped painting), and the run's closing evaluation scores it against that painting."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from synthetic import painting, photo
+
+from brushwork.config.groups import compose, painting_overrides
+
+REPO = Path(__file__).resolve().parents[1]
+SMOKE = ["experiment=smoke", "logger=none", "model.width=8", "model.n_residual=1"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["style=candy"], ["style=candy"]),  # a shipped style: unchanged
+        (
+            ["style=art/woodcut.png", "seed=1"],
+            [
+                "style.image=art/woodcut.png",
+                "style.name=woodcut",
+                "style.title=woodcut",
+                "style.artist=null",
+                "style.url=null",
+                "seed=1",
+            ],
+        ),
+        (
+            ["style.image=/my art/block print (2).jpg"],
+            [
+                "style.image=/my art/block print (2).jpg",
+                'style.name="block print (2)"',
+                'style.title="block print (2)"',
+                "style.artist=null",
+                "style.url=null",
+            ],
+        ),
+        (["style.image=x.png", "style.name=mine"], ["style.image=x.png", "style.name=mine"]),
+    ],
+)
+def test_a_painting_by_path_is_named_after_its_file(argv, expected) -> None:
+    assert painting_overrides(argv) == expected
+
+
+def test_style_image_alone_no_longer_carries_starry_nights_name(tmp_path: Path) -> None:
+    path = tmp_path / "linocut.png"
+    cfg = compose("train", painting_overrides([f"style.image={path}"]))
+    assert (cfg.style.name, cfg.style.title, cfg.style.artist, cfg.style.url) == (
+        "linocut",
+        "linocut",
+        None,
+        None,
+    )
+    assert cfg.style.image == str(path)
+
+
+def test_own_painting_trains_named_after_it_and_is_evaluated_against_it(tmp_path: Path) -> None:
+    art = tmp_path / "my art"
+    art.mkdir()
+    own = art / "red woodcut.png"
+    painting("red woodcut", 48, 40).save(own)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(3):
+        photo(f"own{i}", 40, 36).save(photos / f"p{i}.png")
+    run_dir = tmp_path / "run"
+    args = [
+        *SMOKE,
+        f"style={own}",
+        f"data.dir={photos}",
+        f"data.val_dir={photos}",
+        "eval.enabled=true",
+        "eval.gatys_steps=[2]",
+        "eval.size=32",
+        "eval.count=1",
+        f"run_dir={run_dir}",
+    ]
+    out = subprocess.run(
+        [sys.executable, str(REPO / "train.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    export = run_dir / "red woodcut.pt"
+    assert f"exported model: {export}" in out.stdout
+    style = torch.load(export, weights_only=True)["style"]
+    assert style == {"name": "red woodcut", "title": "red woodcut", "artist": None, "url": None}
+    assert "evaluation: feed-forward" in out.stdout and "skipped" not in out.stdout + out.stderr
+    report = json.loads((run_dir / "eval" / "report.json").read_text())
+    assert Path(report["style_image"]) == own
