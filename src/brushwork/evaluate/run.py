@@ -136,13 +136,13 @@ def evaluate(
 ) -> dict[str, Any]:
     """Evaluate ``model`` on the photos under ``content`` (the first ``count``); return the report.
 
-    With ``out_dir``: writes ``report.md``, ``report.json`` and ``contact_sheet.png`` there (rows:
-    photos; columns: photo | Gatys-N for each N | feed-forward) and, when a W&B run is active,
-    logs the table and the sheet. ``style`` (a style name or image path) overrides the painting
-    named in the export; for a multi-style model it names which of its styles is evaluated (with
-    that style's own painting and weight; default the first). ``painting``: the painting's file,
-    where the model names one that the data folder does not hold (a painting trained by path).
-Raises BrushworkError for a missing model or empty/missing folder.
+        With ``out_dir``: writes ``report.md``, ``report.json`` and ``contact_sheet.png`` there (rows:
+        photos; columns: photo | Gatys-N for each N | feed-forward) and, when a W&B run is active,
+        logs the table and the sheet. ``style`` (a style name or image path) overrides the painting
+        named in the export; for a multi-style model it names which of its styles is evaluated (with
+        that style's own painting and weight; default the first). ``painting``: the painting's file,
+        where the model names one that the data folder does not hold (a painting trained by path).
+    Raises BrushworkError for a missing model or empty/missing folder.
     """
     steps = parse_steps(gatys_steps)
     if isinstance(size, bool) or not isinstance(size, int) or size < 16:
