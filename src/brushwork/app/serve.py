@@ -16,7 +16,7 @@ from brushwork.errors import BrushworkError
 
 
 def launch(
-    models: str | Path,
+    models: str | Path | list[str | Path],
     host: str = "127.0.0.1",
     port: int = 7860,
     device: str = "auto",
@@ -48,7 +48,7 @@ def launch(
         raise BrushworkError(f"cannot serve on {host}:{port} ({e}); pick another --port") from None
     # The first model loads while the page is fetched, so the first result comes at full speed.
     threading.Thread(target=_warm, args=(shelf,), daemon=True).start()
-    print(f"brushwork app on http://{host}:{port} ({len(shelf.labels)} models from {shelf.folder})")
+    print(f"brushwork app on http://{host}:{port} ({len(shelf.labels)} models)")
     if not block:
         return demo
     if threading.current_thread() is threading.main_thread():  # `kill` cleans up as Ctrl+C does

@@ -52,22 +52,32 @@ class Loaded:
 
 
 class Shelf:
-    """The ``.pt`` / ``.onnx`` model files under ``folder`` (searched recursively), by label (their
-    path relative to the folder). Raises BrushworkError if the folder is missing or holds none."""
+    """The ``.pt`` / ``.onnx`` model files under ``folders`` (one or several, searched
+    recursively), by label (their path relative to their folder). An ``.onnx`` beside a ``.pt``
+    of the same name is that model's graph, not another model. Raises BrushworkError if a folder
+    is missing or none holds a model."""
 
-    def __init__(self, folder: str | Path, device: str = "auto", threads: int | None = None):
-        self.folder = Path(folder).expanduser()
-        if not self.folder.is_dir():
-            raise BrushworkError(f"models folder not found: {self.folder}")
-        found = sorted(
-            p for p in self.folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
-        )
-        if not found:
+    def __init__(
+        self,
+        folders: str | Path | list[str | Path],
+        device: str = "auto",
+        threads: int | None = None,
+    ):
+        many = folders if isinstance(folders, list) else [folders]
+        self.folders = [Path(f).expanduser() for f in many]
+        self.paths: dict[str, Path] = {}
+        for folder in self.folders:
+            if not folder.is_dir():
+                raise BrushworkError(f"models folder not found: {folder}")
+            found = {p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()}
+            found -= {p for p in found if p.suffix == ".onnx" and p.with_suffix(".pt") in found}
+            self.paths |= {p.relative_to(folder).as_posix(): p for p in sorted(found)}
+        if not self.paths:
             raise BrushworkError(
-                f"no model files (.pt, .onnx) in {self.folder}: train one "
+                f"no model files (.pt, .onnx) in {', '.join(map(str, self.folders))}: train one "
                 "(python train.py style=starry_night) or pass --models DIR"
             )
-        self.paths = {p.relative_to(self.folder).as_posix(): p for p in found}
+        self.folder = self.folders[0]
         self.device, self.threads = device, threads
         self._loaded: dict[tuple[str, str | None], Loaded] = {}
         self._lock = threading.Lock()

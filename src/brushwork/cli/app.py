@@ -1,27 +1,42 @@
 """``brushwork app [--models DIR] [--host 127.0.0.1] [--port 7860]``: a local web page to try
-models on your photos (needs the extra: ``pip install 'brushwork[app]'``)."""
+models on your photos (needs the extra: ``pip install 'brushwork[app]'``). Without ``--models``:
+the shipped model (10 paintings) and the models your trainings wrote under ``./outputs``."""
 
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 from brushwork.cli.args import parser
 from brushwork.errors import BrushworkError
 
 
+def default_models() -> list[Path]:
+    """The shipped model's folder, and ``./outputs`` where trainings wrote models."""
+    from brushwork.infer.shipped import MODELS_DIR
+
+    outputs = Path("outputs")
+    mine = outputs.is_dir() and any(outputs.rglob("*.pt"))
+    return [MODELS_DIR, outputs] if mine else [MODELS_DIR]
+
+
 def main(argv: list[str], prog: str = "brushwork app") -> int:
     p = parser(prog, __doc__)
-    p.add_argument("--models", default="outputs", help="folder of model files (.pt, .onnx)")
+    p.add_argument(
+        "--models",
+        help="folder of model files (.pt, .onnx); default: the shipped model and ./outputs",
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--threads", type=int, help="CPU threads for onnxruntime / torch")
     args = p.parse_args(argv)
-    if importlib.util.find_spec("gradio") is None:
-        raise BrushworkError("the app needs Gradio: pip install 'brushwork[app]'")
     if not 0 < args.port < 65536:
         raise BrushworkError(f"--port must be in 1..65535, got {args.port}")
+    if importlib.util.find_spec("gradio") is None:
+        raise BrushworkError("the app needs Gradio: pip install 'brushwork[app]'")
     from brushwork.app.serve import launch
 
-    launch(args.models, args.host, args.port, args.device, args.threads)
+    models = args.models or default_models()
+    launch(models, args.host, args.port, args.device, args.threads)
     return 0

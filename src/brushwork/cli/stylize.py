@@ -1,5 +1,7 @@
 """Apply a trained style network to image files, folders, globs or a video.
 
+    brushwork stylize photo.jpg -o out.png --style candy      (the shipped model: 10 paintings)
+    brushwork stylize --list-styles
     brushwork stylize --model starry.pt photo.jpg -o out.png
     brushwork stylize --model starry.pt photos/ more/*.jpg -o styled/ --max-size 2048 --json
     brushwork stylize --model starry.pt --video clip.mp4 -o styled.mp4 [--stable]
@@ -43,7 +45,10 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     p = parser(prog, __doc__)
     p.add_argument("inputs", nargs="*", metavar="INPUT", help="image files, folders or globs")
     p.add_argument("-o", "--output", help="output file (one input) or folder")
-    p.add_argument("--model", required=True, help="style model: brushwork .pt export or .onnx")
+    p.add_argument(
+        "--model",
+        help="style model: brushwork .pt export or .onnx (default: the shipped model, 10 styles)",
+    )
     p.add_argument("--style", help="which style of a multi-style model (see --list-styles)")
     p.add_argument(
         "--mix",
@@ -189,7 +194,7 @@ def _engine(args: argparse.Namespace, tile: int | None, torch_stylizer: Any) -> 
     return engine
 
 
-def list_styles(model: str) -> list[dict[str, Any]]:
+def list_styles(model: str | Path) -> list[dict[str, Any]]:
     """The styles a model file holds, in order (one for a single-style model)."""
     path = Path(model).expanduser()
     if path.suffix.lower() == ".onnx":
@@ -206,6 +211,10 @@ def list_styles(model: str) -> list[dict[str, Any]]:
 
 def main(argv: list[str], prog: str = "brushwork stylize") -> int:
     args = _parser(prog).parse_args(argv)
+    if args.model is None:
+        from brushwork.infer.shipped import shipped_model
+
+        args.model = str(shipped_model())
     if args.list_styles:
         styles = list_styles(args.model)
         if args.json:

@@ -26,6 +26,7 @@ import numpy as np
 
 from brushwork.errors import BrushworkError
 from brushwork.infer.mix import choose
+from brushwork.infer.shipped import onnx_copy
 from brushwork.io.assets import cache_dir
 from brushwork.nn.yiq import RGB_TO_YIQ
 
@@ -258,5 +259,5 @@ def fast_stylizer(
         return OnnxStylizer(path, threads) if path.is_file() else None
     if not path.is_file():
         return None
-    cached = onnx_cache_path(path)
+    cached = onnx_copy(path) or onnx_cache_path(path)  # the shipped model has its graph beside it
     return OnnxStylizer(cached, threads) if cached.is_file() else None
