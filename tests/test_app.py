@@ -93,6 +93,22 @@ def test_the_shelf_stylizes_and_strength_zero_gives_the_photo_back(models, pictu
     assert dots.shape == waves.shape == img.shape
 
 
+def test_without_models_the_app_offers_the_shipped_network_and_your_outputs(
+    models, tmp_path, monkeypatch
+) -> None:
+    from brushwork.cli.app import default_models
+    from brushwork.infer import shipped
+
+    monkeypatch.chdir(tmp_path)
+    assert default_models() == [shipped.MODELS_DIR]  # no ./outputs yet
+    (tmp_path / "outputs").symlink_to(models)
+    assert default_models() == [shipped.MODELS_DIR, Path("outputs")]
+    shelf = Shelf(default_models(), device="cpu")
+    # The shipped graph beside the shipped file is the same model, not a second one.
+    assert shelf.labels == ["brushwork-10.pt", "more/two.pt", "tiny.pt"]
+    assert shelf.styles("brushwork-10.pt") == shipped.record()["styles"]
+
+
 def test_the_shelf_refuses_a_missing_or_empty_folder(tmp_path) -> None:
     with pytest.raises(BrushworkError, match="models folder not found"):
         Shelf(tmp_path / "absent")

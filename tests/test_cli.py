@@ -3,6 +3,7 @@ through the console script, and the configs of a non-editable install."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ import venv
 from pathlib import Path
 
 import pytest
+from synthetic import photo
 
 from brushwork.cli.main import COMMANDS
 
@@ -170,6 +172,14 @@ def test_installed_wheel_composes_its_packaged_configs(wheel: Path, tmp_path: Pa
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == [str(site / "brushwork" / "configs"), "candy", "johnson", "3000"]
+    # The shipped model came with it: stylize needs no --model.
+    photo("wheel", 64, 48).save(tmp_path / "photo.png")
+    cmd = [sys.executable, "-m", "brushwork.cli.main", "stylize", "photo.png", "-o", "out.png"]
+    run = subprocess.run(
+        [*cmd, "--style", "candy", "--json"], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout)["model"].startswith(str(site / "brushwork" / "models"))
 
 
 def test_brushwork_help_in_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:

@@ -191,6 +191,13 @@ def _engine(args: argparse.Namespace, tile: int | None, torch_stylizer: Any) -> 
     engine, note = choose_engine(lite, torch_stylizer, tile, args.style, args.mix, args.stroke)
     if note:
         print(f"note: {note}", file=sys.stderr)
+    styles = engine.styles
+    if len(styles) > 1 and not (args.style or args.mix or args.stroke):
+        print(
+            f"note: painting {styles[0]}, the first of the model's {len(styles)} styles "
+            "(pick one with --style NAME; --list-styles)",
+            file=sys.stderr,
+        )
     return engine
 
 
