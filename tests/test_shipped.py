@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from synthetic import photo
+from synthetic import painting, photo
 
-from brushwork.config.groups import compose, group_choices
+from brushwork.config.groups import compose, group_choices, painting_overrides
 from brushwork.infer import shipped
 from brushwork.infer.lite import OnnxStylizer, has_onnxruntime
 from brushwork.infer.model_file import load_model
@@ -72,6 +72,23 @@ def test_one_step_of_the_recorded_recipe_trains(tmp_path: Path, data_dir: Path) 
     net, info = load_model(out["export"])
     assert [s["name"] for s in info["styles"]] == RECORD["styles"]
     assert info["meta"]["steps"] == 1
+
+
+def test_your_painting_as_an_eleventh_style_of_the_shipped_network(tmp_path: Path) -> None:
+    from brushwork.train.run import train
+
+    own = tmp_path / "woodcut.png"
+    painting("woodcut", 48, 40).save(own)
+    args = ["experiment=smoke", "logger=none", f"style={own}", "init=shipped", "finetune=norm"]
+    out = train(compose("train", [*painting_overrides(args), f"run_dir={tmp_path / 'run'}"]))
+    assert Path(out["export"]).name == "brushwork-10+woodcut.pt"
+    net, info = load_model(out["export"])
+    assert [s["name"] for s in info["styles"]] == [*RECORD["styles"], "woodcut"]
+    shipped_net, _ = load_model(shipped.MODEL)
+    want = dict(shipped_net.named_parameters())
+    for name, p in net.named_parameters():  # the shipped styles and convolutions: unchanged
+        kept = p[:10] if p.shape[0] == 11 else p  # norms: one (γ, β) row per style
+        torch.testing.assert_close(kept, want[name], rtol=0, atol=0, msg=f"{name} moved")
 
 
 @pytest.mark.skipif(not has_onnxruntime(), reason="the ONNX graph needs onnxruntime")

@@ -3,10 +3,10 @@
 ``python train.py style=candy`` trains one style; ``styles=[starry_night,great_wave]`` (names or
 painting paths; ``styles=all`` for every shipped painting) trains one network holding all of them
 through conditional instance norm (brushwork.nn.conditional). ``init=<model>.pt`` starts from a
-trained network of the same architecture; with ``finetune=norm`` (Dumoulin et al. 2017, §4: a new
-style by fitting only the norm parameters) the init model must hold several styles: its
-convolutions are frozen and only the new styles' (γ, β) rows are trained, and the export holds
-the old styles followed by the new ones. ``strokes=[128,256,512]`` trains one painting at several
+trained network of the same architecture (``init=shipped``: the network in the package); with
+``finetune=norm`` (Dumoulin et al. 2017, §4: a new style by fitting only the norm parameters)
+the init model must hold several styles: its convolutions are frozen and only the new styles'
+(γ, β) rows are trained, and the export holds the old styles followed by the new ones. ``strokes=[128,256,512]`` trains one painting at several
 sizes as the styles (``<name>@<px>``, stroke control: ``stylize --stroke N``).
 """
 
@@ -24,6 +24,7 @@ from brushwork.calibrate.run import resolve_auto_weight
 from brushwork.config.groups import group_choices, joined_name, plain, style_config
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.infer.model_file import load_model
+from brushwork.infer.shipped import shipped_model
 from brushwork.nn.nets import build_net
 from brushwork.nn.stylemix import transfer
 
@@ -80,8 +81,14 @@ def run_name(cfg: DictConfig) -> str:
     if stroke_sizes(cfg):
         names = [f"{names[0]}-strokes"]
     if cfg.get("init") and cfg.get("finetune") == "norm":
-        names = [Path(str(cfg.init)).name.removesuffix(".pt"), *names]
+        names = [Path(str(init_path(cfg))).name.removesuffix(".pt"), *names]
     return joined_name(names)
+
+
+def init_path(cfg: DictConfig) -> str | None:
+    """``cfg.init``: a model file, or ``shipped`` for the network in the package."""
+    init = cfg.get("init")
+    return str(shipped_model()) if init == "shipped" else init
 
 
 @dataclass
@@ -137,7 +144,7 @@ def plan(cfg: DictConfig) -> StylePlan:
         # One painting at several sizes: larger paintings, larger strokes (Jing et al. 2018).
         style |= {"name": f"{style['name']}@{px}", "stroke": px, "style_size": px}
     model = plain(cfg.model)
-    init = cfg.get("init")
+    init = init_path(cfg)
     kept: list[dict[str, Any]] = []
     rows: list[int | None] = []
     source = None
@@ -166,10 +173,7 @@ def plan(cfg: DictConfig) -> StylePlan:
     n = len(kept) + len(styles)
     if n > 1:
         model = model | {"n_styles": n}
-    init_path = str(init) if init else None
-    return StylePlan(
-        styles, _factors(weights), model, finetune, kept, init_path, rows, sizes, source
-    )
+    return StylePlan(styles, _factors(weights), model, finetune, kept, init, rows, sizes, source)
 
 
 def auto_weights(cfg: DictConfig) -> dict[str, Any] | None:
