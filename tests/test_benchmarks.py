@@ -27,7 +27,13 @@ TOY_TRAININGS = [
 def _bench(args: list[str], tmp_path: Path) -> dict:
     out = tmp_path / "bench.json"
     proc = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "benchmark.py"), *args, "--json", str(out)],
+        [
+            sys.executable,
+            str(REPO / "scripts" / "benchmarks" / "benchmark.py"),
+            *args,
+            "--json",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -339,11 +345,17 @@ def test_train_benchmark_times_every_variant_and_compares_losses(data_dir: Path,
 
 
 def test_gpu_check_runs_its_checks_on_cpu_in_a_dry_run(tmp_path: Path) -> None:
-    """``scripts/gpu_check.sh --dry-run``: every check's code path on CPU at toy sizes, one JSON,
+    """``scripts/benchmarks/gpu_check.sh --dry-run``: every check's code path on CPU at toy sizes, one JSON,
     exit 0 (the GPU run itself needs a lent GPU)."""
     out = tmp_path / "gpu.json"
     proc = subprocess.run(
-        ["bash", str(REPO / "scripts" / "gpu_check.sh"), "--dry-run", "--out", str(out)],
+        [
+            "bash",
+            str(REPO / "scripts" / "benchmarks" / "gpu_check.sh"),
+            "--dry-run",
+            "--out",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         timeout=600,

@@ -85,7 +85,9 @@ def test_cli_calibrates_caches_and_writes_markdown(photos: Path, tmp_path: Path)
     proc = subprocess.run(
         [
             sys.executable,
-            str(REPO / "scripts" / "calibrate.py"),
+            "-m",
+            "brushwork.cli.main",
+            "calibrate",
             "style=candy",
             *args,
             f"out={doc}",

@@ -131,15 +131,6 @@ def test_sheet_paints_a_generated_or_given_photo_in_each_style(tmp_path: Path, c
     assert not (tmp_path / "x.png").exists()
 
 
-def test_benchmark_outside_a_checkout_says_where_to_run(tmp_path: Path) -> None:
-    from brushwork.cli import benchmark
-
-    if (Path(benchmark.__file__).resolve().parents[3] / "scripts" / "benchmark.py").is_file():
-        pytest.skip("an editable install finds its checkout's scripts/benchmark.py from anywhere")
-    out = run("benchmark", "gatys", cwd=tmp_path)
-    assert out.returncode == 2 and "source checkout" in out.stderr
-
-
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     """A wheel of this checkout, built as `pip install .` builds it (non-editable), from a copy:

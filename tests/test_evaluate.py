@@ -139,12 +139,14 @@ def test_objective_from_meta_and_old_exports() -> None:
 
 @pytest.fixture(scope="module")
 def cli_report(tiny) -> tuple[subprocess.CompletedProcess, Path]:
-    """``scripts/evaluate.py`` on the two photos with Gatys-2 and Gatys-3 at 32 px."""
+    """``brushwork evaluate`` on the two photos with Gatys-2 and Gatys-3 at 32 px."""
     out = tiny["root"] / "report"
     proc = subprocess.run(
         [
             sys.executable,
-            str(REPO / "scripts" / "evaluate.py"),
+            "-m",
+            "brushwork.cli.main",
+            "evaluate",
             "--model",
             str(tiny["model"]),
             "--content",
@@ -186,7 +188,7 @@ def test_evaluate_cli_writes_report_sheet_and_json(cli_report) -> None:
 def _script_main():
     from brushwork.cli.main import main
 
-    return lambda argv: main(["evaluate", *argv])  # what scripts/evaluate.py runs
+    return lambda argv: main(["evaluate", *argv])  # what `brushwork evaluate` runs
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,9 @@ def onnx_path(model_path) -> Path:
     proc = subprocess.run(
         [
             sys.executable,
-            str(REPO / "scripts" / "export.py"),
+            "-m",
+            "brushwork.cli.main",
+            "export",
             "--model",
             str(model_path),
             "--format",

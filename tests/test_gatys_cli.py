@@ -21,7 +21,7 @@ TINY = ["gatys.size=32", "gatys.steps=2", "gatys.coarse_steps=1", "gatys.progres
 def run(*args, env=None):
     env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "gatys.py"), *args],
+        [sys.executable, "-m", "brushwork.cli.main", "gatys", *args],
         capture_output=True,
         text=True,
         cwd=REPO,

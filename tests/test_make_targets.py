@@ -1,4 +1,4 @@
-"""scripts/make_targets.py and brushwork.gatys.targets: sharding, resumability, one-line errors.
+"""`brushwork targets` and brushwork.gatys.targets: sharding, resumability, one-line errors.
 
 The CLI runs as a subprocess on 40 px photos with a 32 px, 2-step Gatys run; the style image is
 the generated data directory's (tests/synthetic.py).
@@ -35,7 +35,7 @@ def make_photos(root: Path) -> Path:
 
 def run_cli(*args: str, wait: bool = True) -> subprocess.CompletedProcess | subprocess.Popen:
     env = dict(os.environ)  # BRUSHWORK_DATA: the generated data directory (conftest)
-    cmd = [sys.executable, "scripts/make_targets.py", *args]
+    cmd = [sys.executable, "-m", "brushwork.cli.main", "targets", *args]
     kw = {
         "cwd": REPO,
         "env": env,

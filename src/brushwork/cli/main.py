@@ -26,7 +26,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "app": ("app", "a local web page to try models on your photos and compare them"),
     "sheet": ("sheet", "paint one photo in several styles, side by side"),
     "fetch": ("fetch", "download training photos or the shipped style paintings"),
-    "benchmark": ("benchmark", "time brushwork against its peers (from a source checkout)"),
 }
 
 
@@ -77,11 +76,6 @@ def main(argv: list[str] | None = None) -> int:
         run_hydra(HYDRA_CONFIGS[name], run, rest, prog)
         return 0
     return exit_on_error(importlib.import_module(module_name).main)(rest, prog)
-
-
-def stylize_alias() -> int:
-    """``brushwork-stylize ...``: the older name of ``brushwork stylize ...``, kept working."""
-    return main(["stylize", *sys.argv[1:]])
 
 
 if __name__ == "__main__":

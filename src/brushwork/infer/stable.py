@@ -1,7 +1,7 @@
 """Stable video: stylize a clip's frames so the result does not flicker.
 
 Per-frame stylization flickers for three reasons, measured on clips with known motion
-(:mod:`brushwork.nn.motion`, ``scripts/benchmark.py video``); each gets its own fix:
+(:mod:`brushwork.nn.motion`, ``scripts/benchmarks/benchmark.py video``); each gets its own fix:
 
 * **The stride grid.** The nets downsample by 8 (``shuffle``) or 4 (``johnson``): content that
   moves by a pixel lands on another phase of the grid and is painted differently (most of the

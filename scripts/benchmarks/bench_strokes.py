@@ -1,4 +1,4 @@
-"""``python scripts/benchmark.py strokes --model M.pt``: stroke scale at inference, measured.
+"""``python scripts/benchmarks/benchmark.py strokes --model M.pt``: stroke scale at inference, measured.
 
 * style: at ``--size`` px (long side) with ``--stroke-scale S``, the model's own style term with
   the painting scaled like the image (its training ratio style_size / train_size), against the

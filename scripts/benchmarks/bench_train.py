@@ -1,4 +1,4 @@
-"""``python scripts/benchmark.py train``: what a CPU training step costs, and what it buys.
+"""``python scripts/benchmarks/benchmark.py train``: what a CPU training step costs, and what it buys.
 
 Variants of the CPU preset (experiment=cpu: 4 × 128² crops, the default net), each through
 Lightning as ``train.py`` runs it:

@@ -1,4 +1,4 @@
-"""``python scripts/benchmark.py cli``: stylizing as a user does it — whole processes, start to exit.
+"""``python scripts/benchmarks/benchmark.py cli``: stylizing as a user does it — whole processes, start to exit.
 
 In one paired run (each repetition runs every contender once, alternating which goes first, so
 load changes on the machine hit all alike), median wall seconds of:
@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> float:

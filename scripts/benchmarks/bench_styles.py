@@ -1,4 +1,4 @@
-"""``python scripts/benchmark.py styles --model M.pt``: what a multi-style model costs.
+"""``python scripts/benchmarks/benchmark.py styles --model M.pt``: what a multi-style model costs.
 
 * file size: a 10-style network of the default architecture against a single-style one;
 * speed: ONNX Runtime at ``--size``² (one exported graph, the style mix an input), a pure style

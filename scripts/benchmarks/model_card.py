@@ -1,6 +1,6 @@
 """The shipped model's figures for docs/MODELS.md: each style against the zero-shot peer.
 
-    BRUSHWORK_DATA=../shared/data python scripts/model_card.py \
+    BRUSHWORK_DATA=../shared/data python scripts/benchmarks/model_card.py \
         [--model src/brushwork/models/brushwork-10.pt] [--size 256] [--json model_card.json] \
         [--sheet docs/shipped_styles.jpg] [--equivalent starry_night candy]
 

@@ -1,4 +1,4 @@
-"""The GPU checks behind scripts/gpu_check.sh; see there. Each check is recorded in the JSON with
+"""The GPU checks behind scripts/benchmarks/gpu_check.sh; see there. Each check is recorded in the JSON with
 its figures or its error; the exit status is 1 if any failed.
 
 1. train: ``experiment=gpu`` for ``--steps`` steps (bf16-mixed, channels_last, fused Adam,
@@ -27,7 +27,7 @@ from typing import Any
 
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _train(overrides: list[str], run_dir: Path) -> dict[str, Any]:

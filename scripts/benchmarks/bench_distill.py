@@ -1,4 +1,4 @@
-"""``python scripts/benchmark.py distill``: learning from Gatys targets vs the perceptual loss alone,
+"""``python scripts/benchmarks/benchmark.py distill``: learning from Gatys targets vs the perceptual loss alone,
 at equal total wall time, the making of the targets included (a user pays it for every style).
 
 1. **Targets.** ``--target-photos`` K training photos (evenly spaced over the sorted list, linked

@@ -1,4 +1,4 @@
-"""``python scripts/benchmark.py arch``: the speed / quality trade-off behind the default model.
+"""``python scripts/benchmarks/benchmark.py arch``: the speed / quality trade-off behind the default model.
 
 Trains every ``configs/model/`` candidate (``--models``) for the same short schedule with the real
 trainer (``trainer=cpu`` with ``trainer.max_steps=--steps``, same seed, data, loss and learning
@@ -9,7 +9,7 @@ when both terms are within 5 % of it (or lower). Also: parameters, conv multiply
 (forward hooks), and the **grid pattern**: the spread (max - min) of the mean output over the
 16 pixel phases (y mod 4, x mod 4), largest colour, averaged over the photos (the photos
 themselves: ~0.005). Pixel-shuffle outputs paint a pattern locked to that grid, which the losses
-barely see and eyes do. Speed itself: ``python scripts/benchmark.py infer``.
+barely see and eyes do. Speed itself: ``python scripts/benchmarks/benchmark.py infer``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``python scripts/benchmark.py app --models DIR``: how fast ``brushwork app`` answers.
+"""``python scripts/benchmarks/benchmark.py app --models DIR``: how fast ``brushwork app`` answers.
 
 * start: seconds from launching ``brushwork app`` until the page is served (``--reps`` fresh
   processes, after one run that caches the first model's ONNX copy), next to ``import gradio``
