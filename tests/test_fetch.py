@@ -272,29 +272,24 @@ def test_a_folder_the_user_named_is_never_filled_by_a_download(monkeypatch, tmp_
     assert not (tmp_path / "mine").exists()
 
 
-def test_a_tar_archive_unpacks_its_photo_folders_flat(
-    server, monkeypatch, tmp_path, capsys
-) -> None:
-    # BSDS500's layout: photos in train/, val/ and test/ under BSR/BSDS500/data/images/.
+def test_a_tar_archive_unpacks_its_photo_folders_flat(server, monkeypatch, tmp_path) -> None:
+    # A .tgz with photos in train/, val/ and test/ under one prefix, and other files beside them.
     import tarfile
 
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         for i, split in enumerate(("train", "val", "test")):
             jpg = io.BytesIO()
-            photo(f"bsds{i}", 40, 32).save(jpg, format="JPEG")
-            info = tarfile.TarInfo(f"BSR/BSDS500/data/images/{split}/{100 + i}.jpg")
+            photo(f"tar{i}", 40, 32).save(jpg, format="JPEG")
+            info = tarfile.TarInfo(f"SET/data/images/{split}/{100 + i}.jpg")
             info.size = len(jpg.getvalue())
             tar.addfile(info, io.BytesIO(jpg.getvalue()))
-        info = tarfile.TarInfo("BSR/BSDS500/data/groundTruth/train/100.mat")
+        info = tarfile.TarInfo("SET/data/groundTruth/train/100.mat")
         info.size = 3
         tar.addfile(info, io.BytesIO(b"mat"))
-    server.files["BSR_bsds500.tgz"] = data = buf.getvalue()
-    monkeypatch.setenv("BRUSHWORK_MIRROR", server.url)  # the README's command, from this server
-    from brushwork.cli.main import main
-
-    to = str(tmp_path / "train")
-    assert main(["fetch", "photos", "--set", "bsds500", "--to", to, "--no-progress"]) == 0
+    server.files["set.tgz"] = data = buf.getvalue()
+    digest = f"sha256:{hashlib.sha256(data).hexdigest()}"
+    entry = PhotoSet("tar-set", f"{server.url}/set.tgz", digest, "SET/data/images/", 3, "tar")
+    monkeypatch.setitem(PHOTO_SETS, "tar-set", entry)
+    fetch_photos("tar-set", tmp_path / "train", progress=False)
     assert _files(tmp_path / "train") == {"100.jpg", "101.jpg", "102.jpg"}
-    # No digest pinned for this set: the download's own is printed, to pin.
-    assert f"sha256 is {hashlib.sha256(data).hexdigest()}" in capsys.readouterr().out

@@ -1,6 +1,6 @@
 """Download what training needs: public training photos, or the shipped style paintings.
 
-    brushwork fetch photos [--set coco-val2017|bsds500] [--to DIR]
+    brushwork fetch photos [--to DIR]
     brushwork fetch styles [--to DIR]
 
 Photos go where `data.dir` looks by default ($BRUSHWORK_DATA/train, default ./data/train), styles

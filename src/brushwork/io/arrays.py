@@ -9,12 +9,12 @@ import numpy as np
 from PIL import Image
 
 from brushwork.errors import BrushworkError
-from brushwork.io.images import _decode, _save_pil
+from brushwork.io.images import decode_image, save_pil
 
 
 def read_array(path: str | Path) -> np.ndarray:
     """:func:`load_image` without torch: float32 array (1, 3, H, W) in [0, 1], the same values."""
-    im = _decode(path)
+    im = decode_image(path)
     if im.mode == "F":
         gray = np.clip(np.asarray(im, dtype=np.float32), 0.0, 1.0)
         return np.ascontiguousarray(np.broadcast_to(gray, (1, 3, *gray.shape)))
@@ -25,7 +25,7 @@ def read_array(path: str | Path) -> np.ndarray:
 def write_array(img: np.ndarray, path: str | Path, quality: int = 95) -> Path:
     """:func:`save_image` without torch, for a (1, 3, H, W) array: the same rounding, the same
     bytes."""
-    return _save_pil(Image.fromarray(to_uint8(img)), path, quality, img.shape[0])
+    return save_pil(Image.fromarray(to_uint8(img)), path, quality, img.shape[0])
 
 
 def to_uint8(img: np.ndarray) -> np.ndarray:

@@ -17,14 +17,13 @@ from brushwork.io.fetch import (
     MIRROR_ENV,
     PHOTO_SETS,
     download_verified,
-    file_digest,
     source_url,
     unpack_photos,
 )
 from brushwork.io.images import find_images
 
 DATA_ENV = "BRUSHWORK_DATA"
-DEFAULT_PHOTOS = "coco-val2017"  # the pinned set (its digest is known) that training fetches
+DEFAULT_PHOTOS = "coco-val2017"  # the photo set that training fetches
 
 
 def data_dir() -> Path:
@@ -90,10 +89,6 @@ def fetch_photos(name: str, to: Path, progress: bool = True) -> Path:
     archive = cache_dir() / "downloads" / url.rsplit("/", 1)[-1]
     print(f"{photo_set.about}: {photo_set.photos} photos -> {to}")
     download_verified(url, archive, photo_set.digest, progress=progress)
-    if photo_set.digest is None:  # nothing to check against: say what to pin
-        print(
-            f"no digest pinned for {name}; the archive's sha256 is {file_digest(archive, 'sha256')}"
-        )
     count = unpack_photos(archive, photo_set.prefix, to, name)
     archive.unlink()  # the photos are what training reads; the archive would double the space
     print(f"{count} photos in {to}")

@@ -30,12 +30,12 @@ _CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class PhotoSet:
-    """A public photo archive: where it is, its digest (``algorithm:hex``; None where no digest
-    has been pinned yet), and which archive members are the photos (a path prefix)."""
+    """A public photo archive: where it is, its pinned digest (``algorithm:hex``: a set nobody
+    can pin is not offered), and which archive members are the photos (a path prefix)."""
 
     name: str
     url: str
-    digest: str | None
+    digest: str
     prefix: str
     photos: int
     about: str
@@ -51,14 +51,6 @@ PHOTO_SETS = {
         "val2017/",
         5000,
         "COCO 2017 validation images (Lin et al. 2014; CC BY 4.0 annotations, Flickr photos)",
-    ),
-    "bsds500": PhotoSet(
-        "bsds500",
-        "http://www.eecs.berkeley.edu/Research/Projects/CS/vision/grouping/BSR/BSR_bsds500.tgz",
-        None,  # none published; the first download prints its SHA-256 to pin here
-        "BSR/BSDS500/data/images/",
-        500,
-        "Berkeley Segmentation Data Set 500 (Arbelaez et al. 2011)",
     ),
 }
 

@@ -40,7 +40,7 @@ SAVE_FORMATS: dict[str, str] = {
 }
 
 # Decoders for arbitrary user files fail in many ways (truncation, bad headers, bombs).
-_DECODE_ERRORS = (
+DECODE_ERRORS = (
     OSError,
     ValueError,
     SyntaxError,
@@ -130,12 +130,12 @@ def _flatten(im: Image.Image) -> Image.Image:
     return im if mode == "RGB" else im.convert("RGB")  # L, 1, P, CMYK, YCbCr, ...
 
 
-def _decode(path: str | Path) -> Image.Image:
+def decode_image(path: str | Path) -> Image.Image:
     """``_read`` + ``_flatten`` with every decoding failure reported against ``path``."""
     path = Path(path).expanduser()
     try:
         return _flatten(_read(path))
-    except _DECODE_ERRORS as e:
+    except DECODE_ERRORS as e:
         raise BrushworkError(f"cannot read image {path}: {_reason(e)}") from e
 
 
@@ -145,7 +145,7 @@ def open_image(path: str | Path) -> Image.Image:
     Use :func:`load_image` instead when 16-bit precision matters.
     Raises BrushworkError (naming the file) if it is missing, a directory, or unreadable.
     """
-    im = _decode(path)
+    im = decode_image(path)
     if im.mode == "F":
         arr = np.rint(np.asarray(im) * 255.0).astype(np.uint8)
         im = Image.fromarray(arr).convert("RGB")
@@ -227,7 +227,7 @@ def load_image(
     """
     if size is not None:
         _check_resize(size, side)  # fail before spending time decoding
-    t = pil_to_tensor(_decode(path))
+    t = pil_to_tensor(decode_image(path))
     if device is not None:
         t = t.to(device)  # move first: resizing on the accelerator is the cheaper place
     return resize(t, size, side) if size is not None else t
@@ -254,7 +254,7 @@ def check_writable(path: str | Path) -> Path:
     return path
 
 
-def _save_pil(pil: Image.Image, path: str | Path, quality: int, batch: int) -> Path:
+def save_pil(pil: Image.Image, path: str | Path, quality: int, batch: int) -> Path:
     path = check_writable(path)
     if batch != 1:
         raise BrushworkError(f"cannot write {path}: got a batch of {batch}, expected 1")
@@ -284,5 +284,5 @@ def save_image(img: torch.Tensor, path: str | Path, quality: int = 95) -> Path:
     """
     batch = img.shape[0] if img.ndim == 4 else 1
     if batch != 1:
-        return _save_pil(Image.new("RGB", (1, 1)), path, quality, batch)  # raises, naming path
-    return _save_pil(tensor_to_pil(img), path, quality, batch)
+        return save_pil(Image.new("RGB", (1, 1)), path, quality, batch)  # raises, naming path
+    return save_pil(tensor_to_pil(img), path, quality, batch)

@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from brushwork.errors import BrushworkError
 from brushwork.io.assets import data_dir, ensure_training_photos
-from brushwork.io.images import _DECODE_ERRORS, find_images, load_image, open_image, pil_to_tensor
+from brushwork.io.images import DECODE_ERRORS, find_images, load_image, open_image, pil_to_tensor
 from brushwork.train.photo_cache import DecodedPhotos
 
 SCALE = (0.5, 1.0)  # crop area relative to the photo
@@ -40,7 +40,7 @@ def scan_images(root: str | Path) -> list[Path]:
         try:
             with Image.open(path):  # header only: cheap, decoding happens in __getitem__
                 good.append(path)
-        except _DECODE_ERRORS:
+        except DECODE_ERRORS:
             bad.append(path)
     if not good:
         raise BrushworkError(f"no readable images in {root} ({len(bad)} unreadable)")
