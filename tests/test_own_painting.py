@@ -97,3 +97,32 @@ def test_own_painting_trains_named_after_it_and_is_evaluated_against_it(tmp_path
     assert "evaluation: feed-forward" in out.stdout and "skipped" not in out.stdout + out.stderr
     report = json.loads((run_dir / "eval" / "report.json").read_text())
     assert Path(report["style_image"]) == own
+
+
+def test_a_painting_by_path_among_styles_is_evaluated_against_its_own_file(tmp_path: Path) -> None:
+    from brushwork.train.run import train
+
+    own = tmp_path / "linocut.png"
+    painting("linocut", 48, 40).save(own)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(2):
+        photo(f"many{i}", 40, 36).save(photos / f"p{i}.png")
+    args = [
+        *SMOKE,
+        f"styles=[{own},candy]",
+        f"data.dir={photos}",
+        f"data.val_dir={photos}",
+        "eval.enabled=true",
+        "eval.gatys_steps=[2]",
+        "eval.size=32",
+        "eval.count=1",
+        f"run_dir={tmp_path / 'run'}",
+    ]
+    train(compose("train", args))
+    reports = {
+        name: json.loads((tmp_path / "run" / "eval" / name / "report.json").read_text())
+        for name in ("linocut", "candy")
+    }
+    assert Path(reports["linocut"]["style_image"]) == own
+    assert Path(reports["candy"]["style_image"]).name == "candy.jpg"
