@@ -98,7 +98,7 @@ def test_the_rules_see_real_imports() -> None:
     # Guards the two tests above against parsing nothing: known edges are found.
     assert "brushwork.io.files" in GRAPH["brushwork.io.images"]
     assert "brushwork.nn.losses" in GRAPH["brushwork.gatys.optimizer"]
-    assert "brushwork.infer.model_file" in GRAPH["brushwork.train.run"]
+    assert "brushwork.infer.model_file" in GRAPH["brushwork.train.export"]
 
 
 def test_inference_api_loads_no_training_stack() -> None:

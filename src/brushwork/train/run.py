@@ -19,22 +19,19 @@ from pytorch_lightning.callbacks import LearningRateMonitor, ModelCheckpoint
 from pytorch_lightning.loggers import WandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 
-from brushwork import __version__
 from brushwork.config.groups import loss_args, plain
 from brushwork.errors import BrushworkError
-from brushwork.evaluate.objective import LOSS_KEYS
 from brushwork.gatys.optimizer import resolve_precision
-from brushwork.infer.model_file import export_model
 from brushwork.io.assets import resolve_style_image
 from brushwork.train.callbacks import FinalCheckpoint, ImageGridCallback, RelativeEarlyStopping
 from brushwork.train.checkpoints import check_checkpoint
 from brushwork.train.data import PhotoDataModule
-from brushwork.train.evaluation import closing_evaluation
-from brushwork.train.loggers import build_logger, log_export
+from brushwork.train.export import export_run, finish_wandb
+from brushwork.train.loggers import build_logger
 from brushwork.train.module import StyleTransferModule
 from brushwork.train.progress import StepProgressBar, net_summary, quiet_lightning
 from brushwork.train.provenance import provenance
-from brushwork.train.styles import StylePlan, apply_init, auto_weights, plan, run_name, style_nodes
+from brushwork.train.styles import StylePlan, apply_init, auto_weights, plan, style_nodes
 
 WANDB_ID = "wandb_id"  # in the run folder: the W&B run a resumed training continues
 
@@ -129,6 +126,43 @@ def early_stopping(cfg: DictConfig) -> list[pl.Callback]:
     return [RelativeEarlyStopping(int(e.patience), float(e.get("min_delta", 0.0)))]
 
 
+def build_callbacks(
+    cfg: DictConfig, run_dir: Path, logger: Any, fast_dev_run: bool
+) -> list[pl.Callback]:
+    """Checkpoints (periodic + ``last.ckpt``), image grids, the progress bar, the early stop and,
+    with a logger, the learning rate."""
+    ckpt_dir = run_dir / "checkpoints"
+    checkpoint = ModelCheckpoint(
+        dirpath=ckpt_dir,
+        filename="step{step:07d}",
+        auto_insert_metric_name=False,
+        every_n_train_steps=cfg.checkpoint_every_n_steps,
+        save_top_k=1,  # no monitor: the newest periodic one, plus last.ckpt
+        save_last=True,
+        # A run folder used again (run_dir=...) must not keep a stale last.ckpt beside a new
+        # last-v1.ckpt: the resume hint and the returned path name last.ckpt.
+        enable_version_counter=False,
+    )
+    callbacks: list[pl.Callback] = [
+        ImageGridCallback(run_dir / "samples", cfg.grid_every_n_steps, cfg.data.val_size),
+        StepProgressBar(),
+    ]
+    # fast_dev_run is a debugging pass: Lightning skips periodic checkpoints but would still
+    # write last.ckpt at train end, which would look like a resumable run.
+    if not fast_dev_run:
+        callbacks[:0] = [checkpoint, FinalCheckpoint(ckpt_dir / "last.ckpt")]
+    callbacks += early_stopping(cfg)
+    if logger is not None:
+        callbacks.append(LearningRateMonitor(logging_interval="step"))
+    return callbacks
+
+
+def wandb_resume_id(ckpt_path: str | None) -> str | None:
+    """The W&B run a resumed training continues: its checkpoint's run folder's (one curve)."""
+    id_file = Path(ckpt_path).parent.parent / WANDB_ID if ckpt_path else None
+    return id_file.read_text().strip() if id_file and id_file.is_file() else None
+
+
 def train(cfg: DictConfig) -> dict[str, str | None]:
     """Train, checkpoint and export one style; return the paths written.
 
@@ -151,37 +185,11 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     if ckpt_path is None:
         apply_init(module.net, styles)  # init=<model>.pt: a warm start
         module.sync_average()
-
-    # A resumed training continues the W&B run of its checkpoint's run folder (one curve, not two).
-    id_file = Path(ckpt_path).parent.parent / WANDB_ID if ckpt_path else None
-    resume_id = id_file.read_text().strip() if id_file and id_file.is_file() else None
-    logger = build_logger(cfg, run_dir, resume_id)
-    ckpt_dir = run_dir / "checkpoints"
-    checkpoint = ModelCheckpoint(
-        dirpath=ckpt_dir,
-        filename="step{step:07d}",
-        auto_insert_metric_name=False,
-        every_n_train_steps=cfg.checkpoint_every_n_steps,
-        save_top_k=1,  # no monitor: the newest periodic one, plus last.ckpt
-        save_last=True,
-        # A run folder used again (run_dir=...) must not keep a stale last.ckpt beside a new
-        # last-v1.ckpt: the resume hint and the returned path name last.ckpt.
-        enable_version_counter=False,
-    )
-    callbacks: list[pl.Callback] = [
-        ImageGridCallback(run_dir / "samples", cfg.grid_every_n_steps, cfg.data.val_size),
-        StepProgressBar(),
-    ]
-    # fast_dev_run is a debugging pass: Lightning skips periodic checkpoints but would still
-    # write last.ckpt at train end, which would look like a resumable run.
-    if not trainer_kwargs.get("fast_dev_run"):
-        callbacks[:0] = [checkpoint, FinalCheckpoint(ckpt_dir / "last.ckpt")]
-    callbacks += early_stopping(cfg)
-    if logger is not None:
-        callbacks.append(LearningRateMonitor(logging_interval="step"))
+    logger = build_logger(cfg, run_dir, wandb_resume_id(ckpt_path))
+    callbacks = build_callbacks(cfg, run_dir, logger, bool(trainer_kwargs.get("fast_dev_run")))
 
     quiet_lightning()
-    ok = False
+    ok, export = False, None
     try:
         if isinstance(logger, WandbLogger) and rank_zero_only.rank == 0:  # DDP: one W&B run
             logger.experiment.config.update(plain(cfg), allow_val_change=True)
@@ -193,42 +201,17 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
             layers = [*module.loss.content_layers, *module.loss.style_layers]
             print(net_summary(module.net, layers), flush=True)
         trainer.fit(module, datamodule=data, ckpt_path=ckpt_path)
-        export = None
         if cfg.get("export", True) and trainer.is_global_zero:
-            hp = module.hparams
-            meta = {
-                "brushwork": __version__,
-                "steps": int(trainer.global_step),
-                "style_image": styles.styles[0]["image"],
-                "style_size": cfg.style_size,
-                "train_size": cfg.data.size,
-                # The full objective (layers as the loss resolved them), for brushwork.evaluate.
-                "loss": dict(hp.loss) | {k: list(getattr(module.loss, k)) for k in LOSS_KEYS},
-                "provenance": made_by,
-            }
-            if calibration is not None:
-                meta["calibration"] = calibration
-            if styles.init:
-                meta["init"] = {"model": styles.init, "finetune": styles.finetune}
-            name = run_name(cfg)
-            described = hp.style if len(styles.all_styles) == 1 else styles.all_styles
-            export = export_model(module.inference_net, run_dir / f"{name}.pt", described, meta)
-            if isinstance(logger, WandbLogger) and cfg.logger.get("log_model", True):
-                log_export(logger, export, name, meta)
-            if export is not None and cfg.get("eval") and cfg.eval.get("enabled"):
-                closing_evaluation(export, cfg, styles, module, trainer, logger, run_dir)
+            export = export_run(cfg, module, styles, calibration, made_by, trainer, logger, run_dir)
         ok = True
     finally:
-        if isinstance(logger, WandbLogger):
-            import wandb
+        finish_wandb(logger, ok)
+    return _report(run_dir, export)
 
-            run = wandb.run  # not logger.experiment: that would start a run if none exists
-            wandb_dir = Path(run.dir).parent if run is not None else None
-            wandb.finish(exit_code=0 if ok else 1)  # one W&B run per job, also in multiruns
-            if ok and wandb_dir is not None:
-                hint = f" (upload: wandb sync {wandb_dir})" if "offline" in wandb_dir.name else ""
-                print(f"W&B run: {wandb_dir}{hint}")
 
+def _report(run_dir: Path, export: Path | None) -> dict[str, str | None]:
+    """The paths a run wrote (said once, on the first DDP rank)."""
+    ckpt_dir = run_dir / "checkpoints"
     last = ckpt_dir / "last.ckpt"
     result = {
         "run_dir": str(run_dir),

@@ -1,0 +1,68 @@
+"""The end of a run: the model file (with what trained it), its W&B artifact, the closing
+evaluation, and closing the W&B run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+from pytorch_lightning.loggers import WandbLogger
+
+from brushwork import __version__
+from brushwork.evaluate.objective import LOSS_KEYS
+from brushwork.infer.model_file import export_model
+from brushwork.train.evaluation import closing_evaluation
+from brushwork.train.loggers import log_export
+from brushwork.train.styles import StylePlan, run_name
+
+
+def export_run(
+    cfg: DictConfig,
+    module: Any,
+    styles: StylePlan,
+    calibration: dict[str, Any] | None,
+    made_by: dict[str, Any],
+    trainer: Any,
+    logger: Any,
+    run_dir: Path,
+) -> Path:
+    """Write ``<run dir>/<name>.pt`` from the module's inference net (the weight average when
+    there is one); log it to W&B; run the closing evaluation when ``cfg.eval.enabled``."""
+    hp = module.hparams
+    meta = {
+        "brushwork": __version__,
+        "steps": int(trainer.global_step),
+        "style_image": styles.styles[0]["image"],
+        "style_size": cfg.style_size,
+        "train_size": cfg.data.size,
+        # The full objective (layers as the loss resolved them), for brushwork.evaluate.
+        "loss": dict(hp.loss) | {k: list(getattr(module.loss, k)) for k in LOSS_KEYS},
+        "provenance": made_by,
+    }
+    if calibration is not None:
+        meta["calibration"] = calibration
+    if styles.init:
+        meta["init"] = {"model": styles.init, "finetune": styles.finetune}
+    name = run_name(cfg)
+    described = hp.style if len(styles.all_styles) == 1 else styles.all_styles
+    export = export_model(module.inference_net, run_dir / f"{name}.pt", described, meta)
+    if isinstance(logger, WandbLogger) and cfg.logger.get("log_model", True):
+        log_export(logger, export, name, meta)
+    if cfg.get("eval") and cfg.eval.get("enabled"):
+        closing_evaluation(export, cfg, styles, module, trainer, logger, run_dir)
+    return export
+
+
+def finish_wandb(logger: Any, ok: bool) -> None:
+    """End the run's W&B run (one per job, also in multiruns) and say where it is."""
+    if not isinstance(logger, WandbLogger):
+        return
+    import wandb
+
+    run = wandb.run  # not logger.experiment: that would start a run if none exists
+    wandb_dir = Path(run.dir).parent if run is not None else None
+    wandb.finish(exit_code=0 if ok else 1)
+    if ok and wandb_dir is not None:
+        hint = f" (upload: wandb sync {wandb_dir})" if "offline" in wandb_dir.name else ""
+        print(f"W&B run: {wandb_dir}{hint}")
