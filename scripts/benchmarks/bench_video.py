@@ -38,7 +38,6 @@ CLIPS = {  # name: brushwork.nn.motion.make_clip arguments
 PATHS = {  # name: StableVideo settings (None: frame by frame); "stable" is --stable's default
     "per-frame": None,
     "stable": {},
-    "stable, running stats 0.3": {"momentum": 0.3},
     "stable --smooth 0.3": {"blend": 0.3},
 }
 

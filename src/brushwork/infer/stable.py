@@ -13,10 +13,8 @@ Per-frame stylization flickers for three reasons, measured on clips with known m
   at the edge cost up to 30 % of the style term (measured); the strips outside the window
   (< the stride) take what the previous frame painted there, else the nearest window pixel.
 * **Instance-norm statistics** recomputed per frame change as content enters and leaves the
-  view. ``momentum`` < 1 makes them a running estimate over the clip (a
-  :class:`~brushwork.infer.clipgraph.ClipGraph`, one pass per frame), reset at a scene cut.
-  Measured on the default net it changes the warping error by < 5 % and lags brightness
-  changes, so the default is 1 (each frame's own statistics).
+  view. Each frame keeps its own: a running estimate over the clip lagged brightness changes
+  and changed the warping error too little to keep (docs/BENCHMARKS.md, "Video").
 * **What remains** (borders, zooms, noise the net amplifies): an optional temporal filter
   (``blend`` > 0; ``--smooth``) blends each output with the previous output moved by the block
   motion, pixel by pixel only where the input frames agree there (so moving objects and new
@@ -24,7 +22,7 @@ Per-frame stylization flickers for three reasons, measured on clips with known m
   style term rises, docs/BENCHMARKS.md), so it is off by default.
 
 A scene cut (inputs that differ by more than ``cut`` on average once the motion is undone,
-compared at 1/4 size) resets all three. Costs per frame besides the net: one grey and one
+compared at 1/4 size) resets both. Costs per frame besides the net: one grey and one
 1/4-size copy of the frame (each serves twice, as the next frame's previous), FFTs of every 2nd
 block row and column, the cut test at 1/16 of the pixels, warping the strips; with ``blend``, two
 whole-frame warps and the blend.
@@ -32,14 +30,13 @@ whole-frame warps and the blend.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from brushwork.errors import BrushworkError, check_choice
-from brushwork.infer.clipgraph import ClipGraph, OnnxClipGraph
+from brushwork.errors import BrushworkError
 from brushwork.infer.flow import cut_factor, estimate_motion, frame_change, gray, shrink, warp
 from brushwork.nn.layers import pad_axis
 from brushwork.nn.nets import TransformerNet
@@ -48,64 +45,41 @@ _EVERY = 2  # motion from every 2nd block row and column: 1/4 of the FFTs, the s
 
 
 class StableVideo:
-    """Stylize the frames of one clip, in order, with the three fixes of the module doc.
+    """Stylize the frames of one clip, in order, with the fixes of the module doc.
 
     ``net``: a TransformerNet (eval mode). Frames (1, 3, H, W) in [0, 1] -> (1, 3, H, W) in [0, 1]
-    (float32). ``momentum``: weight of each new frame in the running instance-norm statistics
-    (1 = per-frame statistics). ``blend``: the most the previous output counts in the filter
-    (0 = off); ``sigma``: input difference (0-1 scale) at which that weight falls to 1/e.
-    ``grid_lock``: keep the content on the net's stride grid. ``cut``: mean input difference
-    that counts as a scene cut. ``runtime``: ``torch`` (on the net's device) or ``onnxruntime``
-    (CPU, fp32; ``threads``), the net as a :class:`~brushwork.infer.clipgraph.ClipGraph` either
-    way; ``graph``: one built before for this net and runtime (its state lives here, so one graph
-    serves many clips). ``plain``: with ``momentum`` 1, a faster callable computing the net on a
-    window (1, 3, h, w) with h, w multiples of the stride, used instead of the graph (the
-    Stylizer passes its ONNX Runtime session). Call :meth:`reset` between clips. Not thread-safe.
+    (float32). ``blend``: the most the previous output counts in the filter (0 = off);
+    ``sigma``: input difference (0-1 scale) at which that weight falls to 1/e. ``grid_lock``:
+    keep the content on the net's stride grid. ``cut``: mean input difference that counts as a
+    scene cut. ``plain``: the callable that computes the net on a window (1, 3, h, w) with h, w
+    multiples of the stride, on the net's device (default the net itself; the Stylizer passes its
+    ONNX Runtime session). Call :meth:`reset` between clips. Not thread-safe.
     """
 
     def __init__(
         self,
         net: TransformerNet,
         *,
-        momentum: float = 1.0,
         blend: float = 0.0,
         sigma: float = 0.06,
         grid_lock: bool = True,
         cut: float = 0.12,
-        runtime: str = "torch",
-        threads: int | None = None,
-        graph: Any = None,
-        plain: Any = None,
+        plain: Callable[[Tensor], Tensor] | None = None,
     ) -> None:
-        if not 0 < momentum <= 1 or not 0 <= blend < 1 or sigma <= 0 or cut <= 0:
+        if not 0 <= blend < 1 or sigma <= 0 or cut <= 0:
             raise BrushworkError(
-                "need 0 < momentum <= 1, 0 <= blend < 1, sigma > 0 and cut > 0, got "
-                f"{momentum}, {blend}, {sigma}, {cut}"
+                f"need 0 <= blend < 1, sigma > 0 and cut > 0, got {blend}, {sigma}, {cut}"
             )
-        check_choice("runtime", runtime, ("torch", "onnxruntime"))
         self.device = next(net.parameters()).device
-        # Each frame's own statistics need no state: the caller's net runs the window, and no
-        # ClipGraph is built or exported (~1 s for ONNX).
-        self.plain = plain if momentum == 1 else None
-        self.graph: Any = None
-        self.initial: list[Tensor] = []
-        if self.plain is None:
-            torch_graph = ClipGraph(net)
-            self.initial = torch_graph.initial(self.device)
-            self.graph = torch_graph if graph is None else graph
-            if runtime == "onnxruntime":
-                self.graph = OnnxClipGraph(torch_graph, threads) if graph is None else graph
-                self.device = torch.device("cpu")
-                self.initial = [t.cpu() for t in self.initial]
+        self.plain = plain or net
         self.multiple, self.min_side = net.multiple, net.min_side()
-        self.momentum, self.blend, self.sigma = momentum, blend, sigma
+        self.blend, self.sigma = blend, sigma
         self.grid_lock, self.cut = grid_lock, cut
         self.cuts = 0  # scene cuts seen since the last reset (after the first frame)
         self.reset()
 
     def reset(self) -> None:
         """Forget the clip: the next frame is stylized as a first frame."""
-        self.state: list[Tensor] | None = None  # the running statistics
         self.offset = (0, 0)  # the content's accumulated shift, for the grid lock
         self.prev_in: Tensor | None = None
         self.prev_out: Tensor | None = None
@@ -132,13 +106,7 @@ class StableVideo:
         m, smallest = self.multiple, self.min_side
         ph, pw = max(smallest, -(-h // m) * m) - h, max(smallest, -(-w // m) * m) - w
         window = pad_axis(pad_axis(window, ph // 2, ph - ph // 2, -2), pw // 2, pw - pw // 2, -1)
-        if self.plain is not None:
-            y = self.plain(window.to(self.device))
-        else:
-            first = self.state is None
-            momentum = torch.tensor(1.0 if first else self.momentum, device=self.device)
-            state = self.initial if first else self.state
-            y, *self.state = self.graph(window.to(self.device), momentum, *state)
+        y = self.plain(window.to(self.device))
         y = y[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w].float().to(x.device)
         full_h, full_w = x.shape[-2:]
         pads = (left, full_w - left - w, top, full_h - top - h)

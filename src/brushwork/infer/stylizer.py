@@ -118,7 +118,6 @@ class Stylizer:
         self.net: Any = None
         self._net: Any = None
         self._stats_net: StatsNet | None = None
-        self._clip_graph: Any = None  # stable video's ONNX graph, once exported
         if self.model_path.suffix.lower() == ".onnx":
             if backend == "torch":
                 raise BrushworkError("an .onnx model runs in onnxruntime: use the .pt for torch")
@@ -210,13 +209,8 @@ class Stylizer:
                 "stable video runs the PyTorch net: use the .pt model, not the .onnx export"
             )
         if self._onnx is not None:  # the per-frame path's runtime: no change of speed
-            kwargs = {"runtime": "onnxruntime", "threads": self.threads, **kwargs}
-            kwargs.setdefault("graph", self._clip_graph)
             kwargs.setdefault("plain", self._run_onnx)
-        clip = StableVideo(self.net, **kwargs)
-        if kwargs.get("runtime") == "onnxruntime" and clip.graph is not None:
-            self._clip_graph = clip.graph  # exported once (~1 s) for every later clip
-        return clip
+        return StableVideo(self.net, **kwargs)
 
     @torch.inference_mode()
     def __call__(

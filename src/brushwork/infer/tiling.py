@@ -37,16 +37,12 @@ class _FixedStatsNorm(nn.Module):
 
     ``record=True``: normalize as InstanceNorm2d does and keep the (B, C) mean and variance (fp32).
     ``record=False``: normalize with the kept statistics instead of the input's own.
-    ``momentum`` (video, :mod:`brushwork.infer.clipgraph`; a float or 0-d tensor): with kept
-    statistics, a record pass keeps and uses ``(1 - momentum) * kept + momentum * own`` instead
-    (a running estimate over frames).
     """
 
     def __init__(self, norm: nn.InstanceNorm2d) -> None:
         super().__init__()
         self.weight, self.bias, self.eps = norm.weight, norm.bias, norm.eps
         self.record = True
-        self.momentum: float | None = None
         self.mean: Tensor | None = None
         self.var: Tensor | None = None
 
@@ -54,9 +50,6 @@ class _FixedStatsNorm(nn.Module):
         xf = x.float()
         if self.record:
             var, mean = torch.var_mean(xf, dim=(2, 3), unbiased=False)  # (B, C)
-            if self.momentum is not None and self.mean is not None and self.var is not None:
-                mean = torch.lerp(self.mean, mean, self.momentum)
-                var = torch.lerp(self.var, var, self.momentum)
             self.var, self.mean = var, mean
         if self.mean is None or self.var is None:
             raise RuntimeError("no recorded statistics: run a record pass first")
