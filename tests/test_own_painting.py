@@ -126,3 +126,12 @@ def test_a_painting_by_path_among_styles_is_evaluated_against_its_own_file(tmp_p
     }
     assert Path(reports["linocut"]["style_image"]) == own
     assert Path(reports["candy"]["style_image"]).name == "candy.jpg"
+
+
+def test_the_wandb_run_is_named_after_the_styles_trained(tmp_path: Path) -> None:
+    from brushwork.train.loggers import build_logger
+
+    cfg = compose("train", ["styles=[candy,mosaic]", "logger=wandb", "logger.mode=offline"])
+    logger = build_logger(cfg, tmp_path / "run")
+    assert logger._wandb_init["name"] == "candy+mosaic/run"  # not the default style's name
+    assert "starry_night" not in logger._wandb_init["tags"]

@@ -11,7 +11,7 @@ from typing import Any
 from omegaconf import DictConfig
 from pytorch_lightning.loggers import CSVLogger, Logger, WandbLogger
 
-from brushwork.config.groups import plain
+from brushwork.config.groups import folder_name, plain
 from brushwork.errors import BrushworkError, check_choice
 
 WANDB_MODES = ("auto", "online", "offline", "disabled")
@@ -48,12 +48,14 @@ def build_logger(cfg: DictConfig, run_dir: Path, resume_id: str | None = None) -
     mode = wandb_mode(str(log.get("mode", "auto")))
     import wandb
 
+    # The styles a run trains (styles=[a,b]: theirs, not the default style's).
+    styles = folder_name(plain(cfg.get("styles")), str(cfg.style.name))
     return WandbLogger(
         project=str(log.project),
         entity=log.get("entity"),
-        name=f"{cfg.style.name}/{run_dir.name}",
+        name=f"{styles}/{run_dir.name}",
         save_dir=os.environ.get("WANDB_DIR") or str(run_dir),
-        tags=[str(cfg.style.name), *(plain(log.get("tags")) or [])],
+        tags=[styles, *(plain(log.get("tags")) or [])],
         log_model=False,  # the artifact is the export (see log_export), not Lightning checkpoints
         mode=mode,
         settings=wandb.Settings(console="off"),  # the progress bar would flood its output.log
