@@ -103,7 +103,7 @@ def test_grid_benchmark_measures_every_layout_per_style(data_dir: Path, tmp_path
     result = _bench(args, tmp_path)
     rows = result["rows"]
     assert [(r["style"], r["variant"]) for r in rows] == [
-        (s, v) for s in ("starry_night", "candy") for v in ("shuffle", "shuffle-pixel", "johnson")
+        (s, v) for s in ("starry_night", "candy") for v in ("shuffle", "johnson")
     ]
     assert 0 <= result["photos"]["grid8"] < 0.1  # the generated photos' own level
     for r in rows:
@@ -111,13 +111,13 @@ def test_grid_benchmark_measures_every_layout_per_style(data_dir: Path, tmp_path
         assert r["detail"] > 0 and r["detail_bare"] > 0
         assert ("no_worse_than_johnson" in r) == (r["variant"] != "johnson")
     exports = sorted(p.name for p in (tmp_path / "runs").glob("*/*.pt"))
-    assert exports == ["candy.pt"] * 3 + ["starry_night.pt"] * 3
+    assert exports == ["candy.pt"] * 2 + ["starry_night.pt"] * 2
     again = _bench([*args, "--reuse", "--models", "johnson"], tmp_path)  # scores, no training
-    assert [r["grid8"] for r in again["rows"]] == [r["grid8"] for r in rows[2::3]]
+    assert [r["grid8"] for r in again["rows"]] == [r["grid8"] for r in rows[1::2]]
     model = tmp_path / "runs" / "johnson-candy" / "candy.pt"  # one model file, measured as is
     one = _bench(["grid", "--model", str(model), "--size", "64", "--data", str(data_dir)], tmp_path)
     assert [(r["style"], r["variant"]) for r in one["rows"]] == [("candy", "candy.pt")]
-    assert one["rows"][0]["grid8"] == rows[5]["grid8"]
+    assert one["rows"][0]["grid8"] == rows[3]["grid8"]
 
 
 def test_distill_benchmark_trains_every_arm_at_equal_total_time(

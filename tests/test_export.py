@@ -13,7 +13,6 @@ from brushwork.errors import BrushworkError
 from brushwork.infer.model_file import (
     FORMAT,
     FORMAT_VERSION,
-    SINGLE_STYLE_VERSION,
     export_model,
     load_model,
 )
@@ -38,9 +37,7 @@ def test_round_trip_same_outputs(net: JohnsonNet, tmp_path: Path) -> None:
     loaded, info = load_model(path)
     assert loaded.arch_args == {"arch": "johnson", "width": 4, "n_residual": 1, "separable": True}
     assert (
-        info["style"] == STYLE
-        and info["meta"]["steps"] == 7
-        and info["version"] == SINGLE_STYLE_VERSION
+        info["style"] == STYLE and info["meta"]["steps"] == 7 and info["version"] == FORMAT_VERSION
     )
     assert not loaded.training
     x = torch.rand(1, 3, 23, 37)
@@ -59,8 +56,8 @@ def test_shuffle_net_round_trip(tmp_path: Path) -> None:
 
 
 def _legacy_file(net, path: Path, version: int) -> Path:
-    """A model file as brushwork wrote it before format 3 (the code of 2026-11-21): the layout
-    named by ``resample`` (v2) or not at all (v1, Johnson's layout only)."""
+    """A model file of an older format: its layout named by ``resample`` (v2), by nothing (v1:
+    Johnson's layout only) or without the shuffle net's way up (v3, v4)."""
     resample = {"johnson": "conv", "shuffle": "shuffle"}[net.arch]
     arch = {"width": net.width, "n_residual": net.n_residual, "separable": net.separable}
     if version == 2:
@@ -78,18 +75,16 @@ def _legacy_file(net, path: Path, version: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("version", "cls"), [(1, JohnsonNet), (2, JohnsonNet), (2, ShuffleNet)])
-def test_older_format_versions_still_load(version: int, cls: type, tmp_path: Path) -> None:
-    torch.manual_seed(0)
-    # Shuffle nets of files before v5 went up from 1/8 by pixel shuffle.
-    layout = {"upsample": "pixel"} if cls is ShuffleNet else {}
-    net = cls(width=4, n_residual=1, separable=True, **layout).eval()
-    loaded, info = load_model(_legacy_file(net, tmp_path / "old.pt", version))
-    assert type(loaded) is cls and info["version"] == version and info["style"] == STYLE
-    assert loaded.arch_args == net.arch_args
-    x = torch.rand(1, 3, 21, 30)
-    with torch.no_grad():
-        torch.testing.assert_close(loaded(x), net(x), rtol=0, atol=0)
+@pytest.mark.parametrize(("version", "cls"), [(1, JohnsonNet), (2, ShuffleNet), (4, ShuffleNet)])
+def test_older_format_versions_are_refused_in_one_line(version: int, cls: type, tmp_path) -> None:
+    net = cls(width=4, n_residual=1, separable=True).eval()
+    path = _legacy_file(net, tmp_path / "old.pt", version)
+    with pytest.raises(BrushworkError) as e:
+        load_model(path)
+    assert str(e.value) == (
+        f"{path} is a model file of format v{version}, from an older brushwork; this one reads "
+        f"v{FORMAT_VERSION}: train the style again (or stylize with that version)"
+    )
 
 
 def test_compiled_net_is_exported_uncompiled(net: JohnsonNet, tmp_path: Path) -> None:
@@ -103,7 +98,7 @@ def test_compiled_net_is_exported_uncompiled(net: JohnsonNet, tmp_path: Path) ->
 
 def test_file_holds_only_plain_data(net: JohnsonNet, tmp_path: Path) -> None:
     payload = torch.load(export_model(net, tmp_path / "s.pt", STYLE), weights_only=True)
-    assert payload["format"] == FORMAT and payload["version"] == SINGLE_STYLE_VERSION
+    assert payload["format"] == FORMAT and payload["version"] == FORMAT_VERSION
     assert set(payload) == {"format", "version", "arch", "state_dict", "style", "meta"}
     assert all(t.device.type == "cpu" for t in payload["state_dict"].values())
 
@@ -182,19 +177,3 @@ def test_export_needs_no_lightning_hydra_or_vgg() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
-
-
-def test_version_4_shuffle_files_load_as_pixel_shuffle_nets(tmp_path: Path) -> None:
-    # What brushwork wrote until format 5: arch without "upsample", the pixel-shuffle layout.
-    torch.manual_seed(0)
-    old = ShuffleNet(width=4, n_residual=1, upsample="pixel").eval()
-    payload = torch.load(export_model(old, tmp_path / "new.pt", STYLE), weights_only=True)
-    assert payload["version"] == 5 and payload["arch"]["upsample"] == "pixel"
-    del payload["arch"]["upsample"]
-    torch.save(payload | {"version": 3}, tmp_path / "v3.pt")
-    loaded, _ = load_model(tmp_path / "v3.pt")
-    assert loaded.arch_args == old.arch_args
-    # The same arch dict in a v5 file means today's default layout, whose weights differ.
-    torch.save(payload, tmp_path / "v5.pt")
-    with pytest.raises(BrushworkError, match="weights do not match architecture"):
-        load_model(tmp_path / "v5.pt")

@@ -14,7 +14,7 @@ from torch import nn
 
 from brushwork.errors import BrushworkError
 from brushwork.infer.mix import parse_mix, style_weights
-from brushwork.infer.model_file import export_model, load_model, with_style
+from brushwork.infer.model_file import FORMAT_VERSION, export_model, load_model, with_style
 from brushwork.nn.conditional import ConditionalInstanceNorm2d, styled
 from brushwork.nn.losses import PerceptualLoss
 from brushwork.nn.nets import build_net
@@ -114,12 +114,11 @@ def test_per_image_targets_score_each_image_against_its_own_style(starry, tubing
         both(x, content=x)
 
 
-def test_model_file_lists_its_styles_and_says_the_version_readers_need(tmp_path) -> None:
+def test_model_file_lists_its_styles_in_the_one_current_format(tmp_path) -> None:
     net = _net()
     path = export_model(net, tmp_path / "three.pt", STYLES)
     raw = torch.load(path, weights_only=True)
-    # v5: the shuffle layout names its way up (a v4 reader could not build it)
-    assert raw["version"] == 5 and raw["arch"]["n_styles"] == 3
+    assert raw["version"] == FORMAT_VERSION and raw["arch"]["n_styles"] == 3
     loaded, info = load_model(path)
     assert [s["name"] for s in info["styles"]] == NAMES and loaded.n_styles == 3
     x = torch.rand(1, 3, 24, 24)
@@ -129,13 +128,14 @@ def test_model_file_lists_its_styles_and_says_the_version_readers_need(tmp_path)
         assert chosen["style"]["name"] == "great_wave"
         torch.testing.assert_close(plain(x), net(x, style=1))
     single = export_model(_net(n_styles=1), tmp_path / "one.pt", {"name": "one"})
-    assert torch.load(single, weights_only=True)["version"] == 5
+    assert torch.load(single, weights_only=True)["version"] == FORMAT_VERSION
     assert load_model(single)[1]["styles"] == [{"name": "one"}]
-    # Johnson nets build in every reader since v3/v4: they keep those versions.
     johnson = {
         n: export_model(_net("johnson", n), tmp_path / f"j{n}.pt", STYLES[:n]) for n in (1, 3)
     }
-    assert [torch.load(johnson[n], weights_only=True)["version"] for n in (1, 3)] == [3, 4]
+    assert {torch.load(johnson[n], weights_only=True)["version"] for n in (1, 3)} == {
+        FORMAT_VERSION
+    }
     with pytest.raises(ValueError, match="3 styles, 2 described"):
         export_model(net, tmp_path / "bad.pt", STYLES[:2])
 

@@ -190,16 +190,3 @@ def test_bf16_autocast_on_cpu() -> None:
 def test_rejects_non_rgb_input() -> None:
     with pytest.raises(ValueError, match="B, 3, H, W"):
         tiny_net()(torch.rand(1, 1, 8, 8))
-
-
-@ARCHS
-def test_version_2_arch_names_map_to_the_classes(arch: str) -> None:
-    # Model files before v3 named the layout by its resampling; the state-dict keys are the same.
-    from brushwork.infer.model_file import arch_from_legacy
-
-    old = {"width": 8, "n_residual": 1, "separable": True}
-    resample = {"johnson": "conv", "shuffle": "shuffle"}[arch]
-    assert arch_from_legacy(old | {"resample": resample}) == old | {"arch": arch}
-    assert arch_from_legacy(old) == old | {"arch": "johnson"}  # v1: no resample key
-    net = tiny_net(arch=arch, width=8, separable=True)
-    build_net(**arch_from_legacy(old | {"resample": resample})).load_state_dict(net.state_dict())

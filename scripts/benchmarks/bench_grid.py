@@ -1,7 +1,7 @@
 """``python scripts/benchmarks/benchmark.py grid``: grid patterns and border frames, every style, every layout.
 
-Trains each ``--models`` variant (``shuffle``: today's default; ``shuffle-pixel``: the layout
-before it, pixel-shuffle from 1/8 to 1/4; ``johnson``: the reference) on each ``--styles``
+Trains each ``--models`` variant (``shuffle``: today's default; ``johnson``: the reference; the
+former pixel-shuffle from 1/8 to 1/4 is a row in docs/BENCHMARKS.md) on each ``--styles``
 painting for ``--steps`` steps of the default CPU recipe (the real trainer; the painting's
 configured weight; ``--keep``/``--reuse`` keep the runs), then stylizes the content photos
 (``$BRUSHWORK_DATA/content``, longer side ``--size``) and measures (brushwork.evaluate.artifacts):
@@ -31,7 +31,6 @@ import torch
 TERMS_SIZE = 256
 VARIANTS = {
     "shuffle": ["model=shuffle"],
-    "shuffle-pixel": ["model=shuffle", "model.upsample=pixel"],
     "johnson": ["model=johnson"],
 }
 

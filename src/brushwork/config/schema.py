@@ -39,7 +39,7 @@ class ModelConfig:
     width: int = 16
     n_residual: int = 5
     separable: bool = True
-    upsample: Optional[str] = None  # noqa: UP045  # shuffle only: bilinear | pixel
+    upsample: Optional[str] = None  # noqa: UP045  # shuffle only: bilinear
 
 
 @dataclass

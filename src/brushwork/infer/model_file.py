@@ -10,25 +10,14 @@ booleans, lists and dicts, so ``torch.load(..., weights_only=True)`` reads it)::
      "style": {"name": ..., "title": ..., "url": ...},
      "meta": {...}}                                                 # training facts, free-form
 
-A net holding several styles (conditional instance norm, brushwork.nn.conditional) is written as
-version 4: ``arch`` gains ``n_styles`` and ``"styles"`` lists one dict per style, in the order of
-the norms' rows (each: name, title, artist, url, and what evaluating it needs: ``image``, the
-painting's file name, and ``style_weight``, its final weight); ``"style"`` then only names them.
-Single-style files stay version 3, so every older reader still loads them.
+A net holding several styles (conditional instance norm, brushwork.nn.conditional) has ``arch``
+gain ``n_styles`` and ``"styles"`` list one dict per style, in the order of the norms' rows
+(each: name, title, artist, url, and what evaluating it needs: ``image``, the painting's file
+name, and ``style_weight``, its final weight); ``"style"`` then only names them.
 
-Version 5: a ``shuffle`` net's ``arch`` names its way up from 1/8 (``upsample``: ``bilinear``,
-the default since then, or ``pixel``); earlier files' ``shuffle`` nets are ``pixel`` ones
-(:func:`arch_before_v5`). Files of nets with that key are written as v5, so a
-v4 reader says "upgrade" instead of failing to build them; others keep versions 3/4.
-
-Readers accept any version up to :data:`FORMAT_VERSION` and refuse newer ones with an upgrade hint;
-a new version is only needed when an older reader would misread a file.
-
-Versions: 1, the Johnson layout only; 2 adds ``arch["resample"]`` (``"shuffle"`` nets), which a
-v1 reader cannot build; 3 names the architecture class instead (``arch["arch"]``: ``johnson`` or
-``shuffle``, :data:`brushwork.nn.nets.NETS`), the same arguments as ``cfg.model``. Older files
-load through :func:`arch_from_legacy` (v1: ``johnson``; v2: ``resample``
-``conv`` → ``johnson``). The state-dict keys are the same in every version.
+One format version is current (:data:`FORMAT_VERSION`): files of an older version (the layouts
+before the ``shuffle`` net's way up from 1/8 was named, ``arch["upsample"]``) are refused in one
+line naming their version, newer ones with an upgrade hint.
 """
 
 from __future__ import annotations
@@ -48,33 +37,9 @@ from brushwork.nn.stylemix import collapse
 
 FORMAT = "brushwork-style"
 FORMAT_VERSION = 5
-SINGLE_STYLE_VERSION = 3  # what single-style files are written as
 
 # torch.compile wraps the net; its state-dict keys gain this prefix.
 _COMPILED_PREFIX = "_orig_mod."
-
-
-# Model files before version 3 named the layout by its resampling: conv = Johnson's strided convs.
-_LEGACY_RESAMPLE = {"conv": "johnson", "shuffle": "shuffle"}
-
-
-def arch_from_legacy(arch: dict) -> dict:
-    """A version-1/2 model file's ``{"width", "n_residual", "separable"[, "resample"]}`` as
-    today's ``arch_args`` (v1 had no ``resample``: it only knew Johnson's layout)."""
-    old = dict(arch)
-    resample = old.pop("resample", "conv")
-    if resample not in _LEGACY_RESAMPLE:
-        raise BrushworkError(f"unknown resample {resample!r} in a version-2 model file")
-    return {"arch": _LEGACY_RESAMPLE[resample], **old}
-
-
-def arch_before_v5(arch: dict) -> dict:
-    """A model file's (format <= 4) or an older checkpoint's architecture as today's
-    ``arch_args``: their ``shuffle`` nets went up from 1/8 by pixel shuffle, which files say
-    since v5 (``upsample``). A present ``upsample`` (None: the default) is kept."""
-    if arch.get("arch") == "shuffle" and "upsample" not in arch:
-        return {**arch, "upsample": "pixel"}
-    return dict(arch)
 
 
 def _plain_state_dict(net: nn.Module) -> dict[str, torch.Tensor]:
@@ -107,7 +72,7 @@ def export_model(
         raise ValueError(f"the net holds {base.n_styles} styles, {len(styles)} described")
     payload = {
         "format": FORMAT,
-        "version": SINGLE_STYLE_VERSION,
+        "version": FORMAT_VERSION,
         "arch": dict(base.arch_args),
         "state_dict": _plain_state_dict(base),
         "style": styles[0],
@@ -117,9 +82,7 @@ def export_model(
         names = [str(s.get("name")) for s in styles]
         if len(set(names)) != len(names):
             raise BrushworkError(f"style names must differ, got {', '.join(names)}")
-        payload |= {"version": 4, "styles": styles, "style": {"name": "+".join(names)}}
-    if "upsample" in payload["arch"]:
-        payload["version"] = 5
+        payload |= {"styles": styles, "style": {"name": "+".join(names)}}
 
     return atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
@@ -160,6 +123,11 @@ def load_model(
     version = payload.get("version")
     if not isinstance(version, int) or version < 1:
         raise BrushworkError(f"{path}: invalid format version {version!r}")
+    if version < FORMAT_VERSION:
+        raise BrushworkError(
+            f"{path} is a model file of format v{version}, from an older brushwork; this one "
+            f"reads v{FORMAT_VERSION}: train the style again (or stylize with that version)"
+        )
     if version > FORMAT_VERSION:
         raise BrushworkError(
             f"{path} was written by a newer brushwork (format v{version}); "
@@ -169,8 +137,6 @@ def load_model(
     if not isinstance(arch, dict) or not isinstance(state, dict):
         raise BrushworkError(f"{path}: damaged style model (no arch or state_dict)")
     try:
-        if version < 5:
-            arch = arch_before_v5(arch if version >= 3 else arch_from_legacy(arch))
         net = build_net(**arch)
         net.load_state_dict(state)
     except (TypeError, ValueError, RuntimeError, BrushworkError) as e:
@@ -202,9 +168,8 @@ def with_style(
 
 def layout_min_side(meta: dict[str, str]) -> int:
     """The smallest side an ONNX file's graph takes, from the layout in its metadata (files that
-    predate the ``min_side`` entry); the largest of any layout when that is unreadable too."""
-    try:  # v1 files have no "resample": the Johnson layout
-        arch = json.loads(meta["arch"])
-        return min_side(arch.get("arch") or arch_from_legacy(arch)["arch"])
+    predate the ``min_side`` entry); the largest of any layout when that is unreadable."""
+    try:
+        return min_side(json.loads(meta["arch"])["arch"])
     except (KeyError, ValueError, TypeError, AttributeError, BrushworkError):
         return max(net.min_side() for net in NETS.values())

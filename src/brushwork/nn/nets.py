@@ -197,17 +197,15 @@ class ShuffleNet(TransformerNet):
     phases has its own weights); the fixed box filter (Sugawara et al. 2019) has zeros at
     exactly those frequencies (k/4 cycles per px) and removes it (docs/BENCHMARKS.md).
 
-    ``upsample`` names the way up from 1/8 to 1/4: ``bilinear`` (conv 1x1 8w->4w at 1/8, then
-    bilinear x2; the default) or ``pixel`` (conv 1x1 8w->16w, pixel-shuffle 2: the layout of
-    files written before format v5). ``pixel`` gives each of the 4 phases at 1/4 its own
-    weights, i.e. a pattern locked to the 8-px grid that the 4x4 box filter cannot cancel
-    (measured on every shipped style: ``benchmark.py grid``); bilinear upsampling treats every
-    phase alike.
+    ``upsample`` names the way up from 1/8 to 1/4 (model files record it): ``bilinear`` (conv
+    1x1 8w->4w at 1/8, then bilinear x2), which treats every phase alike. A pixel shuffle there
+    gave each of the 4 phases at 1/4 its own weights: a pattern locked to the 8-px grid that the
+    4x4 box filter cannot cancel (docs/BENCHMARKS.md, "Grid patterns and borders").
     """
 
     arch = "shuffle"
     multiple = 8  # pixel-unshuffle 4, then one stride-2 conv
-    UPSAMPLE = ("bilinear", "pixel")
+    UPSAMPLE = ("bilinear",)
 
     def __init__(
         self,
@@ -231,13 +229,11 @@ class ShuffleNet(TransformerNet):
             *(ResidualBlock(8 * w, separable, n) for _ in range(n_residual))
         )
         # No norm before the skip sum: the decoder's InstanceNorm normalises the sum.
-        if upsample == "pixel":
-            self.up = nn.Sequential(nn.Conv2d(8 * w, 16 * w, 1, bias=False), nn.PixelShuffle(2))
-        else:  # conv first: the 1x1 conv costs 4x less at 1/8 than at 1/4
-            self.up = nn.Sequential(
-                nn.Conv2d(8 * w, 4 * w, 1, bias=False),
-                nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
-            )
+        # Conv first: the 1x1 conv costs 4x less at 1/8 than at 1/4.
+        self.up = nn.Sequential(
+            nn.Conv2d(8 * w, 4 * w, 1, bias=False),
+            nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+        )
         self.decoder = nn.Sequential(
             *_norm_relu(4 * w, n), ConvLayer(4 * w, block, 3), nn.PixelShuffle(4), BoxFilter(4)
         )

@@ -8,7 +8,6 @@ from typing import Any
 import torch
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.model_file import arch_before_v5
 from brushwork.nn.nets import build_net
 
 
@@ -35,7 +34,6 @@ def check_architecture(saved: Any, current: dict[str, Any], source: str) -> None
             f"{source} is not a brushwork training checkpoint of this version (no model "
             "architecture in its hyper-parameters); its exported .pt still loads for stylizing"
         )
-    saved = arch_before_v5(saved)  # runs begun before `upsample` existed: pixel shuffle
     diff = [f"{k}={saved.get(k)} (now {v})" for k, v in current.items() if saved.get(k) != v]
     if diff:
         raise BrushworkError(
