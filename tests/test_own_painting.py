@@ -62,27 +62,30 @@ def test_style_image_alone_no_longer_carries_starry_nights_name(tmp_path: Path) 
     assert cfg.style.image == str(path)
 
 
+def _tiny_eval_args(tmp_path: Path, photos: int) -> list[str]:
+    """Generated training/validation photos and a seconds-long closing evaluation."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i in range(photos):
+        photo(f"own{i}", 40, 36).save(folder / f"p{i}.png")
+    return [
+        *SMOKE,
+        f"data.dir={folder}",
+        f"data.val_dir={folder}",
+        "eval.enabled=true",
+        "eval.gatys_steps=[2]",
+        "eval.size=32",
+        "eval.count=1",
+    ]
+
+
 def test_own_painting_trains_named_after_it_and_is_evaluated_against_it(tmp_path: Path) -> None:
     art = tmp_path / "my art"
     art.mkdir()
     own = art / "red woodcut.png"
     painting("red woodcut", 48, 40).save(own)
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    for i in range(3):
-        photo(f"own{i}", 40, 36).save(photos / f"p{i}.png")
     run_dir = tmp_path / "run"
-    args = [
-        *SMOKE,
-        f"style={own}",
-        f"data.dir={photos}",
-        f"data.val_dir={photos}",
-        "eval.enabled=true",
-        "eval.gatys_steps=[2]",
-        "eval.size=32",
-        "eval.count=1",
-        f"run_dir={run_dir}",
-    ]
+    args = [*_tiny_eval_args(tmp_path, 3), f"style={own}", f"run_dir={run_dir}"]
     out = subprocess.run(
         [sys.executable, str(REPO / "train.py"), *args],
         capture_output=True,
@@ -104,21 +107,7 @@ def test_a_painting_by_path_among_styles_is_evaluated_against_its_own_file(tmp_p
 
     own = tmp_path / "linocut.png"
     painting("linocut", 48, 40).save(own)
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    for i in range(2):
-        photo(f"many{i}", 40, 36).save(photos / f"p{i}.png")
-    args = [
-        *SMOKE,
-        f"styles=[{own},candy]",
-        f"data.dir={photos}",
-        f"data.val_dir={photos}",
-        "eval.enabled=true",
-        "eval.gatys_steps=[2]",
-        "eval.size=32",
-        "eval.count=1",
-        f"run_dir={tmp_path / 'run'}",
-    ]
+    args = [*_tiny_eval_args(tmp_path, 2), f"styles=[{own},candy]", f"run_dir={tmp_path / 'run'}"]
     train(compose("train", args))
     reports = {
         name: json.loads((tmp_path / "run" / "eval" / name / "report.json").read_text())

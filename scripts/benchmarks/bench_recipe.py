@@ -273,7 +273,6 @@ def score_pictures(
     """Mean terms of ``pictures`` (tensors, one per photo of ``photos``) under ``reference``'s
     objective with the style weight it was trained with: every arm of a style-weight sweep, and
     the peer, scored on one scale."""
-    import torch
 
     from brushwork.evaluate.objective import objective_of
     from brushwork.infer.model_file import load_model
@@ -284,6 +283,14 @@ def score_pictures(
     objective = objective_of(info["meta"])
     loss = PerceptualLoss(**objective["loss"])
     loss.set_style([resize(load_image(painting), objective["style_size"])])
+    return mean_terms(loss, photos, pictures)
+
+
+def mean_terms(loss, photos: list, pictures: list) -> dict[str, float]:
+    """Mean content, style and total terms of ``pictures`` (one per photo, resized to it when
+    a tool returned another size) under ``loss``, whose style targets are set."""
+    import torch
+
     terms = []
     for c, y in zip(photos, pictures, strict=True):
         if y.shape[-2:] != c.shape[-2:]:

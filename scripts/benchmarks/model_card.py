@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import torch
-from bench_recipe import _peer, _photos, peer_pictures
+from bench_recipe import _peer, _photos, mean_terms, peer_pictures
 
 from brushwork.evaluate.objective import objective_of
 from brushwork.evaluate.run import evaluate
@@ -34,19 +34,6 @@ from brushwork.io.synthetic import photo
 from brushwork.nn.losses import PerceptualLoss
 
 
-def terms(loss: PerceptualLoss, photos: list, pictures: list) -> dict[str, float]:
-    """Mean content and style terms of ``pictures`` (one per photo) under ``loss``."""
-    out = {"content": 0.0, "style": 0.0}
-    for c, y in zip(photos, pictures, strict=True):
-        if y.shape[-2:] != c.shape[-2:]:
-            y = torch.nn.functional.interpolate(y, c.shape[-2:], mode="bicubic").clamp(0, 1)
-        with torch.no_grad():
-            t = loss(y, content=c)
-        for k in out:
-            out[k] += float(t[k]) / len(photos)
-    return out
-
-
 def style_row(model: Path, name: str, photos: list, paths: list, size: int, work: Path) -> dict:
     net, info = load_model(model)
     names = [s["name"] for s in info["styles"]]
@@ -58,11 +45,11 @@ def style_row(model: Path, name: str, photos: list, paths: list, size: int, work
     loss = PerceptualLoss(**objective["loss"])
     loss.set_style([resize(load_image(painting), objective["style_size"])])
     with torch.no_grad():
-        ours = terms(loss, photos, [net(c).clamp(0, 1) for c in photos])
+        ours = mean_terms(loss, photos, [net(c).clamp(0, 1) for c in photos])
     peer_dir = work / f"{name}@{size}"
     if len(list(peer_dir.glob("*"))) != len(paths):  # the peer's pictures do not change: reused
         _peer(paths[0].parent, painting, size, peer_dir)
-    peer = terms(loss, photos, peer_pictures(paths, peer_dir))
+    peer = mean_terms(loss, photos, peer_pictures(paths, peer_dir))
     wins = ours["content"] < peer["content"] and ours["style"] < peer["style"]
     return {"style": name, "ours": ours, "peer": peer, "dominates": wins}
 
