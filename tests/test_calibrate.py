@@ -13,7 +13,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from PIL import Image
 
-import brushwork.calibrate.run
+import brushwork.calibrate.weight
 from brushwork.calibrate.criterion import choose, ladder, ratio_at
 from brushwork.calibrate.probes import probe_photos
 from brushwork.cli.calibrate import run as run_calibrate
@@ -132,7 +132,7 @@ def test_auto_bound_is_the_anchors_own_ratio(photos: Path, tmp_path: Path) -> No
     under the gatys loss on the probe photos — its own probe at that ladder point, to the digit
     (the probes are deterministic), so Starry Night calibrates to 1e-5 wherever its curve
     rises; a fixed bound replaces it."""
-    from brushwork.calibrate.run import calibrate
+    from brushwork.calibrate.weight import calibrate
 
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose(
@@ -199,7 +199,7 @@ def test_validation_compares_both_weights_on_unseen_photos(
         )
     assert cfg.calibrate.cache_dir == "auto"
     # The CLI computes the probe photos' bound once per run and hands it to every calibration.
-    monkeypatch.setattr(brushwork.calibrate.run, "target_content", _never)
+    monkeypatch.setattr(brushwork.calibrate.weight, "target_content", _never)
     (result,) = run_calibrate(cfg)
     # cache_dir=auto: the probes land in brushwork's cache folder.
     assert result["cache"] and Path(result["cache"]).parent == tmp_path / "cache" / "calibration"
@@ -255,7 +255,7 @@ def test_train_auto_weight_and_end_of_training_evaluation(photos: Path, tmp_path
     """``loss.style_weight=auto`` resolves before training and lands in the export's meta; the
     quick evaluation runs after export and logs its figures."""
     from brushwork.infer.model_file import load_model
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose(

@@ -9,7 +9,7 @@ import inspect
 import pytest
 import torch
 
-from brushwork.calibrate.run import calibrate
+from brushwork.calibrate.weight import calibrate
 from brushwork.config import compose, plain
 from brushwork.config.schema import DataConfig, GatysConfig, LossConfig, ModelConfig
 from brushwork.gatys.optimizer import optimize_image
@@ -54,9 +54,9 @@ def test_composed_groups_build_their_objects(tmp_path) -> None:
     loss = PerceptualLoss(**plain(cfg.loss))
     assert loss.content_layers == ["relu4_2"] and loss.style_weight == pytest.approx(1e-5)
     net = build_net(**cfg.model)
-    assert net.arch_args == {k: v for k, v in plain(cfg.model).items() if v is not None}
+    assert net.model_args == {k: v for k, v in plain(cfg.model).items() if v is not None}
     shuffle = compose("train", [f"data.dir={tmp_path}"]).model  # the default layout
-    assert build_net(**shuffle).arch_args == plain(shuffle) and shuffle.upsample == "bilinear"
+    assert build_net(**shuffle).model_args == plain(shuffle) and shuffle.upsample == "bilinear"
     assert PhotoDataModule(**plain(cfg.data), seed=cfg.seed).dir == str(tmp_path)
     g = compose(
         "gatys",

@@ -11,7 +11,8 @@ import torch
 from PIL import Image
 
 from brushwork.errors import BrushworkError
-from brushwork.train.data import PhotoDataModule, PhotoFolder, center_box, random_box
+from brushwork.train.crops import center_box, random_box
+from brushwork.train.data import PhotoDataModule, PhotoFolder
 
 RNG = np.random.default_rng(7)
 

@@ -245,7 +245,7 @@ def test_active_wandb_run_gets_table_and_sheet(cli_report, monkeypatch) -> None:
 
 
 def test_gatys_steps_0_scores_the_net_alone(tiny, tmp_path, capsys) -> None:
-    from brushwork.evaluate.run import evaluate
+    from brushwork.evaluate.compare import evaluate
 
     # README: brushwork evaluate --model A.pt --content DIR --gatys-steps 0
     argv = ["--model", str(tiny["model"]), "--content", str(tiny["photos"]), "--gatys-steps", "0"]
@@ -269,7 +269,7 @@ def test_gatys_steps_0_scores_the_net_alone(tiny, tmp_path, capsys) -> None:
 
 
 def test_each_style_of_a_multi_style_model_is_scored_with_its_own_painting(tiny) -> None:
-    from brushwork.evaluate.run import evaluate
+    from brushwork.evaluate.compare import evaluate
     from brushwork.infer.model_file import export_model
     from brushwork.nn.nets import JohnsonNet
 
@@ -299,8 +299,8 @@ def test_the_closing_evaluation_and_the_command_share_one_protocol() -> None:
     from hydra import compose, initialize_config_dir
 
     from brushwork.config.groups import CONFIG_DIR
+    from brushwork.evaluate.compare import evaluate
     from brushwork.evaluate.protocol import GATYS_STEPS, SIZE
-    from brushwork.evaluate.run import evaluate
 
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("train")

@@ -35,7 +35,7 @@ def test_round_trip_same_outputs(net: JohnsonNet, tmp_path: Path) -> None:
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would create it, not 0600
     loaded, info = load_model(path)
-    assert loaded.arch_args == {"arch": "johnson", "width": 4, "n_residual": 1, "separable": True}
+    assert loaded.model_args == {"arch": "johnson", "width": 4, "n_residual": 1, "separable": True}
     assert (
         info["style"] == STYLE and info["meta"]["steps"] == 7 and info["version"] == FORMAT_VERSION
     )
@@ -49,7 +49,7 @@ def test_shuffle_net_round_trip(tmp_path: Path) -> None:
     torch.manual_seed(0)
     net = ShuffleNet(width=4, n_residual=1, separable=True).eval()
     loaded, _ = load_model(export_model(net, tmp_path / "s.pt", STYLE))
-    assert loaded.arch_args["arch"] == "shuffle" and isinstance(loaded, ShuffleNet)
+    assert loaded.model_args["arch"] == "shuffle" and isinstance(loaded, ShuffleNet)
     x = torch.rand(1, 3, 21, 30)
     with torch.no_grad():
         torch.testing.assert_close(loaded(x), net(x))

@@ -218,7 +218,7 @@ def test_one_command_trains_on_a_fresh_machine_fetching_the_photos(
 ) -> None:
     from brushwork.config.groups import compose
     from brushwork.io.assets import DEFAULT_PHOTOS
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     data = _fresh_data(tmp_path / "data", data_dir)
     monkeypatch.setenv("BRUSHWORK_DATA", str(data))

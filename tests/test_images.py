@@ -11,9 +11,9 @@ import torch
 from PIL import Image
 
 from brushwork.errors import BrushworkError
+from brushwork.io.files import check_writable
 from brushwork.io.images import (
     IMAGE_EXTENSIONS,
-    check_writable,
     find_images,
     load_image,
     open_image,

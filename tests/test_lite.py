@@ -13,7 +13,8 @@ import pytest
 import torch
 from PIL import Image
 
-from brushwork.infer.engines import LiteEngine, TorchEngine, resize_array
+from brushwork.infer.array_ops import resize_array
+from brushwork.infer.engines import LiteEngine, TorchEngine
 from brushwork.infer.lite import OnnxStylizer, fast_stylizer, onnx_cache_path
 from brushwork.infer.model_file import export_model
 from brushwork.infer.stylizer import Stylizer

@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from brushwork.errors import BrushworkError
-from brushwork.nn.losses import PerceptualLoss, gram_matrix, total_variation
+from brushwork.nn.losses import PerceptualLoss
+from brushwork.nn.terms import gram_matrix, total_variation
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.mix import parse_mix, style_weights
+from brushwork.infer.mix import mix_weights, parse_mix
 from brushwork.infer.model_file import FORMAT_VERSION, export_model, load_model, with_style
 from brushwork.nn.conditional import ConditionalInstanceNorm2d, styled
 from brushwork.nn.losses import PerceptualLoss
@@ -171,16 +171,16 @@ def test_bad_mixes_are_refused_in_one_line(mix: str, says: str) -> None:
 
 
 def test_mix_weights_are_normalised_and_say_so() -> None:
-    weights, label, note = style_weights(NAMES, mix="starry_night=2,the_scream=1")
+    weights, label, note = mix_weights(NAMES, mix="starry_night=2,the_scream=1")
     assert weights == pytest.approx([2 / 3, 0.0, 1 / 3]) and "normalised" in note
     assert label == "starry_night=0.67+the_scream=0.33"
-    assert style_weights(NAMES, mix="great_wave=0.25,the_scream=0.75")[2] is None
-    assert style_weights(NAMES) == ([1.0, 0.0, 0.0], "starry_night", None)
-    assert style_weights(NAMES, style="the_scream")[0] == [0.0, 0.0, 1.0]
+    assert mix_weights(NAMES, mix="great_wave=0.25,the_scream=0.75")[2] is None
+    assert mix_weights(NAMES) == ([1.0, 0.0, 0.0], "starry_night", None)
+    assert mix_weights(NAMES, style="the_scream")[0] == [0.0, 0.0, 1.0]
     with pytest.raises(BrushworkError, match="not both"):
-        style_weights(NAMES, style="the_scream", mix="the_scream=1")
+        mix_weights(NAMES, style="the_scream", mix="the_scream=1")
     with pytest.raises(BrushworkError, match="this model holds: one"):
-        style_weights(["one"], style="two")
+        mix_weights(["one"], style="two")
 
 
 def test_one_exported_graph_serves_every_style_and_mix(tmp_path: Path) -> None:

@@ -103,7 +103,7 @@ def test_own_painting_trains_named_after_it_and_is_evaluated_against_it(tmp_path
 
 
 def test_a_painting_by_path_among_styles_is_evaluated_against_its_own_file(tmp_path: Path) -> None:
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     own = tmp_path / "linocut.png"
     painting("linocut", 48, 40).save(own)

@@ -21,7 +21,7 @@ TINY = ["model.width=8", "model.n_residual=1"]
 
 
 def _train(data_dir: Path, run_dir: Path, *overrides: str) -> dict:
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     args = ["experiment=smoke", *TINY, f"data.dir={data_dir / 'train'}", "logger=csv"]
     args += [f"data.val_dir={data_dir / 'content'}", "data.val_count=2", f"run_dir={run_dir}"]

@@ -51,7 +51,7 @@ def test_the_shipped_model_loads_weights_only_and_says_what_trained_it() -> None
 
 
 def test_one_step_of_the_recorded_recipe_trains(tmp_path: Path, data_dir: Path) -> None:
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     recorded = shlex.split(RECORD["command"])[2:]  # after "python train.py"
     kept = [a for a in recorded if a.partition("=")[0] not in RUN_KEYS]
@@ -75,7 +75,7 @@ def test_one_step_of_the_recorded_recipe_trains(tmp_path: Path, data_dir: Path) 
 
 
 def test_your_painting_as_an_eleventh_style_of_the_shipped_network(tmp_path: Path) -> None:
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     own = tmp_path / "woodcut.png"
     painting("woodcut", 48, 40).save(own)

@@ -121,7 +121,7 @@ def test_export_stylizes_odd_sizes(smoke_run: Path) -> None:
     from brushwork.infer.model_file import load_model
 
     net, info = load_model(smoke_run / "starry_night.pt")
-    assert net.arch_args == TINY_DEFAULT_ARCH  # configs/train.yaml's default layout, at TINY size
+    assert net.model_args == TINY_DEFAULT_ARCH  # configs/train.yaml's default layout, at TINY size
     assert info["style"]["name"] == "starry_night" and info["meta"]["steps"] == 2
     with torch.no_grad():
         out = net(torch.rand(1, 3, 23, 37))
@@ -129,7 +129,7 @@ def test_export_stylizes_odd_sizes(smoke_run: Path) -> None:
 
 
 def test_resume_continues_global_step(smoke_run: Path, folders, tmp_path: Path) -> None:
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     last = smoke_run / "checkpoints" / "last.ckpt"
     cfg = _compose(
@@ -153,7 +153,7 @@ def test_resume_continues_global_step(smoke_run: Path, folders, tmp_path: Path) 
 
 
 def test_resume_continues_the_wandb_run(smoke_run: Path, folders, tmp_path: Path) -> None:
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     run_id = (smoke_run / "wandb_id").read_text()
     (first,) = (smoke_run / "wandb").glob("offline-run-*")
@@ -192,7 +192,7 @@ def test_resume_continues_the_wandb_run(smoke_run: Path, folders, tmp_path: Path
 def test_reused_run_dir_keeps_one_current_last_checkpoint(folders, tmp_path: Path) -> None:
     # Lightning would write last-v1.ckpt next to the old last.ckpt, leaving the path train()
     # returns (and the resume hint) pointing at the previous run's weights.
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     for steps in (2, 3):
         cfg = _compose(
@@ -260,7 +260,7 @@ def test_ddp_on_two_cpu_processes_trains_once_writes_once_and_resumes(folders, t
 
 
 def test_fast_dev_run(folders, tmp_path: Path) -> None:
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     cfg = _compose(
         [
@@ -314,7 +314,7 @@ def test_resume_and_reload_need_no_painting(folders, tmp_path: Path, data_dir: P
     # The Gram targets travel in the checkpoint: once the painting is gone, the run still
     # resumes and the checkpoint still loads, with the same targets.
     from brushwork.train.module import StyleTransferModule
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     painting = tmp_path / "my_painting.jpg"
     painting.write_bytes((data_dir / "styles" / "the_scream.jpg").read_bytes())
@@ -496,7 +496,7 @@ def test_styles_train_into_one_network_and_finetune_norm_appends_one(
 ) -> None:
     from brushwork.infer.model_file import load_model
     from brushwork.io.images import load_image
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     base = ["experiment=smoke", *TINY, *_data_args(folders), "logger=none"]
     two = train(_compose([*base, "styles=[starry_night,great_wave]", f"run_dir={tmp_path / 'a'}"]))
@@ -539,7 +539,7 @@ def test_round_robin_gives_every_style_the_same_samples() -> None:
 
 def test_init_starts_from_a_trained_network(folders, smoke_run: Path, tmp_path: Path) -> None:
     from brushwork.infer.model_file import load_model
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     init = smoke_run / "starry_night.pt"
     args = ["experiment=smoke", *TINY, *_data_args(folders), "logger=none", "style=the_scream"]
@@ -587,7 +587,7 @@ def test_a_multi_style_run_is_named_after_its_styles(folders, tmp_path: Path) ->
 def test_strokes_train_one_painting_at_several_sizes(folders, tmp_path: Path) -> None:
     from brushwork.infer.model_file import load_model
     from brushwork.infer.stylizer import Stylizer
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     args = ["experiment=smoke", *TINY, *_data_args(folders), "logger=none", "style=candy"]
     out = train(_compose([*args, "strokes=[32,64]", f"run_dir={tmp_path}"]))

@@ -7,8 +7,9 @@ import torch
 from torch import nn
 
 from brushwork.errors import BrushworkError
+from brushwork.nn.frame import TransformerNet
 from brushwork.nn.layers import BoxFilter, ResidualBlock, UpsampleConvLayer, count_parameters
-from brushwork.nn.nets import NETS, JohnsonNet, ShuffleNet, TransformerNet, build_net
+from brushwork.nn.nets import NETS, JohnsonNet, ShuffleNet, build_net
 
 
 def tiny_net(**kwargs) -> TransformerNet:
@@ -64,7 +65,7 @@ def test_reference_parameter_count() -> None:
 @pytest.mark.parametrize("separable", [False, True])
 def test_arch_args_round_trip(separable: bool, arch: str) -> None:
     net = tiny_net(width=8, n_residual=2, separable=separable, arch=arch)
-    args = net.arch_args
+    args = net.model_args
     layout = {"upsample": "bilinear"} if arch == "shuffle" else {}
     assert args == {"arch": arch, "width": 8, "n_residual": 2, "separable": separable, **layout}
     assert all(type(v) in (int, bool, str) for v in args.values())  # plain, serialisable values

@@ -56,7 +56,7 @@ def short_run(choices: list[str], args, run_dir: Path) -> tuple[Path, float]:
     into ``run_dir``, no logger, evaluation or grids; return the export and the seconds taken.
     ``choices`` come after this recipe's own overrides, so they may replace them (data.dir, a
     time limit instead of steps); ``--train-overrides`` come last."""
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     overrides = [
         "trainer=cpu",
@@ -127,9 +127,9 @@ def bench_arch(args, machine: Callable[[], dict]) -> int:
             net, _ = load_model(export)
             row = {
                 "model": model,
-                "arch": net.arch_args,
+                "arch": net.model_args,
                 "params": count_parameters(net),
-                "gmacs_1024": conv_gmacs(net.arch_args),
+                "gmacs_1024": conv_gmacs(net.model_args),
                 "runs": runs,
             }
             # The rule compares means over seeds: one init moves a 400-step style term ~3 %.

@@ -128,8 +128,8 @@ def target_check(args, style_image: Path, photos: list[Path], targets: Path, net
 
 
 def bench_distill(args, machine: Callable[[], dict]) -> int:
+    from brushwork.evaluate.compare import evaluate
     from brushwork.evaluate.metrics import equivalent_iterations
-    from brushwork.evaluate.run import evaluate
     from brushwork.infer.model_file import load_model
 
     data = Path(args.data)

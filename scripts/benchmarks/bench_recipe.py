@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 from brushwork.config import compose
+from brushwork.evaluate.compare import evaluate
 from brushwork.evaluate.metrics import equivalent_iterations
-from brushwork.evaluate.run import evaluate
 
 # name -> overrides on top of experiment=cpu. What lost stays here as a row of the study.
 SCHED = ["optim.schedule=cosine", "optim.warmup=0.05", "optim.ema=0"]
@@ -61,7 +61,7 @@ ARMS: dict[str, list[str]] = {
 
 def _steps_per_second_probe(name: str, overrides: list[str], root: Path) -> float:
     """Seconds per training step of ``overrides``: (t(40 steps) − t(10 steps)) / 30."""
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     times = []
     for steps in (10, 40):
@@ -131,7 +131,7 @@ def side_by_side(models: list[str], out: Path, width: int = 768) -> None:
 
 
 def bench_recipe(args, machine) -> int:
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     if args.sheet and args.models:  # --sheet S.png --models A.pt B.pt: pictures, no training
         side_by_side(args.models, Path(args.sheet))

@@ -86,8 +86,8 @@ def val_loss(module) -> float:
 
 def _run(cfg_overrides: list[str], variant: dict, steps: int, clock: _Clock, seed: int = 0):
     from brushwork.config.groups import compose
+    from brushwork.train.pipeline import build_data, build_module
     from brushwork.train.progress import quiet_lightning
-    from brushwork.train.run import build_data, build_module
 
     quiet_lightning()
     pl.seed_everything(seed, verbose=False)

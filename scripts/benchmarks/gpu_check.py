@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _train(overrides: list[str], run_dir: Path) -> dict[str, Any]:
     from brushwork.config.groups import compose
-    from brushwork.train.run import train
+    from brushwork.train.pipeline import train
 
     cfg = compose("train", ["logger=csv", "eval.enabled=false", f"run_dir={run_dir}", *overrides])
     if torch.cuda.is_available():

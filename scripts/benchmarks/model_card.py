@@ -22,9 +22,9 @@ from pathlib import Path
 import torch
 from bench_recipe import _peer, _photos, mean_terms, peer_pictures
 
+from brushwork.evaluate.compare import evaluate
 from brushwork.evaluate.objective import objective_of
-from brushwork.evaluate.run import evaluate
-from brushwork.infer.mix import style_weights
+from brushwork.infer.mix import mix_weights
 from brushwork.infer.model_file import load_model, with_style
 from brushwork.infer.shipped import MODEL
 from brushwork.io.assets import data_dir
@@ -37,7 +37,7 @@ from brushwork.nn.losses import PerceptualLoss
 def style_row(model: Path, name: str, photos: list, paths: list, size: int, work: Path) -> dict:
     net, info = load_model(model)
     names = [s["name"] for s in info["styles"]]
-    net, info = with_style(net, info, style_weights(names, name)[0], name)
+    net, info = with_style(net, info, mix_weights(names, name)[0], name)
     entry = info["style"]
     objective = objective_of(info["meta"])
     objective["loss"]["style_weight"] = float(entry["style_weight"])
@@ -61,7 +61,7 @@ def sheet(model: Path, out: Path, width: int = 384) -> None:
     content = pil_to_tensor(photo("brushwork", width, width * 2 // 3))
     cells = [content]
     for name in names:
-        one, _ = with_style(net, info, style_weights(names, name)[0], name)
+        one, _ = with_style(net, info, mix_weights(names, name)[0], name)
         with torch.no_grad():
             cells.append(one(content).clamp(0, 1))
     half = (len(cells) + 1) // 2

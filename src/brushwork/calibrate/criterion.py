@@ -1,4 +1,4 @@
-"""The calibration criterion (see :mod:`brushwork.calibrate.run`): the ladder of style weights
+"""The calibration criterion (see :mod:`brushwork.calibrate.weight`): the ladder of style weights
 probed, and the choice of a weight from a probe table ``[{"weight", "content_ratio",
 "style_ratio"}]`` sorted by weight."""
 

@@ -1,4 +1,4 @@
-"""The probes behind :mod:`brushwork.calibrate.run`: short Gatys runs at given style weights, scored
+"""The probes behind :mod:`brushwork.calibrate.weight`: short Gatys runs at given style weights, scored
 by a fixed meter (content and style ratios, see there), their photos, their cache, and the
 anchor's content bound (``max_content = auto``)."""
 
@@ -172,8 +172,8 @@ def target_content(
     """The criterion's content bound on the photos ``paths``: ``cal.max_content`` if a number;
     if ``auto``, the content ratio the anchor (``cal.anchor``: the painting and weight judged
     balanced, under its loss config) reaches on the SAME photos — which cancels how fragile a
-    photo set's content is (measured: at the anchor, 0.34 on two portraits, 0.42 on six city
-    and nature photos, 0.53 on eight training photos). ``{"max_content", "anchor"}``."""
+    photo set's content is (portraits lose less content at one weight than city photos).
+    ``{"max_content", "anchor"}``."""
     if str(cal.max_content) != "auto":
         try:
             bound = float(cal.max_content)

@@ -41,7 +41,7 @@ def document(results: list[dict[str, Any]], cfg: DictConfig) -> str:
     lines = [
         "# Style weights: calibrated vs hand-set",
         "",
-        "Criterion (`brushwork.calibrate.run`): the largest style weight whose Gatys probe keeps the "
+        "Criterion (`brushwork.calibrate.weight`): the largest style weight whose Gatys probe keeps the "
         f"content ratio ≤ {max_c:.3g} (content term relative to a flat grey image's{why}), with "
         f"the style ratio there ≤ {max_s:g} (style term relative to the photo's own).",
         f"Probes: loss `{', '.join(s['loss']['content_layers'])}` / "

@@ -4,7 +4,7 @@ The check (``validate=N``) answers "is the calibrated weight at least as good as
 one?" on photos the probes did not see: the first N photos of ``validate_dir`` (the content
 folder by default; the probes sample the training folder), any probe photo skipped. Both
 weights run the same Gatys probe there (same iterations, sizes and meter, see
-:mod:`brushwork.calibrate.run`), and each result is scored by the calibration criterion itself: it
+:mod:`brushwork.calibrate.weight`), and each result is scored by the calibration criterion itself: it
 *meets* it when the content ratio is ≤ ``max_content`` and the style ratio ≤ ``max_style``.
 ``sheet=FILE.png`` draws one row per style: photo | hand-set | calibrated.
 """

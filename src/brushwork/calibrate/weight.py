@@ -25,9 +25,8 @@ these ratios do.
 Anchor: FIELD_NOTES judged w = 1e-5 balanced for Starry Night (gatys loss, 128-px photos, painting
 at 256 px). With ``max_content = auto`` (default) the bound is the content ratio that anchor
 reaches on the same probe photos (:func:`brushwork.calibrate.probes.target_content`): the same balance,
-carried to any painting, whatever the photos. On the default probes (4 training photos, 30
-iterations) Starry Night measured r_c = 0.14 / 0.30 / 0.51 / 0.77 at w = 1e-6 / 3e-6 / 1e-5 /
-3e-5 ("barely" … "strong") and r_s = 0.07 at 1e-5, hence ``max_style = 0.1``.
+carried to any painting, whatever the photos. ``max_style = 0.1`` sits just above the style
+ratio Starry Night reaches at the anchor on the default probes.
 The ladder defaults to 1e-7 … 1e-3 for raw terms and 1e-2 … 1e2 for ``loss.normalize=true``.
 
 Probe tables are cached as JSON under ``cache_dir`` (keyed by everything that changes them: the
@@ -106,6 +105,13 @@ def calibrate(
     weight, status = choose(table, target["max_content"], float(cal.max_style))
     found = {"style": str(style.name), "weight": weight, "status": status, "table": table}
     return found | target | {"settings": settings, "cached": cached, "cache": cache and str(cache)}
+
+
+def hand_set_weight(cfg: DictConfig, style: DictConfig) -> float | None:
+    """The final weight the config sets by hand for ``style`` (loss.style_weight ×
+    style.weight), or None when it is ``auto``."""
+    hand = str(cfg.loss.style_weight)
+    return None if hand == "auto" else float(hand) * float(style.weight)
 
 
 def resolve_auto_weight(cfg: DictConfig) -> dict[str, Any] | None:

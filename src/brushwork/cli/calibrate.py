@@ -10,12 +10,12 @@ from omegaconf import DictConfig
 
 from brushwork.calibrate.probes import probe_photos, target_content
 from brushwork.calibrate.report import document, table_markdown
-from brushwork.calibrate.run import calibrate
 from brushwork.calibrate.validate import LABELS, validate, validation_photos
+from brushwork.calibrate.weight import calibrate, hand_set_weight
 from brushwork.config.groups import group_choices, style_config
 from brushwork.errors import BrushworkError
-from brushwork.io.files import write_text
-from brushwork.io.images import check_writable, load_image, save_image
+from brushwork.io.files import check_writable, write_text
+from brushwork.io.images import load_image, save_image
 from brushwork.io.sheets import contact_sheet
 
 
@@ -33,9 +33,8 @@ def run(cfg: DictConfig) -> list[dict[str, Any]]:
     if sheet is not None and count < 1:
         raise BrushworkError("sheet= draws the validation: add validate=N (N >= 1 photos)")
     styles = [style_config(n) for n in group_choices("style")] if cfg.get("all") else [cfg.style]
-    hand = str(cfg.loss.style_weight)
-    if count and hand == "auto":
-        raise BrushworkError("validate= compares with the hand-set weight: set loss.style_weight")
+    if count and hand_set_weight(cfg, cfg.style) is None:
+        raise BrushworkError("validate= compares with the hand-set weight, and it is auto")
     paths = validation_photos(cfg, count) if count else []  # fails before minutes of probes
     photos = [load_image(p, int(cal.size)) for p in paths]
     # The bounds on the probe photos and on the validation photos: once per run, not per style.
@@ -48,7 +47,7 @@ def run(cfg: DictConfig) -> list[dict[str, Any]]:
         result = calibrate(
             style, cfg.loss, cal, cfg.device, bool(cfg.get("progress", True)), probe_target
         )
-        result["hand_set"] = None if hand == "auto" else float(hand) * float(style.weight)
+        result["hand_set"] = hand_set_weight(cfg, style)
         print(table_markdown(result, result["max_content"], max_s) + "\n")
         if count:
             weights = dict(zip(LABELS, (result["hand_set"], result["weight"]), strict=True))

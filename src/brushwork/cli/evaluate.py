@@ -3,7 +3,7 @@
     brushwork evaluate --model outputs/starry_night/<run>/starry_night.pt --content photos/ \
         [--gatys-steps 25,50] [--size 256] [--out report_dir] [--device auto] [--count N]
 
-Writes report_dir/report.md, report.json and contact_sheet.png (see brushwork.evaluate.run).
+Writes report_dir/report.md, report.json and contact_sheet.png (see brushwork.evaluate.compare).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def main(argv: list[str], prog: str = "brushwork evaluate") -> int:
     p.add_argument("--style", default=None, help="style name or image, overriding the export's")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
-    from brushwork.evaluate.run import evaluate  # torch loads after the arguments are checked
+    from brushwork.evaluate.compare import evaluate  # torch loads after the arguments are checked
 
     out = Path(args.out or f"{Path(args.model).stem}_eval")
     report = evaluate(

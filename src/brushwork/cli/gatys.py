@@ -10,7 +10,8 @@ from omegaconf import DictConfig
 
 from brushwork.config.groups import required
 from brushwork.gatys.paint import paint
-from brushwork.io.images import check_writable, load_image, save_image
+from brushwork.io.files import check_writable
+from brushwork.io.images import load_image, save_image
 
 
 def run(cfg: DictConfig) -> Path:

@@ -5,7 +5,7 @@
 
 Columns: the photo, then one Gatys result per style, in order. Without --photo a generated photo
 (brushwork.io.synthetic: nobody's picture) is used. --set passes Hydra overrides of
-configs/gatys.yaml (e.g. --set loss.style_weight=3e-5 gatys.levels=1).
+configs/gatys.yaml (e.g. --set gatys.levels=1 loss.tv_weight=0).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ def main(argv: list[str], prog: str = "brushwork sheet") -> int:
     from brushwork.config import compose
     from brushwork.config.groups import check_choices
     from brushwork.gatys.paint import paint
-    from brushwork.io.images import check_writable, load_image, pil_to_tensor, resize, save_image
+    from brushwork.io.files import check_writable
+    from brushwork.io.images import load_image, pil_to_tensor, resize, save_image
     from brushwork.io.sheets import contact_sheet
     from brushwork.io.synthetic import photo
 

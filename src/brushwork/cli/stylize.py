@@ -5,15 +5,13 @@
     brushwork stylize --model starry.pt photo.jpg -o out.png
     brushwork stylize --model starry.pt photos/ more/*.jpg -o styled/ --max-size 2048 --json
     brushwork stylize --model starry.pt --video clip.mp4 -o styled.mp4 [--stable]
-    brushwork stylize --model four.pt --list-styles
     brushwork stylize --model four.pt --style great_wave photo.jpg -o out.png
     brushwork stylize --model four.pt --mix starry_night=0.7,great_wave=0.3 photo.jpg -o out.png
 
-Inputs are files, folders (searched recursively) or glob patterns. One input file and an output
-with an image extension writes that file; anything else writes into the output folder, mirroring
-names relative to each input folder (or glob base). Existing outputs are never overwritten without
-``--force``; every file is written atomically. In folder mode unreadable images are skipped with a
-warning; in single-file mode they are an error. Errors print one ``error: ...`` line, exit 2.
+Inputs: files, folders (recursive) or globs. One input file and an output with an image
+extension writes that file; else the output folder mirrors the inputs' names. Outputs are never
+overwritten without ``--force`` and are written atomically. Unreadable images in a folder are
+skipped with a warning; a single unreadable file is an error (one line, exit 2).
 """
 
 from __future__ import annotations
@@ -21,16 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from brushwork.cli.args import parser
 from brushwork.errors import BrushworkError
+from brushwork.infer.batch import stylize_files
 from brushwork.infer.lite import (
     BACKENDS,
     PRECISIONS,
@@ -38,7 +32,7 @@ from brushwork.infer.lite import (
     check_stroke_scale,
     fast_stylizer,
 )
-from brushwork.io.plan import collect_inputs, plan_outputs
+from brushwork.io.inputs import collect_inputs, plan_outputs
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
@@ -55,7 +49,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         metavar="A=W,B=W",
         help="a mix of a multi-style model's styles, e.g. starry_night=0.7,great_wave=0.3",
     )
-    p.add_argument("--list-styles", action="store_true", help="list the model's styles and exit")
+    p.add_argument("--list-styles", action="store_true", help="list the model's styles, exit")
     p.add_argument(
         "--stroke",
         type=float,
@@ -100,73 +94,6 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
     p.add_argument("--json", action="store_true", help="print machine-readable results")
     return p
-
-
-def run_images(engine: Any, jobs: list[tuple[Path, Path]], args, single: bool) -> dict:
-    """Stylize ``jobs``, decoding ahead and saving behind on a thread pool. Returns results."""
-    results: list[dict[str, Any]] = []
-    skipped: list[dict[str, str]] = []
-    start = time.perf_counter()
-    bar = tqdm(total=len(jobs), unit="img", disable=args.json or len(jobs) < 2, file=sys.stderr)
-    with ThreadPoolExecutor(max_workers=2) as pool, bar:
-        ahead = max(2, 2 * args.batch)
-        loads: deque[tuple[Path, Path, Future]] = deque()  # decoded ahead, saved behind
-        saves: deque[Future] = deque()
-        queue = iter(jobs)
-
-        def refill() -> None:
-            for src, dst in queue:
-                loads.append((src, dst, pool.submit(engine.load, src, args.max_size)))
-                if len(loads) >= ahead:
-                    return
-
-        refill()
-        while loads:
-            batch: list[tuple[Path, Path, Any]] = []
-            while loads and len(batch) < args.batch:
-                src, dst, fut = loads.popleft()
-                try:
-                    batch.append((src, dst, fut.result()))
-                except BrushworkError as e:
-                    if single:
-                        raise
-                    skipped.append({"input": str(src), "error": str(e)})
-                    bar.write(f"warning: skipped {src}: {e}", file=sys.stderr)
-                    bar.update()
-                refill()
-            for shape in dict.fromkeys(tuple(img.shape) for _, _, img in batch):
-                group = [(s, d, img) for s, d, img in batch if tuple(img.shape) == shape]
-                t0 = time.perf_counter()
-                images = [img for _, _, img in group]
-                out = engine.stylize(images, args.strength, args.preserve_color)
-                seconds = (time.perf_counter() - t0) / len(group)
-                for k, (src, dst, _) in enumerate(group):
-                    saves.append(pool.submit(engine.save, out[k], dst))
-                    h, w = shape[-2:]
-                    results.append(
-                        {
-                            "input": str(src),
-                            "output": str(dst),
-                            "width": w,
-                            "height": h,
-                            "seconds": round(seconds, 4),
-                        }
-                    )
-                    bar.update()
-            while len(saves) > ahead:
-                saves.popleft().result()
-        for fut in saves:
-            fut.result()
-    if not results:
-        raise BrushworkError(f"none of the {len(jobs)} input images could be read")
-    mp = sum(r["width"] * r["height"] for r in results) / 1e6
-    return {
-        "images": len(results),
-        "megapixels": round(mp, 3),
-        "skipped": skipped,
-        "seconds": round(time.perf_counter() - start, 3),
-        "files": results,
-    }
 
 
 def _tile(value: str) -> int | None:
@@ -299,7 +226,16 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
     else:
         engine = _engine(args, tile, torch_stylizer)
         device, backend = engine.device, engine.backend
-        report = run_images(engine, jobs, args, single)
+        report = stylize_files(
+            engine,
+            jobs,
+            batch=args.batch,
+            max_size=args.max_size,
+            strength=args.strength,
+            preserve_color=args.preserve_color,
+            progress=not args.json,
+            single=single,
+        )
         skipped = f", skipped {len(report['skipped'])}" if report["skipped"] else ""
         n = report["images"]
         summary = (

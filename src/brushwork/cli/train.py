@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
-from brushwork.train.run import train
+from brushwork.train.pipeline import train
 
 
 def run(cfg: DictConfig) -> None:

@@ -48,8 +48,9 @@ def joined_name(names: list[str]) -> str:
 
 
 def compose(config_name: str, overrides: list[str] | None = None, **kwargs: Any) -> DictConfig:
-    """Compose ``configs/<config_name>.yaml`` with Hydra overrides, as the commands do
-    (``kwargs``: hydra.compose's, e.g. ``return_hydra_config=True``)."""
+    """Compose ``configs/<config_name>.yaml`` with Hydra overrides, as the commands do (a
+    painting given by path included; ``kwargs``: hydra.compose's, e.g.
+    ``return_hydra_config=True``)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -57,7 +58,7 @@ def compose(config_name: str, overrides: list[str] | None = None, **kwargs: Any)
     register()
     GlobalHydra.instance().clear()  # a Hydra app or an earlier compose may hold it
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        return hydra_compose(config_name, overrides or [], **kwargs)
+        return hydra_compose(config_name, painting_overrides(overrides or []), **kwargs)
 
 
 def group_choices(group: str, config_dir: Path = CONFIG_DIR) -> list[str]:
@@ -169,12 +170,14 @@ def styles_of(cfg: DictConfig) -> list[DictConfig]:
     return [cfg.style] + [style_config(str(m)) for m in cfg.get("mix") or []]
 
 
-def loss_args(loss: DictConfig, style_weight_scale: float = 1.0) -> dict[str, Any]:
-    """``PerceptualLoss(**loss_args(cfg.loss, cfg.style.weight))``: the loss config as plain
-    keyword arguments, its style weight multiplied by the painting's own factor."""
-    args = plain(loss)
+def loss_args(cfg: DictConfig, style: DictConfig | None = None) -> dict[str, Any]:
+    """``PerceptualLoss(**loss_args(cfg))``: ``cfg.loss`` as plain keyword arguments, with the
+    final style weight of ``style`` (default ``cfg.style``): loss.style_weight × style.weight,
+    the one place the two meet."""
+    args = plain(cfg.loss)
+    style = cfg.style if style is None else style
     try:
-        args["style_weight"] = float(args["style_weight"]) * float(style_weight_scale)
+        args["style_weight"] = float(args["style_weight"]) * float(style.get("weight", 1.0))
     except (TypeError, ValueError):
         raise BrushworkError(
             f"loss.style_weight must be a number here, got {args['style_weight']!r}"

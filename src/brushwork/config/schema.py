@@ -4,7 +4,7 @@
     PerceptualLoss(**cfg.loss)                   LossConfig     (brushwork.nn.losses)
     optimize_image(c, s, loss, **cfg.gatys)      GatysConfig    (brushwork.gatys.optimizer)
     PhotoDataModule(**cfg.data, seed=cfg.seed)   DataConfig     (brushwork.train.data)
-    calibrate(style, cfg.loss, cfg.calibrate)    CalibrateConfig (brushwork.calibrate.run)
+    calibrate(style, cfg.loss, cfg.calibrate)    CalibrateConfig (brushwork.calibrate.weight)
 
 Registered in Hydra's ConfigStore as ``<group>/schema`` (brushwork.config.groups.register) and
 named first in each group file's defaults list, so a typo or a wrong type in an override fails at

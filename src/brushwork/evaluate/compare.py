@@ -4,7 +4,7 @@ For each photo (longer side ``size``): the feed-forward output, and Gatys L-BFGS
 (single level, the same PerceptualLoss) after each of ``gatys_steps`` iterations, are scored by
 content / style / tv / total loss, luminance SSIM against the photo and seconds per image.
 
-The objective is rebuilt from the export's ``meta`` (written by ``brushwork.train.run``): ``loss`` (the
+The objective is rebuilt from the export's ``meta`` (written by ``brushwork.train.pipeline``): ``loss`` (the
 weighted terms' weights, layers, layer weights, vgg, pooling), ``style_image`` and ``style_size``
 (the Gram targets come from the painting at that size, as in training; Gatys gets the same targets
 through ``style_scale = style_size / size``). Older exports lack the layers: pass ``loss_name``.
@@ -30,14 +30,14 @@ from brushwork.config.groups import style_config
 from brushwork.errors import BrushworkError
 from brushwork.evaluate.metrics import Equivalent, equivalent_iterations, ssim_luminance
 from brushwork.evaluate.objective import objective_of
-from brushwork.evaluate.protocol import GATYS_STEPS, SIZE
+from brushwork.evaluate.protocol import GATYS_STEPS, SIZE, parse_steps
 from brushwork.evaluate.report import log_wandb, markdown
 from brushwork.gatys.optimizer import optimize_image
-from brushwork.infer.mix import style_weights
+from brushwork.infer.mix import mix_weights
 from brushwork.infer.model_file import load_model, with_style
 from brushwork.io.assets import resolve_style_image
-from brushwork.io.files import write_text
-from brushwork.io.images import check_writable, find_images, load_image, resize, save_image
+from brushwork.io.files import check_writable, write_text
+from brushwork.io.images import find_images, load_image, resize, save_image
 from brushwork.io.sheets import contact_sheet
 from brushwork.nn.device import pick_device
 from brushwork.nn.losses import PerceptualLoss
@@ -52,22 +52,6 @@ def timed(fn: Callable[[], Tensor], device: torch.device) -> tuple[Tensor, float
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     return out, time.perf_counter() - start
-
-
-def parse_steps(text: str | Sequence[int]) -> list[int]:
-    """Parse "50,100,300" (or a list) → sorted unique positive ints, or "0" → [] (the net's terms
-    alone, no Gatys run); BrushworkError otherwise."""
-    items = text.split(",") if isinstance(text, str) else list(text)
-    bad = f"gatys steps must be positive integers like 50,100,300 (or 0: none), got {text!r}"
-    try:
-        steps = sorted({int(s) for s in items if str(s).strip()})
-    except ValueError as e:
-        raise BrushworkError(bad) from e
-    if steps == [0]:
-        return []
-    if not steps or steps[0] <= 0:
-        raise BrushworkError(bad)
-    return steps
 
 
 def _score(loss: torch.nn.Module, image: Tensor, targets: dict[str, Tensor]) -> dict[str, float]:
@@ -159,23 +143,20 @@ def evaluate(
         except OSError as e:
             raise BrushworkError(f"cannot create report folder {out}: {e}") from e
         check_writable(out / "contact_sheet.png")  # fail now, not after minutes of Gatys
-    objective = objective_of(info["meta"], loss_name)
-    style_size = objective["style_size"]
+    entry = None
     if net.n_styles > 1:  # the style asked for (default the first), with its own painting
         names = [str(s.get("name")) for s in info["styles"]]
-        weights, label, _ = style_weights(names, style)
+        weights, label, _ = mix_weights(names, style)
         net, info = with_style(net, info, weights, label)
         entry = info["style"]
         image, url = str(entry.get("image", "")), entry.get("url")
-        if entry.get("style_weight"):  # the painting's own final weight
-            objective["loss"]["style_weight"] = float(entry["style_weight"])
-        style_size = int(entry.get("style_size", style_size))  # strokes=[...]: its own size
-        objective["style_size"] = style_size
     elif style is not None:
         s = style_config(style)
         image, url = str(s.image), s.get("url")
     else:
         image, url = str(info["meta"].get("style_image", "")), info["style"].get("url")
+    objective = objective_of(info["meta"], loss_name, entry)
+    style_size = objective["style_size"]
     if painting is not None:
         style_path = Path(painting).expanduser()
     else:

@@ -1,4 +1,4 @@
-"""Image-quality and convergence measures for evaluating style nets (see ``brushwork.evaluate.run``).
+"""Image-quality and convergence measures for evaluating style nets (see ``brushwork.evaluate.compare``).
 
 * :func:`equivalent_iterations` — where a loss falls on a Gatys loss-vs-iteration curve
   (Johnson et al. 2016, Fig. 5);

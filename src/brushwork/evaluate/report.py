@@ -1,4 +1,4 @@
-"""Rendering evaluation reports (``brushwork.evaluate.run``): Markdown and W&B tables."""
+"""Rendering evaluation reports (``brushwork.evaluate.compare``): Markdown and W&B tables."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ TERMS = ("content", "style", "tv", "total")
 def _bound(relation: str) -> str:
     """How a speed-up at equal loss reads when the equivalent iterations are only a bound."""
     return {"<": "< ", ">": "> "}.get(relation, "")
+
+
+TERMS = ("content", "style")  # the feature terms, each over its own layers
 
 
 def _layers(loss: dict[str, Any], kind: str) -> str:
@@ -39,8 +42,9 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"- style: {style.get('title') or style.get('name')} ({Path(report['style_image']).name},"
         f" Gram targets at {report['objective']['style_size']} px)",
-        f"- objective: content [{_layers(loss, 'content')}] × {loss['content_weight']:g}; "
-        f"style [{_layers(loss, 'style')}] × {loss['style_weight']:g}; tv × {loss['tv_weight']:g}",
+        "- objective: "
+        + "; ".join(f"{t} [{_layers(loss, t)}] × {loss[t + '_weight']:g}" for t in TERMS)
+        + f"; tv × {loss['tv_weight']:g}",
         f"- photos: {len(report['photos'])} from {report['content']}, longer side "
         f"{report['size']} px; device {report['device']}"
         + ("; Gatys: L-BFGS from the photo, one level" if steps else ""),

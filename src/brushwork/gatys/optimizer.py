@@ -1,10 +1,9 @@
 """Gatys et al. 2015 optimizer: find an image whose VGG19 features keep the content of a photo and the
 Gram statistics of one or several paintings.
 
-Speed (see docs/BENCHMARKS.md): the targets are computed once per resolution in inference mode, never
-per step; optimisation runs coarse-to-fine (``levels`` > 1 optimises at half, quarter... resolution
-first and upsamples the result), which reaches a given loss in a fraction of the time of a full-size
-start because most of the large-scale structure is settled on 4× fewer pixels.
+Speed: the targets are computed once per resolution in inference mode, never per step;
+optimisation runs coarse-to-fine (``levels`` > 1 optimises at half, quarter... resolution first and
+upsamples the result), because most of the large-scale structure settles on fewer pixels.
 """
 
 from __future__ import annotations
@@ -96,8 +95,8 @@ def optimize_image(
     steps: iterations at full resolution; coarse_steps: iterations at each coarser level (default
     ``steps``). style_scale: the style image's longer side relative to the content's at each level.
     callback(level, step, image, terms) runs after every iteration (intermediate saves, logging).
-    precision: VGG's convolutions under bf16 autocast are ~1.7x faster on a CPU with AVX512-BF16 and
-    on GPUs; the Gram matrices, the loss and the image stay fp32 (see docs/BENCHMARKS.md).
+    precision: VGG's convolutions under bf16 autocast (faster on a CPU with AVX512-BF16 and on
+    GPUs); the Gram matrices, the loss and the image stay fp32.
     """
     check_choice("gatys.optimizer", optimizer, OPTIMIZERS)
     check_choice("gatys.init", init, INITS)

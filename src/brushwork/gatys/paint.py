@@ -20,7 +20,7 @@ def paint(
     device = pick_device(cfg.device)
     torch.manual_seed(cfg.seed)
     style_images = load_style_images(styles_of(cfg))
-    loss = PerceptualLoss(**loss_args(cfg.loss, cfg.style.weight)).to(device)
+    loss = PerceptualLoss(**loss_args(cfg)).to(device)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
 

@@ -99,7 +99,7 @@ def make_targets(cfg: DictConfig) -> dict[str, float]:
     written = failed = 0
     if todo:  # a finished shard needs neither the style images nor VGG
         style_images = load_style_images(styles_of(cfg))
-        loss = PerceptualLoss(**loss_args(cfg.loss, cfg.style.weight)).to(device)
+        loss = PerceptualLoss(**loss_args(cfg)).to(device)
         bar = tqdm(todo, desc=f"targets {shard}", disable=None if outer_bar else True)
         bar.set_postfix(done=0, skipped=skipped)
         for photo in bar:

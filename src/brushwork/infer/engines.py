@@ -17,24 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
+from brushwork.infer.array_ops import resize_array
 from brushwork.infer.lite import OnnxStylizer
 from brushwork.io.arrays import read_array, write_array
-
-
-def resize_array(img: np.ndarray, size: int) -> np.ndarray:
-    """brushwork.io.images.resize (long side to ``size``, bicubic, antialiased, clamped) on a
-    (1, 3, H, W) array: Pillow's bicubic filter, whose antialiasing torch's reproduces."""
-    h, w = img.shape[-2:]
-    scale = size / max(h, w)
-    new_w = size if w >= h else max(1, round(w * scale))
-    new_h = size if h > w else max(1, round(h * scale))
-    channels = [
-        np.asarray(Image.fromarray(c).resize((new_w, new_h), Image.Resampling.BICUBIC))
-        for c in img[0]
-    ]
-    return np.clip(np.stack(channels)[None], 0.0, 1.0).astype(np.float32)
 
 
 class LiteEngine:

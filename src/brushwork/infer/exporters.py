@@ -1,9 +1,9 @@
 """Other inference formats for a trained style network: ONNX and TorchScript.
 
 Both are made from the versioned ``.pt`` export (:mod:`brushwork.infer.model_file`) and compute the same
-function as :class:`~brushwork.nn.nets.TransformerNet` in fp32 (parity ≤ 1e-4, tested):
+function as :class:`~brushwork.nn.frame.TransformerNet` in fp32 (parity ≤ 1e-4, tested):
 input ``image`` float32 (B, 3, H, W) RGB in [0, 1], output ``stylized`` of the same shape, with B, H
-and W dynamic. The one difference: exported graphs need H, W >= :meth:`~brushwork.nn.nets.TransformerNet.min_side` (8, or 16 for
+and W dynamic. The one difference: exported graphs need H, W >= :meth:`~brushwork.nn.frame.TransformerNet.min_side` (8, or 16 for
 ``shuffle`` nets; the eager net accepts any side >= 1; :class:`brushwork.infer.stylizer.Stylizer` pads
 smaller images itself before calling an ONNX model).
 
@@ -25,16 +25,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from brushwork.errors import BrushworkError, check_choice
-from brushwork.infer.lite import ONNX_OPSET, onnx_cache_path
+from brushwork.infer.lite import ONNX_OPSET, OnnxStylizer, onnx_cache_path
 from brushwork.infer.model_file import FORMAT, load_model
 from brushwork.io.files import atomic_write
 from brushwork.nn.conditional import styled
-from brushwork.nn.nets import TransformerNet
+from brushwork.nn.frame import TransformerNet
 
 FORMATS = ("onnx", "torchscript")
 SUFFIX = {"onnx": ".onnx", "torchscript": ".torchscript.pt"}
@@ -47,8 +48,8 @@ class ExportableNet(nn.Module):
     TransformerNet.forward picks reflect or replicate padding with Python branches on the input
     size, which a tracer would freeze at the example's shape. Here the pad amounts are plain
     arithmetic on the (symbolic) sizes and always reflect, so one graph serves every H, W >=
-    :meth:`~brushwork.nn.nets.TransformerNet.min_side`. Same split as the eager net (the extra pixel goes bottom/right), hence the
-    same output, margin included (:attr:`~brushwork.nn.nets.TransformerNet.margin`).
+    :meth:`~brushwork.nn.frame.TransformerNet.min_side`. Same split as the eager net (the extra pixel goes bottom/right), hence the
+    same output, margin included (:attr:`~brushwork.nn.frame.TransformerNet.margin`).
     """
 
     def __init__(self, net: TransformerNet) -> None:
@@ -76,7 +77,7 @@ def _metadata(info: dict[str, Any], net: TransformerNet) -> dict[str, str]:
     return {
         "format": FORMAT,
         "version": str(info.get("version", 1)),
-        "arch": json.dumps(net.arch_args),
+        "arch": json.dumps(net.model_args),
         "min_side": str(net.min_side()),  # the torch-free path pads small images to it
         "style": json.dumps(info.get("style", {})),
     } | ({"styles": json.dumps(info.get("styles", []))} if net.n_styles > 1 else {})
@@ -96,8 +97,8 @@ def export_onnx(
 ) -> Path:
     """Write ``net`` as ONNX (opset ``opset`` >= 17, dynamic batch/height/width); return the path.
 
-    ``dynamo=False`` uses the TorchScript-based exporter: about 10x faster to export (1 s against
-    7-15 s) and the same graph speed in onnxruntime (measured); ``dynamo=True`` goes through
+    ``dynamo=False`` uses the TorchScript-based exporter: much faster to export, and the same
+    graph speed in onnxruntime; ``dynamo=True`` goes through
     ``torch.export`` (needs onnxscript). Both match the eager net to 1e-6.
     """
     try:
@@ -203,3 +204,25 @@ def cached_onnx(model_path: Path, net: TransformerNet, info: dict[str, Any], tmp
         return export_onnx(net, path, info)
     except (OSError, BrushworkError):
         return export_onnx(net, tmp / path.name, info)
+
+
+def onnx_stylizer(
+    model_path: Path,
+    net: Any,
+    info: dict,
+    mix: Any,
+    threads: int | None,
+    device: Any,
+    min_side: int,
+) -> OnnxStylizer:
+    """``net`` (the whole model at ``model_path``, as loaded with ``info``) in ONNX Runtime: the
+    cached ONNX copy (exported on first use), with ``mix`` as its style vector (a multi-style
+    graph takes the mix as an input: one export serves every style)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:  # only used if the cache is unwritable
+        path = cached_onnx(model_path, net, info, Path(tmp))
+        # The session holds the graph: the temporary file may go.
+        onnx = OnnxStylizer(path, threads, device, min_side=min_side)
+        onnx.mix = np.asarray(mix, dtype=np.float32)
+        return onnx

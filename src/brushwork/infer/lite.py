@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 
 from brushwork.errors import BrushworkError
+from brushwork.infer.array_ops import pad_array, transfer_chroma_array
 from brushwork.infer.mix import choose
 from brushwork.infer.shipped import onnx_copy
 from brushwork.io.assets import cache_dir
-from brushwork.nn.yiq import RGB_TO_YIQ
 
 PRECISIONS = ("fp32", "fp16", "bf16")
 BACKENDS = ("auto", "torch", "onnxruntime")
@@ -138,25 +138,6 @@ def _style_name(meta: dict[str, str]) -> str:
         return ""
 
 
-def _pad(x: np.ndarray, before: int, after: int, axis: int) -> np.ndarray:
-    """As brushwork.nn.layers.pad_axis: reflect where the side allows it, else repeat the edge."""
-    if before == 0 and after == 0:
-        return x
-    width = [(0, 0)] * x.ndim
-    width[axis] = (before, after)
-    mode = "reflect" if max(before, after) < x.shape[axis] else "edge"
-    return np.pad(x, width, mode=mode)
-
-
-def _transfer_chroma(stylized: np.ndarray, content: np.ndarray) -> np.ndarray:
-    """brushwork.nn.color.transfer_chroma on (B, 3, H, W) arrays: Y of one, I and Q of the other."""
-    to_yiq = np.asarray(RGB_TO_YIQ, dtype=np.float32)
-    to_rgb = np.linalg.inv(to_yiq).astype(np.float32)
-    y = np.einsum("j,bjhw->bhw", to_yiq[0], stylized)[:, None]
-    iq = np.einsum("ij,bjhw->bihw", to_yiq[1:], content)
-    return np.clip(np.einsum("ij,bjhw->bihw", to_rgb, np.concatenate([y, iq], 1)), 0, 1)
-
-
 class OnnxStylizer:
     """A brushwork ONNX model, called on float32 arrays (B, 3, H, W) in [0, 1]; also the ONNX
     backend of the torch :class:`brushwork.infer.stylizer.Stylizer` (``run``).
@@ -214,7 +195,7 @@ class OnnxStylizer:
         """The net alone: (B, 3, H, W) -> (B, 3, H, W), small images padded as the eager net pads."""
         h, w = x.shape[-2:]
         ph, pw = max(0, self.min_side - h), max(0, self.min_side - w)
-        padded = _pad(_pad(x, pw // 2, pw - pw // 2, -1), ph // 2, ph - ph // 2, -2)
+        padded = pad_array(pad_array(x, pw // 2, pw - pw // 2, -1), ph // 2, ph - ph // 2, -2)
         feed = {"image": np.ascontiguousarray(padded, np.float32)}
         if self.conditional:
             feed["style"] = self.mix
@@ -230,7 +211,7 @@ class OnnxStylizer:
             return x.copy()
         y = self.run(x)
         if preserve_color:
-            y = _transfer_chroma(y, x)
+            y = transfer_chroma_array(y, x)
         if strength < 1.0:
             y = x + strength * (y - x)  # torch.lerp's formula
         return y

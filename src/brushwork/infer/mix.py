@@ -46,7 +46,7 @@ def parse_mix(text: str, names: list[str]) -> dict[str, float]:
     return mix
 
 
-def style_weights(
+def mix_weights(
     names: list[str], style: str | None = None, mix: str | None = None
 ) -> tuple[list[float], str, str | None]:
     """The mix vector over ``names`` (the model's styles, in order) for ``style`` or ``mix``.
@@ -101,10 +101,10 @@ def choose(
     mix: str | None = None,
     stroke: float | None = None,
 ) -> tuple[list[float], str, str | None]:
-    """:func:`style_weights` over the model's style entries, or :func:`stroke_weights` when
+    """:func:`mix_weights` over the model's style entries, or :func:`stroke_weights` when
     ``stroke`` is given: ``(weights, label, note)``."""
     if stroke is None:
-        return style_weights([str(s.get("name")) for s in styles], style, mix)
+        return mix_weights([str(s.get("name")) for s in styles], style, mix)
     if style is not None or mix is not None:
         raise BrushworkError("--stroke picks a stroke size of one painting: not with --style/--mix")
     weights, label = stroke_weights(styles, stroke)

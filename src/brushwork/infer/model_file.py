@@ -32,7 +32,8 @@ from torch import nn
 
 from brushwork.errors import BrushworkError
 from brushwork.io.files import atomic_write
-from brushwork.nn.nets import NETS, TransformerNet, build_net, min_side
+from brushwork.nn.frame import TransformerNet
+from brushwork.nn.nets import NETS, build_net, min_side
 from brushwork.nn.stylemix import collapse
 
 FORMAT = "brushwork-style"
@@ -64,7 +65,7 @@ def export_model(
     style of a multi-style net; ``extra`` lands in ``meta``. All must hold only plain values. The
     file is written atomically: a crash leaves the old file (or none).
     """
-    base = getattr(net, "_orig_mod", net)  # the un-compiled module carries arch_args
+    base = getattr(net, "_orig_mod", net)  # the un-compiled module carries model_args
     if not isinstance(base, TransformerNet):
         raise TypeError(f"expected a TransformerNet, got {type(base).__name__}")
     styles = [dict(s) for s in style] if isinstance(style, list) else [dict(style)]
@@ -73,7 +74,7 @@ def export_model(
     payload = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
-        "arch": dict(base.arch_args),
+        "arch": dict(base.model_args),
         "state_dict": _plain_state_dict(base),
         "style": styles[0],
         "meta": {"torch": str(torch.__version__), **(extra or {})},  # TorchVersion is no plain str

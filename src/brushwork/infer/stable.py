@@ -1,7 +1,7 @@
 """Stable video: stylize a clip's frames so the result does not flicker.
 
-Per-frame stylization flickers for three reasons, measured on clips with known motion
-(:mod:`brushwork.nn.motion`, ``scripts/benchmarks/benchmark.py video``); each gets its own fix:
+Per-frame stylization flickers for three reasons (seen on clips with known motion,
+:mod:`brushwork.nn.motion`); each gets its own fix:
 
 * **The stride grid.** The nets downsample by 8 (``shuffle``) or 4 (``johnson``): content that
   moves by a pixel lands on another phase of the grid and is painted differently (most of the
@@ -10,16 +10,16 @@ Per-frame stylization flickers for three reasons, measured on clips with known m
   whose edges lie on the grid with the content at a fixed phase ("grid lock"): on a pan the net
   then sees the same pixels in the same places. Padding the frame instead would be simpler,
   but the nets are trained on crops whose edges lie on their grid, and a few reflected pixels
-  at the edge cost up to 30 % of the style term (measured); the strips outside the window
+  at the edge cost much of the style term there; the strips outside the window
   (< the stride) take what the previous frame painted there, else the nearest window pixel.
 * **Instance-norm statistics** recomputed per frame change as content enters and leaves the
   view. Each frame keeps its own: a running estimate over the clip lagged brightness changes
-  and changed the warping error too little to keep (docs/BENCHMARKS.md, "Video").
+  and changed the warping error too little to keep.
 * **What remains** (borders, zooms, noise the net amplifies): an optional temporal filter
   (``blend`` > 0; ``--smooth``) blends each output with the previous output moved by the block
   motion, pixel by pixel only where the input frames agree there (so moving objects and new
   content are not smeared). It calms zooms and noise but averages brush strokes away (the
-  style term rises, docs/BENCHMARKS.md), so it is off by default.
+  style term rises), so it is off by default.
 
 A scene cut (inputs that differ by more than ``cut`` on average once the motion is undone,
 compared at 1/4 size) resets both. Costs per frame besides the net: one grey and one
@@ -38,8 +38,8 @@ from torch import Tensor
 
 from brushwork.errors import BrushworkError
 from brushwork.infer.flow import cut_factor, estimate_motion, frame_change, gray, shrink, warp
+from brushwork.nn.frame import TransformerNet
 from brushwork.nn.layers import pad_axis
-from brushwork.nn.nets import TransformerNet
 
 _EVERY = 2  # motion from every 2nd block row and column: 1/4 of the FFTs, the same global shift
 

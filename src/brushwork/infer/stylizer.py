@@ -6,23 +6,17 @@
     Stylizer("four.pt", style="great_wave")                # a multi-style model: one of its styles
     Stylizer("four.pt", mix="starry_night=0.7,great_wave=0.3")    # or a mix of them
 
-A multi-style ``.pt`` model is fixed to the chosen style or mix when loaded: its conditional norms
-collapse into plain ones holding the mixed (γ, β) (brushwork.nn.stylemix.collapse), so tiling,
-stable video and every other path run a plain net; its ONNX copy keeps the ``style`` input and
-gets the mix as that vector (one cached graph for every style).
+A multi-style ``.pt`` model is fixed to the chosen style or mix when loaded (its conditional norms
+collapse into plain ones, brushwork.nn.stylemix.collapse), so every path runs a plain net; its ONNX
+copy keeps the ``style`` input and gets the mix as that vector (one cached graph for every style).
+Images: float32 RGB in [0, 1], (B, 3, H, W); large ones run in overlapping tiles
+(:mod:`brushwork.infer.tiling`) so peak memory stays bounded.
 
-Images follow the package convention: float32 RGB in [0, 1], shape (B, 3, H, W). Large images are
-stylized in overlapping tiles (:mod:`brushwork.infer.tiling`) so peak memory stays bounded.
-
-Speed settings: ``inference_mode``; channels_last by default only on CUDA (on a 2-core CPU it was
-as fast or slower for the Johnson-layout nets, ~1.06x for ``shuffle``: ``scripts/benchmarks/benchmark.py infer``);
-``cudnn.benchmark`` on CUDA; fp16/bf16 autocast on a GPU (bf16 also on CPU: ~1.3x on AVX512-BF16,
-less elsewhere); ``compile=True`` wraps the net in ``torch.compile`` (measured 1.6x on CPU for the
-fast net at 1024², after a compile of ~1 min per new image size: for many same-size frames).
-onnxruntime is the fastest CPU path measured (1.8x eager PyTorch for the Johnson net, 1.6x for
-``shuffle`` at 1024², quiet 2-core CPU), so ``backend="auto"`` runs a ``.pt`` model there on CPU in fp32 when onnxruntime is
-installed (``brushwork[onnx]``): the model is exported to ONNX once and cached (see
-:func:`brushwork.infer.exporters.cached_onnx`); images that need tiling still run in PyTorch.
+Speed: ``inference_mode``; channels_last and ``cudnn.benchmark`` on CUDA; fp16/bf16 autocast on a
+GPU (bf16 also on a CPU with native bf16); ``compile=True`` (a compile per new image size: for
+many same-size frames). ``backend="auto"`` runs a ``.pt`` model in onnxruntime, the fastest CPU
+path, on CPU in fp32 when it is installed (``brushwork[onnx]``; the ONNX copy is exported once and
+cached, :func:`brushwork.infer.exporters.cached_onnx`); tiled images still run in PyTorch.
 """
 
 from __future__ import annotations
@@ -31,7 +25,6 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from torch import Tensor
 
@@ -64,17 +57,14 @@ _DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
 class Stylizer:
     """A style network loaded once, callable on images.
 
-    ``model_path``: a brushwork ``.pt`` export, or an ``.onnx`` file from ``brushwork export``
-    (run with onnxruntime, optional extra ``brushwork[onnx]``; cpu or cuda, fp32, untiled).
-    ``device``: auto, cpu, cuda or mps. ``precision``: fp32, fp16 (GPU only) or bf16 (autocast).
-    ``tile``: None tiles images above :data:`AUTO_TILE_PIXELS` pixels in :data:`DEFAULT_TILE` px
-    tiles; 0 never tiles; N tiles any image with a side over N px. ``threads`` sets the CPU
-    thread count (process-wide). ``style`` / ``mix``: which style of a multi-style model
-    (:func:`brushwork.infer.mix.style_weights`; default its first); ``styles`` lists the model's
-    style names, ``style_label`` the choice, ``mix_note`` says when mix weights were normalised.
-    ``stroke_scale`` S >= 1 (or ``auto``) paints strokes S times larger (brushwork.infer.strokes);
-    ``stroke`` (px) picks a trained stroke size of a ``strokes=[...]`` model, or between two.
-    Raises BrushworkError for any bad argument or model file.
+    ``model_path``: a ``.pt`` export, or an ``.onnx`` file (onnxruntime: ``brushwork[onnx]``;
+    cpu or cuda, fp32, untiled). ``device``: auto, cpu, cuda or mps. ``precision``: fp32, fp16
+    (GPU) or bf16. ``tile``: None tiles images over :data:`AUTO_TILE_PIXELS` in
+    :data:`DEFAULT_TILE` px tiles; 0 never; N tiles any side over N px. ``threads``: CPU threads
+    (process-wide). ``style`` / ``mix``: a multi-style model's choice (brushwork.infer.mix;
+    default its first style; ``styles`` lists them, ``mix_note`` says when weights were
+    normalised). ``stroke_scale`` S >= 1 or ``auto``: strokes S times larger; ``stroke`` (px): a
+    ``strokes=[...]`` model's stroke size. BrushworkError for any bad argument or model file.
     Not thread-safe: tiling keeps per-image statistics in the instance.
     """
 
@@ -115,7 +105,7 @@ class Stylizer:
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True
         self._onnx: OnnxStylizer | None = None  # the ONNX Runtime backend, when it runs there
-        self.net: Any = None
+        self.net: Any = None  # the torch net; _net: the same, compiled with compile=True
         self._net: Any = None
         self._stats_net: StatsNet | None = None
         if self.model_path.suffix.lower() == ".onnx":
@@ -140,8 +130,7 @@ class Stylizer:
         self._weights = weights
         if self.channels_last:
             net = net.to(memory_format=torch.channels_last)
-        self.net = net
-        self._net = torch.compile(net) if compile else net
+        self.net, self._net = net, torch.compile(net) if compile else net
         self.backend = "torch"
         if backend == "onnxruntime" or (
             backend == "auto" and self._onnx_fits(compile) and has_onnxruntime()
@@ -153,22 +142,17 @@ class Stylizer:
         return self.device.type == "cpu" and self.precision == "fp32" and not compile
 
     def _export_onnx(self, threads: int | None) -> OnnxStylizer:
-        """The loaded ``.pt`` net in ONNX Runtime (exported once, cached)."""
-        import tempfile
-
-        from brushwork.infer.exporters import cached_onnx
+        """The loaded ``.pt`` model in ONNX Runtime (exported once, cached)."""
+        from brushwork.infer.exporters import onnx_stylizer
 
         if self.precision != "fp32":
             raise BrushworkError(
                 "backend onnxruntime runs in fp32; use backend torch for bf16/fp16"
             )
-        with tempfile.TemporaryDirectory() as tmp:  # only used if the cache is unwritable
-            # The whole model (a multi-style one takes the mix as an input): one export for all.
-            path = cached_onnx(self.model_path, *self._full, Path(tmp))
-            # The session holds the graph: the temporary file may go.
-            onnx = OnnxStylizer(path, threads, self.device, min_side=self.net.min_side())
-            onnx.mix = np.asarray(self._weights, dtype=np.float32)
-            return onnx
+        min_side = self.net.min_side()
+        return onnx_stylizer(
+            self.model_path, *self._full, self._weights, threads, self.device, min_side
+        )
 
     def tile_size(self, height: int, width: int) -> int | None:
         """The tile side used for an image of this size, or None if it runs in one pass."""
@@ -184,8 +168,7 @@ class Stylizer:
         return torch.autocast(self.device.type, dtype=_DTYPES[self.precision])
 
     def _run_onnx(self, x: Tensor) -> Tensor:
-        assert self._onnx is not None
-        return torch.from_numpy(self._onnx.run(x.detach().cpu().float().numpy()))
+        return torch.from_numpy(self._onnx.run(x.detach().cpu().float().numpy()))  # type: ignore[union-attr]
 
     def _run_torch(self, x: Tensor) -> Tensor:
         if self.channels_last:
@@ -223,12 +206,10 @@ class Stylizer:
     ) -> Tensor:
         """Stylize ``img`` (B, 3, H, W) in [0, 1]; return float32 (B, 3, H, W) on img's device.
 
-        ``max_size`` first shrinks the image so its long side is at most that many px (the
-        output then has the shrunk size). ``strength`` in [0, 1] blends linearly with the
-        content: 0 returns the (resized) input unchanged, without running the net.
-        ``preserve_color`` keeps the content's chroma (YIQ I, Q) and takes the stylized luminance.
-        ``clip`` (from :meth:`stable_video`): ``img`` is the next frame of that clip (B = 1).
-        """
+        ``max_size``: shrink the long side to at most that first (the output has that size).
+        ``strength`` in [0, 1]: a linear blend with the content (0: the input, no net run).
+        ``preserve_color``: the content's chroma (YIQ I, Q) with the stylized luminance.
+        ``clip`` (from :meth:`stable_video`): ``img`` is the next frame of that clip (B = 1)."""
         strength = check_strength(strength)
         if not isinstance(img, Tensor) or img.ndim != 4 or img.shape[1] != 3:
             shape = tuple(img.shape) if isinstance(img, Tensor) else type(img).__name__

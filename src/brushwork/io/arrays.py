@@ -9,7 +9,8 @@ import numpy as np
 from PIL import Image
 
 from brushwork.errors import BrushworkError
-from brushwork.io.images import decode_image, save_pil
+from brushwork.io.files import save_pil
+from brushwork.io.images import decode_image
 
 
 def read_array(path: str | Path) -> np.ndarray:

@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 from brushwork.errors import BrushworkError
-from brushwork.io.files import make_output_dir
-from brushwork.io.images import IMAGE_EXTENSIONS, SAVE_FORMATS, check_writable, find_images
+from brushwork.io.files import SAVE_FORMATS, check_writable, make_output_dir
+from brushwork.io.images import IMAGE_EXTENSIONS, find_images
 
 _MAGIC = set("*?[")
 

@@ -12,14 +12,11 @@ those of BGR 0–255 mean-subtracted inputs, and the terms are (each reported *a
 * tv      = tv_weight · (mean |x_{i+1,j} − x_{i,j}| + mean |x_{i,j+1} − x_{i,j}|)   (anisotropic L1)
 
 With ``normalize=True`` both feature terms become relative errors, independent of the painting and
-the layer: the content MSE is divided by mean(F_l(c)²) and each layer's squared Gram distance by
-‖G̃_l‖²_F (computed once with the targets). A term is then ~1 when "completely off" at every layer,
-whereas the raw caffe-scale Gram terms differ by 10⁵ between relu1_1 and relu4_1 (so relu4_1's large
-swirls dominate and fine brush texture is ignored). The weights become ratios (style_weight ~ 1–10).
-
-Scale (normalize=False), for a 128-px photo and Starry Night: the unweighted content term between a photo and a flat image
-is ~7e5 at relu4_2, the style term ~2e11, so style_weight ≈ 1e-5 balances them (see FIELD_NOTES).
-Dividing the Gram by C·H·W makes the style term independent of the image size.
+the layer (content MSE / mean(F_l(c)²), each layer's Gram distance / ‖G̃_l‖²_F): ~1 when
+"completely off" at every layer, where raw caffe-scale Gram terms differ by 10⁵ between relu1_1 and
+relu4_1. The weights become ratios (style_weight ~ 1–10). Raw terms (normalize=False) need
+style_weight ≈ 1e-5 to balance content on a 128-px photo and Starry Night. Dividing the Gram by
+C·H·W makes the style term independent of the image size.
 """
 
 from __future__ import annotations
@@ -31,25 +28,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from brushwork.errors import BrushworkError
+from brushwork.nn.terms import gram_matrix, total_variation
 from brushwork.nn.vgg import VGG19Features, check_layers, layer_channels
-
-
-def gram_matrix(features: Tensor) -> Tensor:
-    """(B, C, H, W) → (B, C, C) Gram matrices F Fᵀ / (C·H·W), always in fp32 (fp16 overflows)."""
-    b, c, h, w = features.shape
-    with torch.autocast(features.device.type, enabled=False):
-        f = features.float().reshape(b, c, h * w)  # (B, C, H*W)
-        return torch.bmm(f, f.transpose(1, 2)).div_(c * h * w)
-
-
-def total_variation(x: Tensor) -> Tensor:
-    """Anisotropic L1 total variation of (B, 3, H, W) images: mean |∂x/∂h| + mean |∂x/∂w|."""
-    tv = x.new_zeros(())
-    if x.shape[-2] > 1:
-        tv = tv + (x[..., 1:, :] - x[..., :-1, :]).abs().mean()
-    if x.shape[-1] > 1:
-        tv = tv + (x[..., :, 1:] - x[..., :, :-1]).abs().mean()
-    return tv
 
 
 def _layer_weights(layers: list[str], weights: Sequence[float] | None, kind: str) -> list[float]:
@@ -66,15 +46,11 @@ def _layer_weights(layers: list[str], weights: Sequence[float] | None, kind: str
 class PerceptualLoss(nn.Module):
     """Content + style + total-variation loss on VGG19 features.
 
-    Call :meth:`set_style` once with the style image(s); then ``loss(x, content=c)`` (trainer: the
-    content features of ``c`` are computed without grad in the same call) or
-    ``loss(x, content_targets=loss.content_targets(c))`` (optimizer: targets computed once). Returns
-    ``{"content", "style", "tv", "total"}`` scalar tensors, each already multiplied by its weight.
-
-    ``temporal_weight`` weighs the stability term of :meth:`stability` (video: Gupta et al. 2017),
-    which the trainer adds; ``temporal_shift`` (px) and ``temporal_noise`` (std) say how far
-    and how noisy the moved copy it compares against is (brushwork.nn.motion.shifted_pair).
-    """
+    :meth:`set_style` once, then ``loss(x, content=c)`` (trainer) or ``loss(x,
+    content_targets=loss.content_targets(c))`` (optimizer: targets once) returns ``{"content",
+    "style", "tv", "total"}`` scalar tensors, each already weighted. ``temporal_*``: the video
+    stability term of :meth:`stability` (Gupta et al. 2017; how far and how noisy the moved copy
+    is: brushwork.nn.motion.shifted_pair), which the trainer adds."""
 
     def __init__(
         self,
@@ -99,23 +75,16 @@ class PerceptualLoss(nn.Module):
             raise BrushworkError(f"style_weight must be a number, got {style_weight!r}") from None
         self.content_layers = check_layers(content_layers) if content_weight else []
         self.style_layers = check_layers(style_layers) if style_weight else []
-        weights = {"content": content_weight, "style": style_weight, "tv": tv_weight}
-        weights |= {"temporal": temporal_weight}
-        for name, w in weights.items():
+        numbers = {"content_weight": content_weight, "style_weight": style_weight}
+        numbers |= {"tv_weight": tv_weight, "temporal_weight": temporal_weight}
+        numbers |= {"temporal_shift": temporal_shift, "temporal_noise": temporal_noise}
+        for name, w in numbers.items():
             if w < 0:
-                raise BrushworkError(f"{name}_weight must be >= 0, got {w}")
-        if temporal_shift < 0 or temporal_noise < 0:
-            raise BrushworkError(
-                f"need temporal_shift >= 0 and temporal_noise >= 0, got {temporal_shift}, "
-                f"{temporal_noise}"
-            )
+                raise BrushworkError(f"{name} must be >= 0, got {w}")
         self.temporal_weight, self.temporal_shift = temporal_weight, temporal_shift
         self.temporal_noise = temporal_noise
-        self.content_weight, self.style_weight, self.tv_weight = (
-            content_weight,
-            style_weight,
-            tv_weight,
-        )
+        self.content_weight, self.style_weight = content_weight, style_weight
+        self.tv_weight = tv_weight
         self.content_layer_weights = _layer_weights(
             self.content_layers, content_layer_weights if content_weight else None, "content"
         )
@@ -216,14 +185,12 @@ class PerceptualLoss(nn.Module):
             norm = g.square().sum(dim=(1, 2)).clamp_min(1e-12)  # (N,)
             self._style_scale[name] = 1.0 / norm if self.normalize else torch.ones_like(norm)
 
-    @torch.inference_mode()
-    def _content_targets(self, content: Tensor) -> dict[str, Tensor]:
-        feats = self.vgg(content)
-        return {n: feats[n] for n in self.content_layers}
-
     def content_targets(self, content: Tensor) -> dict[str, Tensor]:
-        """Content-layer features of ``content`` (B, 3, H, W), computed once without autograd."""
-        return {n: f.clone() for n, f in self._content_targets(content).items()}
+        """Content-layer features of ``content`` (B, 3, H, W), computed once without autograd
+        (cloned out of inference mode, so they can enter autograd graphs)."""
+        with torch.inference_mode():
+            feats = self.vgg(content)
+        return {n: feats[n].clone() for n in self.content_layers}
 
     def forward(
         self,

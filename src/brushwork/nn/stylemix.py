@@ -20,7 +20,8 @@ from torch import Tensor, nn
 
 from brushwork.errors import BrushworkError
 from brushwork.nn.conditional import ConditionalInstanceNorm2d
-from brushwork.nn.nets import TransformerNet, build_net
+from brushwork.nn.frame import TransformerNet
+from brushwork.nn.nets import build_net
 
 
 def norm_keys(net: nn.Module) -> set[str]:
@@ -44,7 +45,7 @@ def collapse(net: TransformerNet, mix: Sequence[float] | Tensor) -> TransformerN
     mix = torch.as_tensor(mix, dtype=torch.float32)
     if mix.shape != (net.n_styles,):
         raise BrushworkError(f"a mix of {net.n_styles} styles needs {net.n_styles} weights")
-    args = {k: v for k, v in net.arch_args.items() if k != "n_styles"}
+    args = {k: v for k, v in net.model_args.items() if k != "n_styles"}
     plain = build_net(**args)
     keys = norm_keys(net)
     state = {}
@@ -61,8 +62,8 @@ def transfer(source: TransformerNet, target: TransformerNet, rows: Sequence[int 
     ``rows[k]``: which style of ``source`` the target's style k copies, or None for a new style
     (the mean of the source's rows). Raises BrushworkError when the architectures differ.
     """
-    a = {k: v for k, v in source.arch_args.items() if k != "n_styles"}
-    b = {k: v for k, v in target.arch_args.items() if k != "n_styles"}
+    a = {k: v for k, v in source.model_args.items() if k != "n_styles"}
+    b = {k: v for k, v in target.model_args.items() if k != "n_styles"}
     if a != b:
         diff = ", ".join(f"{k}={a.get(k)} (here {v})" for k, v in b.items() if a.get(k) != v)
         raise BrushworkError(f"the init model has another architecture: {diff}")

@@ -22,13 +22,13 @@ def check_checkpoint(path: str, model: dict[str, Any]) -> Path:
         raise BrushworkError(f"cannot read checkpoint {ckpt}: {type(e).__name__}") from e
     hparams = state.get("hyper_parameters") if isinstance(state, dict) else None
     saved = hparams.get("model") if isinstance(hparams, dict) else None
-    check_architecture(saved, build_net(**model).arch_args, str(ckpt))
+    check_architecture(saved, build_net(**model).model_args, str(ckpt))
     return ckpt
 
 
 def check_architecture(saved: Any, current: dict[str, Any], source: str) -> None:
     """Raise BrushworkError unless ``saved`` (a checkpoint's ``hyper_parameters["model"]``) is
-    the architecture ``current`` (``net.arch_args``)."""
+    the architecture ``current`` (``net.model_args``)."""
     if not isinstance(saved, dict) or "arch" not in saved:
         raise BrushworkError(
             f"{source} is not a brushwork training checkpoint of this version (no model "

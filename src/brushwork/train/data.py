@@ -7,7 +7,6 @@ the same few photos every epoch, aspect kept, so logged images show one picture 
 
 from __future__ import annotations
 
-import math
 import warnings
 from pathlib import Path
 
@@ -20,11 +19,8 @@ from torch.utils.data import DataLoader, Dataset
 from brushwork.errors import BrushworkError
 from brushwork.io.assets import data_dir, ensure_training_photos
 from brushwork.io.images import DECODE_ERRORS, find_images, load_image, open_image, pil_to_tensor
+from brushwork.train.crops import center_box, random_box
 from brushwork.train.photo_cache import DecodedPhotos
-
-SCALE = (0.5, 1.0)  # crop area relative to the photo
-RATIO = (3 / 4, 4 / 3)  # crop aspect ratio (w / h)
-Box = tuple[float, float, float, float]  # PIL crop box: left, top, right, bottom
 
 
 def scan_images(root: str | Path) -> list[Path]:
@@ -49,39 +45,6 @@ def scan_images(root: str | Path) -> list[Path]:
             f"skipped {len(bad)} unreadable images in {root}, e.g. {bad[0].name}", stacklevel=2
         )
     return good
-
-
-def random_box(width: int, height: int) -> Box:
-    """A random crop box of area ``SCALE`` and aspect ``RATIO`` (torchvision's RandomResizedCrop).
-
-    Draws from torch's global RNG, so DataLoader workers and ``seed_everything`` control it.
-    """
-    area = width * height
-    log_ratio = (math.log(RATIO[0]), math.log(RATIO[1]))
-    for _ in range(10):
-        target = area * torch.empty(1).uniform_(*SCALE).item()
-        aspect = math.exp(torch.empty(1).uniform_(*log_ratio).item())
-        w = round(math.sqrt(target * aspect))
-        h = round(math.sqrt(target / aspect))
-        if 0 < w <= width and 0 < h <= height:
-            top = torch.randint(0, height - h + 1, (1,)).item()
-            left = torch.randint(0, width - w + 1, (1,)).item()
-            return (left, top, left + w, top + h)
-    # Extreme aspect ratios: the largest centred crop whose ratio is within RATIO.
-    w, h = width, height
-    if width / height < RATIO[0]:
-        h = round(width / RATIO[0])
-    elif width / height > RATIO[1]:
-        w = round(height * RATIO[1])
-    left, top = (width - w) // 2, (height - h) // 2
-    return (left, top, left + w, top + h)
-
-
-def center_box(width: int, height: int) -> Box:
-    """The centred square of side min(width, height): resize-shorter-side + center-crop."""
-    side = min(width, height)
-    left, top = (width - side) / 2, (height - side) / 2
-    return (left, top, left + side, top + side)
 
 
 class PhotoFolder(Dataset):

@@ -10,7 +10,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from brushwork.errors import BrushworkError
-from brushwork.evaluate.run import evaluate
+from brushwork.evaluate.compare import evaluate
 from brushwork.io.assets import data_dir
 
 

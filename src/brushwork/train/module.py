@@ -1,25 +1,19 @@
 """The LightningModule: a transformer net (brushwork.nn.nets) trained against the shared
-PerceptualLoss.
+PerceptualLoss. Checkpoints hold the net, the paintings' Gram targets and the optimizer state;
+the frozen VGG19 is rebuilt from its weight source, never stored.
 
-It takes primitives only (no nn.Module through the config), so ``save_hyperparameters()`` records
-everything needed to rebuild it. The frozen VGG19 inside the loss is rebuilt from its weight source,
-never stored: checkpoints hold the net, the painting's Gram targets and the optimizer state.
+Batches (brushwork.train.data): ``{"content": (B, 3, H, W) in [0,1], "path": [...]}`` plus
+``"target"`` with pre-computed targets (``distill.weight > 0``). ``loss.temporal_weight > 0``
+also runs the net on a moved, noised copy of the batch (the stability term).
 
-Batches (see ``brushwork.train.data``): ``{"content": (B, 3, H, W) in [0,1], "path": [...]}`` plus
-``"target": (B, 3, H, W)`` when pre-computed targets are used (``distill.weight > 0``). With
-``loss.temporal_weight > 0`` each step also runs the net on a moved, noised copy of the batch
-(the stability term, logged as ``train/temporal``).
-
-Several styles (conditional instance norm): each image of a batch gets its own style, round-robin
-(image b of step t takes style (t·B + b) mod K). Every style so gets exactly the same number of
-samples, and with B >= K every step holds every style: the shared convolutions get a gradient
-from all of them at each step instead of drifting towards whichever style a per-batch draw
-(Dumoulin et al.'s choice) showed last; the Gram targets are computed once per style either way.
+Several styles (conditional instance norm): image b of step t takes style (t·B + b) mod K, so
+every style gets the same number of samples and, with B >= K, every step holds every style: the
+shared convolutions learn from all of them at each step instead of drifting towards whichever
+style a per-batch draw (Dumoulin et al.'s choice) showed last.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -35,34 +29,25 @@ from brushwork.nn.motion import shifted_pair
 from brushwork.nn.nets import build_net
 from brushwork.nn.stylemix import norm_keys
 from brushwork.train.checkpoints import check_architecture
-from brushwork.train.optim import LR_SCHEDULES, WeightAverage, lr_factor
+from brushwork.train.optim import WeightAverage, optimizers, recipe
 
 DISTILL_LOSSES = ("pixel", "feature")
 _TARGET_FEATURE = "relu2_2"  # feature-space distance to targets, as Johnson's content layer
 
 
 class StyleTransferModule(pl.LightningModule):
-    """Train ``build_net(**model)`` for one style against ``PerceptualLoss(**loss)``.
+    """Train ``build_net(**model)`` against ``PerceptualLoss(**loss)``; plain values only, so
+    ``save_hyperparameters()`` records everything needed to rebuild it (the net's architecture
+    as ``hyper_parameters["model"]``). ``loss["style_weight"]``: the final weight of the first
+    style; ``style_factors`` scale the others'. ``optim``: ``{"lr", "schedule", "warmup", "ema"}``
+    (train.optim); ``distill``: ``{"weight", "loss"}`` (the term towards Gatys targets).
 
-    Arguments are plain values (the config's nodes as dicts), so ``save_hyperparameters()``
-    records everything needed to rebuild the module, and the checkpoint carries the net's
-    architecture as ``hyper_parameters["model"]``. ``loss["style_weight"]`` is the final weight
-    (loss.style_weight × style.weight). ``optim``: ``{"lr", "schedule", "warmup", "ema"}``
-    (train.optim: the peak rate, its decay, the warm-up as a fraction of ``max_steps``, the
-    weight average's decay, 0 = none); ``distill``: ``{"weight", "loss"}`` (the term towards pre-computed Gatys targets).
-
-    The painting's Gram targets are computed once from ``style_image`` (longer side
-    ``style_size``) and kept as buffers that checkpoints carry: a checkpoint resumes, or loads
-    with ``load_from_checkpoint``, without the painting file (``style_image`` may then be None
-    or missing). Loss terms are logged as ``{train,val}/{content,style,tv,total}`` (+
-    ``train/target``), each already weighted. ``style`` (name, title, artist, url) travels into
-    the checkpoint and the export.
-
-    Several styles: ``style`` and ``style_image`` are lists (one target per painting; the first
-    painting's weight is ``loss["style_weight"]``, ``style_factors`` scale the others'), and
-    ``model["n_styles"]`` = ``kept_styles`` + their number: the net's first ``kept_styles``
-    styles come from an init model and are not trained. ``finetune="norm"`` trains the
-    norms' (γ, β) only (train.styles).
+    The Gram targets are computed once from ``style_image`` (longer side ``style_size``; a list
+    for several styles) into buffers, so a checkpoint resumes or loads without the paintings.
+    Terms are logged as ``{train,val}/{content,style,tv,total}``, each weighted. ``style``
+    (name, title, artist, url; a list for several) travels into the checkpoint and the export.
+    The net's first ``kept_styles`` styles come from an init model and are not trained;
+    ``finetune="norm"`` trains the norms' (γ, β) only (train.styles).
     """
 
     def __init__(
@@ -82,16 +67,9 @@ class StyleTransferModule(pl.LightningModule):
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
-        self.optim = {"lr": 1e-3, "schedule": "none", "warmup": 0.0, "ema": 0.0} | (optim or {})
+        self.optim = o = recipe(optim)
         self.distill = {"weight": 0.0, "loss": "pixel"} | (distill or {})
-        check_choice("optim.schedule", self.optim["schedule"], LR_SCHEDULES)
         check_choice("distill.loss", self.distill["loss"], DISTILL_LOSSES)
-        o = self.optim
-        if o["lr"] <= 0 or not 0 <= o["warmup"] < 1 or not 0 <= o["ema"] < 1:
-            raise BrushworkError(
-                "need optim.lr > 0, 0 <= optim.warmup < 1 and 0 <= optim.ema < 1, got "
-                f"{o['lr']}, {o['warmup']}, {o['ema']}"
-            )
         if self.distill["weight"] < 0:
             raise BrushworkError(f"need distill.weight >= 0, got {self.distill['weight']}")
         self.styles = style if isinstance(style, list) else [style]
@@ -180,7 +158,7 @@ class StyleTransferModule(pl.LightningModule):
         ids = self._style_ids(b, (self.global_step if stage == "train" else batch_idx) * b)
         ids = ids.to(content.device)
         style = self._net_style(ids)
-        # Training steps skip the inference margin (TransformerNet.margin: +10 % per step for a
+        # Training steps skip the inference margin (TransformerNet.margin: a cost per step for a
         # border the loss barely sees); validation scores what users get.
         margin = 0 if stage == "train" else None
         net = self.net if stage == "train" else self.inference_net
@@ -236,25 +214,11 @@ class StyleTransferModule(pl.LightningModule):
 
     def configure_optimizers(self) -> Any:
         # The net only: VGG is frozen and must not carry Adam state into checkpoints.
-        fused = self.device.type == "cuda"
         params = [p for p in self.net.parameters() if p.requires_grad]  # finetune=norm: the norms
-        optimizer = torch.optim.Adam(params, lr=self.optim["lr"], fused=fused)
-        o = self.optim
-        if o["schedule"] == "none" and o["warmup"] == 0:
-            return optimizer
         total = self.hparams.max_steps
         if total is None or total <= 0:
-            total = int(self.trainer.estimated_stepping_batches)
-        if not math.isfinite(total) or total <= 0:
-            raise BrushworkError("optim.schedule and optim.warmup need trainer.max_steps")
-        warmup = round(o["warmup"] * total)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda step: lr_factor(step, int(total), warmup, o["schedule"])
-        )
-        return {
-            "optimizer": optimizer,
-            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
-        }
+            total = self.trainer.estimated_stepping_batches
+        return optimizers(params, self.optim, total, fused=self.device.type == "cuda")
 
     # --- checkpoints ----------------------------------------------------------------------
 
@@ -267,7 +231,7 @@ class StyleTransferModule(pl.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         saved = (checkpoint.get("hyper_parameters") or {}).get("model")
-        check_architecture(saved, self.net.arch_args, "the checkpoint")
+        check_architecture(saved, self.net.model_args, "the checkpoint")
         # Put this module's own VGG weights back so strict loading sees every key it expects.
         state = checkpoint["state_dict"]
         for key, value in self.loss.state_dict().items():

@@ -1,8 +1,7 @@
 """The trainer's optimisation recipe: the learning-rate schedule and the weight average.
 
-A constant Adam rate leaves the net hopping around a minimum it never settles into (the validation
-loss of the former CPU preset went flat after a third of its steps); a short linear warm-up and a
-decay to ~0 let the last steps settle, and an exponential moving average of the weights (Polyak
+A constant Adam rate leaves the net hopping around a minimum it never settles into; a short
+linear warm-up and a decay to ~0 let the last steps settle, and an exponential moving average of the weights (Polyak
 averaging) smooths what noise the steps leave. Which recipe won is in docs/BENCHMARKS.md.
 """
 
@@ -10,11 +9,42 @@ from __future__ import annotations
 
 import copy
 import math
+from typing import Any
 
 import torch
 from torch import nn
 
+from brushwork.errors import BrushworkError, check_choice
+
 LR_SCHEDULES = ("none", "cosine", "linear")
+
+
+def recipe(optim: dict[str, Any] | None) -> dict[str, Any]:
+    """``optim`` (``{"lr", "schedule", "warmup", "ema"}``, any subset) with defaults filled in:
+    Adam at a constant 1e-3, no warm-up, no average. BrushworkError for values out of range."""
+    o = {"lr": 1e-3, "schedule": "none", "warmup": 0.0, "ema": 0.0} | (optim or {})
+    check_choice("optim.schedule", o["schedule"], LR_SCHEDULES)
+    if o["lr"] <= 0 or not 0 <= o["warmup"] < 1 or not 0 <= o["ema"] < 1:
+        raise BrushworkError(
+            "need optim.lr > 0, 0 <= optim.warmup < 1 and 0 <= optim.ema < 1, got "
+            f"{o['lr']}, {o['warmup']}, {o['ema']}"
+        )
+    return o
+
+
+def optimizers(params: list, o: dict[str, Any], total: float, fused: bool = False) -> Any:
+    """Lightning's ``configure_optimizers`` answer for recipe ``o`` over ``total`` steps: Adam at
+    ``o["lr"]``, with a per-step LambdaLR when there is a schedule or a warm-up."""
+    optimizer = torch.optim.Adam(params, lr=o["lr"], fused=fused)
+    if o["schedule"] == "none" and o["warmup"] == 0:
+        return optimizer
+    if not math.isfinite(total) or total <= 0:
+        raise BrushworkError("optim.schedule and optim.warmup need trainer.max_steps")
+    warmup = round(o["warmup"] * total)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: lr_factor(step, int(total), warmup, o["schedule"])
+    )
+    return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
 
 def lr_factor(step: int, total: int, warmup: int, schedule: str) -> float:

@@ -1,9 +1,9 @@
 """Training photos decoded once: each photo, decoded and shrunk to what the random crop needs,
 kept as a raw array under the cache folder, keyed by the file's content.
 
-Why: a CPU step of the default preset is ~0.5 s on 2 cores, and the loader's workers decode a
-640×480 JPEG (~5 ms) and resample it for every crop on the same two cores. A cached photo is a
-memory-mapped ``.npy`` read (~0.1 ms) and a smaller resample.
+Why: on a small CPU the loader's workers decode a JPEG and resample it for every crop on the
+same cores the training step needs. A cached photo is a memory-mapped ``.npy`` read and a
+smaller resample.
 """
 
 from __future__ import annotations

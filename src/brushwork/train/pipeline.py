@@ -19,7 +19,7 @@ from pytorch_lightning.callbacks import LearningRateMonitor, ModelCheckpoint
 from pytorch_lightning.loggers import WandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 
-from brushwork.config.groups import loss_args, plain
+from brushwork.config.groups import plain
 from brushwork.errors import BrushworkError
 from brushwork.gatys.optimizer import resolve_precision
 from brushwork.io.assets import resolve_style_image
@@ -75,7 +75,7 @@ def build_module(
     described = [{k: s[k] for k in keep} for s in styles.styles]
     return StyleTransferModule(
         model=styles.model,
-        loss=loss_args(cfg.loss) | {"style_weight": styles.styles[0]["style_weight"]},
+        loss=styles.loss(cfg.loss),
         style=described[0] if single else described,
         style_image=images[0] if single else images,
         style_size=styles.sizes or cfg.style_size,
@@ -110,8 +110,7 @@ def _trainer_kwargs(cfg: DictConfig) -> dict[str, Any]:
 
 def auto_precision(accelerator: str) -> str:
     """``trainer.precision=auto``: bf16-mixed where the device computes bf16 natively (CUDA with
-    bf16, a CPU with AVX512-BF16/AMX: ~2x the steps per minute on 2 cores, docs/BENCHMARKS.md),
-    else 32. The Gram matrices and the loss stay fp32 either way (brushwork.nn.losses)."""
+    bf16, a CPU with AVX512-BF16/AMX), else 32. The Gram matrices and the loss stay fp32 either way (brushwork.nn.losses)."""
     cuda = accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available())
     device = torch.device("cuda" if cuda else "cpu")
     return "bf16-mixed" if resolve_precision("auto", device) == "bf16" else "32"

@@ -20,7 +20,7 @@ from typing import Any
 
 from omegaconf import DictConfig, open_dict
 
-from brushwork.calibrate.run import resolve_auto_weight
+from brushwork.calibrate.weight import resolve_auto_weight
 from brushwork.config.groups import group_choices, joined_name, plain, style_config
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.infer.model_file import load_model
@@ -115,6 +115,11 @@ class StylePlan:
         """The same plan with final style ``weights`` (calibration's) for the trained styles."""
         styles = [s | {"style_weight": w} for s, w in zip(self.styles, weights, strict=True)]
         return dataclasses.replace(self, styles=styles, factors=_factors(weights))
+
+    def loss(self, loss: DictConfig) -> dict[str, Any]:
+        """``PerceptualLoss``'s arguments: ``loss`` with the first trained style's final weight
+        (the others' are :attr:`factors` of it)."""
+        return plain(loss) | {"style_weight": self.styles[0]["style_weight"]}
 
 
 def _factors(weights: list[float]) -> list[float]:
