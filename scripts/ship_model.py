@@ -1,4 +1,5 @@
-"""Put a trained multi-style network into the package: brushwork/models/brushwork-10.{pt,onnx,json}.
+"""Put a trained multi-style network into the package: brushwork/models/brushwork-10.{pt,onnx,json}
+and brushwork-10.regions.onnx.
 
     python scripts/ship_model.py outputs/shipped/all10/10_styles.pt --wall "2 h 05 min" \
         --hardware "2 vCPU AMD EPYC (avx512_bf16), no GPU"
@@ -20,9 +21,9 @@ from pathlib import Path
 
 from brushwork.config.groups import group_choices
 from brushwork.errors import BrushworkError, exit_on_error
-from brushwork.infer.exporters import convert
+from brushwork.infer.exporters import convert, export_onnx
 from brushwork.infer.model_file import load_model
-from brushwork.infer.shipped import MODEL, ONNX, RECORD
+from brushwork.infer.shipped import MODEL, ONNX, RECORD, REGIONS_ONNX
 
 
 def sha256(path: Path) -> str:
@@ -42,9 +43,16 @@ def ship(export: Path, wall: str, hardware: str) -> dict:
     MODEL.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(export, MODEL)
     convert(MODEL, "onnx", ONNX)
+    net, info = load_model(MODEL, "cpu")
+    export_onnx(net, REGIONS_ONNX, info, regions=True)  # --region: a style mix per pixel
     record = {
         "model": {"file": MODEL.name, "sha256": sha256(MODEL), "bytes": MODEL.stat().st_size},
         "onnx": {"file": ONNX.name, "sha256": sha256(ONNX), "bytes": ONNX.stat().st_size},
+        "regions_onnx": {
+            "file": REGIONS_ONNX.name,
+            "sha256": sha256(REGIONS_ONNX),
+            "bytes": REGIONS_ONNX.stat().st_size,
+        },
         "styles": names,
         "command": prov.get("command"),
         "commit": source["commit"],

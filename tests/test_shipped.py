@@ -34,6 +34,7 @@ def _sha256(path: Path) -> str:
 def test_the_shipped_files_are_the_recorded_ones_and_small() -> None:
     assert _sha256(shipped.MODEL) == RECORD["model"]["sha256"]
     assert _sha256(shipped.ONNX) == RECORD["onnx"]["sha256"]
+    assert _sha256(shipped.REGIONS_ONNX) == RECORD["regions_onnx"]["sha256"]
     assert shipped.MODEL.stat().st_size + shipped.ONNX.stat().st_size <= 5 * 1024 * 1024
 
 

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.lite import auto_scale, check_stroke_scale
 from brushwork.infer.model_file import export_model
+from brushwork.infer.settings import auto_scale, check_stroke_scale
 from brushwork.infer.strokes import stylize_at_scale
 from brushwork.nn.guided import guided_upsample, luminance
 from brushwork.nn.nets import ShuffleNet

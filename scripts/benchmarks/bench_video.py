@@ -75,8 +75,10 @@ def _objective(stylizer, style_image: str | None):
 
 
 def _run(stylizer, clip, path: str) -> torch.Tensor:
+    from brushwork.infer.video import stable_clip
+
     settings = PATHS[path]
-    state = stylizer.stable_video(**settings) if settings is not None else None
+    state = stable_clip(stylizer, **settings) if settings is not None else None
     return torch.cat([stylizer(f[None], clip=state) for f in clip.frames])
 
 

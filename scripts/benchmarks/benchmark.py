@@ -13,6 +13,7 @@
     python scripts/benchmarks/benchmark.py grid --model M.pt --size 1536      # one trained model, no training
     python scripts/benchmarks/benchmark.py recipe [--budget 5] [--arms base cosine ...] [--seeds 0 1] [--peer]
     python scripts/benchmarks/benchmark.py warm [--budget 5] [--arms scratch shipped norm] [--full scratch]
+    python scripts/benchmarks/benchmark.py masks [--styles candy the_scream] [--feather 64] [--size 512]
     python scripts/benchmarks/benchmark.py distill [--budget 6] [--target-photos 64] [--arms perceptual pixel:30]
 
 Each lives in scripts/benchmarks/bench_<what>.py (gatys: brushwork's L-BFGS against pastiche's).
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             "distill",
             "recipe",
             "warm",
+            "masks",
         ],
     )
     ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
@@ -128,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results", nargs="+", help="recipe: sweep JSONs to plot (with --sheet)")
     ap.add_argument("--paintings", nargs="+", help="warm: names of the generated paintings")
     ap.add_argument("--full", nargs="*", help="warm: arms also trained for the preset's steps")
+    ap.add_argument("--feather", type=int, default=64, help="masks: the soft edge's width, px")
+    ap.add_argument("--far", type=int, default=128, help="masks: px from the edge for 'far'")
     args = ap.parse_args(argv)
     # Each benchmark lives in scripts/benchmarks/bench_<what>.py as bench_<what>(args, machine).
     module = importlib.import_module(f"bench_{args.what}")

@@ -5,13 +5,13 @@
     brushwork stylize --model starry.pt photo.jpg -o out.png
     brushwork stylize --model starry.pt photos/ more/*.jpg -o styled/ --max-size 2048 --json
     brushwork stylize --model starry.pt --video clip.mp4 -o styled.mp4 [--stable]
-    brushwork stylize --model four.pt --style great_wave photo.jpg -o out.png
-    brushwork stylize --model four.pt --mix starry_night=0.7,great_wave=0.3 photo.jpg -o out.png
+    brushwork stylize --mix starry_night=0.7,great_wave=0.3 photo.jpg -o out.png
+    brushwork stylize photo.jpg -o out.png --style candy --mask sky.png     (paint the sky only)
+    brushwork stylize photo.jpg -o out.png --region candy=sea.png --region udnie=land.png
 
-Inputs: files, folders (recursive) or globs. One input file and an output with an image
-extension writes that file; else the output folder mirrors the inputs' names. Outputs are never
-overwritten without ``--force`` and are written atomically. Unreadable images in a folder are
-skipped with a warning; a single unreadable file is an error (one line, exit 2).
+Inputs: files, folders (recursive) or globs; one input file and an image extension writes that
+file, else the output folder mirrors the inputs' names. Outputs are written atomically, never
+over existing ones without ``--force``. Masks: any image of the photo's shape (white paints).
 """
 
 from __future__ import annotations
@@ -19,18 +19,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from brushwork.cli.args import parser
 from brushwork.errors import BrushworkError
 from brushwork.infer.batch import stylize_files
-from brushwork.infer.lite import (
+from brushwork.infer.lite import fast_stylizer, model_styles, regions_stylizer
+from brushwork.infer.masks import area_from_options
+from brushwork.infer.settings import (
     BACKENDS,
     PRECISIONS,
+    check_stable_options,
     check_strength,
     check_stroke_scale,
-    fast_stylizer,
+    parse_tile,
 )
 from brushwork.io.inputs import collect_inputs, plan_outputs
 
@@ -76,6 +80,17 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="paint strokes S times larger (S >= 1, or auto: as large relative to the image as "
         "in training); edges stay sharp",
     )
+    p.add_argument(
+        "--mask", metavar="M.png", help="paint where M is white, keep the photo where black"
+    )
+    p.add_argument("--mask-invert", action="store_true", help="paint where the mask is black")
+    p.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        metavar="STYLE=M.png",
+        help="a multi-style model: STYLE paints where M is white (repeat: one per region)",
+    )
     p.add_argument("--max-size", type=int, help="shrink images so the long side is at most this")
     p.add_argument("--strength", type=float, default=1.0, help="0..1 blend with the photo")
     p.add_argument("--preserve-color", action="store_true", help="keep the photo's colours")
@@ -96,15 +111,6 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     return p
 
 
-def _tile(value: str) -> int | None:
-    if value == "auto":
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise BrushworkError(f"--tile must be auto, 0 or a size in px, got {value!r}") from None
-
-
 def _engine(args: argparse.Namespace, tile: int | None, torch_stylizer: Any) -> Any:
     """The torch-free engine where it applies (CPU, fp32, onnxruntime, a cached or .onnx model,
     no fixed tile size), else the torch one; see brushwork.infer.engines."""
@@ -115,32 +121,27 @@ def _engine(args: argparse.Namespace, tile: int | None, torch_stylizer: Any) -> 
         lite = fast_stylizer(
             args.model, args.device, args.precision, args.backend, args.compile, args.threads
         )
-    engine, note = choose_engine(lite, torch_stylizer, tile, args.style, args.mix, args.stroke)
+    regions = partial(regions_stylizer, args.model, args.threads)  # opened on need
+    choice = (args.style, args.mix, args.stroke)
+    engine, note = choose_engine(lite, torch_stylizer, tile, *choice, regions)
+    styles = engine.styles
+    if len(styles) > 1 and not (any(choice) or args.region):
+        note = f"painting {styles[0]}, the first of the model's {len(styles)} styles (pick one "
+        note += "with --style NAME; --list-styles)"
     if note:
         print(f"note: {note}", file=sys.stderr)
-    styles = engine.styles
-    if len(styles) > 1 and not (args.style or args.mix or args.stroke):
-        print(
-            f"note: painting {styles[0]}, the first of the model's {len(styles)} styles "
-            "(pick one with --style NAME; --list-styles)",
-            file=sys.stderr,
-        )
     return engine
 
 
-def list_styles(model: str | Path) -> list[dict[str, Any]]:
-    """The styles a model file holds, in order (one for a single-style model)."""
-    path = Path(model).expanduser()
-    if path.suffix.lower() == ".onnx":
-        from brushwork.infer.lite import OnnxStylizer
-
-        onnx = OnnxStylizer(path)
-        if not onnx.conditional:
-            return [json.loads(onnx.meta.get("style") or "{}")]
-        return json.loads(onnx.meta["styles"])
-    from brushwork.infer.model_file import load_model
-
-    return load_model(path)[1]["styles"]
+def _area(args: argparse.Namespace, styles: list[str], inputs: list[Path]) -> Any:
+    """``--mask`` / ``--region`` as an Area (or None), checked against every input's shape
+    before anything is written."""
+    if args.region and (args.style or args.mix):
+        raise BrushworkError("--region picks the styles itself: drop --style / --mix")
+    area, notes = area_from_options(args.mask, args.mask_invert, args.region, styles, inputs)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    return area
 
 
 def main(argv: list[str], prog: str = "brushwork stylize") -> int:
@@ -150,7 +151,7 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
 
         args.model = str(shipped_model())
     if args.list_styles:
-        styles = list_styles(args.model)
+        styles = model_styles(args.model)
         if args.json:
             print(json.dumps(styles, indent=2))
         for st in styles if not args.json else []:
@@ -165,13 +166,8 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
         raise BrushworkError(f"--batch must be >= 1, got {args.batch}")
     if args.max_size is not None and args.max_size < 1:
         raise BrushworkError(f"--max-size must be >= 1, got {args.max_size}")
-    tile = _tile(args.tile)
-    if args.stable and not args.video:
-        raise BrushworkError("--stable applies to --video")
-    if args.smooth and not args.stable:
-        raise BrushworkError("--smooth applies to --stable")
-    if not 0 <= args.smooth <= 0.9:
-        raise BrushworkError(f"--smooth must be in [0, 0.9], got {args.smooth}")
+    tile = parse_tile(args.tile)
+    check_stable_options(bool(args.video), args.stable, args.smooth)
     if args.video:
         from brushwork.infer.video import check_video_output, stylize_video
 
@@ -218,6 +214,7 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
             force=args.force,
             progress=not args.json,
             stable={"blend": args.smooth} if args.stable else None,
+            area=_area(args, stylizer.styles, []),
         )
         summary = (
             f"stylized {report['frames']} frames ({report['width']}x{report['height']}) "
@@ -226,6 +223,7 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
     else:
         engine = _engine(args, tile, torch_stylizer)
         device, backend = engine.device, engine.backend
+        area = _area(args, engine.styles, [src for src, _ in jobs])
         report = stylize_files(
             engine,
             jobs,
@@ -235,6 +233,7 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
             preserve_color=args.preserve_color,
             progress=not args.json,
             single=single,
+            area=area,
         )
         skipped = f", skipped {len(report['skipped'])}" if report["skipped"] else ""
         n = report["images"]

@@ -24,11 +24,13 @@ def stylize_files(
     preserve_color: bool = False,
     progress: bool = True,
     single: bool = False,
+    area: Any = None,
 ) -> dict[str, Any]:
     """Stylize each ``(input, output)`` of ``jobs`` with ``engine`` (brushwork.infer.engines),
     ``batch`` same-size images per forward pass, decoding ahead and saving behind on a thread
     pool. Unreadable inputs raise when ``single``, else are skipped with a warning. Returns the
-    report: counts, seconds and one entry per written file."""
+    report: counts, seconds and one entry per written file. ``area`` (brushwork.infer.masks):
+    where each image is painted."""
     results: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
     start = time.perf_counter()
@@ -63,7 +65,7 @@ def stylize_files(
                 group = [(s, d, img) for s, d, img in group_in if tuple(img.shape) == shape]
                 t0 = time.perf_counter()
                 images = [img for _, _, img in group]
-                out = engine.stylize(images, strength, preserve_color)
+                out = engine.stylize(images, strength, preserve_color, area)
                 seconds = (time.perf_counter() - t0) / len(group)
                 for k, (src, dst, _) in enumerate(group):
                     saves.append(pool.submit(engine.save, out[k], dst))

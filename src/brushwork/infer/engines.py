@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from brushwork.infer.array_ops import resize_array
+from brushwork.infer.array_ops import resize_array, transfer_chroma_array
 from brushwork.infer.lite import OnnxStylizer
+from brushwork.infer.masks import Area, blend
 from brushwork.io.arrays import read_array, write_array
 
 
@@ -28,8 +29,15 @@ class LiteEngine:
 
     device = "cpu"
 
-    def __init__(self, net: OnnxStylizer, fallback: Callable[[], TorchEngine], tile: int | None):
+    def __init__(
+        self,
+        net: OnnxStylizer,
+        fallback: Callable[[], TorchEngine],
+        tile: int | None,
+        regions: Callable[[], OnnxStylizer | None] = lambda: None,
+    ):
         self.net, self._fallback, self._torch = net, fallback, None
+        self._regions, self._regions_net = regions, None  # the regions graph, opened on need
         # tile=None: images over the limit are tiled by torch; tile=0: nothing is ever tiled.
         self.limit = net.untiled_pixels if tile is None else None
         self.backend = net.backend
@@ -42,13 +50,27 @@ class LiteEngine:
     def styles(self) -> list[str]:
         return list(self.net.styles)
 
-    def stylize(self, images: list[Any], strength: float, preserve_color: bool) -> list[Any]:
+    def stylize(
+        self, images: list[Any], strength: float, preserve_color: bool, area: Area | None = None
+    ) -> list[Any]:
         h, w = images[0].shape[-2:]
-        if self.limit is not None and h * w > self.limit:
+        alpha, mix = area.at(h, w) if area is not None else (None, None)
+        if mix is not None and self._regions_net is None:
+            self._regions_net = self._regions()
+        tiled = self.limit is not None and h * w > self.limit
+        if tiled or (mix is not None and self._regions_net is None):
+            # Tiles, and regions without their graph (not cached yet), run in PyTorch.
             if self._torch is None:
                 self._torch = self._fallback()
-            return self._torch.stylize(images, strength, preserve_color)  # arrays in, arrays out
-        out = self.net(np.concatenate(images), strength, preserve_color)
+            return self._torch.stylize(images, strength, preserve_color, area)  # arrays out
+        x = np.concatenate(images)
+        if mix is not None:  # regions: one pass of the graph with a mix per pixel
+            out = self._regions_net.run(x, mix)
+            out = transfer_chroma_array(out, x) if preserve_color else out
+        else:
+            out = self.net(x, strength if alpha is None else 1.0, preserve_color)
+        if alpha is not None:  # the painting shows where the mask is white
+            out = blend(x, out, strength * alpha)
         return [out[k : k + 1] for k in range(len(images))]
 
     def save(self, img: Any, dst: Path) -> None:
@@ -73,14 +95,16 @@ class TorchEngine:
     def styles(self) -> list[str]:
         return list(self.stylizer.styles)
 
-    def stylize(self, images: list[Any], strength: float, preserve_color: bool) -> list[Any]:
+    def stylize(
+        self, images: list[Any], strength: float, preserve_color: bool, area: Area | None = None
+    ) -> list[Any]:
         """Tensors in, tensors out; numpy arrays (the lite path's images) in, arrays out."""
         import torch
 
         arrays = isinstance(images[0], np.ndarray)
         if arrays:
             images = [torch.from_numpy(np.ascontiguousarray(i)) for i in images]
-        out = self.stylizer(torch.cat(images), strength, preserve_color)
+        out = self.stylizer(torch.cat(images), strength, preserve_color, area=area)
         outs = [out[k : k + 1].clone() for k in range(len(images))]
         return [o.numpy() for o in outs] if arrays else outs
 
@@ -98,13 +122,16 @@ def choose_engine(
     style: str | None = None,
     mix: str | None = None,
     stroke: float | None = None,
+    regions: Callable[[], OnnxStylizer | None] = lambda: None,
 ) -> tuple[LiteEngine | TorchEngine, str | None]:
     """The engine for one model: the torch-free ``lite`` stylizer (from
     :func:`brushwork.infer.lite.fast_stylizer`) set to ``style`` / ``mix`` / ``stroke``, handing
     images it cannot take to ``torch_stylizer(quiet=True)``; or, when ``lite`` is None,
     ``torch_stylizer()`` (a :class:`brushwork.infer.stylizer.Stylizer` made with the same choice).
-    Also the note when mix weights were normalised (the torch path reports its own)."""
+    Also the note when mix weights were normalised (the torch path reports its own).
+    ``regions()``: the model's regions graph, or None (then regions run in torch)."""
     if lite is None:
         return TorchEngine(torch_stylizer()), None
     note = lite.select(style, mix, stroke)
-    return LiteEngine(lite, lambda: TorchEngine(torch_stylizer(quiet=True)), tile), note
+    fallback = lambda: TorchEngine(torch_stylizer(quiet=True))  # noqa: E731
+    return LiteEngine(lite, fallback, tile, regions), note

@@ -52,9 +52,9 @@ class ExportableNet(nn.Module):
     same output, margin included (:attr:`~brushwork.nn.frame.TransformerNet.margin`).
     """
 
-    def __init__(self, net: TransformerNet) -> None:
+    def __init__(self, net: TransformerNet, regions: bool = False) -> None:
         super().__init__()
-        self.net = net
+        self.net, self.regions = net, regions  # regions: the style input is a mix per pixel
 
     def forward(self, x: torch.Tensor, style: torch.Tensor | None = None) -> torch.Tensor:
         h, w, m, e = x.shape[-2], x.shape[-1], self.net.multiple, self.net.margin
@@ -62,15 +62,20 @@ class ExportableNet(nn.Module):
         top, left = ph // 2, pw // 2
         y = F.pad(x, (left, pw - left, top, ph - top), mode="reflect")
         y = F.pad(y, (e, e, e, e), mode="reflect") - 0.5  # the net's margin (sides >= min_side)
+        if self.regions:  # (B, N, H, W): padded as the image is
+            style = F.pad(style, (left, pw - left, top, ph - top), mode="reflect")
+            style = F.pad(style, (e, e, e, e), mode="reflect")
         with styled(self.net, style):
             y = torch.sigmoid(self.net.body(y))
         return y[:, :, top + e : top + e + h, left + e : left + e + w]
 
     def example(self) -> tuple[torch.Tensor, ...]:
-        """Inputs to trace with: an image, and for a multi-style net an even mix."""
+        """Inputs to trace with: an image, and for a multi-style net an even mix (per pixel for
+        a regions graph)."""
         n = self.net.n_styles
         image = torch.rand(1, 3, 64, 64)
-        return (image,) if n == 1 else (image, torch.full((n,), 1.0 / n))
+        mix = torch.full((1, n, 64, 64) if self.regions else (n,), 1.0 / n)
+        return (image,) if n == 1 else (image, mix)
 
 
 def _metadata(info: dict[str, Any], net: TransformerNet) -> dict[str, str]:
@@ -94,12 +99,14 @@ def export_onnx(
     info: dict[str, Any] | None = None,
     opset: int = ONNX_OPSET,
     dynamo: bool = False,
+    regions: bool = False,
 ) -> Path:
     """Write ``net`` as ONNX (opset ``opset`` >= 17, dynamic batch/height/width); return the path.
 
     ``dynamo=False`` uses the TorchScript-based exporter: much faster to export, and the same
     graph speed in onnxruntime; ``dynamo=True`` goes through
-    ``torch.export`` (needs onnxscript). Both match the eager net to 1e-6.
+    ``torch.export`` (needs onnxscript). Both match the eager net to 1e-6. ``regions``: a
+    multi-style net whose ``style`` input is a mix per pixel, (B, N, H, W) (regional styles).
     """
     try:
         import onnx
@@ -107,7 +114,9 @@ def export_onnx(
         raise BrushworkError("ONNX export needs: pip install 'brushwork[onnx]'") from e
     if opset < 17:
         raise BrushworkError(f"ONNX opset must be >= 17, got {opset}")
-    module = ExportableNet(copy.deepcopy(net).cpu().float()).eval()  # caller's net untouched
+    if regions and (dynamo or net.n_styles == 1):
+        raise BrushworkError("a regions graph needs a multi-style net and dynamo=False")
+    module = ExportableNet(copy.deepcopy(net).cpu().float(), regions).eval()  # net untouched
     example = module.example()
     inputs = ["image", "style"][: len(example)]
     names = {"input_names": inputs, "output_names": ["stylized"], "opset_version": opset}
@@ -140,7 +149,9 @@ def export_onnx(
             else:
                 axes = {0: "batch", 2: "height", 3: "width"}
                 buf = io.BytesIO()
-                dynamic_axes = {"image": axes, "stylized": axes}
+                dynamic_axes = {"image": axes, "stylized": axes} | (
+                    {"style": axes} if regions else {}
+                )
                 torch.onnx.export(
                     module, example, buf, dynamo=False, dynamic_axes=dynamic_axes, **names
                 )
@@ -191,19 +202,21 @@ def convert(model_path: str | Path, fmt: str, out: str | Path | None = None) -> 
     return export_torchscript(net, out, info)
 
 
-def cached_onnx(model_path: Path, net: TransformerNet, info: dict[str, Any], tmp: Path) -> Path:
+def cached_onnx(
+    model_path: Path, net: TransformerNet, info: dict[str, Any], tmp: Path, regions: bool = False
+) -> Path:
     """An ONNX copy of the ``.pt`` export ``model_path`` (already loaded as ``net``), exported
     once: cached under :func:`brushwork.io.assets.cache_dir` by the file's content hash and the torch version (a
     new exporter may write a different graph). Falls back to ``tmp`` if the cache is unwritable.
-    """
-    path = onnx_cache_path(model_path)
+    ``regions``: the graph whose style input is a mix per pixel."""
+    path = onnx_cache_path(model_path, regions)
     if path.is_file():
         return path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return export_onnx(net, path, info)
+        return export_onnx(net, path, info, regions=regions)
     except (OSError, BrushworkError):
-        return export_onnx(net, tmp / path.name, info)
+        return export_onnx(net, tmp / path.name, info, regions=regions)
 
 
 def onnx_stylizer(
@@ -214,6 +227,7 @@ def onnx_stylizer(
     threads: int | None,
     device: Any,
     min_side: int,
+    regions: bool = False,
 ) -> OnnxStylizer:
     """``net`` (the whole model at ``model_path``, as loaded with ``info``) in ONNX Runtime: the
     cached ONNX copy (exported on first use), with ``mix`` as its style vector (a multi-style
@@ -221,7 +235,7 @@ def onnx_stylizer(
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:  # only used if the cache is unwritable
-        path = cached_onnx(model_path, net, info, Path(tmp))
+        path = cached_onnx(model_path, net, info, Path(tmp), regions)
         # The session holds the graph: the temporary file may go.
         onnx = OnnxStylizer(path, threads, device, min_side=min_side)
         onnx.mix = np.asarray(mix, dtype=np.float32)

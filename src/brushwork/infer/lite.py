@@ -7,8 +7,8 @@ torch path (:func:`brushwork.infer.exporters.cached_onnx`), or an ``.onnx`` file
 post-processing match :class:`brushwork.infer.stylizer.Stylizer` (which runs the same ONNX graph
 on CPU): the same padding, strength blend and colour preservation, the same 8-bit outputs.
 
-Also here, because both paths need them without torch: the Stylizer's settings and limits, the
-ONNX cache location, and opening an onnxruntime session.
+Also here, because both paths need them without torch: the ONNX cache location and opening an
+onnxruntime session.
 """
 
 from __future__ import annotations
@@ -27,65 +27,30 @@ import numpy as np
 from brushwork.errors import BrushworkError
 from brushwork.infer.array_ops import pad_array, transfer_chroma_array
 from brushwork.infer.mix import choose
+from brushwork.infer.settings import AUTO_TILE_PIXELS, check_strength
 from brushwork.infer.shipped import onnx_copy
 from brushwork.io.assets import cache_dir
 
-PRECISIONS = ("fp32", "fp16", "bf16")
-BACKENDS = ("auto", "torch", "onnxruntime")
-AUTO_TILE_PIXELS = 2048 * 2048  # tile=None tiles images above this many pixels ...
-DEFAULT_TILE = 1024  # ... in tiles of this side,
-DEFAULT_OVERLAP = 128  # overlapping by this much,
-STATS_PIXELS = 1024 * 1024  # with instance-norm statistics from a pass at most this large.
 ONNX_OPSET = 17
 # What the exporter puts around the net; a change makes cached copies stale. 2: the net's margin.
 GRAPH_REVISION = "graph2"
 _LARGEST_MIN_SIDE = 16  # ShuffleNet's; for ONNX files that do not say theirs
 
 
-def check_strength(strength: float) -> float:
-    """Return ``strength`` as a float if it is in [0, 1]; raise BrushworkError otherwise."""
-    if isinstance(strength, bool) or not isinstance(strength, (int, float)):
-        raise BrushworkError(f"strength must be a number in [0, 1], got {strength!r}")
-    if not 0.0 <= strength <= 1.0:  # also rejects NaN
-        raise BrushworkError(f"strength must be in [0, 1], got {strength}")
-    return float(strength)
-
-
-MAX_STROKE_SCALE = 64.0
-
-
-def check_stroke_scale(value: float | str) -> float | str:
-    """``value`` as a float >= 1, or ``"auto"``; BrushworkError otherwise (one line)."""
-    if value == "auto":
-        return "auto"
-    try:
-        scale = float(value)
-    except (TypeError, ValueError):
-        raise BrushworkError(f"stroke scale must be a number >= 1 or auto, got {value!r}") from None
-    if not 1.0 <= scale <= MAX_STROKE_SCALE:  # also refuses NaN
-        raise BrushworkError(f"stroke scale must be in [1, {MAX_STROKE_SCALE:g}], got {value}")
-    return scale
-
-
-def auto_scale(height: int, width: int, train_size: int | None) -> float:
-    """The stroke scale that keeps strokes the fraction of the image they were in training."""
-    if not train_size:
-        raise BrushworkError("--stroke-scale auto needs the model's training crop size (meta)")
-    return max(1.0, max(height, width) / train_size)
-
-
 def has_onnxruntime() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxruntime"))
 
 
-def onnx_cache_path(model_path: Path) -> Path:
+def onnx_cache_path(model_path: Path, regions: bool = False) -> Path:
     """Where the ONNX copy of the ``.pt`` export ``model_path`` is cached: keyed by the file's
     content and the torch version (a new exporter may write another graph), read from the
-    installed metadata so that finding the copy needs no torch."""
+    installed metadata so that finding the copy needs no torch. ``regions``: the graph that
+    takes a mix per pixel."""
     key = hashlib.sha1(model_path.read_bytes())
     key.update(f"{importlib.metadata.version('torch')} opset{ONNX_OPSET}".encode())
     key.update(GRAPH_REVISION.encode())
-    return cache_dir() / "onnx" / f"{model_path.stem}-{key.hexdigest()[:16]}.onnx"
+    kind = "-regions" if regions else ""
+    return cache_dir() / "onnx" / f"{model_path.stem}-{key.hexdigest()[:16]}{kind}.onnx"
 
 
 def onnx_session(
@@ -168,7 +133,9 @@ class OnnxStylizer:
             except (KeyError, ValueError):
                 min_side = _LARGEST_MIN_SIDE
         self.min_side = min_side
-        self.conditional = len(self.session.get_inputs()) == 2
+        inputs = self.session.get_inputs()
+        self.conditional = len(inputs) == 2
+        self.regions = self.conditional and len(inputs[1].shape) == 4  # a mix per pixel
         self.entries: list[dict[str, Any]] = [{"name": _style_name(self.meta)}]
         if self.conditional:
             try:
@@ -191,14 +158,18 @@ class OnnxStylizer:
         self.mix = np.asarray(weights, dtype=np.float32)
         return note
 
-    def run(self, x: np.ndarray) -> np.ndarray:
-        """The net alone: (B, 3, H, W) -> (B, 3, H, W), small images padded as the eager net pads."""
+    def run(self, x: np.ndarray, mix: np.ndarray | None = None) -> np.ndarray:
+        """The net alone: (B, 3, H, W) -> (B, 3, H, W), small images padded as the eager net
+        pads; ``mix``: a regions graph's mix per pixel (1, N, H, W)."""
         h, w = x.shape[-2:]
         ph, pw = max(0, self.min_side - h), max(0, self.min_side - w)
-        padded = pad_array(pad_array(x, pw // 2, pw - pw // 2, -1), ph // 2, ph - ph // 2, -2)
-        feed = {"image": np.ascontiguousarray(padded, np.float32)}
+
+        def pad(t: np.ndarray) -> np.ndarray:
+            return pad_array(pad_array(t, pw // 2, pw - pw // 2, -1), ph // 2, ph - ph // 2, -2)
+
+        feed = {"image": np.ascontiguousarray(pad(x), np.float32)}
         if self.conditional:
-            feed["style"] = self.mix
+            feed["style"] = np.ascontiguousarray(pad(mix), np.float32) if self.regions else self.mix
         out = self.session.run(None, feed)[0]
         return out[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w]
 
@@ -242,3 +213,26 @@ def fast_stylizer(
         return None
     cached = onnx_copy(path) or onnx_cache_path(path)  # the shipped model has its graph beside it
     return OnnxStylizer(cached, threads) if cached.is_file() else None
+
+
+def regions_stylizer(model: str | Path, threads: int | None = None) -> OnnxStylizer | None:
+    """The regions graph of a ``.pt`` model (mix per pixel) when it is shipped or cached, else
+    None (the torch path runs the regions and caches the graph)."""
+    path = Path(model).expanduser()
+    if path.suffix.lower() != ".pt" or not path.is_file() or not has_onnxruntime():
+        return None
+    cached = onnx_copy(path, regions=True) or onnx_cache_path(path, regions=True)
+    return OnnxStylizer(cached, threads) if cached.is_file() else None
+
+
+def model_styles(model: str | Path) -> list[dict[str, Any]]:
+    """The styles a model file holds, in order (one for a single-style model)."""
+    path = Path(model).expanduser()
+    if path.suffix.lower() == ".onnx":
+        onnx = OnnxStylizer(path)
+        if not onnx.conditional:
+            return [json.loads(onnx.meta.get("style") or "{}")]
+        return json.loads(onnx.meta["styles"])
+    from brushwork.infer.model_file import load_model
+
+    return load_model(path)[1]["styles"]

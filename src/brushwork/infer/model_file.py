@@ -22,7 +22,6 @@ line naming their version, newer ones with an upgrade hint.
 
 from __future__ import annotations
 
-import json
 import pickle
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from torch import nn
 from brushwork.errors import BrushworkError
 from brushwork.io.files import atomic_write
 from brushwork.nn.frame import TransformerNet
-from brushwork.nn.nets import NETS, build_net, min_side
+from brushwork.nn.nets import build_net
 from brushwork.nn.stylemix import collapse
 
 FORMAT = "brushwork-style"
@@ -165,12 +164,3 @@ def with_style(
     picked = [s for s, w in zip(info["styles"], weights, strict=True) if w > 0]
     style = dict(picked[0]) if len(picked) == 1 else {"name": label}
     return collapse(net, weights).eval(), {**info, "style": style, "mix": list(weights)}
-
-
-def layout_min_side(meta: dict[str, str]) -> int:
-    """The smallest side an ONNX file's graph takes, from the layout in its metadata (files that
-    predate the ``min_side`` entry); the largest of any layout when that is unreadable."""
-    try:
-        return min_side(json.loads(meta["arch"])["arch"])
-    except (KeyError, ValueError, TypeError, AttributeError, BrushworkError):
-        return max(net.min_side() for net in NETS.values())

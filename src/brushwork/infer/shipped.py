@@ -5,7 +5,8 @@
 
 - ``brushwork-10.pt``: the model file (format of brushwork.infer.model_file; its ``meta``
   records the commit, command and resolved config that trained it);
-- ``brushwork-10.onnx``: its ONNX graph, so the first run on CPU needs no torch;
+- ``brushwork-10.onnx``: its ONNX graph, so the first run on CPU needs no torch, and
+  ``brushwork-10.regions.onnx`` the graph that takes a style mix per pixel (``--region``);
 - ``brushwork-10.json``: the record (:data:`RECORD`): both files' SHA-256, the training command
   and commit, for the model card (docs/MODELS.md) and the provenance test.
 
@@ -24,6 +25,7 @@ MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 NAME = "brushwork-10"
 MODEL = MODELS_DIR / f"{NAME}.pt"
 ONNX = MODELS_DIR / f"{NAME}.onnx"
+REGIONS_ONNX = MODELS_DIR / f"{NAME}.regions.onnx"  # its style input: a mix per pixel
 RECORD = MODELS_DIR / f"{NAME}.json"
 
 
@@ -34,11 +36,13 @@ def shipped_model() -> Path:
     return MODEL
 
 
-def onnx_copy(model: str | Path) -> Path | None:
-    """The shipped ONNX graph when ``model`` is the shipped model file, else None."""
+def onnx_copy(model: str | Path, regions: bool = False) -> Path | None:
+    """The shipped ONNX graph (``regions``: the one taking a mix per pixel) when ``model`` is
+    the shipped model file, else None."""
     path = Path(model).expanduser()
-    if ONNX.is_file() and path.is_file() and path.resolve() == MODEL.resolve():
-        return ONNX
+    graph = REGIONS_ONNX if regions else ONNX
+    if graph.is_file() and path.is_file() and path.resolve() == MODEL.resolve():
+        return graph
     return None
 
 

@@ -26,24 +26,25 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
-from brushwork.errors import BrushworkError, check_choice
-from brushwork.infer.lite import (
+from brushwork.errors import BrushworkError
+from brushwork.infer.exporters import onnx_stylizer
+from brushwork.infer.lite import OnnxStylizer, has_onnxruntime
+from brushwork.infer.masks import Area
+from brushwork.infer.mix import choose
+from brushwork.infer.model_file import load_model, with_style
+from brushwork.infer.settings import (
     AUTO_TILE_PIXELS,
-    BACKENDS,
     DEFAULT_OVERLAP,
     DEFAULT_TILE,
-    PRECISIONS,
     STATS_PIXELS,
-    OnnxStylizer,
     auto_scale,
+    check_settings,
     check_strength,
     check_stroke_scale,
-    has_onnxruntime,
 )
-from brushwork.infer.mix import choose
-from brushwork.infer.model_file import layout_min_side, load_model, with_style
 from brushwork.infer.stable import StableVideo
 from brushwork.infer.strokes import stylize_at_scale
 from brushwork.infer.tiling import StatsNet, stylize_tiled
@@ -64,8 +65,8 @@ class Stylizer:
     (process-wide). ``style`` / ``mix``: a multi-style model's choice (brushwork.infer.mix;
     default its first style; ``styles`` lists them, ``mix_note`` says when weights were
     normalised). ``stroke_scale`` S >= 1 or ``auto``: strokes S times larger; ``stroke`` (px): a
-    ``strokes=[...]`` model's stroke size. BrushworkError for any bad argument or model file.
-    Not thread-safe: tiling keeps per-image statistics in the instance.
+    ``strokes=[...]`` model's stroke size. BrushworkError for any bad argument or model file;
+    not thread-safe (tiling keeps per-image statistics in the instance).
     """
 
     def __init__(
@@ -86,13 +87,8 @@ class Stylizer:
         stroke_scale: float | str = 1.0,
         stroke: float | None = None,
     ) -> None:
-        check_choice("precision", precision, PRECISIONS)
+        check_settings(precision, backend, tile, threads)
         self.stroke_scale = check_stroke_scale(stroke_scale)
-        check_choice("backend", backend, BACKENDS)
-        if tile is not None and (isinstance(tile, bool) or tile < 0 or 0 < tile < 64):
-            raise BrushworkError(f"tile must be 0 (off) or at least 64 px, got {tile}")
-        if threads is not None and threads < 1:
-            raise BrushworkError(f"threads must be >= 1, got {threads}")
         self.model_path = Path(model_path).expanduser()
         self.device = pick_device(device)
         if precision == "fp16" and self.device.type == "cpu":
@@ -108,6 +104,7 @@ class Stylizer:
         self.net: Any = None  # the torch net; _net: the same, compiled with compile=True
         self._net: Any = None
         self._stats_net: StatsNet | None = None
+        self._regions: OnnxStylizer | None = None  # --region in ONNX Runtime
         if self.model_path.suffix.lower() == ".onnx":
             if backend == "torch":
                 raise BrushworkError("an .onnx model runs in onnxruntime: use the .pt for torch")
@@ -117,34 +114,25 @@ class Stylizer:
             self.mix_note = self._onnx.select(style, mix, stroke)
             self.styles, self.style_label = self._onnx.styles, self._onnx.label
             meta = self._onnx.meta
-            if "min_side" not in meta:  # written before it was recorded: read the layout
-                self._onnx.min_side = layout_min_side(meta)
             self.info: dict[str, Any] = {"style": meta.get("style", ""), "meta": meta}
             self.backend = "onnxruntime"
             return
         full, info = load_model(self.model_path, self.device)
         self.styles = [str(st.get("name")) for st in info["styles"]]
         weights, self.style_label, self.mix_note = choose(info["styles"], style, mix, stroke)
-        self._full = full, info  # the multi-style net, for the ONNX copy (a style input)
+        self._full, self._weights = (full, info), weights  # the whole model: ONNX, regions
         net, self.info = with_style(full, info, weights, self.style_label)
-        self._weights = weights
         if self.channels_last:
             net = net.to(memory_format=torch.channels_last)
         self.net, self._net = net, torch.compile(net) if compile else net
         self.backend = "torch"
-        if backend == "onnxruntime" or (
-            backend == "auto" and self._onnx_fits(compile) and has_onnxruntime()
-        ):
+        fits = self.device.type == "cpu" and precision == "fp32" and not compile
+        if backend == "onnxruntime" or (backend == "auto" and fits and has_onnxruntime()):
             self._onnx = self._export_onnx(threads)
             self.backend = "onnxruntime"
 
-    def _onnx_fits(self, compile: bool) -> bool:
-        return self.device.type == "cpu" and self.precision == "fp32" and not compile
-
     def _export_onnx(self, threads: int | None) -> OnnxStylizer:
         """The loaded ``.pt`` model in ONNX Runtime (exported once, cached)."""
-        from brushwork.infer.exporters import onnx_stylizer
-
         if self.precision != "fp32":
             raise BrushworkError(
                 "backend onnxruntime runs in fp32; use backend torch for bf16/fp16"
@@ -167,8 +155,23 @@ class Stylizer:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=_DTYPES[self.precision])
 
-    def _run_onnx(self, x: Tensor) -> Tensor:
+    def run_onnx(self, x: Tensor) -> Tensor:
+        """The net alone in ONNX Runtime (``backend == "onnxruntime"``): (B, 3, H, W) -> same."""
         return torch.from_numpy(self._onnx.run(x.detach().cpu().float().numpy()))  # type: ignore[union-attr]
+
+    def _run_regions(self, x: Tensor, mix: Tensor) -> Tensor:
+        if not hasattr(self, "_full"):
+            raise BrushworkError("regions need the .pt model, not the .onnx export")
+        if mix.shape[-2:] != x.shape[-2:]:  # --stroke-scale: the net sees a smaller copy
+            mix = F.interpolate(mix, x.shape[-2:], mode="area")
+        if self.backend == "onnxruntime":  # the regions graph, exported once and cached
+            if self._regions is None:
+                args = (*self._full, self._weights, self.threads, self.device)
+                self._regions = onnx_stylizer(self.model_path, *args, self.net.min_side(), True)
+            out = self._regions.run(x.cpu().float().numpy(), mix.cpu().numpy())
+            return torch.from_numpy(out).to(self.device)
+        with self._autocast():
+            return self._full[0](x, mix).float()
 
     def _run_torch(self, x: Tensor) -> Tensor:
         if self.channels_last:
@@ -184,17 +187,6 @@ class Stylizer:
             )
             return out.float()
 
-    def stable_video(self, **kwargs: Any) -> StableVideo:
-        """A :class:`~brushwork.infer.stable.StableVideo` over this model's net (``kwargs``: its
-        settings), to pass as ``clip=`` for each frame of one clip, in order."""
-        if self.net is None:
-            raise BrushworkError(
-                "stable video runs the PyTorch net: use the .pt model, not the .onnx export"
-            )
-        if self._onnx is not None:  # the per-frame path's runtime: no change of speed
-            kwargs.setdefault("plain", self._run_onnx)
-        return StableVideo(self.net, **kwargs)
-
     @torch.inference_mode()
     def __call__(
         self,
@@ -203,13 +195,15 @@ class Stylizer:
         preserve_color: bool = False,
         max_size: int | None = None,
         clip: StableVideo | None = None,
+        area: Area | None = None,
     ) -> Tensor:
         """Stylize ``img`` (B, 3, H, W) in [0, 1]; return float32 (B, 3, H, W) on img's device.
 
         ``max_size``: shrink the long side to at most that first (the output has that size).
         ``strength`` in [0, 1]: a linear blend with the content (0: the input, no net run).
         ``preserve_color``: the content's chroma (YIQ I, Q) with the stylized luminance.
-        ``clip`` (from :meth:`stable_video`): ``img`` is the next frame of that clip (B = 1)."""
+        ``clip`` (brushwork.infer.video.stable_clip): ``img`` is the next frame of that clip.
+        ``area`` (brushwork.infer.masks): paint only there, regions in one pass of the net."""
         strength = check_strength(strength)
         if not isinstance(img, Tensor) or img.ndim != 4 or img.shape[1] != 3:
             shape = tuple(img.shape) if isinstance(img, Tensor) else type(img).__name__
@@ -227,19 +221,25 @@ class Stylizer:
         if scale == "auto":
             scale = auto_scale(*x.shape[-2:], self.info.get("meta", {}).get("train_size"))
 
+        alpha, mix = area.at(*x.shape[-2:]) if area is not None else (None, None)
+
         def run(t: Tensor) -> Tensor:
             # Tiled images need the PyTorch net (shared instance-norm statistics, see tiling).
+            if mix is not None:  # regions: the whole model, one mix per pixel, untiled
+                return self._run_regions(t, torch.from_numpy(mix).to(self.device))
             if clip is not None:
                 with self._autocast():
                     return clip(t)
             if self._onnx is not None and self.tile_size(*t.shape[-2:]) is None:
-                return self._run_onnx(t).to(self.device)
+                return self.run_onnx(t).to(self.device)
             return self._run_torch(t)
 
         y = stylize_at_scale(run, xd, scale)
         if preserve_color:
             y = transfer_chroma(y, xd)
-        if strength < 1.0:
+        if alpha is not None:
+            y = torch.lerp(xd, y, strength * torch.from_numpy(alpha).to(self.device))
+        elif strength < 1.0:
             y = torch.lerp(xd, y, strength)
         return y.to(img.device)
 

@@ -19,6 +19,7 @@ import torch
 from tqdm import tqdm
 
 from brushwork.errors import BrushworkError
+from brushwork.infer.stable import StableVideo
 from brushwork.infer.stylizer import Stylizer
 from brushwork.io.files import atomic_write
 
@@ -68,6 +69,18 @@ def check_video_output(dst: Path, force: bool) -> None:
         raise BrushworkError(f"{dst} exists; use --force to overwrite")
 
 
+def stable_clip(stylizer: Any, **settings: Any) -> StableVideo:
+    """A :class:`~brushwork.infer.stable.StableVideo` over ``stylizer``'s net (``settings``: its
+    own), to pass as ``clip=`` for each frame of one clip, in order."""
+    if stylizer.net is None:
+        raise BrushworkError(
+            "stable video runs the PyTorch net: use the .pt model, not the .onnx export"
+        )
+    if stylizer.backend == "onnxruntime":  # the per-frame path's runtime: no change of speed
+        settings.setdefault("plain", stylizer.run_onnx)
+    return StableVideo(stylizer.net, **settings)
+
+
 def stylize_video(
     stylizer: Stylizer,
     src: str | Path,
@@ -79,11 +92,13 @@ def stylize_video(
     force: bool = False,
     progress: bool = True,
     stable: dict[str, Any] | None = None,
+    area: Any = None,
 ) -> dict[str, Any]:
     """Stylize every frame of ``src`` into ``dst`` (audio copied over, re-encoded as AAC).
 
     ``stable``: stylize the frames as one clip (brushwork.infer.stable.StableVideo with these
     settings, e.g. ``{}`` or ``{"blend": 0.3}``; scene cuts reset it) instead of one by one.
+    ``area`` (brushwork.infer.masks): one mask (or regions) for the whole clip.
 
     Returns ``{"input", "output", "frames", "width", "height", "fps", "audio", "seconds"}``.
     Output sides are made even (H.264 needs it) by dropping the last row/column if odd.
@@ -94,7 +109,7 @@ def stylize_video(
     if not src.is_file():
         raise BrushworkError(f"video not found: {src}")
     check_video_output(dst, force)
-    clip = stylizer.stable_video(**stable) if stable is not None else None
+    clip = stable_clip(stylizer, **stable) if stable is not None else None
     start = time.perf_counter()
     try:
         reader = ffmpeg.read_frames(str(src))
@@ -102,6 +117,10 @@ def stylize_video(
     except (OSError, RuntimeError, StopIteration, ValueError) as e:
         raise BrushworkError(f"cannot read video {src}: {_first_line(e)}") from e
     width, height = meta["size"]
+    if area is not None:
+        area.check_fits(height, width, f"the video ({src.name})")
+        if stable is not None and area.regions:
+            raise BrushworkError("--region runs frame by frame: drop --stable (--mask works)")
     fps = float(meta.get("fps") or 25.0)
     total = round(meta.get("duration", 0) * fps) or None
     has_audio = "audio_codec" in meta
@@ -122,6 +141,7 @@ def stylize_video(
                         preserve_color=preserve_color,
                         max_size=max_size,
                         clip=clip,
+                        area=area,
                     )
                     h2, w2 = y.shape[-2] // 2 * 2, y.shape[-1] // 2 * 2
                     if min(h2, w2) == 0:

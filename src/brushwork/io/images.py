@@ -119,13 +119,25 @@ def _flatten(im: Image.Image) -> Image.Image:
     return im if mode == "RGB" else im.convert("RGB")  # L, 1, P, CMYK, YCbCr, ...
 
 
-def decode_image(path: str | Path) -> Image.Image:
-    """``_read`` + ``_flatten`` with every decoding failure reported against ``path``."""
+def decode_image(path: str | Path, flatten: bool = True) -> Image.Image:
+    """``_read`` + ``_flatten`` (RGB or "F"; ``flatten=False``: the file's own mode, alpha
+    kept) with every decoding failure reported against ``path``."""
     path = Path(path).expanduser()
     try:
-        return _flatten(_read(path))
+        return _flatten(_read(path)) if flatten else _read(path)
     except DECODE_ERRORS as e:
         raise BrushworkError(f"cannot read image {path}: {_reason(e)}") from e
+
+
+def image_size(path: str | Path) -> tuple[int, int] | None:
+    """(width, height) of ``path`` as :func:`load_image` gives it (EXIF orientation applied),
+    from the header alone; None when the file cannot be read."""
+    try:
+        with Image.open(path) as im:
+            (w, h), orientation = im.size, im.getexif().get(0x0112, 1)
+    except DECODE_ERRORS:
+        return None
+    return (h, w) if orientation in (5, 6, 7, 8) else (w, h)  # turned a quarter
 
 
 def open_image(path: str | Path) -> Image.Image:

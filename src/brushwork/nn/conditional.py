@@ -4,7 +4,9 @@ for Artistic Style"): one network, many styles.
 Every instance norm of a net holds one (γ, β) pair per style; all convolutions are shared. A style
 *mix* is a vector of N non-negative weights summing to 1; the layer normalises with the convex
 combination of the pairs, γ = Σ_k m_k γ_k (so a one-hot mix is that style's own norm, and mixes
-interpolate between styles, as in the paper's §5).
+interpolate between styles, as in the paper's §5). A mix may also vary over the picture, one per
+pixel (regional styles: Dumoulin et al.'s spatial interpolation): each layer then averages the
+map down to its own resolution, so every style paints where its weights lie, inside one pass.
 
 The mix reaches the layers through :func:`styled` (a context the net enters around its body), not
 through ``forward`` arguments, so the nets' ``nn.Sequential`` blocks stay as they are, and tracing
@@ -26,7 +28,8 @@ class ConditionalInstanceNorm2d(nn.Module):
 
     Parameters ``weight`` (γ) and ``bias`` (β), each (n_styles, C), initialised as
     ``nn.InstanceNorm2d(affine=True)`` (γ = 1, β = 0). The mix in force (see :func:`styled`) is
-    (N,) (one mix for the batch) or (B, N) (one per image). A single-style net uses
+    (N,) (one mix for the batch), (B, N) (one per image) or (B, N, H', W') (one per pixel of the
+    padded input; H', W' multiples of this layer's H, W). A single-style net uses
     ``nn.InstanceNorm2d`` itself, whose state-dict keys are the same with (C,) shapes.
     """
 
@@ -36,12 +39,21 @@ class ConditionalInstanceNorm2d(nn.Module):
         self.weight = nn.Parameter(torch.ones(n_styles, channels))
         self.bias = nn.Parameter(torch.zeros(n_styles, channels))
         self.mix: Tensor | None = None  # set by styled() for one forward pass
+        self.pooled: dict[int, Tensor] = {}  # a mix per pixel at each stride, shared by the net
 
     def forward(self, x: Tensor) -> Tensor:
         if self.mix is None:
             raise RuntimeError("a multi-style net runs inside styled(net, mix)")
         y = F.instance_norm(x, eps=self.eps)
         mix = self.mix.to(self.weight.dtype)
+        if mix.dim() == 4:  # a mix per pixel: averaged over the input pixels each one covers
+            k = mix.shape[-1] // x.shape[-1]  # the layer's stride: fixed by the architecture
+            if k not in self.pooled:  # once per stride for the whole net
+                self.pooled[k] = F.avg_pool2d(mix, k) if k > 1 else mix
+            # Σ_k m_k γ_k per pixel: a 1x1 convolution of the map (fast in every runtime).
+            gamma = F.conv2d(self.pooled[k], self.weight.t()[:, :, None, None])
+            beta = F.conv2d(self.pooled[k], self.bias.t()[:, :, None, None])
+            return y * gamma.to(y.dtype) + beta.to(y.dtype)
         gamma = (mix @ self.weight).reshape(-1, self.channels, 1, 1)  # (1 or B, C, 1, 1)
         beta = (mix @ self.bias).reshape(-1, self.channels, 1, 1)
         return y * gamma.to(y.dtype) + beta.to(y.dtype)
@@ -66,10 +78,11 @@ def conditional_norms(net: nn.Module) -> list[ConditionalInstanceNorm2d]:
 def styled(net: nn.Module, mix: Tensor | None) -> Iterator[None]:
     """Within the block every conditional norm of ``net`` uses ``mix`` ((N,) or (B, N) weights)."""
     norms = conditional_norms(net)
+    pooled: dict[int, Tensor] = {}
     for m in norms:
-        m.mix = mix
+        m.mix, m.pooled = mix, pooled
     try:
         yield
     finally:
         for m in norms:
-            m.mix = None
+            m.mix, m.pooled = None, {}

@@ -71,7 +71,8 @@ class TransformerNet(nn.Module):
 
     def style_mix(self, style: int | torch.Tensor | None) -> torch.Tensor | None:
         """The mix the conditional norms use: None for a single-style net; else (N,) or (B, N)
-        weights from an index, a (B,) tensor of indices, or weights given as (N,) / (B, N)."""
+        weights from an index, a (B,) tensor of indices, or weights given as (N,) / (B, N), or
+        a mix per pixel (B, N, H, W) of the input's H, W (regional styles)."""
         n = self.n_styles
         if n == 1:
             if style is not None:
@@ -84,8 +85,13 @@ class TransformerNet(nn.Module):
         style = style.to(next(self.parameters()).device)
         if not style.is_floating_point():  # indices: one-hot rows
             return torch.nn.functional.one_hot(style, n).float()
+        if style.dim() == 4 and style.shape[1] == n:
+            return style
         if style.shape[-1] != n or style.dim() not in (1, 2):
-            raise ValueError(f"a style mix has shape ({n},) or (B, {n}), got {tuple(style.shape)}")
+            raise ValueError(
+                f"a style mix has shape ({n},), (B, {n}) or (B, {n}, H, W), got "
+                f"{tuple(style.shape)}"
+            )
         return style
 
     def body(self, y: torch.Tensor) -> torch.Tensor:
@@ -110,14 +116,22 @@ class TransformerNet(nn.Module):
         ph = max(smallest, -(-h // m) * m) - h
         pw = max(smallest, -(-w // m) * m) - w
         top, left = ph // 2, pw // 2
-        y = pad_axis(x, left, pw - left, dim=-1)
-        y = pad_axis(y, top, ph - top, dim=-2)
-        if margin:  # after the stride padding: reflection then always has the side it needs
-            y = pad_axis(pad_axis(y, margin, margin, dim=-1), margin, margin, dim=-2)
-            top, left = top + margin, left + margin
+
+        def pad(t: torch.Tensor) -> torch.Tensor:
+            t = pad_axis(pad_axis(t, left, pw - left, dim=-1), top, ph - top, dim=-2)
+            if margin:  # after the stride padding: reflection then always has the side it needs
+                t = pad_axis(pad_axis(t, margin, margin, dim=-1), margin, margin, dim=-2)
+            return t
+
+        y = pad(x)
+        mix = self.style_mix(style)
+        if mix is not None and mix.dim() == 4:  # a mix per pixel: padded as the image is
+            if mix.shape[-2:] != x.shape[-2:]:
+                raise ValueError(f"a style map of {tuple(mix.shape)} for an image of {h}x{w}")
+            mix = pad(mix)
+        top, left = top + margin, left + margin
         # Centre the input on zero. The first InstanceNorm would remove a constant offset anyway,
         # but near-zero-mean activations keep its variance free of cancellation error in bf16.
-        mix = self.style_mix(style)
         with styled(self, mix) if mix is not None else contextlib.nullcontext():
             y = self.body(y - 0.5)
         # Sigmoid, not clamp: it keeps the output in [0, 1] while still passing a gradient for
