@@ -230,3 +230,45 @@ def test_a_single_style_model_takes_a_mask_but_no_regions(tmp_path: Path) -> Non
     proc = _stylize("photo.png", "-o", "r.png", "--model", str(model), "--region",
                     "one=left.png", cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 2 and "needs a model of several styles" in proc.stderr
+
+
+@pytest.mark.skipif(
+    __import__("importlib").util.find_spec("imageio_ffmpeg") is None, reason="needs ffmpeg"
+)
+def test_one_mask_holds_for_a_whole_clip(tmp_path: Path) -> None:
+    import subprocess
+
+    import imageio_ffmpeg
+
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    subprocess.run(
+        [exe, "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-t",
+         "0.5", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(tmp_path / "clip.mp4")],
+        check=True, timeout=60,
+    )  # fmt: skip
+    right = np.zeros((24, 32), np.uint8)
+    right[:, 16:] = 255
+    Image.fromarray(right).save(tmp_path / "right.png")
+    Image.new("L", (30, 30), 255).save(tmp_path / "square.png")
+
+    def frames(name: str) -> np.ndarray:
+        reader = imageio_ffmpeg.read_frames(str(tmp_path / name))
+        next(reader)
+        return np.stack([np.frombuffer(f, np.uint8).reshape(48, 64, 3) for f in reader])
+
+    for flags in ([], ["--stable"]):
+        out = f"out{len(flags)}.mp4"
+        proc = _stylize("--video", "clip.mp4", "-o", out, "--style", "candy", "--mask",
+                        "right.png", *flags, cwd=tmp_path)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        src, got = frames("clip.mp4").astype(int), frames(out).astype(int)
+        assert len(got) == len(src) == 5
+        kept = np.abs(got[:, :, :26] - src[:, :, :26]).mean()  # H.264 on both: close, not equal
+        painted = np.abs(got[:, :, 38:] - src[:, :, 38:]).mean()
+        assert kept < 6 < painted, (kept, painted)
+    bad = _stylize("--video", "clip.mp4", "-o", "bad.mp4", "--mask", "square.png", cwd=tmp_path)
+    assert bad.returncode == 2 and "but the video (clip.mp4) is 64x48" in bad.stderr
+    assert not (tmp_path / "bad.mp4").exists()
+    regions = _stylize("--video", "clip.mp4", "-o", "r.mp4", "--stable", "--region",
+                       "candy=right.png", cwd=tmp_path)  # fmt: skip
+    assert regions.returncode == 2 and "drop --stable" in regions.stderr

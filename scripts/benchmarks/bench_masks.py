@@ -104,7 +104,50 @@ def _lite_cost(thirds, mask, reps: int) -> dict[str, float]:
     }
 
 
+def sheet(out: Path, width: int = 768) -> None:
+    """The README's picture, from a generated photo (nobody's picture): the photo, a soft round
+    mask and the masked Candy; three soft-edged regions and their painting in one pass."""
+    import numpy as np
+    from PIL import Image
+
+    from brushwork.infer.engines import TorchEngine
+    from brushwork.infer.masks import Area, Mask
+    from brushwork.infer.stylizer import Stylizer
+    from brushwork.io.images import pil_to_tensor, save_image
+    from brushwork.io.sheets import contact_sheet
+    from brushwork.io.synthetic import photo
+
+    h = width * 2 // 3
+    x = pil_to_tensor(photo("brushwork", width, h))
+    tmp = out.parent / ".masks"
+    tmp.mkdir(exist_ok=True)
+    yy, xx = np.mgrid[0:h, 0:width]
+    r = np.hypot((xx - width * 0.62) / (width * 0.28), (yy - h * 0.45) / (h * 0.38))
+    Image.fromarray((np.clip((1.15 - r) / 0.3, 0, 1) * 255).astype(np.uint8)).save(tmp / "o.png")
+    ramps = [np.clip((width * (k + 1) / 3 + 40 - xx) / 80, 0, 1) for k in range(3)]
+    bands = [ramps[0], ramps[1] - ramps[0], 1 - ramps[1]]
+    for k, band in enumerate(bands):
+        Image.fromarray((band * 255).astype(np.uint8)).save(tmp / f"r{k}.png")
+    stylizer = Stylizer(shipped_model(), "cpu", backend="torch", style="candy")
+    names = stylizer.styles
+    engine = TorchEngine(stylizer)
+    masked = engine.stylize([x], 1.0, False, Area(mask=Mask(tmp / "o.png")))[0]
+    styles = ["candy", "the_scream", "great_wave"]
+    regions = [(names.index(s), Mask(tmp / f"r{k}.png")) for k, s in enumerate(styles)]
+    painted = engine.stylize([x], 1.0, False, Area(regions=regions, n_styles=len(names)))[0]
+    mask_img = pil_to_tensor(Image.open(tmp / "o.png").convert("RGB"))
+    colours = torch.tensor([[1.0, 0.3, 0.3], [0.3, 0.8, 0.3], [0.3, 0.4, 1.0]])
+    bands_t = torch.from_numpy(np.stack(bands)).float()
+    region_img = torch.einsum("khw,kc->chw", bands_t, colours)[None]
+    rows = [[x, mask_img, masked], [x, region_img, painted]]
+    save_image(contact_sheet(rows, height=h // 2), out)
+    print(f"wrote {out} (photo | mask | --mask; photo | regions: {', '.join(styles)} | --region)")
+
+
 def bench_masks(args, machine) -> int:
+    if args.sheet:
+        sheet(Path(args.sheet))
+        return 0
     net, info = load_model(args.model or shipped_model())
     names = [s["name"] for s in info["styles"]]
     a, b = args.styles or ["candy", "the_scream"]
