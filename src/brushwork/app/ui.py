@@ -16,7 +16,7 @@ import numpy as np
 from brushwork.app.shelf import Shelf
 from brushwork.app.uploads import read_upload, upload_path
 from brushwork.errors import BrushworkError
-from brushwork.infer.engines import resize_array
+from brushwork.infer.array_ops import resize_array
 from brushwork.io.arrays import to_uint8, write_array
 
 TITLE = "brushwork"
