@@ -168,3 +168,23 @@ def test_the_app_command_refuses_bad_options_in_one_line(args, message) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"error: {message}"
+
+
+def test_brush_strokes_become_a_mask_or_one_region_per_colour(tmp_path) -> None:
+    from brushwork.app.brush import brushed_area, stroke_masks
+
+    layer = np.zeros((20, 30, 4), np.uint8)
+    layer[2:6, 3:12] = (255, 0, 0, 255)  # a red stroke
+    layer[10:14, 15:28] = (0, 255, 0, 128)  # a half-transparent green one
+    Image.fromarray(layer).save(tmp_path / "layer.png")
+    masks = stroke_masks([{"path": str(tmp_path / "layer.png")}], 40, 60)
+    assert set(masks) == {"red", "green"} and masks["red"].shape == (40, 60)
+    assert masks["red"][8, 12] == pytest.approx(1.0) and masks["red"][30, 40] == 0
+    assert masks["green"][24, 40] == pytest.approx(128 / 255, abs=0.01)
+    one = brushed_area(masks, ["tiny"], {})
+    assert one.mask is not None and one.at(40, 60)[0].max() == pytest.approx(1.0)
+    two = brushed_area(masks, ["dots", "waves"], {"red": "waves", "green": "dots"})
+    alpha, mix = two.at(40, 60)
+    assert mix[0, 1, 8, 12] == pytest.approx(1.0) and mix[0, 0, 24, 40] == pytest.approx(1.0)
+    with pytest.raises(BrushworkError, match="brush on the photo"):
+        brushed_area({}, ["tiny"], {})

@@ -178,3 +178,36 @@ def test_the_gatys_tab_paints_with_progress_and_can_be_cancelled(page, street, t
     _note(page, "#g_note", "iteration")
     page.locator("#g_stop").click()
     assert "of 750 iterations" in _note(page, "#g_note", "cancelled after")
+
+
+def test_the_brush_tab_paints_near_the_stroke_and_nowhere_else(page, street, tmp_path):
+    page.get_by_role("tab", name="Brush").click()
+    placeholder = page.locator("#b_photo").get_by_text("Upload an image")
+    placeholder.wait_for()
+    for _ in range(5):  # the editor takes files once its canvas is ready; until then, again
+        page.locator("#b_photo input[type=file]").set_input_files(street)
+        try:
+            placeholder.wait_for(state="hidden", timeout=10_000)
+            break
+        except sync_api.TimeoutError:
+            continue
+    time.sleep(1)  # the editor draws the photo onto its canvas
+    box = page.locator("#b_photo canvas").first.bounding_box()
+    y = box["y"] + box["height"] * 0.6
+    page.mouse.move(box["x"] + box["width"] * 0.6, y)
+    page.mouse.down()  # one stroke with the red brush, the tool the tab opens with
+    for k in range(10):
+        page.mouse.move(box["x"] + box["width"] * (0.6 + 0.03 * k), y, steps=2)
+    page.mouse.up()
+    page.locator("#b_go").click()
+    _note(page, "#b_note", "200×150 px")
+    got = _download(page, "#b_download", tmp_path / "brushed.png").astype(int)
+    original = np.asarray(Image.open(street).convert("RGB")).astype(int)
+    assert got.shape == original.shape
+    changed = np.abs(got - original).max(axis=2) > 0
+    rows, cols = np.nonzero(changed)
+    assert changed.sum() > 300, "nothing was painted"
+    assert cols.min() > 60 and rows.min() > 40, "painted far from the stroke"  # the left, the top
+    np.testing.assert_array_equal(got[:, :60], original[:, :60])  # far from it: the photo
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "app_brush.png")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from brushwork.errors import BrushworkError
 from brushwork.infer.engines import choose_engine
-from brushwork.infer.lite import fast_stylizer
+from brushwork.infer.lite import fast_stylizer, regions_stylizer
 
 SUFFIXES = (".pt", ".onnx")
 
@@ -41,20 +42,29 @@ class Loaded:
             return Stylizer(path, device, threads=threads, style=style)
 
         lite = fast_stylizer(path, device, "fp32", "auto", False, threads)
-        self.engine, _ = choose_engine(lite, torch_stylizer, style=style)
+        regions = partial(regions_stylizer, path, threads)  # the regions graph, on need
+        self.engine, _ = choose_engine(lite, torch_stylizer, style=style, regions=regions)
         self.styles = self.engine.styles
 
-    def __call__(self, img: np.ndarray, strength: float, preserve_color: bool) -> Result:
+    def __call__(
+        self, img: np.ndarray, strength: float, preserve_color: bool, area: Any = None
+    ) -> Result:
+        """``img`` painted; ``area`` (brushwork.infer.masks): only where it says."""
         start = time.perf_counter()
         with self.lock:
-            image = self.engine.stylize([img], strength, preserve_color)[0]
+            image = self.engine.stylize([img], strength, preserve_color, area)[0]
             return Result(image, time.perf_counter() - start, self.engine.backend)
+
+
+def _graph_of(onnx: Path) -> Path:
+    """The ``.pt`` whose graph ``onnx`` would be: ``m.onnx`` and ``m.regions.onnx`` of ``m.pt``."""
+    return onnx.with_name(onnx.name.removesuffix(".onnx").removesuffix(".regions") + ".pt")
 
 
 class Shelf:
     """The ``.pt`` / ``.onnx`` model files under ``folders`` (one or several, searched
     recursively), by label (their path relative to their folder). An ``.onnx`` beside a ``.pt``
-    of the same name is that model's graph, not another model. Raises BrushworkError if a folder
+    of the same name (or ``NAME.regions.onnx``) is that model's graph, not another model. Raises BrushworkError if a folder
     is missing or none holds a model."""
 
     def __init__(
@@ -70,7 +80,7 @@ class Shelf:
             if not folder.is_dir():
                 raise BrushworkError(f"models folder not found: {folder}")
             found = {p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()}
-            found -= {p for p in found if p.suffix == ".onnx" and p.with_suffix(".pt") in found}
+            found -= {p for p in found if p.suffix == ".onnx" and _graph_of(p) in found}
             self.paths |= {p.relative_to(folder).as_posix(): p for p in sorted(found)}
         if not self.paths:
             raise BrushworkError(

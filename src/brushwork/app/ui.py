@@ -6,17 +6,14 @@ text file or a decompression bomb gets one clear line instead of a decoder's exc
 """
 
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from brushwork.app.brush import brush_tab
 from brushwork.app.shelf import Shelf
-from brushwork.app.uploads import read_upload, upload_path
+from brushwork.app.uploads import photo_array, read_upload, result_folder, shown_jpeg, upload_path
 from brushwork.errors import BrushworkError
-from brushwork.infer.array_ops import resize_array
 from brushwork.io.arrays import to_uint8, write_array
 
 TITLE = "brushwork"
@@ -33,28 +30,6 @@ def gradio() -> Any:
     import gradio as gr
 
     return gr
-
-
-def _photo(value: Any, size: float | None = None) -> np.ndarray:
-    """The upload, shrunk so its long side is at most ``size`` (never enlarged: a small photo
-    keeps its size, and every event computes the same result from the same inputs)."""
-    img = read_upload(value)
-    if size and max(img.shape[-2:]) > int(size):
-        img = resize_array(img, int(size))
-    return img
-
-
-def _files(value: Any, folder: Path) -> tuple[Path, str]:
-    """A fresh folder under ``folder`` for one result, and the upload's name stem (for names)."""
-    stem = Path(upload_path(value)[1]).stem if upload_path(value) else "photo"
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:80]
-    return Path(tempfile.mkdtemp(dir=folder)), safe
-
-
-def _shown(img: np.ndarray, path: Path) -> str:
-    """``img`` as the JPEG (quality 95, 4:4:4) the page shows, far faster than Gradio's own PNG
-    encoding of an array; the download button gives the exact PNG."""
-    return str(write_array(img, path.with_suffix(".jpg"), quality=95))
 
 
 def painting_names() -> list[str]:
@@ -77,16 +52,16 @@ def build(shelf: Shelf, workdir: Path) -> Any:
         if upload_path(photo) is None:
             return None, "", hidden, None
         try:
-            img = _photo(photo, size)
+            img = photo_array(photo, size)
             loaded = shelf.get(label, style or None)
             res = loaded(img, float(strength), bool(keep))
         except BrushworkError as e:
             raise fail(e) from None
         style = style or (loaded.styles[0] if len(loaded.styles) > 1 else None)
         name = label + (f" · {style}" if style else "")
-        folder, stem = _files(photo, workdir)
+        folder, stem = result_folder(photo, workdir)
         png = folder / f"{stem}-{Path(label).stem}{f'-{style}' if style else ''}.png"
-        pair = (_shown(img, folder / stem), _shown(res.image, png))
+        pair = (shown_jpeg(img, folder / stem), shown_jpeg(res.image, png))
         h, w = res.image.shape[-2:]
         what = f"{upload_path(photo)[1]} in {name}: {w}×{h} px, strength {strength:g}"
         note = f"{what}: **{res.seconds:.2f} s** ({res.backend})"
@@ -109,7 +84,7 @@ def build(shelf: Shelf, workdir: Path) -> Any:
         if not names:
             raise fail(BrushworkError("tick at least one model or style to compare"))
         try:
-            img = _photo(photo, size)
+            img = photo_array(photo, size)
             cells, start = [], time.perf_counter()
             for name in names:
                 res = shelf.entry(name)(img, float(strength), False)
@@ -117,16 +92,18 @@ def build(shelf: Shelf, workdir: Path) -> Any:
         except BrushworkError as e:
             raise fail(e) from None
         total = time.perf_counter() - start
-        folder, stem = _files(photo, workdir)
+        folder, stem = result_folder(photo, workdir)
         cells = [(img, "photo"), *cells]
-        grid = [(_shown(im, folder / f"{stem}-{k}"), text) for k, (im, text) in enumerate(cells)]
+        grid = [
+            (shown_jpeg(im, folder / f"{stem}-{k}"), text) for k, (im, text) in enumerate(cells)
+        ]
         return grid, f"{len(names)} results in {total:.1f} s"
 
     jobs: dict[str, GatysJob] = {}
 
     def paint(photo, painting, own, size, steps, request: gr.Request):
         try:
-            content = _photo(photo)
+            content = photo_array(photo)
             if upload_path(own) is not None:
                 read_upload(own, "painting")  # checked before the optimizer starts
                 painting = str(upload_path(own)[0])
@@ -223,6 +200,9 @@ def build(shelf: Shelf, workdir: Path) -> Any:
             g_args = [g_photo, painting, own, g_size, steps]
             g_go.click(paint, g_args, [g_out, bar, g_note], preprocess=False)
             g_stop.click(cancel, None, None, queue=False)
+        with gr.Tab("Brush"):
+            brush_load = brush_tab(gr, shelf, workdir, fail, opts)
         demo.load(pick_model, model, style, preprocess=False)
+        demo.load(*brush_load, preprocess=False)
         demo.load(lambda: gr.update(choices=shelf.entries()), None, picks)
     return demo

@@ -4,6 +4,7 @@ line saying why not. No torch."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from brushwork.errors import BrushworkError
-from brushwork.io.arrays import read_array
+from brushwork.infer.array_ops import resize_array
+from brushwork.io.arrays import read_array, write_array
 
 # A 12-bit-per-side phone photo is ~50 MP; anything far beyond that is a decompression bomb (a
 # few kB of PNG that inflate to gigabytes) or not a photo anyone stylizes in a browser.
@@ -62,3 +64,25 @@ def read_upload(value: Any, what: str = "photo", max_pixels: int = MAX_PIXELS) -
         return read_array(path)
     except BrushworkError:
         raise BrushworkError(f"{name} is damaged or truncated: it could not be decoded") from None
+
+
+def photo_array(value: Any, size: float | None = None) -> np.ndarray:
+    """The upload, shrunk so its long side is at most ``size`` (never enlarged: a small photo
+    keeps its size, and every event computes the same result from the same inputs)."""
+    img = read_upload(value)
+    if size and max(img.shape[-2:]) > int(size):
+        img = resize_array(img, int(size))
+    return img
+
+
+def result_folder(value: Any, folder: Path) -> tuple[Path, str]:
+    """A fresh folder under ``folder`` for one result, and the upload's name stem (for names)."""
+    stem = Path(upload_path(value)[1]).stem if upload_path(value) else "photo"
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:80]
+    return Path(tempfile.mkdtemp(dir=folder)), safe
+
+
+def shown_jpeg(img: np.ndarray, path: Path) -> str:
+    """``img`` as the JPEG (quality 95, 4:4:4) the page shows, far faster than Gradio's own PNG
+    encoding of an array; the download button gives the exact PNG."""
+    return str(write_array(img, path.with_suffix(".jpg"), quality=95))

@@ -40,6 +40,14 @@ class Mask:
         self.values = 1.0 - lum if invert else lum  # (h, w) in [0, 1]
         self.width, self.height = im.size
 
+    @classmethod
+    def of(cls, values: np.ndarray, name: str = "the mask") -> Mask:
+        """A mask from (h, w) values in [0, 1] (the app's brush strokes)."""
+        mask = cls.__new__(cls)
+        mask.path, mask.values = Path(name), np.clip(values, 0, 1).astype(np.float32)
+        mask.height, mask.width = mask.values.shape
+        return mask
+
     @property
     def constant(self) -> float | None:
         """The one value of a mask that holds a single value (then it is a --strength), else None."""
