@@ -189,6 +189,13 @@ def test_stylize_with_regions_paints_each_style_in_one_pass(tmp_path: Path) -> N
         # Each side is painted (not the photo) and in its own style more than in the other's.
         assert np.abs(other[:, side] - photo_px[:, side]).mean() > 10
         assert np.abs(other[:, side] - one[:, side]).mean() < 25
+    kept = {}
+    for backend in ("auto", "torch"):  # the photo's colours, the regions' brushwork
+        proc = _stylize("photo.png", "-o", f"c-{backend}.png", *regions, "--preserve-color",
+                        "--backend", backend, cwd=tmp_path)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        kept[backend] = _pixels(tmp_path / f"c-{backend}.png")
+    assert np.abs(kept["auto"] - kept["torch"]).max() <= 1
     half = _stylize("photo.png", "-o", "half.png", "--region", "candy=right.png",
                     "--stroke-scale", "2", cwd=tmp_path)  # fmt: skip
     assert half.returncode == 0, half.stderr
