@@ -279,3 +279,34 @@ def test_one_mask_holds_for_a_whole_clip(tmp_path: Path) -> None:
     regions = _stylize("--video", "clip.mp4", "-o", "r.mp4", "--stable", "--region",
                        "candy=right.png", cwd=tmp_path)  # fmt: skip
     assert regions.returncode == 2 and "drop --stable" in regions.stderr
+
+
+def test_regions_tile_as_a_plain_run_tiles() -> None:
+    """An 8K photo goes through tiles: regions there differ from the untiled pass no more than a
+    plain run's tiles differ from its untiled pass (the same fixed statistics, the map cut like
+    the photo)."""
+    from brushwork.infer.masks import Area
+    from brushwork.infer.stylizer import Stylizer
+    from brushwork.io.images import pil_to_tensor
+
+    x = pil_to_tensor(photo("tiles", 300, 200))
+    left = np.zeros((200, 300), np.float32)
+    left[:, :150] = 1
+    area = Area(regions=[(0, Mask.of(left)), (8, Mask.of(1 - left))], n_styles=10)
+
+    def run(tile: int, area=None) -> torch.Tensor:
+        return Stylizer(shipped.MODEL, "cpu", backend="torch", tile=tile)(x, area=area)
+
+    regions = (run(96, area) - run(0, area)).abs().mean()
+    plain = (run(96) - run(0)).abs().mean()
+    assert regions <= 1.2 * plain + 1e-3, (regions, plain)
+    tiled = run(96, area)
+    own = {k: Stylizer(shipped.MODEL, "cpu", backend="torch", tile=96, style=STYLE_NAMES[k])(x)
+           for k in (0, 8)}  # fmt: skip
+    left_side, right_side = (..., slice(0, 120)), (..., slice(180, 300))
+
+    def far(a: torch.Tensor, b: torch.Tensor, side) -> float:
+        return float((a[side] - b[side]).abs().mean())
+
+    assert far(tiled, own[0], left_side) < far(tiled, own[8], left_side)
+    assert far(tiled, own[8], right_side) < far(tiled, own[0], right_side)

@@ -103,7 +103,7 @@ class Stylizer:
         self._onnx: OnnxStylizer | None = None  # the ONNX Runtime backend, when it runs there
         self.net: Any = None  # the torch net; _net: the same, compiled with compile=True
         self._net: Any = None
-        self._stats_net: StatsNet | None = None
+        self._stats: dict[bool, StatsNet] = {}  # tiles' fixed statistics: plain, regions
         self._regions: OnnxStylizer | None = None  # --region in ONNX Runtime
         if self.model_path.suffix.lower() == ".onnx":
             if backend == "torch":
@@ -164,28 +164,26 @@ class Stylizer:
             raise BrushworkError("regions need the .pt model, not the .onnx export")
         if mix.shape[-2:] != x.shape[-2:]:  # --stroke-scale: the net sees a smaller copy
             mix = F.interpolate(mix, x.shape[-2:], mode="area")
-        if self.backend == "onnxruntime":  # the regions graph, exported once and cached
-            if self._regions is None:
+        if self.backend == "onnxruntime" and self.tile_size(*x.shape[-2:]) is None:
+            if self._regions is None:  # the regions graph, exported once and cached
                 args = (*self._full, self._weights, self.threads, self.device)
                 self._regions = onnx_stylizer(self.model_path, *args, self.net.min_side(), True)
             out = self._regions.run(x.cpu().float().numpy(), mix.cpu().numpy())
             return torch.from_numpy(out).to(self.device)
-        with self._autocast():
-            return self._full[0](x, mix).float()
+        return self._run_torch(x, mix)
 
-    def _run_torch(self, x: Tensor) -> Tensor:
+    def _run_torch(self, x: Tensor, mix: Tensor | None = None) -> Tensor:
+        """The net (``mix``: regions, the whole model) on ``x``, in tiles where it needs them."""
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        tile = self.tile_size(*x.shape[-2:])
+        tile, regions = self.tile_size(*x.shape[-2:]), mix is not None
         with self._autocast():
             if tile is None:
-                return self._net(x).float()
-            if self._stats_net is None:
-                self._stats_net = StatsNet(self.net)
-            out = stylize_tiled(
-                self._stats_net, x, tile, self.overlap, self.stats_pixels, self.net.multiple
-            )
-            return out.float()
+                return (self._full[0](x, mix) if regions else self._net(x)).float()
+            if regions not in self._stats:
+                self._stats[regions] = StatsNet(self._full[0] if regions else self.net)
+            args = (self.overlap, self.stats_pixels, self.net.multiple, mix)
+            return stylize_tiled(self._stats[regions], x, tile, *args).float()
 
     @torch.inference_mode()
     def __call__(

@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from brushwork.nn.conditional import ConditionalInstanceNorm2d
 from brushwork.nn.layers import pad_axis
 
 GRID = 4  # default grid: the Johnson layout's total stride (TransformerNet.multiple)
@@ -39,9 +40,11 @@ class _FixedStatsNorm(nn.Module):
     ``record=False``: normalize with the kept statistics instead of the input's own.
     """
 
-    def __init__(self, norm: nn.InstanceNorm2d) -> None:
+    def __init__(self, norm: nn.Module) -> None:
         super().__init__()
         self.weight, self.bias, self.eps = norm.weight, norm.bias, norm.eps
+        # A conditional norm (regions: a style mix per pixel) applies its own mixed (γ, β).
+        self.conditional = norm if isinstance(norm, ConditionalInstanceNorm2d) else None
         self.record = True
         self.mean: Tensor | None = None
         self.var: Tensor | None = None
@@ -54,6 +57,10 @@ class _FixedStatsNorm(nn.Module):
         if self.mean is None or self.var is None:
             raise RuntimeError("no recorded statistics: run a record pass first")
         scale = torch.rsqrt(self.var + self.eps)
+        if self.conditional is not None:
+            shift = -self.mean * scale
+            y = xf * scale[:, :, None, None] + shift[:, :, None, None]
+            return self.conditional.affine(y.to(x.dtype))
         if self.weight is not None:
             scale = scale * self.weight
         shift = -self.mean * scale
@@ -72,7 +79,7 @@ class StatsNet(nn.Module):
         self.norms: list[_FixedStatsNorm] = []
         for module in list(self.net.modules()):
             for child_name, child in list(module.named_children()):
-                if isinstance(child, nn.InstanceNorm2d):
+                if isinstance(child, (nn.InstanceNorm2d, ConditionalInstanceNorm2d)):
                     fixed = _FixedStatsNorm(child)
                     setattr(module, child_name, fixed)
                     self.norms.append(fixed)
@@ -83,8 +90,8 @@ class StatsNet(nn.Module):
         for norm in self.norms:
             norm.record = record
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.net(x)
+    def forward(self, x: Tensor, style: Tensor | None = None) -> Tensor:
+        return self.net(x) if style is None else self.net(x, style)
 
 
 def spans(
@@ -134,35 +141,49 @@ def _window(axis: list[tuple[int, int, int, int, int]], length: int) -> list[Ten
     return [w / total[s:e] for (s, e, *_), w in zip(axis, weights, strict=True)]
 
 
+def _cut(t: Tensor, rows: tuple[int, ...], cols: tuple[int, ...]) -> Tensor:
+    """The tile [r0, r1) x [c0, c1) of ``t``, reflection-padded to the grid as the spans say."""
+    (r0, r1, rpb, rpa), (c0, c1, cpb, cpa) = rows, cols
+    return pad_axis(pad_axis(t[..., r0:r1, c0:c1], rpb, rpa, dim=-2), cpb, cpa, dim=-1)
+
+
 def stylize_tiled(
-    net: StatsNet, x: Tensor, tile: int, overlap: int, stats_pixels: int, grid: int = GRID
+    net: StatsNet,
+    x: Tensor,
+    tile: int,
+    overlap: int,
+    stats_pixels: int,
+    grid: int = GRID,
+    mix: Tensor | None = None,
 ) -> Tensor:
     """Run ``net`` over (B, 3, H, W) ``x`` in overlapping tiles; return (B, 3, H, W).
 
     ``tile`` and ``overlap`` are rounded down to the grid (overlap 8 px to tile / 4); the
-    statistics pass sees ``x`` downscaled to at most ``stats_pixels`` pixels. Call it under the
-    caller's inference/autocast context; the output has ``x``'s dtype and device.
+    statistics pass sees ``x`` downscaled to at most ``stats_pixels`` pixels. ``mix``: a style
+    mix per pixel (B, N, H, W) for a multi-style net (regions), cut into the same tiles. Call it
+    under the caller's inference/autocast context; the output has ``x``'s dtype and device.
     """
     tile = max(8 * grid, tile // grid * grid)
     overlap = min(tile // 4, overlap) // grid * grid
     h, w = x.shape[-2:]
     scale = min(1.0, math.sqrt(stats_pixels / (h * w)))
-    small = x
+    small, small_mix = x, mix
     if scale < 1.0:
         size = (max(1, round(h * scale)), max(1, round(w * scale)))
         small = F.interpolate(x, size, mode="bilinear", antialias=True, align_corners=False)
+        small_mix = None if mix is None else F.interpolate(mix, size, mode="area")
     net.set_record(True)
-    net(small)  # records every InstanceNorm's statistics
-    del small
+    net(small, small_mix)  # records every InstanceNorm's statistics
+    del small, small_mix
     net.set_record(False)
     rows, cols = spans(h, tile, overlap, grid), spans(w, tile, overlap, grid)
     row_w, col_w = _window(rows, h), _window(cols, w)
     out = torch.zeros_like(x)
     for (r0, r1, rpb, rpa, _), wy in zip(rows, row_w, strict=True):
         for (c0, c1, cpb, cpa, _), wx in zip(cols, col_w, strict=True):
-            piece = pad_axis(x[..., r0:r1, c0:c1], rpb, rpa, dim=-2)
-            piece = pad_axis(piece, cpb, cpa, dim=-1)
-            y = net(piece)[..., rpb : rpb + r1 - r0, cpb : cpb + c1 - c0]
+            cut = (r0, r1, rpb, rpa), (c0, c1, cpb, cpa)
+            y = net(_cut(x, *cut), None if mix is None else _cut(mix, *cut))
+            y = y[..., rpb : rpb + r1 - r0, cpb : cpb + c1 - c0]
             weight = (wy[:, None] * wx[None, :]).to(y)  # (h_tile, w_tile)
             out[..., r0:r1, c0:c1] += y * weight
     return out

@@ -42,12 +42,16 @@ class ConditionalInstanceNorm2d(nn.Module):
         self.pooled: dict[int, Tensor] = {}  # a mix per pixel at each stride, shared by the net
 
     def forward(self, x: Tensor) -> Tensor:
+        return self.affine(F.instance_norm(x, eps=self.eps))
+
+    def affine(self, y: Tensor) -> Tensor:
+        """The mixed (γ, β) applied to normalised ``y`` (B, C, H, W); tiling normalises with
+        statistics of its own (brushwork.infer.tiling) and then calls this."""
         if self.mix is None:
             raise RuntimeError("a multi-style net runs inside styled(net, mix)")
-        y = F.instance_norm(x, eps=self.eps)
         mix = self.mix.to(self.weight.dtype)
         if mix.dim() == 4:  # a mix per pixel: averaged over the input pixels each one covers
-            k = mix.shape[-1] // x.shape[-1]  # the layer's stride: fixed by the architecture
+            k = mix.shape[-1] // y.shape[-1]  # the layer's stride: fixed by the architecture
             if k not in self.pooled:  # once per stride for the whole net
                 self.pooled[k] = F.avg_pool2d(mix, k) if k > 1 else mix
             # Σ_k m_k γ_k per pixel: a 1x1 convolution of the map (fast in every runtime).
