@@ -33,6 +33,8 @@ def main(argv: list[str], prog: str = "brushwork app") -> int:
     args = p.parse_args(argv)
     if not 0 < args.port < 65536:
         raise BrushworkError(f"--port must be in 1..65535, got {args.port}")
+    if args.models and not Path(args.models).expanduser().is_dir():  # before Gradio is sought
+        raise BrushworkError(f"models folder not found: {Path(args.models).expanduser()}")
     if importlib.util.find_spec("gradio") is None:
         raise BrushworkError("the app needs Gradio: pip install 'brushwork[app]'")
     from brushwork.app.serve import launch
