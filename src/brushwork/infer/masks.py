@@ -14,6 +14,7 @@ coverage (B, 1, H, W) that brushwork.nn.conditional and the blend use.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -115,10 +116,13 @@ class Area:
     :meth:`at` gives both for an image's size; masks are checked against it."""
 
     def __init__(
-        self, mask: Mask | None = None, regions: list[tuple[int, Mask]] = (), n_styles: int = 1
+        self,
+        mask: Mask | None = None,
+        regions: Sequence[tuple[int, Mask]] = (),
+        n_styles: int = 1,
     ) -> None:
         if (mask is None) == (not regions):
-            raise BrushworkError("give --mask or --region (one or more), not both")
+            raise ValueError("an Area holds one mask or some regions")
         self.mask, self.regions, self.n_styles = mask, list(regions), n_styles
         self._last: tuple[tuple[int, int], tuple[np.ndarray, np.ndarray | None]] | None = None
 
@@ -146,7 +150,7 @@ def area_from_options(
     invert: bool,
     regions: list[str],
     styles: list[str],
-    inputs: list[Path] = (),
+    inputs: Sequence[Path] = (),
 ) -> tuple[Area | None, list[str]]:
     """The Area of ``--mask`` (``--mask-invert``) or ``--region NAME=MASK`` options for a model
     holding ``styles``, and notes to print; ``(None, [])`` when neither is given. BrushworkError
