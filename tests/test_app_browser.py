@@ -4,6 +4,7 @@ Chromium (``.ci/run`` installs them; ``BRUSHWORK_CHROMIUM`` names another browse
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -41,10 +42,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    """The app serving two tiny models, run as users run it; yields (url, its TMPDIR)."""
-    root = tmp_path_factory.mktemp("app")
+@contextlib.contextmanager
+def _serve(root: Path):
+    """The app serving two tiny models under ``root``, run as users run it: (url, its TMPDIR)."""
     models, tmp = make_models(root / "models"), root / "tmp"
     tmp.mkdir()
     port = _free_port()
@@ -64,16 +64,27 @@ def app(tmp_path_factory):
             time.sleep(0.25)
     yield url, tmp
     proc.send_signal(signal.SIGINT)  # Ctrl+C
-    proc.wait(timeout=30)
+    proc.wait(timeout=90)
     assert not list(tmp.glob("brushwork-app-*")), "the temporary folder outlived the app"
 
 
 @pytest.fixture(scope="module")
-def browser():
+def app(tmp_path_factory):
+    with _serve(tmp_path_factory.mktemp("app")) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def playwright():
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    b = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture
@@ -107,6 +118,43 @@ def _note(page, selector: str, text: str) -> str:
 def _pick(page, label: str, option: str) -> None:
     page.get_by_label(label, exact=True).click()
     page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_the_brush_tab_paints_near_the_stroke_and_nowhere_else(page, tmp_path):
+    """First in the module: later in it, after the other tests' pages, the editor did not take
+    its upload (seen in this suite, not understood; the closing note says so)."""
+    street = tmp_path / "brush.png"  # a photo no other test uploaded
+    photo("brush", 200, 150).save(street)
+    page.get_by_role("tab", name="Brush").click()
+    placeholder = page.locator("#b_photo").get_by_text("Upload an image")
+    placeholder.wait_for()
+    for _ in range(5):  # the editor takes files once its canvas is ready; until then, again
+        page.locator("#b_photo input[type=file]").set_input_files(street)
+        try:
+            placeholder.wait_for(state="hidden", timeout=10_000)
+            break
+        except sync_api.TimeoutError:
+            continue
+    time.sleep(1)  # the editor draws the photo onto its canvas
+    box = page.locator("#b_photo canvas").first.bounding_box()
+    y = box["y"] + box["height"] * 0.6
+    page.mouse.move(box["x"] + box["width"] * 0.6, y)
+    page.mouse.down()  # one stroke with the red brush, the tool the tab opens with
+    for k in range(10):
+        page.mouse.move(box["x"] + box["width"] * (0.6 + 0.03 * k), y, steps=2)
+    page.mouse.up()
+    page.locator("#b_go").click()
+    _note(page, "#b_note", "200×150 px")
+    got = _download(page, "#b_download", tmp_path / "brushed.png").astype(int)
+    original = np.asarray(Image.open(street).convert("RGB")).astype(int)
+    assert got.shape == original.shape
+    changed = np.abs(got - original).max(axis=2) > 0
+    rows, cols = np.nonzero(changed)
+    assert changed.sum() > 300, "nothing was painted"
+    assert cols.min() > 60 and rows.min() > 40, "painted far from the stroke"  # the left, the top
+    np.testing.assert_array_equal(got[:, :60], original[:, :60])  # far from it: the photo
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "app_brush.png")
 
 
 def test_a_photo_is_stylized_downloaded_and_strength_zero_returns_it(page, street, app, tmp_path):
@@ -178,36 +226,3 @@ def test_the_gatys_tab_paints_with_progress_and_can_be_cancelled(page, street, t
     _note(page, "#g_note", "iteration")
     page.locator("#g_stop").click()
     assert "of 750 iterations" in _note(page, "#g_note", "cancelled after")
-
-
-def test_the_brush_tab_paints_near_the_stroke_and_nowhere_else(page, street, tmp_path):
-    page.get_by_role("tab", name="Brush").click()
-    placeholder = page.locator("#b_photo").get_by_text("Upload an image")
-    placeholder.wait_for()
-    for _ in range(5):  # the editor takes files once its canvas is ready; until then, again
-        page.locator("#b_photo input[type=file]").set_input_files(street)
-        try:
-            placeholder.wait_for(state="hidden", timeout=10_000)
-            break
-        except sync_api.TimeoutError:
-            continue
-    time.sleep(1)  # the editor draws the photo onto its canvas
-    box = page.locator("#b_photo canvas").first.bounding_box()
-    y = box["y"] + box["height"] * 0.6
-    page.mouse.move(box["x"] + box["width"] * 0.6, y)
-    page.mouse.down()  # one stroke with the red brush, the tool the tab opens with
-    for k in range(10):
-        page.mouse.move(box["x"] + box["width"] * (0.6 + 0.03 * k), y, steps=2)
-    page.mouse.up()
-    page.locator("#b_go").click()
-    _note(page, "#b_note", "200×150 px")
-    got = _download(page, "#b_download", tmp_path / "brushed.png").astype(int)
-    original = np.asarray(Image.open(street).convert("RGB")).astype(int)
-    assert got.shape == original.shape
-    changed = np.abs(got - original).max(axis=2) > 0
-    rows, cols = np.nonzero(changed)
-    assert changed.sum() > 300, "nothing was painted"
-    assert cols.min() > 60 and rows.min() > 40, "painted far from the stroke"  # the left, the top
-    np.testing.assert_array_equal(got[:, :60], original[:, :60])  # far from it: the photo
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / "app_brush.png")
