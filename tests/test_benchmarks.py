@@ -391,3 +391,34 @@ def test_recipe_study_trains_each_arm_for_its_share_of_time_and_scores_it(
     assert rows["sw1"]["on_reference"]["style"] == pytest.approx(rows["sw1"]["style"], rel=1e-4)
     sw4 = rows["sw4"]
     assert sw4["on_reference"]["style"] == pytest.approx(sw4["style"] / 4, rel=1e-3)
+
+
+def test_masks_benchmark_draws_the_readme_sheet_and_scores_seams(tmp_path) -> None:
+    """``benchmark.py masks --sheet``: the README's picture from a generated photo; and the seam
+    statistics see a step that a smooth blend does not have."""
+    sheet = tmp_path / "masks.png"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "benchmarks" / "benchmark.py"), "masks",
+         "--sheet", str(sheet)],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    from PIL import Image
+
+    assert Image.open(sheet).size[0] > Image.open(sheet).size[1] > 200  # 2 rows x 3 columns
+    sys.path.insert(0, str(REPO / "scripts" / "benchmarks"))
+    import torch
+    from bench_masks import _edge_masks, seam
+
+    a, b = torch.full((1, 3, 64, 512), 0.2), torch.full((1, 3, 64, 512), 0.8)
+    a = a + 0.05 * torch.rand_like(a)  # some texture on both sides
+    b = b + 0.05 * torch.rand_like(b)
+    hard_l, hard_r = _edge_masks(64, 512, 0)
+    soft_l, soft_r = _edge_masks(64, 512, 64)
+    one = torch.cat([a, b])
+    step, ramp = (
+        seam(hard_l * a + hard_r * b, 0, one, 64),
+        seam(soft_l * a + soft_r * b, 64, one, 64),
+    )
+    assert step["abruptness"] > 3 * ramp["abruptness"]  # a step is steeper than a ramp
+    assert step["far"] == ramp["far"] == 0  # away from the edge: each side's own picture

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import json
 import statistics
-import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from timing import median_seconds
 
 from brushwork.infer import shipped
 from brushwork.infer.model_file import load_model
@@ -77,16 +77,6 @@ def seam(out: torch.Tensor, feather: int, one: torch.Tensor, far: int) -> dict[s
     }
 
 
-def _time(fn, reps: int) -> float:
-    fn()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
 def _lite_cost(thirds, mask, reps: int) -> dict[str, float]:
     """The torch-free path (the shipped graphs in onnxruntime) at 1024²: plain, a mask (one
     pass and a blend) and three regions (one pass of the regions graph)."""
@@ -98,9 +88,11 @@ def _lite_cost(thirds, mask, reps: int) -> dict[str, float]:
     plain, regions = OnnxStylizer(shipped.ONNX), OnnxStylizer(shipped.REGIONS_ONNX)
     x = np.random.default_rng(0).random((1, 3, 1024, 1024), dtype=np.float32)
     return {
-        "torch-free: plain": _time(lambda: plain(x), reps),
-        "torch-free: mask": _time(lambda: blend(x, plain(x), mask), reps),
-        "torch-free: 3 regions (regions graph)": _time(lambda: regions.run(x, thirds), reps),
+        "torch-free: plain": median_seconds(lambda: plain(x), reps),
+        "torch-free: mask": median_seconds(lambda: blend(x, plain(x), mask), reps),
+        "torch-free: 3 regions (regions graph)": median_seconds(
+            lambda: regions.run(x, thirds), reps
+        ),
     }
 
 
@@ -181,10 +173,10 @@ def bench_masks(args, machine) -> int:
     mask = torch.rand(1, 1, 1024, 1024)
     with torch.no_grad():
         cost = {
-            "plain": _time(lambda: net(x, torch.tensor(0)), args.reps),
-            "mask": _time(lambda: x + (net(x, torch.tensor(0)) - x) * mask, args.reps),
-            "3 regions in-net": _time(lambda: net(x, thirds), args.reps),
-            "3 regions alpha": _time(
+            "plain": median_seconds(lambda: net(x, torch.tensor(0)), args.reps),
+            "mask": median_seconds(lambda: x + (net(x, torch.tensor(0)) - x) * mask, args.reps),
+            "3 regions in-net": median_seconds(lambda: net(x, thirds), args.reps),
+            "3 regions alpha": median_seconds(
                 lambda: sum(thirds[:, k : k + 1] * net(x, torch.tensor(k)) for k in range(3)),
                 args.reps,
             ),

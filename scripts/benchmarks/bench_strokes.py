@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from timing import median_seconds
 
 
 def _grad_corr(out: torch.Tensor, photo: torch.Tensor) -> float:
@@ -85,13 +85,7 @@ def _cost(model: Path, scale: float, reps: int) -> dict[str, float]:
     net = Stylizer(model, "cpu", backend="torch")
 
     def timed(fn: Callable[[], object]) -> float:
-        fn()  # warm-up
-        times = []
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        return statistics.median(times)
+        return median_seconds(fn, reps)
 
     with torch.inference_mode():
         y_small = net(small)
