@@ -127,16 +127,32 @@ def _pick(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def _open_in_editor(page, path: Path) -> None:
+    """The Brush tab, with ``path`` uploaded into its image editor as a user does (click, pick).
+    Gradio's editor drops a file that arrives before its canvas is set up ("Cannot read
+    properties of undefined (reading 'reset_layers')", about one page load in six here): wait
+    for the canvas, and load the page again if the photo still did not arrive."""
+    placeholder = page.locator("#b_photo").get_by_text("Upload an image")
+    for _ in range(3):
+        page.get_by_role("tab", name="Brush").click()
+        page.locator("#b_photo .pixi-target-crop canvas").wait_for(state="attached")
+        time.sleep(1)
+        with page.expect_file_chooser() as chooser:
+            placeholder.click()
+        chooser.value.set_files(path)
+        try:
+            placeholder.wait_for(state="hidden", timeout=20_000)
+            return
+        except sync_api.TimeoutError:
+            page.reload()
+    pytest.fail("the image editor never took the photo")
+
+
 def test_the_brush_tab_paints_near_the_stroke_and_nowhere_else(page, tmp_path):
     """One red stroke right of the middle: painted there, the photo byte for byte on the left."""
     street = tmp_path / "brush.png"  # a photo no other test uploaded
     photo("brush", 200, 150).save(street)
-    page.get_by_role("tab", name="Brush").click()
-    placeholder = page.locator("#b_photo").get_by_text("Upload an image")
-    with page.expect_file_chooser() as chooser:  # as a user does: click, pick the file
-        placeholder.click()
-    chooser.value.set_files(street)
-    placeholder.wait_for(state="hidden")
+    _open_in_editor(page, street)
     time.sleep(1)  # the editor draws the photo onto its canvas
     box = page.locator("#b_photo canvas").first.bounding_box()
     y = box["y"] + box["height"] * 0.6
