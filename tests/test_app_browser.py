@@ -4,7 +4,6 @@ Chromium (``.ci/run`` installs them; ``BRUSHWORK_CHROMIUM`` names another browse
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
@@ -42,15 +41,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextlib.contextmanager
-def _serve(root: Path):
-    """The app serving two tiny models under ``root``, run as users run it: (url, its TMPDIR)."""
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """The app serving two tiny models, run as users run it; yields (url, its TMPDIR)."""
+    root = tmp_path_factory.mktemp("app")
     models, tmp = make_models(root / "models"), root / "tmp"
     tmp.mkdir()
     port = _free_port()
     env = {**os.environ, "TMPDIR": str(tmp), "BRUSHWORK_CACHE": str(root / "cache")}
     cmd = [sys.executable, "-m", "brushwork", "app", "--models", str(models), "--port", str(port)]
-    # Its output goes to a file: a pipe nobody reads fills up, and then the app blocks on a print.
+    # Its output goes to a file that failures quote (a pipe read only at the end blocks the app
+    # once it is full).
     log = root / "app.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -76,22 +77,11 @@ def _serve(root: Path):
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    with _serve(tmp_path_factory.mktemp("app")) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def playwright():
+def browser():
     with sync_api.sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright):
-    b = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-    yield b
-    b.close()
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture
@@ -148,10 +138,8 @@ def _open_in_editor(page, path: Path) -> None:
     pytest.fail("the image editor never took the photo")
 
 
-def test_the_brush_tab_paints_near_the_stroke_and_nowhere_else(page, tmp_path):
+def test_the_brush_tab_paints_near_the_stroke_and_nowhere_else(page, street, tmp_path):
     """One red stroke right of the middle: painted there, the photo byte for byte on the left."""
-    street = tmp_path / "brush.png"  # a photo no other test uploaded
-    photo("brush", 200, 150).save(street)
     _open_in_editor(page, street)
     time.sleep(1)  # the editor draws the photo onto its canvas
     box = page.locator("#b_photo canvas").first.bounding_box()

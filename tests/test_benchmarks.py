@@ -393,7 +393,7 @@ def test_recipe_study_trains_each_arm_for_its_share_of_time_and_scores_it(
     assert sw4["on_reference"]["style"] == pytest.approx(sw4["style"] / 4, rel=1e-3)
 
 
-def test_masks_benchmark_draws_the_readme_sheet_and_scores_seams(tmp_path) -> None:
+def test_masks_benchmark_draws_the_readme_sheet_and_scores_seams(tmp_path, monkeypatch) -> None:
     """``benchmark.py masks --sheet``: the README's picture from a generated photo; and the seam
     statistics see a step that a smooth blend does not have."""
     sheet = tmp_path / "masks.png"
@@ -406,7 +406,7 @@ def test_masks_benchmark_draws_the_readme_sheet_and_scores_seams(tmp_path) -> No
     from PIL import Image
 
     assert Image.open(sheet).size[0] > Image.open(sheet).size[1] > 200  # 2 rows x 3 columns
-    sys.path.insert(0, str(REPO / "scripts" / "benchmarks"))
+    monkeypatch.syspath_prepend(str(REPO / "scripts" / "benchmarks"))
     import torch
     from bench_masks import _edge_masks, seam
 

@@ -84,14 +84,13 @@ def _cost(model: Path, scale: float, reps: int) -> dict[str, float]:
     small = F.interpolate(x, (round(2160 / scale), round(3840 / scale)), mode="area")
     net = Stylizer(model, "cpu", backend="torch")
 
-    def timed(fn: Callable[[], object]) -> float:
-        return median_seconds(fn, reps)
-
     with torch.inference_mode():
         y_small = net(small)
-        full = timed(lambda: net(x))
-        low = timed(lambda: net(small))
-        guide = timed(lambda: guided_upsample(luminance(small), y_small, luminance(x)))
+        full = median_seconds(lambda: net(x), reps)
+        low = median_seconds(lambda: net(small), reps)
+        guide = median_seconds(
+            lambda: guided_upsample(luminance(small), y_small, luminance(x)), reps
+        )
     return {
         "net 4K s": full,
         "net 4K/S s": low,
