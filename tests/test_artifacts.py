@@ -1,4 +1,4 @@
-"""Grid patterns and border frames: the measures (brushwork.evaluate.artifacts) and the net's
+"""Grid patterns and border frames: the measures (scripts/benchmarks/measures.py) and the net's
 inference margin that keeps the frame out of the picture."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
+from measures import border_frame, grid_pattern
 
-from brushwork.evaluate.artifacts import border_frame, grid_pattern
 from brushwork.nn.nets import build_net
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from measures import make_clip, warp_previous, warping_error
 
 from brushwork.errors import BrushworkError
 from brushwork.infer.flow import estimate_motion, frame_change, gray, warp
@@ -15,8 +16,8 @@ from brushwork.infer.stable import StableVideo
 from brushwork.io.images import pil_to_tensor
 from brushwork.io.synthetic import photo
 from brushwork.nn.losses import PerceptualLoss
-from brushwork.nn.motion import make_clip, shifted_pair, warp_previous, warping_error
 from brushwork.nn.nets import ShuffleNet
+from brushwork.train.crops import shifted_pair
 from brushwork.train.module import StyleTransferModule
 
 

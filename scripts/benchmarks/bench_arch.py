@@ -22,9 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
+from measures import grid_pattern
 
 from brushwork.config import compose
-from brushwork.evaluate.artifacts import grid_pattern
 from brushwork.infer.model_file import load_model
 from brushwork.io.images import find_images, load_image
 from brushwork.nn.layers import count_parameters

@@ -4,7 +4,7 @@ Trains each ``--models`` variant (``shuffle``: today's default; ``johnson``: the
 former pixel-shuffle from 1/8 to 1/4 is a row in docs/BENCHMARKS.md) on each ``--styles``
 painting for ``--steps`` steps of the default CPU recipe (the real trainer; the painting's
 configured weight; ``--keep``/``--reuse`` keep the runs), then stylizes the content photos
-(``$BRUSHWORK_DATA/content``, longer side ``--size``) and measures (brushwork.evaluate.artifacts):
+(``$BRUSHWORK_DATA/content``, longer side ``--size``) and measures (measures.py):
 
 * the grid pattern at periods 4 and 8 (the spread of the phase means; photos: the floor);
 * the border frame (outer 16 px against the 32 px inside them: level shift, detail ratio), with
@@ -37,7 +37,8 @@ VARIANTS = {
 
 def measure(model: Path, photos: list[torch.Tensor]) -> dict[str, float]:
     """Mean artefact measures of ``model`` over ``photos`` (each (1, 3, H, W) in [0, 1])."""
-    from brushwork.evaluate.artifacts import border_frame, grid_pattern
+    from measures import border_frame, grid_pattern
+
     from brushwork.infer.model_file import load_model
 
     net, _ = load_model(model)
@@ -60,7 +61,7 @@ def measure(model: Path, photos: list[torch.Tensor]) -> dict[str, float]:
 
 
 def photo_floor(photos: list[torch.Tensor]) -> dict[str, float]:
-    from brushwork.evaluate.artifacts import border_frame, grid_pattern
+    from measures import border_frame, grid_pattern
 
     rows = [
         {"grid4": grid_pattern(p, 4), "grid8": grid_pattern(p, 8), **border_frame(p)}

@@ -1,6 +1,6 @@
 """``python scripts/benchmarks/benchmark.py video --model M.pt``: flicker, quality and speed of video paths.
 
-Clips with exactly known motion (brushwork.nn.motion) are cut from the content photos
+Clips with exactly known motion (measures.py) are cut from the content photos
 (``$BRUSHWORK_DATA/content``; generated photos when there are none): pans and zooms, with and
 without sensor noise, and a pan under a brightness ramp. For each clip and each path —
 ``per-frame`` (what ``brushwork stylize --video`` does without ``--stable``) and ``stable``
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-CLIPS = {  # name: brushwork.nn.motion.make_clip arguments
+CLIPS = {  # name: measures.make_clip arguments
     "pan": {"motion": "pan", "step": 2},
     "pan + noise": {"motion": "pan", "step": 2, "noise": 0.02},
     "pan + brightness ramp": {"motion": "pan", "step": 2, "brightness": 0.3},
@@ -96,7 +96,7 @@ def _terms(loss, frames_in: torch.Tensor, frames_out: torch.Tensor) -> dict[str,
 
 
 def _quality_table(stylizer, loss, photos, frames: int, size: int, names) -> list[dict]:
-    from brushwork.nn.motion import make_clip, warping_error
+    from measures import make_clip, warping_error
 
     rows = []
     frame_size = (size * 3 // 4, size)
@@ -135,8 +135,7 @@ def _quality_table(stylizer, loss, photos, frames: int, size: int, names) -> lis
 
 def _fps(stylizer, photo: torch.Tensor, frames: int, reps: int) -> dict[str, float]:
     import torch.nn.functional as F
-
-    from brushwork.nn.motion import make_clip
+    from measures import make_clip
 
     big = F.interpolate(photo, size=(800, 1400), mode="bilinear", antialias=True)
     clip = make_clip(big, frames, (720, 1280), motion="pan", step=2, noise=0.01)

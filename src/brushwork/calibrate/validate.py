@@ -1,12 +1,6 @@
-"""Checking calibrated weights (``brushwork calibrate validate=N``).
-
-The check (``validate=N``) answers "is the calibrated weight at least as good as the hand-set
-one?" on photos the probes did not see: the first N photos of ``validate_dir`` (the content
-folder by default; the probes sample the training folder), any probe photo skipped. Both
-weights run the same Gatys probe there (same iterations, sizes and meter, see
-:mod:`brushwork.calibrate.weight`), and each result is scored by the calibration criterion itself: it
-*meets* it when the content ratio is ≤ ``max_content`` and the style ratio ≤ ``max_style``.
-``sheet=FILE.png`` draws one row per style: photo | hand-set | calibrated.
+"""``brushwork calibrate validate=N``: is the calibrated weight at least as good as the hand-set one
+on N photos the probes did not see? Both run the same probe and are scored by the calibration
+criterion; ``sheet=FILE.png`` draws photo | hand-set | calibrated, one row per style.
 """
 
 from __future__ import annotations

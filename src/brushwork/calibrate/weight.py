@@ -1,37 +1,13 @@
-"""Choose a painting's style weight automatically from short Gatys probes.
+"""Choose a painting's style weight from short Gatys probes (``loss.style_weight=auto``).
 
-Probes: for each of ``photos`` photos c spread evenly over ``content_dir`` (sorted by name,
-:func:`brushwork.calibrate.probes.probe_photos`; longer side ``size``) and each weight w of a geometric
-ladder (``min_weight`` … ``max_weight``, ``per_decade`` points per decade), ``steps`` L-BFGS
-iterations from c (one level) under the run's loss config with style weight w and the
-painting's Gram targets at ``style_size`` give an image x_w. Two scale-free ratios, averaged
-over the photos, describe it. They are measured by a FIXED meter — raw Gatys terms, content at
-relu4_2, style over relu1_1…relu5_1 — whatever the objective's layers or normalisation, so
-the thresholds mean the same for every loss config:
-
-* content ratio ``r_c(w) = C(x_w, c) / C(grey, c)``: the content term relative to that of a flat
-  grey image (0 = the photo's content intact, 1 = as lost as on a blank canvas);
-* style ratio ``r_s(w) = S(x_w) / S(c)``: the style term (squared Gram distance to the painting)
-  relative to the photo's own (1 = not stylized, 0 = the painting's statistics).
-
-Criterion: the LARGEST w whose content ratio stays ≤ ``max_content`` — the strongest
-stylization that keeps the content recognisable — i.e. the first crossing of ``max_content``,
-interpolated between ladder points as a power law (log r linear in log w). There the style
-ratio must be ≤ ``max_style`` (the Gram distance cut by at least 1/max_style); if not, the
-painting cannot be approached at that content cost and the status says ``weak style``. Raw
-weights do not transfer between paintings (their Gram scales differ by orders of magnitude);
-these ratios do.
-
-Anchor: FIELD_NOTES judged w = 1e-5 balanced for Starry Night (gatys loss, 128-px photos, painting
-at 256 px). With ``max_content = auto`` (default) the bound is the content ratio that anchor
-reaches on the same probe photos (:func:`brushwork.calibrate.probes.target_content`): the same balance,
-carried to any painting, whatever the photos. ``max_style = 0.1`` sits just above the style
-ratio Starry Night reaches at the anchor on the default probes.
-The ladder defaults to 1e-7 … 1e-3 for raw terms and 1e-2 … 1e2 for ``loss.normalize=true``.
-
-Probe tables are cached as JSON under ``cache_dir`` (keyed by everything that changes them: the
-files' contents, loss, sizes, steps, ladder), so ``train.py loss.style_weight=auto`` and repeated
-runs probe once; the criterion is re-applied to the cached table each time.
+For each weight w of a geometric ladder, a few L-BFGS iterations from each probe photo give x_w,
+scored by a fixed meter (raw Gatys terms, whatever the run's loss) as two scale-free ratios:
+content ``C(x_w, c) / C(grey, c)`` and style ``S(x_w) / S(c)``. The chosen weight is the largest
+whose content ratio stays within ``max_content`` (interpolated as a power law between ladder
+points); ``auto`` takes the ratio the anchor (Starry Night at the training default) reaches on
+the same photos, so every painting gets the anchor's balance. A style ratio above ``max_style``
+there is reported as ``weak style``. Probe tables are cached as JSON under ``cache_dir``, keyed
+by everything that changes them. docs/ARCHITECTURE.md, "Calibration", says why ratios.
 """
 
 from __future__ import annotations

@@ -1,11 +1,9 @@
-"""Convert a brushwork style model (.pt) to ONNX or TorchScript.
+"""Convert a brushwork model file (.pt) to ONNX or TorchScript (both match the net to 1e-4 in fp32).
 
     brushwork export --model starry_night.pt --format onnx            # -> starry_night.onnx
     brushwork export --model starry_night.pt --format torchscript -o starry.ts.pt
 
-ONNX: opset 17, dynamic batch/height/width (H, W >= 8; 16 for model=shuffle); run it with
-onnxruntime or pass it to `brushwork stylize --model`. TorchScript: torch.jit.load(path)(image).
-Both match the eager net to 1e-4 in fp32.
+ONNX: opset 17, dynamic batch/height/width; run it with onnxruntime or ``brushwork stylize --model``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
-"""Download what training needs: public training photos, or the shipped style paintings.
+"""Download what training needs: ``brushwork fetch photos|styles [--to DIR]``.
 
-    brushwork fetch photos [--to DIR]
-    brushwork fetch styles [--to DIR]
-
-Photos go where `data.dir` looks by default ($BRUSHWORK_DATA/train, default ./data/train), styles
-to $BRUSHWORK_DATA/styles. Downloads resume when interrupted, are checked against their pinned
-digest, and never leave a partial file that looks complete. $BRUSHWORK_MIRROR: a base URL that
-serves the same file names (a mirror or proxy).
+Photos go to ``$BRUSHWORK_DATA/train``, styles to ``$BRUSHWORK_DATA/styles``; downloads resume,
+are checked against their pinned digest and never leave a partial file that looks complete.
+``$BRUSHWORK_MIRROR``: a base URL serving the same file names.
 """
 
 from __future__ import annotations

@@ -1,11 +1,9 @@
-"""Paint one photo in several styles and lay them out side by side (the README's first screen).
+"""Paint one photo in several styles side by side (the README's first screen).
 
-    brushwork sheet -o sheet.png [--photo PHOTO] [--styles starry_night,the_scream,candy]
-                    [--size 256] [--steps 80] [--set KEY=VALUE ...]
+    brushwork sheet -o sheet.png [--photo PHOTO] [--styles a,b,c] [--size 256] [--steps 80]
+                    [--set KEY=VALUE ...]
 
-Columns: the photo, then one Gatys result per style, in order. Without --photo a generated photo
-(brushwork.io.synthetic: nobody's picture) is used. --set passes Hydra overrides of
-configs/gatys.yaml (e.g. --set gatys.levels=1 loss.tv_weight=0).
+Columns: the photo, then one Gatys result per style. Without --photo a generated photo is used.
 """
 
 from __future__ import annotations

@@ -1,17 +1,14 @@
 """Apply a trained style network to image files, folders, globs or a video.
 
-    brushwork stylize photo.jpg -o out.png --style candy      (the shipped model: 10 paintings)
-    brushwork stylize --list-styles
-    brushwork stylize --model starry.pt photo.jpg -o out.png
-    brushwork stylize --model starry.pt photos/ more/*.jpg -o styled/ --max-size 2048 --json
+    brushwork stylize photo.jpg -o out.png --style candy      (the shipped model; --list-styles)
+    brushwork stylize --model starry.pt photos/ more/*.jpg -o styled/ --max-size 2048
     brushwork stylize --model starry.pt --video clip.mp4 -o styled.mp4 [--stable]
     brushwork stylize --mix starry_night=0.7,great_wave=0.3 photo.jpg -o out.png
-    brushwork stylize photo.jpg -o out.png --style candy --mask sky.png     (paint the sky only)
+    brushwork stylize photo.jpg -o out.png --style candy --mask sky.png   (white paints)
     brushwork stylize photo.jpg -o out.png --region candy=sea.png --region udnie=land.png
 
-Inputs: files, folders (recursive) or globs; one input file and an image extension writes that
-file, else the output folder mirrors the inputs' names. Outputs are written atomically, never
-over existing ones without ``--force``. Masks: any image of the photo's shape (white paints).
+One input file and an image extension writes that file, else the output folder mirrors the
+inputs' names. Outputs are atomic and never replace existing ones without ``--force``.
 """
 
 from __future__ import annotations

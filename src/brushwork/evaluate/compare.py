@@ -1,18 +1,10 @@
-"""Score a trained style network against the Gatys optimizer under the network's OWN objective.
+"""Score a trained style network against the Gatys optimizer under the network's own objective.
 
-For each photo (longer side ``size``): the feed-forward output, and Gatys L-BFGS from the photo
-(single level, the same PerceptualLoss) after each of ``gatys_steps`` iterations, are scored by
-content / style / tv / total loss, luminance SSIM against the photo and seconds per image.
-
-The objective is rebuilt from the export's ``meta`` (written by ``brushwork.train.pipeline``): ``loss`` (the
-weighted terms' weights, layers, layer weights, vgg, pooling), ``style_image`` and ``style_size``
-(the Gram targets come from the painting at that size, as in training; Gatys gets the same targets
-through ``style_scale = style_size / size``). Older exports lack the layers: pass ``loss_name``.
-
-Equivalent Gatys iterations (Johnson et al. 2016, Fig. 5): where the net's total loss falls on
-the Gatys loss-vs-iteration curve, see :func:`equivalent_iterations`. The averaged figure puts the
-mean loss over the photos on the mean curve. Gatys-N rows score the clamped image after N
-iterations; the curve holds the optimizer's own loss at every iterate (one run to max(N)).
+For each photo (longer side ``size``): the net's output and Gatys L-BFGS from the photo after
+each of ``gatys_steps`` iterations are scored by the loss terms, luminance SSIM and seconds.
+The objective is rebuilt from the model file (:mod:`brushwork.evaluate.objective`). Equivalent
+Gatys iterations (Johnson et al. 2016, Fig. 5): where the net's mean total falls on the mean
+Gatys loss-per-iteration curve (:func:`equivalent_iterations`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,5 @@
-"""Inference: the model file, ONNX/TorchScript exporters, the Stylizer, tiling and video.
-
-Imports neither Lightning, Hydra, OmegaConf nor W&B (a test checks): stylizing needs only torch,
-and the torch-free path (``brushwork.infer.lite``) not even that. Names load on first use:
-
-    from brushwork.infer import Stylizer
-    out = Stylizer("starry_night.pt")(load_image("photo.jpg"), strength=0.8)
+"""Inference: the model file, exporters, the Stylizer, tiling and video. Imports neither Lightning,
+Hydra, OmegaConf nor W&B (tested); names load on first use (``from brushwork.infer import Stylizer``).
 """
 
 from __future__ import annotations

@@ -1,13 +1,8 @@
 """What ``brushwork stylize`` runs per image: one interface over the two inference paths.
 
-* :class:`LiteEngine` — numpy arrays, the cached ONNX graph in onnxruntime, Pillow; no torch. It
-  hands an image it cannot take (one that needs tiling) to a torch engine made on first need.
-* :class:`TorchEngine` — tensors and :class:`brushwork.infer.stylizer.Stylizer` (tiling, GPU,
-  bf16/fp16, ``torch.compile``, video).
-
-Both read and write the same pixels (brushwork.io.images' array and tensor functions round alike).
-Images are (1, 3, H, W) in [0, 1]; ``stylize`` takes a list of same-size images and returns
-theirs.
+:class:`LiteEngine` (numpy, the cached ONNX graph, no torch; hands an image that needs tiling to a
+:class:`TorchEngine` made on first need) and :class:`TorchEngine` (the Stylizer). Both read and
+write the same pixels. Images are (1, 3, H, W) in [0, 1]; ``stylize`` maps a list of same-size images.
 """
 
 from __future__ import annotations

@@ -1,18 +1,10 @@
-"""Other inference formats for a trained style network: ONNX and TorchScript.
+"""ONNX and TorchScript copies of a model file, computing the same function as the net in fp32.
 
-Both are made from the versioned ``.pt`` export (:mod:`brushwork.infer.model_file`) and compute the same
-function as :class:`~brushwork.nn.frame.TransformerNet` in fp32 (parity ≤ 1e-4, tested):
-input ``image`` float32 (B, 3, H, W) RGB in [0, 1], output ``stylized`` of the same shape, with B, H
-and W dynamic. The one difference: exported graphs need H, W >= :meth:`~brushwork.nn.frame.TransformerNet.min_side` (8, or 16 for
-``shuffle`` nets; the eager net accepts any side >= 1; :class:`brushwork.infer.stylizer.Stylizer` pads
-smaller images itself before calling an ONNX model).
-
-A multi-style net (conditional instance norm) gets a second input, ``style``: float32 (N,), the
-mix of its N styles (a one-hot row for a pure style; weights summing to 1 for a mix), so one file
-serves every style and every mix; the metadata's ``styles`` lists their names in order.
-
-The brushwork metadata (format, arch, style) travels inside the file: ONNX ``metadata_props``,
-TorchScript ``_extra_files["brushwork.json"]``.
+Graph input ``image`` float32 (B, 3, H, W) RGB in [0, 1] (dynamic B, H, W >= the net's
+``min_side``; the Stylizer pads smaller images), output ``stylized`` of the same shape. A
+multi-style net adds an input ``style``, float32 (N,), the mix of its styles, so one graph serves
+every style and mix. The brushwork metadata (format, arch, styles) travels inside the file: ONNX
+``metadata_props``, TorchScript ``_extra_files["brushwork.json"]``.
 """
 
 from __future__ import annotations

@@ -1,14 +1,9 @@
 """The torch-free inference path: a cached ONNX model in onnxruntime, with numpy and Pillow.
 
-``import torch`` alone costs ~1.6 s on a 2-core CPU, more than stylizing a 1024² photo with the
-default net (0.18 s). On CPU, in fp32, for images that need no tiling, ``brushwork stylize`` runs
-here and never imports torch: the ``.pt`` model's ONNX copy, exported once into the cache by the
-torch path (:func:`brushwork.infer.exporters.cached_onnx`), or an ``.onnx`` file. Pre- and
-post-processing match :class:`brushwork.infer.stylizer.Stylizer` (which runs the same ONNX graph
-on CPU): the same padding, strength blend and colour preservation, the same 8-bit outputs.
-
-Also here, because both paths need them without torch: the ONNX cache location and opening an
-onnxruntime session.
+``import torch`` costs more than stylizing a 1024² photo, so on CPU, in fp32, for images that need
+no tiling, ``brushwork stylize`` runs here. Pre- and post-processing match the Stylizer's (same
+padding, strength blend, colour preservation, 8-bit outputs). Also here, for both paths: the
+ONNX cache location and opening an onnxruntime session.
 """
 
 from __future__ import annotations

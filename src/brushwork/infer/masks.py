@@ -1,15 +1,10 @@
-"""Masks: where a style paints. Torch-free (numpy + Pillow), so both inference paths share them.
+"""Masks: where a style paints. Torch-free (numpy + Pillow), shared by both inference paths.
 
-A mask is any image: its luminance in [0, 1] says how much of the style a pixel gets (white: all
-of it, black: the photo, grey: in between); an alpha channel, when there is one, multiplies it.
-It is scaled to each photo with a bilinear filter, so soft edges stay soft. A mask must have the
-photo's aspect ratio (to within ``ASPECT_TOLERANCE``): scaling one of another shape would paint a
-different place than the one drawn, so it is refused in one line.
-
-Regions (``--region NAME=MASK``, a multi-style model): each style paints where its mask is
-white; where masks overlap the styles mix in proportion, and where their sum is below 1 the photo
-shows through. :func:`region_maps` turns them into per-pixel mix weights (B, N, H, W) and the
-coverage (B, 1, H, W) that brushwork.nn.conditional and the blend use.
+A mask is any image of the photo's aspect ratio (another shape is refused: it would paint
+elsewhere than drawn): its luminance (times its alpha) is how much style a pixel gets, scaled to
+the photo bilinearly. Regions (``--region NAME=MASK``): each style paints where its mask is
+white, overlaps mix in proportion, and below a sum of 1 the photo shows; :func:`region_maps`
+gives the per-pixel mix (B, N, H, W) and coverage (B, 1, H, W).
 """
 
 from __future__ import annotations

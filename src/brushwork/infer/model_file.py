@@ -1,23 +1,17 @@
 """The versioned inference file: one trained style network, loadable without Lightning/Hydra/VGG.
 
-Layout of a ``.pt`` export (a plain dict written by ``torch.save``; only tensors, strings, numbers,
-booleans, lists and dicts, so ``torch.load(..., weights_only=True)`` reads it)::
+A ``.pt`` export is a plain dict (tensors, strings, numbers, lists, dicts: it loads with
+``torch.load(weights_only=True)``)::
 
-    {"format": "brushwork-style", "version": 3,
-     "arch": {"arch": "shuffle", "width": 16, "n_residual": 5,     # build_net(**arch)
-              "separable": True},
+    {"format": "brushwork-style", "version": FORMAT_VERSION,
+     "arch": {"arch": "shuffle", ...},          # build_net(**arch)
      "state_dict": {name: tensor on CPU},
      "style": {"name": ..., "title": ..., "url": ...},
-     "meta": {...}}                                                 # training facts, free-form
+     "meta": {...}}                             # training facts, free-form
 
-A net holding several styles (conditional instance norm, brushwork.nn.conditional) has ``arch``
-gain ``n_styles`` and ``"styles"`` list one dict per style, in the order of the norms' rows
-(each: name, title, artist, url, and what evaluating it needs: ``image``, the painting's file
-name, and ``style_weight``, its final weight); ``"style"`` then only names them.
-
-One format version is current (:data:`FORMAT_VERSION`): files of an older version (the layouts
-before the ``shuffle`` net's way up from 1/8 was named, ``arch["upsample"]``) are refused in one
-line naming their version, newer ones with an upgrade hint.
+A multi-style net adds ``arch["n_styles"]`` and ``"styles"``, one dict per norm row (name, title,
+url, ``image`` and its final ``style_weight``). Only the current version loads: an older file is
+refused in one line naming its version, a newer one with an upgrade hint.
 """
 
 from __future__ import annotations

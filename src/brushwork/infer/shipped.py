@@ -1,16 +1,8 @@
-"""The network that ships inside the package: the ten shipped paintings in one model file.
+"""The network shipped in the package (``brushwork/models/``), used when no model is given.
 
-``brushwork stylize photo.jpg -o out.jpg --style candy`` with no ``--model`` runs it, and so does
-``brushwork app`` without ``--models``. Package data, ``brushwork/models/``:
-
-- ``brushwork-10.pt``: the model file (format of brushwork.infer.model_file; its ``meta``
-  records the commit, command and resolved config that trained it);
-- ``brushwork-10.onnx``: its ONNX graph, so the first run on CPU needs no torch, and
-  ``brushwork-10.regions.onnx`` the graph that takes a style mix per pixel (``--region``);
-- ``brushwork-10.json``: the record (:data:`RECORD`): both files' SHA-256, the training command
-  and commit, for the model card (docs/MODELS.md) and the provenance test.
-
-Torch-free: the CLI's fast path imports this.
+``brushwork-10.pt`` (the model file; its meta records commit, command and config),
+``brushwork-10.onnx`` and ``brushwork-10.regions.onnx`` (torch-free paths, the second with a mix per
+pixel), ``brushwork-10.json`` (:data:`RECORD`: digests and the training command). Torch-free.
 """
 
 from __future__ import annotations

@@ -1,31 +1,10 @@
 """Stable video: stylize a clip's frames so the result does not flicker.
 
-Per-frame stylization flickers for three reasons (seen on clips with known motion,
-:mod:`brushwork.nn.motion`); each gets its own fix:
-
-* **The stride grid.** The nets downsample by 8 (``shuffle``) or 4 (``johnson``): content that
-  moves by a pixel lands on another phase of the grid and is painted differently (most of the
-  error on a pan). :class:`StableVideo` estimates each frame's motion (phase correlation per
-  64² block; the global shift is their median) and runs the net on the window of the frame
-  whose edges lie on the grid with the content at a fixed phase ("grid lock"): on a pan the net
-  then sees the same pixels in the same places. Padding the frame instead would be simpler,
-  but the nets are trained on crops whose edges lie on their grid, and a few reflected pixels
-  at the edge cost much of the style term there; the strips outside the window
-  (< the stride) take what the previous frame painted there, else the nearest window pixel.
-* **Instance-norm statistics** recomputed per frame change as content enters and leaves the
-  view. Each frame keeps its own: a running estimate over the clip lagged brightness changes
-  and changed the warping error too little to keep.
-* **What remains** (borders, zooms, noise the net amplifies): an optional temporal filter
-  (``blend`` > 0; ``--smooth``) blends each output with the previous output moved by the block
-  motion, pixel by pixel only where the input frames agree there (so moving objects and new
-  content are not smeared). It calms zooms and noise but averages brush strokes away (the
-  style term rises), so it is off by default.
-
-A scene cut (inputs that differ by more than ``cut`` on average once the motion is undone,
-compared at 1/4 size) resets both. Costs per frame besides the net: one grey and one
-1/4-size copy of the frame (each serves twice, as the next frame's previous), FFTs of every 2nd
-block row and column, the cut test at 1/16 of the pixels, warping the strips; with ``blend``, two
-whole-frame warps and the blend.
+Three causes, three fixes (docs/ARCHITECTURE.md, "Stable video"): the stride grid (each frame is
+stylized on a window whose edges lie on the net's grid at the content's phase, "grid lock", from
+block phase correlation), instance-norm statistics (kept per frame), and what remains (an optional
+motion-compensated temporal filter, ``blend`` > 0, where the input frames agree). A scene cut
+(inputs differing by more than ``cut`` once motion is undone) resets both.
 """
 
 from __future__ import annotations

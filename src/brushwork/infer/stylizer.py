@@ -1,22 +1,14 @@
 """Inference API: load a trained style network once, then stylize any number of images.
 
-    from brushwork.infer.stylizer import Stylizer
-    stylizer = Stylizer("starry_night.pt")                 # or "starry_night.onnx"
-    out = stylizer(load_image("photo.jpg"), strength=0.8, preserve_color=False, max_size=2048)
-    Stylizer("four.pt", style="great_wave")                # a multi-style model: one of its styles
-    Stylizer("four.pt", mix="starry_night=0.7,great_wave=0.3")    # or a mix of them
+    stylizer = Stylizer("starry_night.pt")                  # or .onnx
+    out = stylizer(image, strength=0.8, preserve_color=False, max_size=2048)
+    Stylizer("four.pt", style="great_wave")                 # one style of a multi-style model
+    Stylizer("four.pt", mix="starry_night=0.7,great_wave=0.3")
 
-A multi-style ``.pt`` model is fixed to the chosen style or mix when loaded (its conditional norms
-collapse into plain ones, brushwork.nn.stylemix.collapse), so every path runs a plain net; its ONNX
-copy keeps the ``style`` input and gets the mix as that vector (one cached graph for every style).
-Images: float32 RGB in [0, 1], (B, 3, H, W); large ones run in overlapping tiles
-(:mod:`brushwork.infer.tiling`) so peak memory stays bounded.
-
-Speed: ``inference_mode``; channels_last and ``cudnn.benchmark`` on CUDA; fp16/bf16 autocast on a
-GPU (bf16 also on a CPU with native bf16); ``compile=True`` (a compile per new image size: for
-many same-size frames). ``backend="auto"`` runs a ``.pt`` model in onnxruntime, the fastest CPU
-path, on CPU in fp32 when it is installed (``brushwork[onnx]``; the ONNX copy is exported once and
-cached, :func:`brushwork.infer.exporters.cached_onnx`); tiled images still run in PyTorch.
+Images: float32 RGB in [0, 1], (B, 3, H, W); large ones run in overlapping tiles. A multi-style
+``.pt`` collapses to the chosen style or mix when loaded; its ONNX copy takes the mix as an input.
+``backend="auto"`` runs a ``.pt`` model through its cached ONNX copy in onnxruntime on CPU when
+installed (the fastest CPU path); tiled images run in PyTorch.
 """
 
 from __future__ import annotations

@@ -1,21 +1,10 @@
-"""Tiled inference for images too large to stylize in one pass, without seams or colour shifts.
+"""Tiled inference for images too large for one pass, without seams or colour shifts.
 
-Two problems, two fixes:
-
-* **Seams.** Each tile sees reflection padding where the full image would show its neighbours.
-  Tiles overlap and are blended with a raised-cosine window: along each axis the ramps of two
-  neighbours add up to exactly 1, so the blend is a partition of unity and the 2-D weight is the
-  product of two 1-D ones (no full-size weight map). Tiles sit on the grid of the net's total
-  stride (4 px for the Johnson layout, 8 for ``shuffle``) as placed in the untiled pass, so
-  their features line up with it.
-* **Colours per tile.** Instance norm normalizes with statistics of whatever it sees, so every
-  tile would get its own contrast and tint. :class:`StatsNet` records each InstanceNorm's
-  per-channel mean and variance in one pass over the whole image, downscaled to at most
-  ``stats_pixels``, and reuses them for every tile. With ``stats_pixels >= H * W`` the statistics
-  are exactly the untiled pass's, and the tiled result matches the untiled one up to the blended
-  borders (tested).
-
-Peak memory: the input, the output and one tile's activations (plus one stats pass).
+Tiles sit on the net's stride grid and overlap, blended by raised-cosine ramps that sum to 1
+(no seams). :class:`StatsNet` records every instance norm's statistics once on the whole image
+(downscaled to at most ``stats_pixels``) and reuses them for each tile, so tiles share one
+contrast and tint; with ``stats_pixels >= H * W`` the result matches the untiled pass up to the
+blended borders. Peak memory: input, output, one tile's activations.
 """
 
 from __future__ import annotations

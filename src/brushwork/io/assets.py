@@ -1,10 +1,6 @@
-"""Where images live: the data directory (``$BRUSHWORK_DATA``, default ``./data``), style images
-and training photos.
-
-A style config names a file in ``$BRUSHWORK_DATA/styles/`` and a public URL. A missing file is
-downloaded there once (atomically, so an interrupted download leaves nothing behind); offline, the error
-names the file, where to put it and where to get it. Training photos missing from
-``$BRUSHWORK_DATA/train`` are the pinned public photo set (:data:`DEFAULT_PHOTOS`), fetched there.
+"""Where images live: the data directory (``$BRUSHWORK_DATA``, default ``./data``), its style
+paintings (``styles/``, downloaded once from the style's URL when missing; offline, one line says
+what to put where) and training photos (``train/``, the pinned set :data:`DEFAULT_PHOTOS`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
-"""Fetching public photo sets for training: resumable, verified, atomic downloads, then unpacking.
-
-A download goes to a hidden ``.<name>.part`` file in brushwork's cache; an interrupted one resumes
-from where it stopped (HTTP Range), and only a complete file whose digest matches the pinned one is
-renamed to its final name, so a partial download never looks complete. The images are then
-unpacked into a hidden folder beside the destination and renamed into place. Offline, one line
-says what to download, from where, and where to put it.
+"""Fetching public photo sets: resumable (HTTP Range into a hidden ``.part`` file), verified against
+a pinned digest, unpacked into a hidden folder and renamed into place, so nothing partial looks
+complete. Offline, one line says what to download, from where, and where to put it.
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
 """Reading, converting, resizing and writing images.
 
-Convention: an image is a float32 RGB tensor (B, 3, H, W) with values in [0, 1]. File problems
-raise :class:`BrushworkError` with a one-line message naming the file.
-
-The same images as numpy arrays (brushwork.io.arrays: same layout, same values, same bytes
-written) serve the torch-free inference path; torch is imported only by the functions that make or
-take tensors, so that path never pays the ~1.6 s of ``import torch``.
+An image is a float32 RGB tensor (B, 3, H, W) in [0, 1]; file problems raise
+:class:`BrushworkError` naming the file. The numpy twins (brushwork.io.arrays: same layout, values
+and bytes) serve the torch-free path; torch is imported only where tensors are made or taken.
 """
 
 from __future__ import annotations

@@ -1,13 +1,6 @@
-"""Procedural pictures: photo-like scenes and painting-like stroke fields, drawn from a seeded RNG.
-
-For the README's first screen (``brushwork sheet`` without a photo) and the test suite's data
-directory (tests/synthetic.py): pictures with real structure (edges, textures, colour regions)
-that are nobody's photograph, so they can be committed and shared freely.
-
-* photos: a sky gradient over ground, buildings with lit windows (edges, right angles), round
-  trees or a sun, a textured road and sensor noise: structure at several scales;
-* paintings: strokes along a smooth, swirling direction field (the texture Gram matrices see),
-  in a palette of their own, with a few large colour regions.
+"""Procedural pictures from a seeded RNG: photo-like scenes (sky, buildings, trees, road, noise) and
+painting-like stroke fields, with structure at several scales but nobody's photograph, for the
+README's first screen and the tests' data directory.
 """
 
 from __future__ import annotations

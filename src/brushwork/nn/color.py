@@ -1,10 +1,6 @@
-"""Colour preservation (Gatys et al. 2016, "Preserving Color in Neural Artistic Style Transfer").
-
-Two methods, both on float RGB in [0,1], shape (B, 3, H, W):
-
-* luminance-only transfer: stylize the luminance Y of YIQ and keep the content's chroma (I, Q);
-* colour matching: give the style image the mean and covariance of the content's RGB values
-  (an affine map, C_s^{-1/2} then C_c^{1/2}), then stylize as usual.
+"""Colour preservation (Gatys et al. 2016) on float RGB (B, 3, H, W) in [0, 1]: luminance-only
+transfer (keep the content's YIQ chroma) and colour matching (give the style image the content's
+RGB mean and covariance).
 """
 
 from __future__ import annotations

@@ -1,16 +1,9 @@
-"""Conditional instance normalization (Dumoulin, Shlens & Kudlur 2017, "A Learned Representation
-for Artistic Style"): one network, many styles.
+"""Conditional instance normalization (Dumoulin et al. 2017): one network, many styles.
 
-Every instance norm of a net holds one (γ, β) pair per style; all convolutions are shared. A style
-*mix* is a vector of N non-negative weights summing to 1; the layer normalises with the convex
-combination of the pairs, γ = Σ_k m_k γ_k (so a one-hot mix is that style's own norm, and mixes
-interpolate between styles, as in the paper's §5). A mix may also vary over the picture, one per
-pixel (regional styles: Dumoulin et al.'s spatial interpolation): each layer then averages the
-map down to its own resolution, so every style paints where its weights lie, inside one pass.
-
-The mix reaches the layers through :func:`styled` (a context the net enters around its body), not
-through ``forward`` arguments, so the nets' ``nn.Sequential`` blocks stay as they are, and tracing
-for ONNX sees the mix as one more graph input.
+Each instance norm holds one (γ, β) row per style; convolutions are shared. A mix (N weights
+summing to 1) normalises with γ = Σ_k m_k γ_k; it may vary per pixel (regional styles), averaged
+down to each layer's resolution. The mix reaches the layers through the :func:`styled` context,
+not ``forward`` arguments, so the nets' blocks stay ``nn.Sequential`` and ONNX sees one more input.
 """
 
 from __future__ import annotations

@@ -22,17 +22,12 @@ from brushwork.nn.layers import pad_axis
 class TransformerNet(nn.Module):
     """The frame shared by every architecture; subclasses define ``body`` and two constants.
 
-    ``multiple``: the total stride (H and W are padded to a multiple of it so that downsampling
-    and upsampling round-trip exactly). ``margin``: px of reflected border the net also sees
-    around the image at inference and crops off again. A net trained on crops paints a frame
-    along them (brighter, busier strokes near the edge); with the margin that frame falls
-    outside the picture. A multiple of every stride, so the image keeps its phase on the stride
-    grid (tiling and stable video rely on it). Training passes ``margin=0``: the frame costs the
-    loss little and the margin would cost every step.
-    ``min_side``: the smallest side the exported graphs accept: twice the stride (the 3x3 convs
-    at the lowest resolution reflect-pad by 1 and need >= 2 px there) and more than the margin
-    (reflection needs it). The eager net pads smaller images up to it; exported graphs
-    (brushwork.infer.exporters) need callers to.
+    ``multiple``: the total stride (H, W are padded to a multiple so down- and upsampling
+    round-trip). ``margin``: px of reflected border seen around the image at inference and cropped
+    off again, so the frame a net trained on crops paints along their edges falls outside the
+    picture (a multiple of the stride, keeping the grid phase; 0 in training, where it would cost
+    every step). ``min_side``: the smallest side the exported graphs accept; the eager net pads
+    smaller images up to it.
     """
 
     arch: ClassVar[str]

@@ -1,10 +1,6 @@
-"""The guided filter (He, Sun & Tang 2010), used to upsample a stylized image edge-aware.
-
-Used to paint large strokes on a large photo (brushwork.infer.strokes): the net stylizes a copy
-downscaled by S; the result is enlarged back to full size, and the photo's fine detail (what the
-downscaled copy lost) is added through the guided filter's local linear model ``out ≈ A · I + B``,
-A fitted at low resolution where the stylized image and the downscaled photo are both known.
-The strokes grow by S; the photo's edges stay sharp.
+"""The guided filter (He et al. 2010): edge-aware upsampling for large strokes (brushwork.infer.strokes).
+The net stylizes a copy downscaled by S; the local linear model ``out ≈ A · I + B``, fitted at low
+resolution, brings the result to full size with the photo's edges sharp.
 """
 
 from __future__ import annotations

@@ -1,22 +1,16 @@
 """Perceptual loss of Gatys et al. 2015 / Johnson et al. 2016, shared by the optimizer and the trainer.
 
-All images are float RGB in [0,1], shape (B, 3, H, W). With the default ``caffe`` VGG19 the features are
-those of BGR 0–255 mean-subtracted inputs, and the terms are (each reported *after* its weight):
+Images: float RGB in [0,1], (B, 3, H, W). Terms, each reported after its weight:
 
-* content = content_weight · Σ_l a_l · mean((F_l(x) − F_l(c))²)                 (MSE per layer)
-* style   = style_weight   · Σ_l b_l · Σ_ij (G_l(x) − G̃_l)²_ij, batch-averaged   (squared Frobenius)
-  with the Gram matrix G = F Fᵀ / (C·H·W) of the (C, H·W) feature matrix F, computed in fp32, and
-  G̃_l = Σ_k w_k G_l(style_k) the blend of the style images' Grams (blend weights w_k sum to 1).
-  Several styles at once (:meth:`PerceptualLoss.set_styles`, multi-style training): one target per
-  style, ``styles=`` names each image's, and each style's term has its own weight factor.
-* tv      = tv_weight · (mean |x_{i+1,j} − x_{i,j}| + mean |x_{i,j+1} − x_{i,j}|)   (anisotropic L1)
+* content = content_weight · Σ_l a_l · mean((F_l(x) − F_l(c))²)
+* style   = style_weight · Σ_l b_l · Σ_ij (G_l(x) − G̃_l)²_ij, batch-averaged, with the fp32 Gram
+  G = F Fᵀ / (C·H·W) (size-independent) and G̃_l the blend of the style images' Grams; several
+  styles at once (:meth:`PerceptualLoss.set_styles`) give each image its style's target and factor.
+* tv      = tv_weight · (mean |∂x/∂i| + mean |∂x/∂j|)
 
-With ``normalize=True`` both feature terms become relative errors, independent of the painting and
-the layer (content MSE / mean(F_l(c)²), each layer's Gram distance / ‖G̃_l‖²_F): ~1 when
-"completely off" at every layer, where raw caffe-scale Gram terms differ by 10⁵ between relu1_1 and
-relu4_1. The weights become ratios (style_weight ~ 1–10). Raw terms (normalize=False) need
-style_weight ≈ 1e-5 to balance content on a 128-px photo and Starry Night. Dividing the Gram by
-C·H·W makes the style term independent of the image size.
+``normalize=True`` makes both feature terms relative errors (content MSE / mean(F_l(c)²), Gram
+distance / ‖G̃_l‖²): ~1 when completely off at any layer, so the weights are ratios (~1–10)
+instead of the raw terms' ~1e-5.
 """
 
 from __future__ import annotations
@@ -50,7 +44,7 @@ class PerceptualLoss(nn.Module):
     content_targets=loss.content_targets(c))`` (optimizer: targets once) returns ``{"content",
     "style", "tv", "total"}`` scalar tensors, each already weighted. ``temporal_*``: the video
     stability term of :meth:`stability` (Gupta et al. 2017; how far and how noisy the moved copy
-    is: brushwork.nn.motion.shifted_pair), which the trainer adds."""
+    is: brushwork.train.crops.shifted_pair), which the trainer adds."""
 
     def __init__(
         self,
@@ -244,7 +238,7 @@ class PerceptualLoss(nn.Module):
     def stability(self, out: Tensor, moved_out: Tensor, shift: tuple[int, int]) -> Tensor:
         """The weighted stability term: mean squared difference between ``out`` (B, 3, H, W), the
         net's output for a batch, and ``moved_out``, its output for the batch moved by ``shift``
-        = (dy, dx) and noised (nn.motion.shifted_pair), once the motion is undone. 0 for a net
+        = (dy, dx) and noised (train.crops.shifted_pair), once the motion is undone. 0 for a net
         whose output moves with its input and ignores the noise."""
         dy, dx = shift
         return self.temporal_weight * F.mse_loss(out[..., dy:, dx:].float(), moved_out.float())

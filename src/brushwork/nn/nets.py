@@ -1,15 +1,9 @@
-"""The feed-forward image transformation networks: Johnson et al. (2016) and brushwork's fast layout.
+"""The image transformation networks: Johnson et al. (2016) and brushwork's fast ``shuffle`` layout.
 
-"Perceptual Losses for Real-Time Style Transfer and Super-Resolution": a fully convolutional
-encoder / residual body / decoder that maps a content image to a stylized one in a single pass,
-with the usual later refinements: instance normalization instead of batch normalization
-(Ulyanov et al. 2016), reflection padding instead of zero padding, and nearest-neighbour
-upsampling + convolution instead of transposed convolution (Odena et al. 2016).
-
-Both nets share one frame, :class:`brushwork.nn.frame.TransformerNet`: pad to the total stride
-→ ``body`` → sigmoid → crop. Only ``body`` differs. ``build_net(**model_config)`` builds one by name;
-``net.model_args`` gives those arguments back (the model file and checkpoints store them).
-The contract of every net is the frame's (brushwork.nn.frame).
+Encoder / residual body / decoder with instance norm (Ulyanov et al. 2016), reflection padding and
+upsample + conv (Odena et al. 2016). Both share :class:`brushwork.nn.frame.TransformerNet` and its
+contract; only ``body`` differs. ``build_net(**model_args)`` builds one by name; ``net.model_args``
+gives the arguments back.
 """
 
 from __future__ import annotations
@@ -70,24 +64,18 @@ class JohnsonNet(TransformerNet):
 
 
 class ShuffleNet(TransformerNet):
-    """brushwork's fast layout. Johnson's full- and half-resolution layers cost most of the time
-    at high resolution (many channels over many pixels, memory-bound): here lossless pixel
-    (un)shuffles (Shi et al. 2016) replace them, and the body runs at 1/8 resolution, where twice
-    the channels cost less and see twice as far (what the deep style layers reward)::
+    """brushwork's fast layout: lossless pixel (un)shuffles (Shi et al. 2016) replace Johnson's costly
+    full- and half-resolution layers, and the body runs at 1/8, where twice the channels cost less
+    and see twice as far (what the deep style layers reward)::
 
         pixel-unshuffle 4 (3 -> 48 ch) | conv 3x3 48->4w                 (a, H/4 x W/4)
         conv 3x3/2 4w->8w | n_residual x ResidualBlock(8w)               (body, H/8 x W/8)
         conv 1x1 8w->4w | bilinear x2, + a (skip)                        (H/4 x W/4)
         IN, ReLU | conv 3x3 4w->48 | pixel-shuffle 4 | 4x4 box filter
 
-    A pixel-shuffled output alone paints a pattern locked to the 4-px grid (each of the 16
-    phases has its own weights); the fixed box filter (Sugawara et al. 2019) has zeros at
-    exactly those frequencies (k/4 cycles per px) and removes it.
-
-    ``upsample`` names the way up from 1/8 to 1/4 (model files record it): ``bilinear`` (conv
-    1x1 8w->4w at 1/8, then bilinear x2), which treats every phase alike. A pixel shuffle there
-    gave each of the 4 phases at 1/4 its own weights: a pattern locked to the 8-px grid that the
-    4x4 box filter cannot cancel.
+    The fixed 4x4 box filter (Sugawara et al. 2019) has zeros at k/4 cycles per px: it cancels the
+    pattern a pixel shuffle locks to the 4-px grid. ``upsample="bilinear"`` (recorded in model files)
+    treats every phase alike on the way up from 1/8.
     """
 
     arch = "shuffle"

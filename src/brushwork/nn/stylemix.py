@@ -1,14 +1,7 @@
-"""Moving weights between nets that hold different numbers of styles (conditional instance norm).
-
-A net's state dict has the same keys whatever its number of styles; only the instance norms'
-``weight`` and ``bias`` change shape: (C,) for one style, (N, C) for N. So:
-
-* :func:`collapse` turns an N-style net and a mix into a plain single-style net whose norms hold
-  the mixed (γ, β): the same function (tested), and every single-style inference path (tiling,
-  stable video, ONNX cache) works on it unchanged;
-* :func:`transfer` fills a net with another's weights, the norms' rows copied where the styles
-  are the same ones and new rows started at the mean of the old ones (a new style starts from
-  the "average painting", not from γ = 1, β = 0, which no trained convolution has seen).
+"""Moving weights between nets holding different numbers of styles: only the instance norms'
+``weight``/``bias`` change shape ((C,) for one style, (N, C) for N). :func:`collapse` turns an
+N-style net and a mix into the equivalent plain net; :func:`transfer` copies another net's
+weights, norm rows by style name, new rows at the mean of the old (the "average painting").
 """
 
 from __future__ import annotations

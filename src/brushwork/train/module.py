@@ -1,15 +1,9 @@
-"""The LightningModule: a transformer net (brushwork.nn.nets) trained against the shared
-PerceptualLoss. Checkpoints hold the net, the paintings' Gram targets and the optimizer state;
-the frozen VGG19 is rebuilt from its weight source, never stored.
+"""The LightningModule: a transformer net trained against the shared PerceptualLoss. Checkpoints
+hold the net, the paintings' Gram targets and the optimizer state; VGG19 is rebuilt, never stored.
 
-Batches (brushwork.train.data): ``{"content": (B, 3, H, W) in [0,1], "path": [...]}`` plus
-``"target"`` with pre-computed targets (``distill.weight > 0``). ``loss.temporal_weight > 0``
-also runs the net on a moved, noised copy of the batch (the stability term).
-
-Several styles (conditional instance norm): image b of step t takes style (t·B + b) mod K, so
-every style gets the same number of samples and, with B >= K, every step holds every style: the
-shared convolutions learn from all of them at each step instead of drifting towards whichever
-style a per-batch draw (Dumoulin et al.'s choice) showed last.
+Batches: ``{"content": (B, 3, H, W) in [0, 1], "path": [...]}`` (+ ``"target"`` when distilling).
+Several styles: image b of step t takes style (t·B + b) mod K, so every style gets the same
+samples and, with B >= K, every step updates the shared convolutions for all of them.
 """
 
 from __future__ import annotations
@@ -25,10 +19,10 @@ from torch import Tensor
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.io.images import load_image
 from brushwork.nn.losses import PerceptualLoss
-from brushwork.nn.motion import shifted_pair
 from brushwork.nn.nets import build_net
 from brushwork.nn.stylemix import norm_keys
 from brushwork.train.checkpoints import check_architecture
+from brushwork.train.crops import shifted_pair
 from brushwork.train.optim import WeightAverage, optimizers, recipe
 
 DISTILL_LOSSES = ("pixel", "feature")

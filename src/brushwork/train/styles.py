@@ -1,13 +1,9 @@
 """Which styles a training run teaches, with which weights, starting from which network.
 
-``python train.py style=candy`` trains one style; ``styles=[starry_night,great_wave]`` (names or
-painting paths; ``styles=all`` for every shipped painting) trains one network holding all of them
-through conditional instance norm (brushwork.nn.conditional). ``init=<model>.pt`` starts from a
-trained network of the same architecture (``init=shipped``: the network in the package); with
-``finetune=norm`` (Dumoulin et al. 2017, §4: a new style by fitting only the norm parameters)
-the init model must hold several styles: its convolutions are frozen and only the new styles'
-(γ, β) rows are trained, and the export holds the old styles followed by the new ones. ``strokes=[128,256,512]`` trains one painting at several
-sizes as the styles (``<name>@<px>``, stroke control: ``stylize --stroke N``).
+``style=candy`` trains one; ``styles=[a,b]`` / ``styles=all`` one net holding several
+(conditional instance norm); ``init=<model>.pt`` / ``init=shipped`` starts from a trained net of the
+same architecture; ``finetune=norm`` trains only new styles' norm rows on a frozen multi-style net
+(Dumoulin et al. 2017, §4); ``strokes=[128,256]`` trains one painting at several sizes (``<name>@<px>``).
 """
 
 from __future__ import annotations

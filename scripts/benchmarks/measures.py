@@ -1,30 +1,19 @@
-"""Clips with exactly known motion, and the warping error that measures flicker on them.
-
-A video's temporal consistency is usually measured with optical flow (Lai et al. 2018, "Learning
-Blind Video Temporal Consistency": the warping error between frame t+1 and frame t warped by the
-flow, over non-occluded pixels). A flow model is one more network with its own errors. Here the
-motion is *made*, so the correspondence is exact: every frame samples a photo at integer pixel
-positions (nearest neighbour), one row map and one column map per frame::
-
-    frame_t[:, i, j] = photo[:, rows_t[i], cols_t[j]]   (then noise / brightness, if any)
-
-Pans move the window by whole pixels per frame; zooms shrink it by whole pixels per frame (and
-magnify it to the frame size, so each photo pixel shows in at least one frame pixel). Pixel
-(i, j) of frame t+1 corresponds to a pixel of frame t that samples the same photo pixel; where
-none does (it entered the view), it is outside the overlap. On a noise-free clip the input's own
-warping error is therefore exactly 0, and what a stylized clip shows above that is flicker.
-
-Images follow the package convention: float RGB in [0, 1], frames (T, 3, h, w).
-"""
+"""Measures the studies use and the product does not: clips with exactly known motion and the
+warping error that measures flicker on them (every frame samples a photo at integer positions, so
+a noise-free clip's own warping error is exactly 0, and what a stylized clip adds is flicker), and
+the artefacts the perceptual losses barely see (:func:`grid_pattern`, :func:`border_frame`).
+Images: float RGB in [0, 1]; frames (T, 3, h, w)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from brushwork.errors import BrushworkError, check_choice
+from brushwork.nn.color import rgb_to_yiq
 
 MOTIONS = ("pan", "zoom", "static")
 
@@ -143,17 +132,33 @@ def warping_error(frames: Tensor, clip: Clip) -> float:
     return float(torch.stack(errors).mean())
 
 
-def shifted_pair(x: Tensor, max_shift: int, noise: float, generator: torch.Generator | None = None):
-    """A copy of ``x`` (B, 3, H, W) moved by a random whole-pixel shift of at most ``max_shift`` px
-    per axis, plus Gaussian noise of std ``noise`` (clamped to [0, 1]); for the stability term.
+def grid_pattern(img: Tensor, period: int) -> float:
+    """The spread (max - min) of ``img``'s mean over each of the period² pixel phases
+    (y mod period, x mod period), largest over the colours: 0 for anything not locked to the
+    grid; a photo measures ~0.002-0.007 (its content, cut to whole periods)."""
+    h, w = img.shape[-2] // period * period, img.shape[-1] // period * period
+    if h == 0 or w == 0:
+        raise ValueError(f"an image of {tuple(img.shape[-2:])} px has no whole {period}-px period")
+    x = img[0, :, :h, :w].float().reshape(3, h // period, period, w // period, period)
+    phases = x.mean(dim=(1, 3))  # (3, period, period)
+    return float((phases.amax(dim=(1, 2)) - phases.amin(dim=(1, 2))).max())
 
-    Returns ``(moved, (dy, dx))``: ``moved`` is ``x[..., dy:, dx:]`` (noised), so a stable net's
-    output for it equals ``net(x)[..., dy:, dx:]``.
-    """
-    dy, dx = (int(v) for v in torch.randint(0, max_shift + 1, (2,), generator=generator))
-    dy, dx = min(dy, x.shape[-2] - 1), min(dx, x.shape[-1] - 1)
-    moved = x[..., dy:, dx:]
-    if noise:
-        eps = torch.randn(moved.shape, generator=generator).to(moved)
-        moved = (moved + noise * eps).clamp(0, 1)
-    return moved, (dy, dx)
+
+def border_frame(img: Tensor, width: int = 16) -> dict[str, float]:
+    """How the outer ``width`` px differ from the ``2 * width`` px just inside them, on the
+    luminance Y, averaged over the four sides: ``shift``, the mean absolute difference of the
+    strips' mean levels (0-1 scale; a brighter or darker frame), and ``detail``, the ratio of
+    their mean local contrast (|Y - its 5x5 mean|; > 1: busier strokes along the edge).
+    Needs sides of at least ``3 * width`` px."""
+    if min(img.shape[-2:]) < 3 * width:
+        raise ValueError(f"border statistics need sides >= {3 * width} px, got {img.shape[-2:]}")
+    y = rgb_to_yiq(img.float())[:, :1]
+    contrast = (y - F.avg_pool2d(F.pad(y, (2, 2, 2, 2), mode="replicate"), 5, 1)).abs()
+    y, contrast = y[0, 0], contrast[0, 0]
+    shifts, ratios = [], []
+    for turn in range(4):  # each side in turn becomes the top one
+        level, busy = torch.rot90(y, turn), torch.rot90(contrast, turn)
+        strip, inside = slice(0, width), slice(width, 3 * width)
+        shifts.append(float((level[strip].mean() - level[inside].mean()).abs()))
+        ratios.append(float(busy[strip].mean() / busy[inside].mean().clamp_min(1e-6)))
+    return {"shift": sum(shifts) / 4, "detail": sum(ratios) / 4}
