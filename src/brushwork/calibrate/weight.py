@@ -26,7 +26,7 @@ from brushwork.calibrate.probes import (
     target_content,
 )
 from brushwork.calibrate.report import table_markdown
-from brushwork.config.groups import plain
+from brushwork.config.groups import loss_args, plain
 from brushwork.errors import BrushworkError
 from brushwork.io.assets import resolve_style_image
 from brushwork.io.images import load_image
@@ -84,22 +84,22 @@ def calibrate(
 
 
 def hand_set_weight(cfg: DictConfig, style: DictConfig) -> float | None:
-    """The final weight the config sets by hand for ``style`` (loss.style_weight ×
-    style.weight), or None when it is ``auto``."""
-    hand = str(cfg.loss.style_weight)
-    return None if hand == "auto" else float(hand) * float(style.weight)
+    """The final weight the config sets by hand for ``style``, or None when it is ``auto``."""
+    return None if is_auto(cfg) else float(loss_args(cfg, style)["style_weight"])
 
 
-def resolve_auto_weight(cfg: DictConfig) -> dict[str, Any] | None:
-    """``train.py loss.style_weight=auto``: calibrate ``cfg.style``, write the weight into ``cfg``.
+def is_auto(cfg: DictConfig) -> bool:
+    """Whether the run's style weight is to be calibrated (``loss.style_weight=auto``)."""
+    return str(cfg.loss.get("style_weight")) == "auto"
 
-    The calibrated weight is the FINAL one: ``loss.style_weight`` becomes it and ``style.weight``
-    1.0. Probes use ``cfg.calibrate`` with the painting scaled as in training (``style_size =
-    style_size · calibrate.size / data.size``). Returns a summary for the export's meta, or
-    None when the weight is not ``auto``.
+
+def resolve_auto_weight(cfg: DictConfig) -> dict[str, Any]:
+    """Calibrate ``cfg.style`` for ``loss.style_weight=auto``: a summary for the export's meta
+    whose ``weight`` is the painting's final weight (``cfg`` is left as it is).
+
+    Probes use ``cfg.calibrate`` with the painting scaled as in training (``style_size =
+    style_size · calibrate.size / data.size``).
     """
-    if str(cfg.loss.get("style_weight")) != "auto":
-        return None
     cal = cfg.calibrate
     style_size = max(16, round(cfg.style_size * cal.size / cfg.data.size))
     cal = OmegaConf.merge(cal, {"style_size": style_size})
@@ -108,8 +108,6 @@ def resolve_auto_weight(cfg: DictConfig) -> dict[str, Any] | None:
     print(table_markdown(result, result["max_content"], float(cal.max_style)))
     source = f"cached in {result['cache']}" if result["cached"] else "probed"
     print(f"loss.style_weight=auto -> {result['weight']:.3g} ({source})")
-    cfg.loss.style_weight = float(result["weight"])
-    cfg.style.weight = 1.0
     keep = ("weight", "status", "table", "settings", "cache")
     criterion = {k: result[k] for k in ("max_content", "anchor")} | {"max_style": cal.max_style}
     return {k: result[k] for k in keep} | {"criterion": criterion}

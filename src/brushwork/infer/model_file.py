@@ -10,7 +10,7 @@ A ``.pt`` export is a plain dict (tensors, strings, numbers, lists, dicts: it lo
      "meta": {...}}                             # training facts, free-form
 
 A multi-style net adds ``arch["n_styles"]`` and ``"styles"``, one dict per norm row (name, title,
-url, ``image`` and its final ``style_weight``). Only the current version loads: an older file is
+url, ``image`` and its final style weight). Only the current version loads: an older file is
 refused in one line naming its version, a newer one with an upgrade hint.
 """
 

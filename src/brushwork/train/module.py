@@ -32,7 +32,7 @@ _TARGET_FEATURE = "relu2_2"  # feature-space distance to targets, as Johnson's c
 class StyleTransferModule(pl.LightningModule):
     """Train ``build_net(**model)`` against ``PerceptualLoss(**loss)``; plain values only, so
     ``save_hyperparameters()`` records everything needed to rebuild it (the net's architecture
-    as ``hyper_parameters["model"]``). ``loss["style_weight"]``: the final weight of the first
+    as ``hyper_parameters["model"]``). ``loss``: its style weight is the final weight of the first
     style; ``style_factors`` scale the others'. ``optim``: ``{"lr", "schedule", "warmup", "ema"}``
     (train.optim); ``distill``: ``{"weight", "loss"}`` (the term towards Gatys targets).
 

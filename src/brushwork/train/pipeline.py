@@ -177,7 +177,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     data = build_data(cfg)
     data.prepare_data()  # a fresh machine: the training photos are fetched first
     data.setup("fit")  # bad data folders fail here, before VGG is loaded
-    calibration = auto_weights(cfg)  # loss.style_weight=auto → the calibrated weights
+    calibration = auto_weights(cfg)  # a weight of auto: each painting calibrated
     if calibration is not None:
         styles = styles.reweighted(calibration["weights"])
     module = build_module(cfg, resuming=ckpt_path is not None, styles=styles)

@@ -16,7 +16,7 @@ from typing import Any
 
 from omegaconf import DictConfig, open_dict
 
-from brushwork.calibrate.weight import resolve_auto_weight
+from brushwork.calibrate.weight import hand_set_weight, is_auto, resolve_auto_weight
 from brushwork.config.groups import group_choices, joined_name, plain, style_config
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.infer.model_file import load_model
@@ -136,9 +136,8 @@ def plan(cfg: DictConfig) -> StylePlan:
     finetune = check_choice("finetune", str(cfg.get("finetune") or "all"), FINETUNE)
     if len(nodes) > 1 and cfg.distill.weight > 0:
         raise BrushworkError("distill.weight > 0 trains one style: its targets are one painting's")
-    auto = str(cfg.loss.style_weight) == "auto"  # placeholders: calibration comes later
-    base = 1.0 if auto else float(cfg.loss.style_weight)
-    weights = [base * float(n.weight) for n in nodes]
+    hand = [hand_set_weight(cfg, n) for n in nodes]  # None for auto: calibration comes later
+    weights = [float(n.weight) if w is None else w for n, w in zip(nodes, hand, strict=True)]
     styles = [_describe(n, w) for n, w in zip(nodes, weights, strict=True)]
     sizes = stroke_sizes(cfg)
     for style, px in zip(styles, sizes or [], strict=False):
@@ -178,10 +177,10 @@ def plan(cfg: DictConfig) -> StylePlan:
 
 
 def auto_weights(cfg: DictConfig) -> dict[str, Any] | None:
-    """``loss.style_weight=auto``: calibrate every trained painting (brushwork.calibrate; probe
-    tables are cached), write the first one's weight into ``cfg.loss.style_weight`` and return
+    """``loss.style_weight=auto``: calibrate every trained painting (probe tables are cached),
+    make the first one's weight the config's (each painting's ``weight`` 1) and return
     ``{"weights": [final weight per style], ...}`` for the export's meta; None when not auto."""
-    if str(cfg.loss.get("style_weight")) != "auto":
+    if not is_auto(cfg):
         return None
     nodes = style_nodes(cfg)
     results = []
