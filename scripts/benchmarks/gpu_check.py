@@ -78,7 +78,12 @@ def _onnx_cuda(model: str, size: tuple[int, int], dry_run: bool) -> dict[str, An
     if not dry_run:
         pip = [sys.executable, "-m", "pip", "install", "-q", "onnxruntime-gpu"]
         subprocess.run(pip, capture_output=True, timeout=300)
-    import onnxruntime as ort
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        if dry_run:  # installed without the onnx extra: the GPU run installs onnxruntime-gpu
+            return {"skipped": "onnxruntime is not installed"}
+        raise
 
     from brushwork.infer.stylizer import Stylizer
 
