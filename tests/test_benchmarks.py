@@ -422,3 +422,22 @@ def test_masks_benchmark_draws_the_readme_sheet_and_scores_seams(tmp_path, monke
     )
     assert step["abruptness"] > 3 * ramp["abruptness"]  # a step is steeper than a ramp
     assert step["far"] == ramp["far"] == 0  # away from the edge: each side's own picture
+
+
+def test_calibration_study_writes_its_report_and_json(tmp_path: Path) -> None:
+    """``benchmark.py calibration``: both weights on unseen photos, the Markdown and the JSON."""
+    doc, out = tmp_path / "CALIBRATION.md", tmp_path / "cal.json"
+    tiny = ["calibrate.size=32", "calibrate.style_size=32", "calibrate.steps=2",
+            "calibrate.photos=1", "calibrate.per_decade=1", "calibrate.min_weight=1e-6",
+            "calibrate.max_weight=1e-4", "progress=false"]  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "benchmarks" / "benchmark.py"), "calibration",
+         "--styles", "candy", "--validate", "1", "--doc", str(doc), "--json", str(out),
+         "--train-overrides", *tiny],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (row,) = json.loads(out.read_text())
+    assert row["style"] == "candy" and row["hand_set"] == 1e-5 and row["weight"] > 0
+    assert set(row["validation"]) == {"hand-set", "calibrated"}
+    assert "## Validation: hand-set vs calibrated on unseen photos" in doc.read_text()

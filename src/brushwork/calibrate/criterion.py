@@ -5,6 +5,7 @@ probed, and the choice of a weight from a probe table ``[{"weight", "content_rat
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from brushwork.errors import BrushworkError
 
@@ -68,3 +69,21 @@ def choose(
 def meets(row: dict[str, float], max_content: float, max_style: float) -> bool:
     """Whether a probe row satisfies the criterion: both ratios within their bounds."""
     return row["content_ratio"] <= max_content and row["style_ratio"] <= max_style
+
+
+def table_markdown(result: dict[str, Any], max_content: float, max_style: float) -> str:
+    """One calibration as Markdown: the chosen weight, then weight → ratios, one row per probe."""
+    lines = [
+        f"**{result['style']}: style weight {result['weight']:.3g}** ({result['status']}; "
+        f"largest weight with content ratio ≤ {max_content:.3g}, style ratio there ≤ {max_style:g})",
+        "",
+        "| weight | content ratio | style ratio | style reduction |",
+        "|---:|---:|---:|---:|",
+    ]
+    for r in result["table"]:
+        mark = " ✓" if meets(r, max_content, max_style) else ""
+        lines.append(
+            f"| {r['weight']:.3g}{mark} | {r['content_ratio']:.3f} | {r['style_ratio']:.4f} | "
+            f"{1 / max(r['style_ratio'], 1e-12):.3g}× |"
+        )
+    return "\n".join(lines)

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from brushwork.calibrate.criterion import choose, ladder
+from brushwork.calibrate.criterion import choose, ladder, table_markdown
 from brushwork.calibrate.probes import (
     probe,
     probe_cached,
@@ -25,7 +25,6 @@ from brushwork.calibrate.probes import (
     probe_settings,
     target_content,
 )
-from brushwork.calibrate.report import table_markdown
 from brushwork.config.groups import loss_args, plain
 from brushwork.errors import BrushworkError
 from brushwork.io.assets import resolve_style_image
