@@ -418,7 +418,9 @@ def test_typed_configs_refuse_typos_and_wrong_types_at_compose_time(
     override: str, says: str, tmp_path: Path
 ) -> None:
     out = _cli(["experiment=smoke", override, f"hydra.run.dir={tmp_path}"], tmp_path)
-    assert out.returncode != 0 and says in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines() == [out.stderr.strip()]  # one line
+    assert out.stderr.startswith("error: ") and says in out.stderr
     assert not list(tmp_path.glob("*.pt"))  # nothing ran
 
 

@@ -1,8 +1,8 @@
 """Running a Hydra command (train, gatys, calibrate, targets) from ``brushwork <command> ...``.
 
 The configs are the package's (brushwork/configs), so they resolve after a plain ``pip install``;
-their schemas are registered first, and ``group=unknown`` overrides fail in one line before Hydra's
-multi-line error.
+their schemas are registered first, and bad overrides (an unknown group choice or key, a value of
+the wrong type) fail in one line before Hydra's multi-line error.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from brushwork.config.groups import CONFIG_DIR, check_choices, painting_overrides, register
-from brushwork.errors import exit_on_error
+from brushwork.errors import BrushworkError, exit_on_error
 
 COMMAND_ENV = "BRUSHWORK_COMMAND"  # the Hydra command a DDP rank re-runs
 
@@ -26,6 +26,7 @@ def run_hydra(config_name: str, run: Callable[[Any], Any], argv: list[str], prog
     argv = painting_overrides(argv)  # style=my_painting.jpg: named after its file
     exit_on_error(check_choices)(argv)
     register()
+    exit_on_error(check_overrides)(config_name, argv)
 
     @hydra.main(config_path=str(CONFIG_DIR), config_name=config_name, version_base="1.3")
     @exit_on_error
@@ -39,3 +40,24 @@ def run_hydra(config_name: str, run: Callable[[Any], Any], argv: list[str], prog
     os.environ[COMMAND_ENV] = prog.split()[-1]
     sys.argv = [sys.argv[0] if sys.argv else prog, *argv]
     main()
+
+
+def check_overrides(config_name: str, argv: list[str]) -> None:
+    """Compose once to fail in one line on a key the config lacks or a value of the wrong type,
+    where Hydra's own report is several lines. Options (``-m``, ``--cfg``, ``--help``) and
+    ``hydra.*`` overrides are left to Hydra."""
+    if any(a.startswith("-") for a in argv):
+        return
+    from hydra import compose, initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    overrides = [a for a in argv if not a.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    try:
+        with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+            compose(config_name, overrides=overrides)
+    except (HydraException, OmegaConfBaseException) as e:
+        said = [str(e), str(e.__cause__ or "")]  # the cause holds the reason for a bad value
+        lines = [x.strip() for s in said for x in s.splitlines()[:2]]
+        lines = [x for x in lines if x and not x.startswith(("full_key", "object_type"))]
+        raise BrushworkError(" ".join(lines) or type(e).__name__) from None
