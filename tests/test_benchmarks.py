@@ -393,6 +393,25 @@ def test_recipe_study_trains_each_arm_for_its_share_of_time_and_scores_it(
     assert sw4["on_reference"]["style"] == pytest.approx(sw4["style"] / 4, rel=1e-3)
 
 
+def test_recipe_study_takes_a_painting_by_path_and_a_calibrated_weight(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """``--style PATH --arms auto``: a painting nobody shipped, named after its file, its weight
+    calibrated (probes at toy sizes), scored against its own file."""
+    from brushwork.io.synthetic import painting
+
+    own = tmp_path / "red_woodcut.png"
+    painting("red woodcut", 96, 96).save(own)
+    probes = ["calibrate.size=32", "calibrate.style_size=32", "calibrate.steps=2",
+              "calibrate.photos=1", "calibrate.per_decade=1"]  # fmt: skip
+    args = ["recipe", "--budget", "0.05", "--arms", "auto", "--gatys-steps", "0", "--style"]
+    args += [str(own), "--size", "48", "--data", str(data_dir), *TOY_TRAININGS, *probes]
+    result = _bench(args, tmp_path)
+    (row,) = result["rows"]
+    assert result["style"] == "red_woodcut" and row["arm"] == "auto"
+    assert row["content"] > 0 and row["style"] > 0
+
+
 def test_masks_benchmark_draws_the_readme_sheet_and_scores_seams(tmp_path, monkeypatch) -> None:
     """``benchmark.py masks --sheet``: the README's picture from a generated photo; and the seam
     statistics see a step that a smooth blend does not have."""

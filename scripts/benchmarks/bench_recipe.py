@@ -54,8 +54,11 @@ ARMS: dict[str, list[str]] = {
     # where the default sits on the content/style trade-off (scored on sw1's scale)
     "sw1": ["loss.style_weight=1"],
     "sw2": ["loss.style_weight=2"],
+    "sw3": ["loss.style_weight=3"],
     "sw4": ["loss.style_weight=4"],
     "sw8": ["loss.style_weight=8"],
+    # the calibrated weight (anchored on the default's balance), for paintings nobody shipped
+    "auto": ["loss.style_weight=auto"],
 }
 
 
@@ -63,6 +66,8 @@ def _steps_per_second_probe(name: str, overrides: list[str], root: Path) -> floa
     """Seconds per training step of ``overrides``: (t(40 steps) − t(10 steps)) / 30."""
     from brushwork.train.pipeline import train
 
+    # A step costs the same at any style weight, and auto's calibration must not be timed.
+    overrides = [o for o in overrides if not o.startswith("loss.style_weight=")]
     times = []
     for steps in (10, 40):
         cfg = compose(
@@ -150,6 +155,8 @@ def bench_recipe(args, machine) -> int:
     root.mkdir(parents=True, exist_ok=True)
     content = data / "content"
     style = [f"style={args.style}", f"data.dir={data / 'train'}", *args.train_overrides]
+    own = Path(args.style).suffix != ""  # a painting by path, named after its file
+    name_of_style = Path(args.style).stem if own else args.style
     curves: dict[str, list[float]] = {}  # objective (JSON) -> mean Gatys curve
     rows = []
     # Every arm's s/step first, back to back: nothing else should run on the machine meanwhile.
@@ -160,7 +167,7 @@ def bench_recipe(args, machine) -> int:
         runs = []
         for seed in args.seeds:
             run_dir = root / (name if seed == 0 else f"{name}-seed{seed}")
-            export = run_dir / f"{args.style}.pt"
+            export = run_dir / f"{name_of_style}.pt"
             info_file = run_dir / "arm.json"
             if args.reuse and export.is_file() and info_file.is_file():
                 info = json.loads(info_file.read_text())
@@ -174,14 +181,22 @@ def bench_recipe(args, machine) -> int:
                 train(compose("train", _recipe([*overrides, f"seed={seed}"], steps, run_dir)))
                 info = {"s_step": s_step, "steps": steps, "wall_s": time.perf_counter() - t0}
                 info_file.write_text(json.dumps(info))
-            report = evaluate(export, content, gatys_steps="0", size=args.size, progress=False)
+            own_painting = {"painting": args.style} if own else {}  # not in the data folder
+            report = evaluate(
+                export, content, gatys_steps="0", size=args.size, progress=False, **own_painting
+            )
             key = json.dumps(report["objective"], sort_keys=True)
             if args.gatys_steps == "0":  # terms only (a trade-off sweep): no Gatys curve
                 curves[key] = [float("nan")]
             if key not in curves:  # one Gatys run per objective, shared by its arms
                 steps_g = [int(s) for s in args.gatys_steps.split(",")]
                 full = evaluate(
-                    export, content, gatys_steps=steps_g, size=args.size, progress=False
+                    export,
+                    content,
+                    gatys_steps=steps_g,
+                    size=args.size,
+                    progress=False,
+                    **own_painting,
                 )
                 curves[key] = full["average"]["curve"]
             ff = report["average"]["feed_forward"]
@@ -207,11 +222,11 @@ def bench_recipe(args, machine) -> int:
         }
         rows.append({"arm": name, "overrides": ARMS[name], "runs": runs, **mean})
     # The arms' pictures and the peer's on one scale: the first arm's objective (its weights).
-    painting = data / "styles" / f"{args.style}.jpg"
-    reference = root / names[0] / f"{args.style}.pt"
+    painting = Path(args.style) if own else data / "styles" / f"{args.style}.jpg"
+    reference = root / names[0] / f"{name_of_style}.pt"
     paths, photos = _photos(content, args.size)
     for r in rows:
-        export = root / r["arm"] / f"{args.style}.pt"
+        export = root / r["arm"] / f"{name_of_style}.pt"
         r["on_reference"] = score_pictures(
             reference, painting, photos, net_pictures(export, photos)
         )
@@ -226,7 +241,7 @@ def bench_recipe(args, machine) -> int:
             {
                 "machine": machine(),
                 "budget_min": args.budget,
-                "style": args.style,
+                "style": name_of_style,
                 "train_overrides": args.train_overrides,
                 "size": args.size,
                 "rows": rows,
