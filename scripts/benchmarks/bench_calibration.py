@@ -132,7 +132,7 @@ def _off_target(row: dict[str, Any], max_c: float) -> float:
 
 
 def _validation(results: list[dict[str, Any]], max_s: float, sheet: str | None) -> list[str]:
-    """The ``validate=N`` section of :func:`document`: both weights on unseen photos."""
+    """The ``--validate N`` section of :func:`document`: both weights on unseen photos."""
     done = [r for r in results if r.get("validation")]
     if not done:
         return []
