@@ -51,6 +51,8 @@ ARMS: dict[str, list[str]] = {
     # the painting's size against the crop, the style layers' shares
     "style192": ["style_size=192"],
     "coarse_layers": ["loss.style_layer_weights=[0.5,1,2,2]"],
+    "fine_layers": ["loss.style_layer_weights=[1.5,1.5,0.5,0.5]"],  # the same sum as equal shares
+    "content_deep": ["loss.content_layers=[relu4_2]"],  # Gatys's content layer, not Johnson's
     # where the default sits on the content/style trade-off (scored on sw1's scale)
     "sw1": ["loss.style_weight=1"],
     "sw2": ["loss.style_weight=2"],
