@@ -410,6 +410,10 @@ def test_recipe_study_takes_a_painting_by_path_and_a_calibrated_weight(
     (row,) = result["rows"]
     assert result["style"] == "red_woodcut" and row["arm"] == "auto"
     assert row["content"] > 0 and row["style"] > 0
+    # scored under the calibrated weight, not the default 2 the config names
+    (run,) = row["runs"]
+    weight = json.loads(run["objective"])["loss"]["style_weight"]
+    assert weight > 0 and weight != pytest.approx(2.0)
 
 
 def test_masks_benchmark_draws_the_readme_sheet_and_scores_seams(tmp_path, monkeypatch) -> None:

@@ -18,7 +18,7 @@ import brushwork.calibrate.weight
 from brushwork.calibrate.criterion import choose, ladder, ratio_at
 from brushwork.calibrate.probes import probe_photos
 from brushwork.cli.calibrate import run as run_calibrate
-from brushwork.config.groups import CONFIG_DIR
+from brushwork.config.groups import CONFIG_DIR, group_choices
 from brushwork.errors import BrushworkError, exit_on_error
 
 REPO = Path(__file__).resolve().parents[1]
@@ -107,6 +107,11 @@ def test_cli_calibrates_caches_and_prints_the_table(photos: Path, tmp_path: Path
         cfg = compose("calibrate", ["style=candy", *args, "progress=false"])
     (again,) = run_calibrate(cfg)  # same settings: the probes come from the cache
     assert again["cached"] and again["cache"] == str(entry)
+    # all=true (the README's command): every shipped painting, each beside its hand-set weight
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        every = run_calibrate(compose("calibrate", ["all=true", *args, "progress=false"]))
+    assert [r["style"] for r in every] == group_choices("style")
+    assert all(r["hand_set"] == pytest.approx(1e-5) and r["weight"] > 0 for r in every)
 
 
 def _never(*args, **kwargs):

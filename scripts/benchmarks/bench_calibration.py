@@ -20,7 +20,7 @@ from omegaconf import DictConfig
 
 from brushwork.calibrate.criterion import meets, ratio_at, table_markdown
 from brushwork.calibrate.probes import probe, probe_photos, target_content
-from brushwork.calibrate.weight import calibrate, hand_set_weight
+from brushwork.calibrate.weight import calibrate_styles, hand_set_weight
 from brushwork.config.groups import compose, group_choices, style_config
 from brushwork.errors import BrushworkError
 from brushwork.io.assets import resolve_style_image
@@ -193,7 +193,7 @@ def study(
 ) -> list[dict[str, Any]]:
     """Calibrate each of ``styles`` (names or paintings) under ``cfg`` (the ``calibrate`` config)
     and compare hand-set and calibrated weights on ``count`` photos of ``validate_dir``."""
-    cal, max_s = cfg.calibrate, float(cfg.calibrate.max_style)
+    cal = cfg.calibrate
     sheet_path = check_writable(sheet) if sheet else None
     if count < 1:
         raise BrushworkError("the study validates on N >= 1 photos (--validate N)")
@@ -206,11 +206,9 @@ def study(
     dev, progress = str(cfg.device), bool(cfg.progress)
     probe_target = target_content(cal, probe_photos(str(cal.content_dir), int(cal.photos)), dev)
     target = target_content(cal, paths, dev)["max_content"]
-    results, rows = [], []
-    for style in nodes:
-        result = calibrate(style, cfg.loss, cal, dev, progress, probe_target)
-        result["hand_set"] = hand_set_weight(cfg, style)
-        print(table_markdown(result, result["max_content"], max_s) + "\n")
+    rows = []
+    results = calibrate_styles(cfg, nodes, probe_target)
+    for style, result in zip(nodes, results, strict=True):
         weights = dict(zip(LABELS, (result["hand_set"], result["weight"]), strict=True))
         result["validation"], images = validate(
             style, cfg.loss, cal, weights, photos, target, dev, progress
@@ -218,14 +216,14 @@ def study(
         result["validation_target"] = target
         result["validation_photos"] = [p.name for p in paths]
         print(
-            " | ".join(
+            f"{style.name}: "
+            + " | ".join(
                 f"{k}: w {v['weight']:.3g}, content {v['content_ratio']:.3f}, "
                 f"style {v['style_ratio']:.4f}{' ✓' if v['meets'] else ''}"
                 for k, v in result["validation"].items()
             )
         )
         rows.append([photos[0], *(group[0] for group in images)])  # the first photo
-        results.append(result)
     if sheet_path is not None:
         save_image(contact_sheet(rows, height=min(r[0].shape[-2] for r in rows)), sheet_path)
         print(

@@ -27,8 +27,10 @@ import time
 from pathlib import Path
 
 from brushwork.config import compose
+from brushwork.config.groups import style_config
 from brushwork.evaluate.compare import evaluate
 from brushwork.evaluate.metrics import equivalent_iterations
+from brushwork.io.assets import resolve_style_image
 
 # name -> overrides on top of experiment=cpu. What lost stays here as a row of the study.
 SCHED = ["optim.schedule=cosine", "optim.warmup=0.05", "optim.ema=0"]
@@ -157,8 +159,10 @@ def bench_recipe(args, machine) -> int:
     root.mkdir(parents=True, exist_ok=True)
     content = data / "content"
     style = [f"style={args.style}", f"data.dir={data / 'train'}", *args.train_overrides]
-    own = Path(args.style).suffix != ""  # a painting by path, named after its file
-    name_of_style = Path(args.style).stem if own else args.style
+    # A shipped name or a painting's path, named and found as the commands do.
+    node = style_config(args.style)
+    name_of_style = str(node.name)
+    painting = resolve_style_image(str(node.image), node.get("url"))
     curves: dict[str, list[float]] = {}  # objective (JSON) -> mean Gatys curve
     rows = []
     # Every arm's s/step first, back to back: nothing else should run on the machine meanwhile.
@@ -183,23 +187,14 @@ def bench_recipe(args, machine) -> int:
                 train(compose("train", _recipe([*overrides, f"seed={seed}"], steps, run_dir)))
                 info = {"s_step": s_step, "steps": steps, "wall_s": time.perf_counter() - t0}
                 info_file.write_text(json.dumps(info))
-            own_painting = {"painting": args.style} if own else {}  # not in the data folder
-            report = evaluate(
-                export, content, gatys_steps="0", size=args.size, progress=False, **own_painting
-            )
+            scored = {"size": args.size, "progress": False, "painting": painting}
+            report = evaluate(export, content, gatys_steps="0", **scored)
             key = json.dumps(report["objective"], sort_keys=True)
             if args.gatys_steps == "0":  # terms only (a trade-off sweep): no Gatys curve
                 curves[key] = [float("nan")]
             if key not in curves:  # one Gatys run per objective, shared by its arms
                 steps_g = [int(s) for s in args.gatys_steps.split(",")]
-                full = evaluate(
-                    export,
-                    content,
-                    gatys_steps=steps_g,
-                    size=args.size,
-                    progress=False,
-                    **own_painting,
-                )
+                full = evaluate(export, content, gatys_steps=steps_g, **scored)
                 curves[key] = full["average"]["curve"]
             ff = report["average"]["feed_forward"]
             eq = (
@@ -224,7 +219,6 @@ def bench_recipe(args, machine) -> int:
         }
         rows.append({"arm": name, "overrides": ARMS[name], "runs": runs, **mean})
     # The arms' pictures and the peer's on one scale: the first arm's objective (its weights).
-    painting = Path(args.style) if own else data / "styles" / f"{args.style}.jpg"
     reference = root / names[0] / f"{name_of_style}.pt"
     paths, photos = _photos(content, args.size)
     for r in rows:

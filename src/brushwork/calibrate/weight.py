@@ -82,6 +82,23 @@ def calibrate(
     return found | target | {"settings": settings, "cached": cached, "cache": cache and str(cache)}
 
 
+def calibrate_styles(
+    cfg: DictConfig, styles: list[DictConfig], target: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Calibrate each of ``styles`` under ``cfg`` (the ``calibrate`` config) against the probe
+    photos' bound ``target`` (:func:`target_content`, computed once for all), printing each
+    table beside the hand-set weight; each result gains ``hand_set`` (None for ``auto``)."""
+    cal, progress = cfg.calibrate, bool(cfg.get("progress", True))
+    results = []
+    for style in styles:
+        result = calibrate(style, cfg.loss, cal, cfg.device, progress, target)
+        result["hand_set"] = hand_set_weight(cfg, style)
+        hand = f"; hand-set {result['hand_set']:.3g}" if result["hand_set"] is not None else ""
+        print(table_markdown(result, result["max_content"], float(cal.max_style)) + hand + "\n")
+        results.append(result)
+    return results
+
+
 def hand_set_weight(cfg: DictConfig, style: DictConfig) -> float | None:
     """The final weight the config sets by hand for ``style``, or None when it is ``auto``."""
     return None if is_auto(cfg) else float(loss_args(cfg, style)["style_weight"])

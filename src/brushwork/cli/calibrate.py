@@ -8,9 +8,8 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from brushwork.calibrate.criterion import table_markdown
 from brushwork.calibrate.probes import probe_photos, target_content
-from brushwork.calibrate.weight import calibrate, hand_set_weight
+from brushwork.calibrate.weight import calibrate_styles
 from brushwork.config.groups import group_choices, style_config
 
 
@@ -20,12 +19,4 @@ def run(cfg: DictConfig) -> list[dict[str, Any]]:
     styles = [style_config(n) for n in group_choices("style")] if cfg.get("all") else [cfg.style]
     # The bound on the probe photos: once per run, not per style.
     target = target_content(cal, probe_photos(str(cal.content_dir), int(cal.photos)), cfg.device)
-    results = []
-    for style in styles:
-        progress = bool(cfg.get("progress", True))
-        result = calibrate(style, cfg.loss, cal, cfg.device, progress, target)
-        result["hand_set"] = hand_set_weight(cfg, style)
-        hand = f"; hand-set {result['hand_set']:.3g}" if result["hand_set"] is not None else ""
-        print(table_markdown(result, result["max_content"], float(cal.max_style)) + hand + "\n")
-        results.append(result)
-    return results
+    return calibrate_styles(cfg, styles, target)
