@@ -612,3 +612,46 @@ def test_strokes_train_one_painting_at_several_sizes(folders, tmp_path: Path) ->
         train(_compose([*args, "strokes=[32]", f"run_dir={tmp_path / 'x'}"]))
     with pytest.raises(BrushworkError, match="for one style"):
         train(_compose([*args, "strokes=[32,64]", "styles=[candy,mosaic]", f"run_dir={tmp_path}"]))
+
+
+def _metric_rows(run_dir: Path) -> list[dict[str, str]]:
+    import csv
+
+    with (run_dir / "csv" / "metrics.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_a_resumed_csv_run_continues_the_curve_of_its_checkpoint(folders, tmp_path):
+    """Lightning's CSV writer deletes the metrics.csv it finds: a run resumed in its own folder
+    lost its curve. It now keeps its checkpoint's rows before that step, then logs its own (rows
+    a run logged after the checkpoint it is resumed from, e.g. before a crash, are dropped)."""
+    import shutil
+
+    from brushwork.train.pipeline import train
+
+    base = [
+        "experiment=smoke",
+        *TINY,
+        *_data_args(folders),
+        "logger=csv",
+        "export=false",
+        "trainer.log_every_n_steps=1",
+        "checkpoint_every_n_steps=2",
+        "trainer.val_check_interval=2",
+        f"run_dir={tmp_path}",
+    ]
+    train(_compose([*base, "trainer.max_steps=4"]))
+    first = _metric_rows(tmp_path)
+    ckpts = tmp_path / "checkpoints"  # the periodic one, as an interrupted run leaves it
+    at_4 = shutil.copy(ckpts / "step0000004.ckpt", ckpts / "at_4.ckpt")
+    train(_compose([*base, "trainer.max_steps=6", f"ckpt_path={at_4}"]))
+    assert [int(r["step"]) for r in _metric_rows(tmp_path) if r["train/total"]] == [*range(6)]
+    train(_compose([*base, "trainer.max_steps=5", f"ckpt_path={at_4}"]))  # from step 4 again
+    rows = _metric_rows(tmp_path)
+    assert [int(r["step"]) for r in rows if r["train/total"]] == [*range(5)]
+    assert [int(r["step"]) for r in rows if r["lr-Adam"]] == [*range(5)]
+
+    def vals(rs):
+        return [(r["step"], float(r["val/total"])) for r in rs if r["val/total"]]
+
+    assert len(vals(first)) == 2 and vals(rows) == vals(first)

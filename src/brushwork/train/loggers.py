@@ -1,13 +1,16 @@
 """The run's metrics logger: Weights & Biases (online when logged in, else offline; never
-prompts), CSV, or none; and the exported model as a W&B artifact."""
+prompts), CSV, or none; and the exported model as a W&B artifact. A resumed training continues
+its checkpoint's curve in either."""
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from pathlib import Path
 from typing import Any
 
+import torch
 from omegaconf import DictConfig
 from pytorch_lightning.loggers import CSVLogger, Logger, WandbLogger
 
@@ -16,6 +19,7 @@ from brushwork.errors import BrushworkError, check_choice
 
 WANDB_MODES = ("auto", "online", "offline", "disabled")
 LOGGERS = ("wandb", "csv", "none")
+WANDB_ID = "wandb_id"  # in the run folder: the W&B run a resumed training continues
 
 
 def wandb_mode(requested: str) -> str:
@@ -37,13 +41,15 @@ def wandb_mode(requested: str) -> str:
     return requested
 
 
-def build_logger(cfg: DictConfig, run_dir: Path, resume_id: str | None = None) -> Logger | None:
-    """The run's logger; with W&B, ``resume_id`` continues that run (a resumed training)."""
+def build_logger(cfg: DictConfig, run_dir: Path, ckpt_path: Path | None = None) -> Logger | None:
+    """The run's logger; a resumed training (``ckpt_path``) continues the curve of the run folder
+    that checkpoint is in: the same W&B run, or its CSV rows up to the checkpoint's step."""
     log = cfg.logger
     if check_choice("logger.kind", log.kind, LOGGERS) == "none":
         return None
     if log.kind == "csv":
-        return CSVLogger(run_dir, name="csv", version="")
+        return csv_logger(run_dir, ckpt_path)
+    resume_id = wandb_resume_id(ckpt_path)
     os.environ.setdefault("WANDB_SILENT", "true")  # no banners in the training log; we print paths
     mode = wandb_mode(str(log.get("mode", "auto")))
     import wandb
@@ -61,6 +67,32 @@ def build_logger(cfg: DictConfig, run_dir: Path, resume_id: str | None = None) -
         settings=wandb.Settings(console="off"),  # the progress bar would flood its output.log
         **({"id": resume_id, "resume": "allow"} if resume_id else {}),
     )
+
+
+def wandb_resume_id(ckpt_path: Path | None) -> str | None:
+    """The W&B run a resumed training continues: its checkpoint's run folder's (one curve)."""
+    id_file = ckpt_path.parent.parent / WANDB_ID if ckpt_path else None
+    return id_file.read_text().strip() if id_file and id_file.is_file() else None
+
+
+def csv_logger(run_dir: Path, ckpt_path: Path | None = None) -> CSVLogger:
+    """``run_dir/csv/metrics.csv``; resumed from ``ckpt_path``, it starts with the rows of that
+    checkpoint's run before its step (Lightning's CSV writer deletes a file it finds)."""
+    logger = CSVLogger(run_dir, name="csv", version="")
+    before = ckpt_path.parent.parent / "csv" / "metrics.csv" if ckpt_path else None
+    if before is None or not before.is_file():
+        return logger
+    step = torch.load(ckpt_path, map_location="cpu", weights_only=True).get("global_step", 0)
+    with before.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        at = int(row.pop("step"))
+        if at < step:  # the steps the checkpoint holds; the resumed run logs the rest
+            logger.log_metrics(
+                {k: int(v) if v.isdigit() else float(v) for k, v in row.items() if v}, at
+            )
+    logger.save()
+    return logger
 
 
 def log_export(logger: WandbLogger, path: Path, style: str, meta: dict[str, Any]) -> None:

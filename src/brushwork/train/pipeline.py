@@ -27,13 +27,11 @@ from brushwork.train.callbacks import FinalCheckpoint, ImageGridCallback, Relati
 from brushwork.train.checkpoints import check_checkpoint
 from brushwork.train.data import PhotoDataModule
 from brushwork.train.export import export_run, finish_wandb
-from brushwork.train.loggers import build_logger
+from brushwork.train.loggers import WANDB_ID, build_logger
 from brushwork.train.module import StyleTransferModule
 from brushwork.train.progress import StepProgressBar, net_summary, quiet_lightning
 from brushwork.train.provenance import provenance
 from brushwork.train.styles import StylePlan, apply_init, auto_weights, plan, style_nodes
-
-WANDB_ID = "wandb_id"  # in the run folder: the W&B run a resumed training continues
 
 
 def run_dir_of(cfg: DictConfig) -> Path:
@@ -156,12 +154,6 @@ def build_callbacks(
     return callbacks
 
 
-def wandb_resume_id(ckpt_path: str | None) -> str | None:
-    """The W&B run a resumed training continues: its checkpoint's run folder's (one curve)."""
-    id_file = Path(ckpt_path).parent.parent / WANDB_ID if ckpt_path else None
-    return id_file.read_text().strip() if id_file and id_file.is_file() else None
-
-
 def train(cfg: DictConfig) -> dict[str, str | None]:
     """Train, checkpoint and export one style; return the paths written.
 
@@ -184,7 +176,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     if ckpt_path is None:
         apply_init(module.net, styles)  # init=<model>.pt: a warm start
         module.sync_average()
-    logger = build_logger(cfg, run_dir, wandb_resume_id(ckpt_path))
+    logger = build_logger(cfg, run_dir, ckpt_path)
     callbacks = build_callbacks(cfg, run_dir, logger, bool(trainer_kwargs.get("fast_dev_run")))
 
     quiet_lightning()
