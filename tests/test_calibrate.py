@@ -210,7 +210,7 @@ def test_validation_compares_both_weights_on_unseen_photos(
     # photos, so it differs between the probe photo and the validation photo.
     target = result["validation_target"]
     assert 0 < target < 1 and 0 < result["max_content"] < 1 and target != result["max_content"]
-    assert result["anchor"] == {"style": "starry_night", "weight": 2.0, "loss": "johnson"}
+    assert result["anchor"] == {"style": "starry_night", "weight": 3.0, "loss": "johnson"}
     for v in found.values():
         assert v["content_ratio"] > 0 and v["style_ratio"] > 0  # stylized: moved off the photo
         assert v["meets"] == (v["content_ratio"] <= target and v["style_ratio"] <= 0.1)

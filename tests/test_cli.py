@@ -160,7 +160,7 @@ def test_installed_wheel_composes_its_packaged_configs(wheel: Path, tmp_path: Pa
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == [str(site / "brushwork" / "configs"), "candy", "johnson", "3000"]
+    assert out.stdout.split() == [str(site / "brushwork" / "configs"), "candy", "johnson", "1000"]
     # The shipped model came with it: stylize needs no --model.
     photo("wheel", 64, 48).save(tmp_path / "photo.png")
     cmd = [sys.executable, "-m", "brushwork.cli.main", "stylize", "photo.png", "-o", "out.png"]
