@@ -18,10 +18,15 @@ import brushwork.calibrate.weight
 from brushwork.calibrate.criterion import choose, ladder, ratio_at
 from brushwork.calibrate.probes import probe_photos
 from brushwork.cli.calibrate import run as run_calibrate
-from brushwork.config.groups import CONFIG_DIR, group_choices
+from brushwork.config.groups import CONFIG_DIR, group_choices, style_config
 from brushwork.errors import BrushworkError, exit_on_error
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _hand_set(style: str, loss_weight: float = 1e-5) -> float:
+    """The final hand-set weight: loss.style_weight × the painting's own style.weight."""
+    return loss_weight * float(style_config(style).weight)
 
 
 def _table(content: list[float], style: list[float], weights: list[float] | None = None):
@@ -101,7 +106,7 @@ def test_cli_calibrates_caches_and_prints_the_table(photos: Path, tmp_path: Path
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "**candy: style weight" in proc.stdout and "| 1e-05" in proc.stdout
-    assert "; hand-set 1e-05" in proc.stdout  # the hand-set weight next to the calibrated one
+    assert f"; hand-set {_hand_set('candy'):.3g}" in proc.stdout  # beside the calibrated one
     (entry,) = cache.glob("candy_*.json")
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("calibrate", ["style=candy", *args, "progress=false"])
@@ -111,7 +116,8 @@ def test_cli_calibrates_caches_and_prints_the_table(photos: Path, tmp_path: Path
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         every = run_calibrate(compose("calibrate", ["all=true", *args, "progress=false"]))
     assert [r["style"] for r in every] == group_choices("style")
-    assert all(r["hand_set"] == pytest.approx(1e-5) and r["weight"] > 0 for r in every)
+    assert all(r["hand_set"] == pytest.approx(_hand_set(r["style"])) for r in every)
+    assert all(r["weight"] > 0 for r in every)
 
 
 def _never(*args, **kwargs):
@@ -205,7 +211,10 @@ def test_validation_compares_both_weights_on_unseen_photos(
     assert result["cache"] and Path(result["cache"]).parent == tmp_path / "cache" / "calibration"
     assert Path(result["cache"]).is_file()
     found = result["validation"]
-    assert [v["weight"] for v in found.values()] == [pytest.approx(1e-5), result["weight"]]
+    assert [v["weight"] for v in found.values()] == [
+        pytest.approx(_hand_set("candy")),
+        result["weight"],
+    ]
     # max_content=auto: the bound is what the anchor (the training default) reaches on the same
     # photos, so it differs between the probe photo and the validation photo.
     target = result["validation_target"]
