@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
 
-from brushwork.config.groups import group_choices, load_group, plain, style_config
+from brushwork.config.groups import group_choices, load_group, loss_args, plain, style_config
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.gatys.optimizer import optimize_image
 from brushwork.io.assets import cache_dir as brushwork_cache
@@ -188,19 +188,24 @@ def target_content(
     style = style_config(str(a.style))
     check_choice("calibrate.anchor.loss", str(a.loss), group_choices("loss"))
     loss_cfg = load_group("loss", str(a.loss))
+    # null: the anchor painting's own training default (loss.style_weight × its style.weight),
+    # so the anchor moves with the default instead of holding a copy of it.
+    weight = a.weight
+    if weight is None:
+        weight = loss_args(OmegaConf.create({"loss": loss_cfg}), style)["style_weight"]
     image = resolve_style_image(str(style.image), style.get("url"))
     size, style_size, steps = cal.size, cal.style_size, cal.steps
-    settings = probe_settings(image, paths, cal, [a.weight], plain(loss_cfg))
+    settings = probe_settings(image, paths, cal, [weight], plain(loss_cfg))
 
     def run() -> list[dict[str, float]]:
         photos = [load_image(p, size) for p in paths]
         painting = load_image(image)
         if progress:
-            print(f"calibrating the anchor: {style.name} at {a.weight:g} on {len(paths)} photos")
+            print(f"calibrating the anchor: {style.name} at {weight:g} on {len(paths)} photos")
         dev = pick_device(device)
-        return probe(painting, loss_cfg, photos, [a.weight], style_size, steps, dev, progress)
+        return probe(painting, loss_cfg, photos, [weight], style_size, steps, dev, progress)
 
     files = [image, *paths]
     (row,), _, _ = probe_cached(f"anchor_{style.name}", settings, files, cal.cache_dir, run)
-    anchor = {"style": str(style.name), "weight": float(a.weight), "loss": str(a.loss)}
+    anchor = {"style": str(style.name), "weight": float(weight), "loss": str(a.loss)}
     return {"max_content": float(row["content_ratio"]), "anchor": anchor}

@@ -99,7 +99,7 @@ class AnchorConfig:
     """The balance ``max_content=auto`` carries to every painting (see brushwork.calibrate)."""
 
     style: str = "starry_night"
-    weight: float = 1e-5
+    weight: Optional[float] = None  # noqa: UP045  # None: the anchor painting's training default
     loss: str = "gatys"
 
 
