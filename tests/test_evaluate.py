@@ -180,6 +180,12 @@ def test_evaluate_cli_writes_report_sheet_and_json(cli_report) -> None:
         assert p["feed_forward"]["seconds"] > 0 and -1 <= p["feed_forward"]["ssim"] <= 1
     md = (out / "report.md").read_text()
     assert "equivalent Gatys iterations of the feed-forward net" in md and "| Gatys-3 |" in md
+    # every row of the summary table fills the header's columns (content, style, tv, total, ...)
+    lines = md.splitlines()
+    header = next(line for line in lines if line.startswith("| method |"))
+    rows = [line for line in lines if line.startswith(("| feed-forward |", "| Gatys-"))]
+    assert len(rows) == 3 and all(r.count("|") == header.count("|") for r in rows)
+    assert f"| {avg['feed_forward']['total']:.4g} |" in rows[0]
     # rows: 2 photos; columns: photo | Gatys-2 | Gatys-3 | feed-forward; cells 24 px high
     with Image.open(out / "contact_sheet.png") as sheet:
         assert sheet.size == (4 * (32 + 2) + 2, 2 * (24 + 2) + 2)

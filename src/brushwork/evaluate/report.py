@@ -18,7 +18,7 @@ def _bound(relation: str) -> str:
     return {"<": "< ", ">": "> "}.get(relation, "")
 
 
-TERMS = ("content", "style")  # the feature terms, each over its own layers
+FEATURE_TERMS = ("content", "style")  # the terms computed on VGG layers, each its own
 
 
 def _layers(loss: dict[str, Any], kind: str) -> str:
@@ -43,7 +43,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"- style: {style.get('title') or style.get('name')} ({Path(report['style_image']).name},"
         f" Gram targets at {report['objective']['style_size']} px)",
         "- objective: "
-        + "; ".join(f"{t} [{_layers(loss, t)}] × {loss[t + '_weight']:g}" for t in TERMS)
+        + "; ".join(f"{t} [{_layers(loss, t)}] × {loss[t + '_weight']:g}" for t in FEATURE_TERMS)
         + f"; tv × {loss['tv_weight']:g}",
         f"- photos: {len(report['photos'])} from {report['content']}, longer side "
         f"{report['size']} px; device {report['device']}"
