@@ -10,10 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from tqdm.auto import tqdm
 
-from brushwork.config.groups import group_choices, load_group, loss_args, plain, style_config
+from brushwork.config.groups import (
+    final_style_weight,
+    group_choices,
+    load_group,
+    plain,
+    style_config,
+)
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.gatys.optimizer import optimize_image
 from brushwork.io.assets import cache_dir as brushwork_cache
@@ -190,9 +196,7 @@ def target_content(
     loss_cfg = load_group("loss", str(a.loss))
     # null: the anchor painting's own training default (loss.style_weight × its style.weight),
     # so the anchor moves with the default instead of holding a copy of it.
-    weight = a.weight
-    if weight is None:
-        weight = loss_args(OmegaConf.create({"loss": loss_cfg}), style)["style_weight"]
+    weight = final_style_weight(loss_cfg, style) if a.weight is None else a.weight
     image = resolve_style_image(str(style.image), style.get("url"))
     size, style_size, steps = cal.size, cal.style_size, cal.steps
     settings = probe_settings(image, paths, cal, [weight], plain(loss_cfg))

@@ -25,7 +25,7 @@ from brushwork.calibrate.probes import (
     probe_settings,
     target_content,
 )
-from brushwork.config.groups import loss_args, plain
+from brushwork.config.groups import final_style_weight, plain
 from brushwork.errors import BrushworkError
 from brushwork.io.assets import resolve_style_image
 from brushwork.io.images import load_image
@@ -101,7 +101,7 @@ def calibrate_styles(
 
 def hand_set_weight(cfg: DictConfig, style: DictConfig) -> float | None:
     """The final weight the config sets by hand for ``style``, or None when it is ``auto``."""
-    return None if is_auto(cfg) else float(loss_args(cfg, style)["style_weight"])
+    return None if is_auto(cfg) else final_style_weight(cfg.loss, style)
 
 
 def is_auto(cfg: DictConfig) -> bool:

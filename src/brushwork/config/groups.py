@@ -170,16 +170,20 @@ def styles_of(cfg: DictConfig) -> list[DictConfig]:
     return [cfg.style] + [style_config(str(m)) for m in cfg.get("mix") or []]
 
 
-def loss_args(cfg: DictConfig, style: DictConfig | None = None) -> dict[str, Any]:
-    """``PerceptualLoss(**loss_args(cfg))``: ``cfg.loss`` as plain keyword arguments, with the
-    final style weight of ``style`` (default ``cfg.style``): loss.style_weight × style.weight,
-    the one place the two meet."""
-    args = plain(cfg.loss)
-    style = cfg.style if style is None else style
+def final_style_weight(loss: Any, style: DictConfig) -> float:
+    """The final style weight of ``style`` under the loss config ``loss``: loss.style_weight ×
+    style.weight, the one place the two meet."""
     try:
-        args["style_weight"] = float(args["style_weight"]) * float(style.get("weight", 1.0))
+        return float(loss["style_weight"]) * float(style.get("weight", 1.0))
     except (TypeError, ValueError):
         raise BrushworkError(
-            f"loss.style_weight must be a number here, got {args['style_weight']!r}"
+            f"loss.style_weight must be a number here, got {loss['style_weight']!r}"
         ) from None
+
+
+def loss_args(cfg: DictConfig, style: DictConfig | None = None) -> dict[str, Any]:
+    """``PerceptualLoss(**loss_args(cfg))``: ``cfg.loss`` as plain keyword arguments, with the
+    final style weight of ``style`` (default ``cfg.style``)."""
+    args = plain(cfg.loss)
+    args["style_weight"] = final_style_weight(args, cfg.style if style is None else style)
     return args
