@@ -555,6 +555,7 @@ def test_init_starts_from_a_trained_network(folders, smoke_run: Path, tmp_path: 
 
 
 def test_styles_all_and_auto_weights_per_painting(monkeypatch, data_dir: Path) -> None:
+    from brushwork.calibrate import weight as calibration
     from brushwork.train import styles as plan_styles
 
     cfg = _compose(["styles=all", *TINY])
@@ -568,10 +569,10 @@ def test_styles_all_and_auto_weights_per_painting(monkeypatch, data_dir: Path) -
     # minutes); the weights become the first style's weight and per-style factors.
     calibrated = {"starry_night": 2e-5, "candy": 8e-5}
     monkeypatch.setattr(
-        plan_styles, "resolve_auto_weight", lambda c: {"weight": calibrated[c.style.name]}
+        calibration, "resolve_auto_weight", lambda c: {"weight": calibrated[c.style.name]}
     )
     cfg = _compose(["styles=[starry_night,candy]", "loss.style_weight=auto", *TINY])
-    result = plan_styles.auto_weights(cfg)
+    result = calibration.auto_weights(cfg, plan_styles.style_nodes(cfg))
     assert result["weights"] == [2e-5, 8e-5] and cfg.loss.style_weight == 2e-5
     assert cfg.style.weight == 1.0  # written once, into the run's config
     chosen = plan_styles.plan(cfg).reweighted(result["weights"])

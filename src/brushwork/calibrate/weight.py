@@ -12,10 +12,11 @@ by everything that changes them. docs/ARCHITECTURE.md, "Calibration", says why r
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import torch
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from brushwork.calibrate.criterion import choose, ladder, table_markdown
 from brushwork.calibrate.probes import (
@@ -127,3 +128,26 @@ def resolve_auto_weight(cfg: DictConfig) -> dict[str, Any]:
     keep = ("weight", "status", "table", "settings", "cache")
     criterion = {k: result[k] for k in ("max_content", "anchor")} | {"max_style": cal.max_style}
     return {k: result[k] for k in keep} | {"criterion": criterion}
+
+
+def auto_weights(cfg: DictConfig, styles: list[DictConfig]) -> dict[str, Any] | None:
+    """``loss.style_weight=auto``: calibrate every trained painting ``styles`` (probe tables are
+    cached), make the first one's weight the config's (each painting's ``weight`` 1) and return
+    ``{"weights": [final weight per style], ...}`` for the export's meta; None when not auto."""
+    if not is_auto(cfg):
+        return None
+    results = []
+    for node in styles:
+        one = copy.deepcopy(cfg)
+        with open_dict(one):
+            one.style = node
+        results.append(resolve_auto_weight(one))
+    weights = [float(r["weight"]) for r in results]
+    cfg.loss.style_weight = weights[0]
+    cfg.style.weight = 1.0
+    if len(styles) == 1:
+        return results[0] | {"weights": weights}
+    return {
+        "weights": weights,
+        "styles": {str(n.name): r for n, r in zip(styles, results, strict=True)},
+    }

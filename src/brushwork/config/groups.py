@@ -181,9 +181,29 @@ def final_style_weight(loss: Any, style: DictConfig) -> float:
         ) from None
 
 
+def weighted_loss(loss: Any, weight: float) -> dict[str, Any]:
+    """``PerceptualLoss``'s arguments: the loss config ``loss`` with the final style ``weight``."""
+    return plain(loss) | {"style_weight": weight}
+
+
 def loss_args(cfg: DictConfig, style: DictConfig | None = None) -> dict[str, Any]:
     """``PerceptualLoss(**loss_args(cfg))``: ``cfg.loss`` as plain keyword arguments, with the
     final style weight of ``style`` (default ``cfg.style``)."""
-    args = plain(cfg.loss)
-    args["style_weight"] = final_style_weight(args, cfg.style if style is None else style)
-    return args
+    return weighted_loss(
+        cfg.loss, final_style_weight(cfg.loss, cfg.style if style is None else style)
+    )
+
+
+STYLE_KEYS = ("name", "title", "artist", "url")  # what a model file says of a painting
+
+
+def style_entry(style: DictConfig, weight: float) -> dict[str, Any]:
+    """A model file's description of ``style`` (a configs/style node) trained at the final style
+    ``weight``: its :data:`STYLE_KEYS`, the painting's file name and the weight."""
+    entry = {k: style.get(k) for k in STYLE_KEYS} | {"image": Path(str(style.image)).name}
+    return weighted(entry, weight)
+
+
+def weighted(entry: dict[str, Any], weight: float) -> dict[str, Any]:
+    """A model file's style ``entry`` with its final style ``weight`` (what scoring reads)."""
+    return entry | {"style_weight": weight}

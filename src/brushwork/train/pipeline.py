@@ -19,7 +19,8 @@ from pytorch_lightning.callbacks import LearningRateMonitor, ModelCheckpoint
 from pytorch_lightning.loggers import WandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 
-from brushwork.config.groups import plain
+from brushwork.calibrate.weight import auto_weights
+from brushwork.config.groups import STYLE_KEYS, plain
 from brushwork.errors import BrushworkError
 from brushwork.gatys.optimizer import resolve_precision
 from brushwork.io.assets import resolve_style_image
@@ -31,7 +32,7 @@ from brushwork.train.loggers import WANDB_ID, build_logger
 from brushwork.train.module import StyleTransferModule
 from brushwork.train.progress import StepProgressBar, net_summary, quiet_lightning
 from brushwork.train.provenance import provenance
-from brushwork.train.styles import StylePlan, apply_init, auto_weights, plan, style_nodes
+from brushwork.train.styles import StylePlan, apply_init, plan, style_nodes
 
 
 def run_dir_of(cfg: DictConfig) -> Path:
@@ -69,8 +70,7 @@ def build_module(
     nodes = style_nodes(cfg)
     images = [_image_path(node, resuming) for node in nodes]
     single = len(nodes) == 1
-    keep = ("name", "title", "artist", "url")
-    described = [{k: s[k] for k in keep} for s in styles.styles]
+    described = [{k: s[k] for k in STYLE_KEYS} for s in styles.styles]
     return StyleTransferModule(
         model=styles.model,
         loss=styles.loss(cfg.loss),
@@ -169,7 +169,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     data = build_data(cfg)
     data.prepare_data()  # a fresh machine: the training photos are fetched first
     data.setup("fit")  # bad data folders fail here, before VGG is loaded
-    calibration = auto_weights(cfg)  # a weight of auto: each painting calibrated
+    calibration = auto_weights(cfg, style_nodes(cfg))  # a weight of auto: each painting calibrated
     if calibration is not None:
         styles = styles.reweighted(calibration["weights"])
     module = build_module(cfg, resuming=ckpt_path is not None, styles=styles)

@@ -8,16 +8,23 @@ same architecture; ``finetune=norm`` trains only new styles' norm rows on a froz
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig
 
-from brushwork.calibrate.weight import hand_set_weight, is_auto, resolve_auto_weight
-from brushwork.config.groups import group_choices, joined_name, plain, style_config
+from brushwork.calibrate.weight import hand_set_weight
+from brushwork.config.groups import (
+    group_choices,
+    joined_name,
+    plain,
+    style_config,
+    style_entry,
+    weighted,
+    weighted_loss,
+)
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.infer.model_file import load_model
 from brushwork.infer.shipped import shipped_model
@@ -25,7 +32,6 @@ from brushwork.nn.nets import build_net
 from brushwork.nn.stylemix import transfer
 
 FINETUNE = ("all", "norm")
-STYLE_KEYS = ("name", "title", "artist", "url")
 
 
 def stroke_sizes(cfg: DictConfig) -> list[int] | None:
@@ -89,12 +95,13 @@ def init_path(cfg: DictConfig) -> str | None:
 
 @dataclass
 class StylePlan:
-    """What :func:`plan` decided: the ``styles`` trained (plain dicts with ``image``), their
-    ``factors`` of ``loss.style_weight``, the styles the init net already holds and keeps
+    """What :func:`plan` decided: the ``styles`` trained (model-file entries,
+    :func:`~brushwork.config.groups.style_entry`), their final style ``weights``, each one's
+    factor of the first's, the styles the init net already holds and keeps
     (``kept``, untrained, first in the net), and the net's arguments."""
 
     styles: list[dict[str, Any]]
-    factors: list[float]
+    weights: list[float]
     model: dict[str, Any]
     finetune: str = "all"
     kept: list[dict[str, Any]] = field(default_factory=list)
@@ -107,38 +114,34 @@ class StylePlan:
     def all_styles(self) -> list[dict[str, Any]]:
         return self.kept + self.styles
 
+    @property
+    def factors(self) -> list[float]:
+        """Each trained style's weight relative to the first's (which the loss holds)."""
+        w = self.weights
+        return [x / w[0] for x in w] if w[0] > 0 else [1.0] * len(w)
+
     def reweighted(self, weights: list[float]) -> StylePlan:
         """The same plan with final style ``weights`` (calibration's) for the trained styles."""
-        styles = [s | {"style_weight": w} for s, w in zip(self.styles, weights, strict=True)]
-        return dataclasses.replace(self, styles=styles, factors=_factors(weights))
+        styles = [weighted(s, w) for s, w in zip(self.styles, weights, strict=True)]
+        return dataclasses.replace(self, styles=styles, weights=list(weights))
 
     def loss(self, loss: DictConfig) -> dict[str, Any]:
         """``PerceptualLoss``'s arguments: ``loss`` with the first trained style's final weight
         (the others' are :attr:`factors` of it)."""
-        return plain(loss) | {"style_weight": self.styles[0]["style_weight"]}
-
-
-def _factors(weights: list[float]) -> list[float]:
-    """Each style's weight relative to the first's (the loss's own ``style_weight``)."""
-    return [w / weights[0] for w in weights] if weights[0] > 0 else [1.0] * len(weights)
-
-
-def _describe(node: DictConfig, weight: float) -> dict[str, Any]:
-    out = {k: node.get(k) for k in STYLE_KEYS}
-    return out | {"image": Path(str(node.image)).name, "style_weight": weight}
+        return weighted_loss(loss, self.weights[0])
 
 
 def plan(cfg: DictConfig) -> StylePlan:
-    """The run's styles and net, style weights ``loss.style_weight × style.weight`` (for
-    ``auto``, placeholders until :meth:`StylePlan.reweighted`). Loads ``init`` once (fails in
-    one line on a missing, foreign or mismatched file) but no painting."""
+    """The run's styles and net with their final weights (for a weight of ``auto``,
+    placeholders until :meth:`StylePlan.reweighted`). Loads ``init`` once (fails in one line on
+    a missing, foreign or mismatched file) but no painting."""
     nodes = style_nodes(cfg)
     finetune = check_choice("finetune", str(cfg.get("finetune") or "all"), FINETUNE)
     if len(nodes) > 1 and cfg.distill.weight > 0:
         raise BrushworkError("distill.weight > 0 trains one style: its targets are one painting's")
     hand = [hand_set_weight(cfg, n) for n in nodes]  # None for auto: calibration comes later
     weights = [float(n.weight) if w is None else w for n, w in zip(nodes, hand, strict=True)]
-    styles = [_describe(n, w) for n, w in zip(nodes, weights, strict=True)]
+    styles = [style_entry(n, w) for n, w in zip(nodes, weights, strict=True)]
     sizes = stroke_sizes(cfg)
     for style, px in zip(styles, sizes or [], strict=False):
         # One painting at several sizes: larger paintings, larger strokes (Jing et al. 2018).
@@ -173,31 +176,7 @@ def plan(cfg: DictConfig) -> StylePlan:
     n = len(kept) + len(styles)
     if n > 1:
         model = model | {"n_styles": n}
-    return StylePlan(styles, _factors(weights), model, finetune, kept, init, rows, sizes, source)
-
-
-def auto_weights(cfg: DictConfig) -> dict[str, Any] | None:
-    """``loss.style_weight=auto``: calibrate every trained painting (probe tables are cached),
-    make the first one's weight the config's (each painting's ``weight`` 1) and return
-    ``{"weights": [final weight per style], ...}`` for the export's meta; None when not auto."""
-    if not is_auto(cfg):
-        return None
-    nodes = style_nodes(cfg)
-    results = []
-    for node in nodes:
-        one = copy.deepcopy(cfg)
-        with open_dict(one):
-            one.style = node
-        results.append(resolve_auto_weight(one))
-    weights = [float(r["weight"]) for r in results]
-    cfg.loss.style_weight = weights[0]
-    cfg.style.weight = 1.0
-    if len(nodes) == 1:
-        return results[0] | {"weights": weights}
-    return {
-        "weights": weights,
-        "styles": {str(n.name): r for n, r in zip(nodes, results, strict=True)},
-    }
+    return StylePlan(styles, weights, model, finetune, kept, init, rows, sizes, source)
 
 
 def apply_init(net: Any, plan_: StylePlan) -> None:
