@@ -119,22 +119,24 @@ def tiny(tmp_path_factory, data_dir) -> dict[str, Path]:
     return {"root": root, "photos": photos, "empty": empty, "model": model}
 
 
-def test_objective_from_meta_and_old_exports() -> None:
+def test_objective_from_meta_and_what_it_refuses() -> None:
     from brushwork.evaluate.objective import objective_of
 
     assert objective_of(_meta())["loss"]["style_layers"] == GATYS_LAYERS
-    old = {"style_size": 256, "loss": {"content_weight": 1.0, "style_weight": 3e-5, "tv_weight": 0}}
-    with pytest.raises(BrushworkError, match="lacks its loss layers.*--loss johnson"):
-        objective_of(old)
-    loss = objective_of(old, "gatys")["loss"]
-    assert loss["content_layers"] == ["relu4_2"] and loss["style_weight"] == 3e-5
+    # a painting's own entry of a multi-style file: its weight and size win
+    own = objective_of(_meta(), {"style_weight": 7e-5, "style_size": 64})
+    assert own["loss"]["style_weight"] == 7e-5 and own["style_size"] == 64
+    no_layers = {"style_size": 256, "loss": {"content_weight": 1.0, "style_weight": 3e-5}}
+    with pytest.raises(
+        BrushworkError, match=r"training objective \(loss.content_layers, .*tv_weight"
+    ):
+        objective_of(no_layers)
     no_normalize = _meta()
     del no_normalize["loss"]["normalize"]
-    with pytest.raises(BrushworkError, match="normalisation"):
+    with pytest.raises(BrushworkError, match=r"\(loss.normalize\)"):
         objective_of(no_normalize)
-    assert objective_of(no_normalize, "johnson")["loss"]["normalize"] is True
-    with pytest.raises(BrushworkError, match="training objective"):
-        objective_of({"loss": {}})
+    with pytest.raises(BrushworkError, match="style_size"):
+        objective_of({"loss": _meta()["loss"]})
 
 
 @pytest.fixture(scope="module")

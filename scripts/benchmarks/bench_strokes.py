@@ -40,7 +40,7 @@ def _style_term(model: Path, image: torch.Tensor, photo: torch.Tensor, painting_
     from brushwork.nn.losses import PerceptualLoss
 
     _, info = load_model(model)
-    objective = objective_of(info["meta"], "johnson")  # older exports: the training default
+    objective = objective_of(info["meta"])
     loss = PerceptualLoss(**objective["loss"])
     painting = resolve_style_image(str(info["meta"]["style_image"]), info["style"].get("url"))
     loss.set_style([load_image(painting, painting_size)])

@@ -63,7 +63,7 @@ def _objective(stylizer, style_image: str | None):
     from brushwork.nn.losses import PerceptualLoss
 
     meta = stylizer.info["meta"]
-    objective = objective_of(meta, "johnson")
+    objective = objective_of(meta)
     try:
         path = resolve_style_image(style_image or meta["style_image"], allow_download=False)
     except BrushworkError as e:  # the table says why the terms are missing

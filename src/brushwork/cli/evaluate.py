@@ -28,7 +28,6 @@ def main(argv: list[str], prog: str = "brushwork evaluate") -> int:
     p.add_argument("--out", default=None, help="report folder (default: <model stem>_eval)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     p.add_argument("--count", type=int, default=None, help="use only the first N photos")
-    p.add_argument("--loss", default=None, help="loss config, for exports without its layers")
     p.add_argument("--style", default=None, help="style name or image, overriding the export's")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
@@ -43,7 +42,6 @@ def main(argv: list[str], prog: str = "brushwork evaluate") -> int:
         device=args.device,
         out_dir=out,
         count=args.count,
-        loss_name=args.loss,
         style=args.style,
         progress=not args.no_progress and sys.stderr.isatty(),
     )

@@ -105,7 +105,6 @@ def evaluate(
     device: str | torch.device = "auto",
     out_dir: str | Path | None = None,
     count: int | None = None,
-    loss_name: str | None = None,
     style: str | None = None,
     painting: str | Path | None = None,
     progress: bool = True,
@@ -147,7 +146,7 @@ def evaluate(
         image, url = str(s.image), s.get("url")
     else:
         image, url = str(info["meta"].get("style_image", "")), info["style"].get("url")
-    objective = objective_of(info["meta"], loss_name, entry)
+    objective = objective_of(info["meta"], entry)
     style_size = objective["style_size"]
     if painting is not None:
         style_path = Path(painting).expanduser()
