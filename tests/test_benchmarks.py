@@ -178,7 +178,7 @@ def test_infer_benchmark_times_every_net(tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")
     result = _bench(["infer", "--sizes", "64", "--no-rss"], tmp_path)
     names = [r["name"] for r in result["rows"]]
-    for net in ("shuffle", "fast", "johnson"):
+    for net in ("shuffle", "johnson"):
         runtimes = [n.split(" · ")[1] for n in names if n.split(" ")[0] == f"model={net}"]
         assert {"eager", "onnxruntime"} <= set(runtimes), names
     # The default for new trainings is labelled from configs/train.yaml, whichever it is.

@@ -270,7 +270,7 @@ def test_fast_dev_run(folders, tmp_path: Path) -> None:
             "logger=none",
             f"run_dir={tmp_path}",
             "trainer.fast_dev_run=true",
-            "model=fast",
+            "model=johnson",
             "optim.schedule=cosine",
         ]
     )
@@ -369,15 +369,15 @@ def test_trainer_presets_are_valid_trainer_kwargs(trainer: str) -> None:
 def test_help_and_cfg_job(tmp_path: Path) -> None:
     out = _cli(["--help"], tmp_path)
     assert out.returncode == 0 and "style: " in out.stdout, out.stderr
-    out = _cli(["--cfg", "job", "experiment=gpu", "model=fast"], tmp_path)
+    out = _cli(["--cfg", "job", "experiment=gpu", "model=johnson"], tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "precision: bf16-mixed" in out.stdout and "separable: true" in out.stdout
+    assert "precision: bf16-mixed" in out.stdout and "arch: johnson" in out.stdout
     assert "channels_last: true" in out.stdout and "size: 256" in out.stdout  # the whole recipe
 
 
 BAD_INPUTS = {
     "unknown style": (["style=nope"], "unknown style 'nope'; known: candy"),
-    "unknown model": (["model=huge"], "unknown model 'huge'; known: fast, johnson"),
+    "unknown model": (["model=huge"], "unknown model 'huge'; known: johnson, shuffle"),
     "unknown trainer": (["trainer=tpu"], "unknown trainer 'tpu'; known: cpu"),
     "unknown experiment": (
         ["experiment=tpu"],

@@ -39,7 +39,7 @@ from brushwork.infer.stylizer import Stylizer
 from brushwork.nn.layers import count_parameters
 from brushwork.nn.nets import build_net
 
-MODELS = ("shuffle", "fast", "johnson")  # configs/model/*.yaml, timed as those files define them
+MODELS = ("shuffle", "johnson")  # configs/model/*.yaml, timed as those files define them
 REFERENCE = "johnson"  # the paper's net (w32), the quality reference of `benchmark.py arch`
 FASTEST = "shuffle"  # channels_last is also timed for it; the net of the 8000x6000 memory run
 

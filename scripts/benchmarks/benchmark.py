@@ -2,7 +2,7 @@
 
     python scripts/benchmarks/benchmark.py gatys [--sizes 256 512] [--iters 100] [--json bench_gatys.json]
     python scripts/benchmarks/benchmark.py infer [--sizes 512 1024] [--no-rss] [--json bench_infer.json]
-    python scripts/benchmarks/benchmark.py arch [--models shuffle fast johnson] [--steps 400] [--seeds 0 1]
+    python scripts/benchmarks/benchmark.py arch [--models shuffle johnson] [--steps 400] [--seeds 0 1]
     python scripts/benchmarks/benchmark.py cli [--sizes 1024] [--reps 5] [--folder 20]
     python scripts/benchmarks/benchmark.py video --model M.pt [--frames 12] [--fps-frames 10] [--memory]
     python scripts/benchmarks/benchmark.py styles --model MULTI.pt [--sizes 1024] [--reps 5] [--sheet S.png]

@@ -32,7 +32,7 @@ class JohnsonNet(TransformerNet):
         upsample-conv 3x3 4w->2w | upsample-conv 3x3 2w->w | conv 9x9 w->3   (decoder)
 
     ``JohnsonNet()`` (w=32, 5 blocks) is the paper's network, ~1.68 M parameters. ``separable``
-    makes the residual convs depthwise-separable (the ``fast`` config).
+    makes the residual convs depthwise-separable.
     """
 
     arch = "johnson"
