@@ -89,7 +89,7 @@ def _texture(sigma: float, seed: int = 0) -> torch.Tensor:
 
 
 def test_stroke_size_grows_with_the_texture_scale() -> None:
-    from brushwork.evaluate.metrics import stroke_size
+    from measures import stroke_size  # scripts/benchmarks: a study's measure
 
     sizes = [stroke_size(_texture(s)) for s in (1, 2, 4)]
     assert sizes[0] < sizes[1] < sizes[2]

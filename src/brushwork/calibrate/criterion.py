@@ -9,8 +9,6 @@ from typing import Any
 
 from brushwork.errors import BrushworkError
 
-STATUSES = ("ok", "weak style", "below ladder", "above ladder")
-
 
 def ladder(min_weight: float, max_weight: float, per_decade: int) -> list[float]:
     """Geometric ladder from ``min_weight`` to ``max_weight``, ``per_decade`` points per decade."""

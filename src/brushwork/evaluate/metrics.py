@@ -2,8 +2,7 @@
 
 * :func:`equivalent_iterations` — where a loss falls on a Gatys loss-vs-iteration curve
   (Johnson et al. 2016, Fig. 5);
-* :func:`ssim_luminance` — SSIM of the luminance (Y of YIQ) with a gaussian window;
-* :func:`stroke_size` — how large an image's texture is, in px (stroke control).
+* :func:`ssim_luminance` — SSIM of the luminance (Y of YIQ) with a gaussian window.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from torch import Tensor
 
 from brushwork.errors import BrushworkError
 from brushwork.nn.color import rgb_to_yiq
-from brushwork.nn.layers import BoxFilter
 
 
 @dataclass(frozen=True)
@@ -94,31 +92,3 @@ def ssim_luminance(x: Tensor, y: Tensor, window: int = 11, sigma: float = 1.5) -
     num = (2 * mu_a * mu_b + c1) * (2 * cov + c2)
     den = (mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2)
     return (num / den).mean(dim=(1, 2, 3))
-
-
-def stroke_size(img: Tensor, window: int = 33) -> float:
-    """The texture scale of (1, 3, H, W) ``img`` in px: the lag at which the autocorrelation of
-    its high-passed luminance falls to 1/2, averaged over the two axes (linear interpolation
-    between lags). The high-pass (minus a ``window``-px box mean) removes the photo's large
-    shapes, so what is measured is the strokes; textures of twice the size measure about twice.
-    """
-    y = rgb_to_yiq(img.float())[:, :1]  # (1, 1, H, W)
-    y = y - BoxFilter(window)(y)  # window odd: a centred, edge-replicated mean
-    y = y[0, 0] - y.mean()
-    h, w = y.shape
-    spectrum = torch.fft.rfft2(y, s=(2 * h, 2 * w))  # zero-padded: no wrap-around
-    ac = torch.fft.irfft2(spectrum.abs().square(), s=(2 * h, 2 * w))
-    ones = torch.fft.rfft2(torch.ones_like(y), s=(2 * h, 2 * w))
-    overlap = torch.fft.irfft2(ones.abs().square(), s=(2 * h, 2 * w)).clamp_min(1.0)
-    ac = ac / overlap  # the mean product at each lag, not a sum over fewer and fewer pixels
-    ac = ac / ac[0, 0].clamp_min(1e-12)
-    sizes = []
-    for profile in (ac[0, : w // 2], ac[: h // 2, 0]):
-        below = torch.nonzero(profile < 0.5)
-        if len(below) == 0:
-            sizes.append(float(len(profile)))
-            continue
-        k = int(below[0])
-        a, b = float(profile[k - 1]), float(profile[k])
-        sizes.append(k - 1 + (a - 0.5) / (a - b))
-    return sum(sizes) / len(sizes)
