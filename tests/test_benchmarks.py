@@ -242,7 +242,9 @@ def test_video_benchmark_measures_flicker_and_terms(data_dir: Path, tmp_path: Pa
         "style_image": "starry_night.jpg",
         "style_size": 32,
         "loss": {"content_layers": ["relu2_2"], "style_layers": ["relu1_2", "relu2_2"]}
-        | {"content_weight": 1.0, "style_weight": 1.0, "tv_weight": 0.0, "normalize": True},
+        | {"content_layer_weights": [1.0], "style_layer_weights": [1.0, 1.0]}
+        | {"content_weight": 1.0, "style_weight": 1.0, "tv_weight": 0.0, "normalize": True}
+        | {"vgg": "caffe", "pooling": "max"},  # the whole objective, as a training run records it
     }
     model = export_model(ShuffleNet(width=4, n_residual=1), tmp_path / "m.pt", {}, meta)
     args = ["video", "--model", str(model), "--frames", "3", "--size", "48", "--fps-frames", "0"]
@@ -295,7 +297,9 @@ def test_strokes_benchmark_measures_style_and_edges(data_dir: Path, tmp_path: Pa
         "style_size": 32,
         "train_size": 32,
         "loss": {"content_layers": ["relu2_2"], "style_layers": ["relu1_2", "relu2_2"]}
-        | {"content_weight": 1.0, "style_weight": 1.0, "tv_weight": 0.0, "normalize": True},
+        | {"content_layer_weights": [1.0], "style_layer_weights": [1.0, 1.0]}
+        | {"content_weight": 1.0, "style_weight": 1.0, "tv_weight": 0.0, "normalize": True}
+        | {"vgg": "caffe", "pooling": "max"},  # the whole objective, as a training run records it
     }
     model = export_model(ShuffleNet(width=4, n_residual=1), tmp_path / "m.pt", {}, meta)
     args = ["strokes", "--model", str(model), "--sizes", "96", "--scale", "2", "--reps", "0"]
