@@ -26,6 +26,7 @@ SMOKE = ["experiment=smoke", "logger=none", "model.width=8", "model.n_residual=1
             ["style=art/woodcut.png", "seed=1"],
             [
                 "style.image=art/woodcut.png",
+                "style.weight=1.0",
                 "style.name=woodcut",
                 "style.title=woodcut",
                 "style.artist=null",
@@ -37,29 +38,40 @@ SMOKE = ["experiment=smoke", "logger=none", "model.width=8", "model.n_residual=1
             ["style.image=/my art/block print (2).jpg"],
             [
                 "style.image=/my art/block print (2).jpg",
+                "style.weight=1.0",
                 'style.name="block print (2)"',
                 'style.title="block print (2)"',
                 "style.artist=null",
                 "style.url=null",
             ],
         ),
-        (["style.image=x.png", "style.name=mine"], ["style.image=x.png", "style.name=mine"]),
+        (
+            ["style.image=x.png", "style.name=mine"],
+            ["style.image=x.png", "style.weight=1.0", "style.name=mine"],
+        ),
+        (
+            ["style=x.png", "style.weight=3", "style.name=mine"],  # the user's weight is kept
+            ["style.image=x.png", "style.weight=3", "style.name=mine"],
+        ),
     ],
 )
 def test_a_painting_by_path_is_named_after_its_file(argv, expected) -> None:
     assert painting_overrides(argv) == expected
 
 
-def test_style_image_alone_no_longer_carries_starry_nights_name(tmp_path: Path) -> None:
+def test_style_image_alone_no_longer_carries_starry_nights_name_or_weight(tmp_path: Path) -> None:
     path = tmp_path / "linocut.png"
-    cfg = compose("train", painting_overrides([f"style.image={path}"]))
-    assert (cfg.style.name, cfg.style.title, cfg.style.artist, cfg.style.url) == (
-        "linocut",
-        "linocut",
-        None,
-        None,
-    )
-    assert cfg.style.image == str(path)
+    assert compose("train").style.weight != 1.0  # the default painting has its own weight
+    for argv in ([f"style.image={path}"], [f"style={path}"]):
+        cfg = compose("train", painting_overrides(argv))
+        assert (cfg.style.name, cfg.style.title, cfg.style.artist, cfg.style.url) == (
+            "linocut",
+            "linocut",
+            None,
+            None,
+        )
+        assert cfg.style.image == str(path) and cfg.style.weight == 1.0
+    assert compose("train", [f"style={path}", "style.weight=2"]).style.weight == 2.0
 
 
 def _tiny_eval_args(tmp_path: Path, photos: int) -> list[str]:

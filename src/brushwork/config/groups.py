@@ -92,10 +92,12 @@ def painting_overrides(argv: list[str], config_dir: Path = CONFIG_DIR) -> list[s
     ``style=path/to/my_painting.jpg`` (a value with a file suffix, not a shipped style) becomes
     the default style's config with ``image`` that path and ``name`` and ``title`` its file stem
     (no artist, no URL); ``style.image=PATH`` without ``style.name=`` is renamed the same way.
+    Either way the painting's ``weight`` is 1 (the schema's) unless ``style.weight=`` is given.
     Everything else passes through unchanged.
     """
     known = set(group_choices("style", config_dir))
-    named = any(a.partition("=")[0].lstrip("+") == "style.name" for a in argv)
+    given = {a.partition("=")[0].lstrip("+") for a in argv}
+    named = "style.name" in given
     out: list[str] = []
     for arg in argv:
         key, sep, value = arg.partition("=")
@@ -112,6 +114,8 @@ def painting_overrides(argv: list[str], config_dir: Path = CONFIG_DIR) -> list[s
             out.append(arg)
             continue
         out.append(arg)
+        if "style.weight" not in given:  # the default painting's own weight is not this one's
+            out.append("style.weight=1.0")
         if not named:
             stem = _quoted(Path(value).stem)
             out += [
