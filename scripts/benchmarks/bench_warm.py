@@ -11,6 +11,8 @@ off one Gatys curve per painting (equivalent iterations).
 
     python scripts/benchmarks/benchmark.py warm --budget 5 --keep outputs/warm \
         [--paintings a b c] [--arms scratch shipped norm] [--full scratch] [--reuse]
+
+``--budget 0`` trains only the ``--full`` arms.
 """
 
 from __future__ import annotations
@@ -70,11 +72,12 @@ def bench_warm(args, machine) -> int:
     probe_style = [f"style={paintings[0]}", *train_dir]
     probes_file = root / "probes.json"
     probes = json.loads(probes_file.read_text()) if probes_file.is_file() else {}
-    for n in names:
+    budget_names = names if args.budget > 0 else []  # --budget 0: the --full arms only
+    for n in budget_names:
         if n not in probes:
             probes[n] = _steps_per_second_probe(n, [*probe_style, *ARMS[n]], root)
             probes_file.write_text(json.dumps(probes))
-    plan = [(p, n, "budget") for p in paintings for n in names]
+    plan = [(p, n, "budget") for p in paintings for n in budget_names]
     plan += [(p, n, "full") for p in paintings for n in full]
     rows = []
     curves: dict[str, list[float]] = {}
