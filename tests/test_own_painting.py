@@ -13,6 +13,7 @@ import torch
 from synthetic import painting, photo
 
 from brushwork.config.groups import compose, painting_overrides
+from brushwork.infer.model_file import load_model
 
 REPO = Path(__file__).resolve().parents[1]
 SMOKE = ["experiment=smoke", "logger=none", "model.width=8", "model.n_residual=1"]
@@ -72,6 +73,29 @@ def test_style_image_alone_no_longer_carries_starry_nights_name_or_weight(tmp_pa
         )
         assert cfg.style.image == str(path) and cfg.style.weight == 1.0
     assert compose("train", [f"style={path}", "style.weight=2"]).style.weight == 2.0
+
+
+def test_a_painting_by_path_starts_from_the_shipped_network_where_it_fits(tmp_path: Path) -> None:
+    from brushwork.infer import shipped
+    from brushwork.nn.nets import build_net
+    from brushwork.train.progress import net_summary
+    from brushwork.train.styles import apply_init, plan
+
+    own = tmp_path / "woodcut.png"
+    warm = plan(compose("train", [f"style={own}"]))  # the default layout is the shipped one's
+    assert warm.init == str(shipped.MODEL) and warm.model.get("n_styles") is None
+    net = build_net(**warm.model)
+    apply_init(net, warm)
+    source, _ = load_model(shipped.MODEL)
+    for name, p in net.named_parameters():  # convolutions as shipped, norms: the styles' mean
+        want = source.state_dict()[name]
+        want = want.mean(0) if want.shape[:1] == (10,) and p.shape != want.shape else want
+        torch.testing.assert_close(p.detach(), want, rtol=0, atol=0, msg=name)
+    assert "starting from brushwork-10.pt" in net_summary(net, ["relu2_2"], warm.init)
+    # another layout, or init=null: from scratch, without an error
+    assert plan(compose("train", [f"style={own}", "model.width=8"])).init is None
+    assert plan(compose("train", [f"style={own}", "init=null"])).init is None
+    assert plan(compose("train", ["style=candy"])).init is None  # a shipped style: as before
 
 
 def _tiny_eval_args(tmp_path: Path, photos: int) -> list[str]:

@@ -30,7 +30,7 @@ from brushwork.evaluate.metrics import equivalent_iterations
 # name -> overrides on top of experiment=cpu style=PATH. ``norm`` adds the painting to the shipped
 # network as an 11th style and trains only its norms; ``shipped`` starts every weight from it.
 ARMS: dict[str, list[str]] = {
-    "scratch": [],
+    "scratch": ["init=null"],  # a painting given by path starts from the shipped net otherwise
     "shipped": ["init=shipped"],
     "norm": ["init=shipped", "finetune=norm"],
 }

@@ -38,8 +38,7 @@ def collapse(net: TransformerNet, mix: Sequence[float] | Tensor) -> TransformerN
     mix = torch.as_tensor(mix, dtype=torch.float32)
     if mix.shape != (net.n_styles,):
         raise BrushworkError(f"a mix of {net.n_styles} styles needs {net.n_styles} weights")
-    args = {k: v for k, v in net.model_args.items() if k != "n_styles"}
-    plain = build_net(**args)
+    plain = build_net(**layout(net))
     keys = norm_keys(net)
     state = {}
     for key, value in net.state_dict().items():
@@ -49,14 +48,18 @@ def collapse(net: TransformerNet, mix: Sequence[float] | Tensor) -> TransformerN
     return plain.to(device).train(net.training).requires_grad_(False)
 
 
+def layout(net: TransformerNet) -> dict:
+    """``net``'s architecture but for its number of styles (its ``model_args``)."""
+    return {k: v for k, v in net.model_args.items() if k != "n_styles"}
+
+
 def transfer(source: TransformerNet, target: TransformerNet, rows: Sequence[int | None]) -> None:
     """Load ``source``'s weights into ``target`` (same architecture but for the number of styles).
 
     ``rows[k]``: which style of ``source`` the target's style k copies, or None for a new style
     (the mean of the source's rows). Raises BrushworkError when the architectures differ.
     """
-    a = {k: v for k, v in source.model_args.items() if k != "n_styles"}
-    b = {k: v for k, v in target.model_args.items() if k != "n_styles"}
+    a, b = layout(source), layout(target)
     if a != b:
         diff = ", ".join(f"{k}={a.get(k)} (here {v})" for k, v in b.items() if a.get(k) != v)
         raise BrushworkError(f"the init model has another architecture: {diff}")

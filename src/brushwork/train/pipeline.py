@@ -190,7 +190,8 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
         )
         if trainer.is_global_zero:
             layers = [*module.loss.content_layers, *module.loss.style_layers]
-            print(net_summary(module.net, layers), flush=True)
+            start = styles.init if ckpt_path is None else None
+            print(net_summary(module.net, layers, start), flush=True)
         trainer.fit(module, datamodule=data, ckpt_path=ckpt_path)
         if cfg.get("export", True) and trainer.is_global_zero:
             export = export_run(cfg, module, styles, calibration, made_by, trainer, logger, run_dir)

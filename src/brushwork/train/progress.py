@@ -9,6 +9,7 @@ step) and each loss term. Validation gets a short-lived second bar.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import warnings
 from typing import Any
@@ -144,9 +145,13 @@ def quiet_lightning() -> None:
             )
 
 
-def net_summary(net: torch.nn.Module, loss_layers: list[str]) -> str:
+def net_summary(net: torch.nn.Module, loss_layers: list[str], init: str | None = None) -> str:
     """One line instead of Lightning's model table (whose FLOPs are 0 and whose "modules in eval
-    mode" are the frozen VGG): what is trained, and what it is judged by."""
+    mode" are the frozen VGG): what is trained, from which model file, and what judges it."""
     trained = count_parameters(net, trainable=True)
     deepest = max(loss_layers, key=LAYER_NAMES.index)
-    return f"net: {type(net).__name__}, {trained / 1e3:.0f} K parameters trained; loss: frozen VGG19 to {deepest}"
+    start = f", starting from {os.path.basename(init)}" if init else ""
+    return (
+        f"net: {type(net).__name__}, {trained / 1e3:.0f} K parameters trained{start}; "
+        f"loss: frozen VGG19 to {deepest}"
+    )

@@ -2,8 +2,10 @@
 
 ``style=candy`` trains one; ``styles=[a,b]`` / ``styles=all`` one net holding several
 (conditional instance norm); ``init=<model>.pt`` / ``init=shipped`` starts from a trained net of the
-same architecture; ``finetune=norm`` trains only new styles' norm rows on a frozen multi-style net
-(Dumoulin et al. 2017, §4); ``strokes=[128,256]`` trains one painting at several sizes (``<name>@<px>``).
+same architecture (the default ``init=auto``: the shipped net for one painting given by path,
+where the run's architecture is its own); ``finetune=norm`` trains only new styles' norm rows on a
+frozen multi-style net (Dumoulin et al. 2017, §4); ``strokes=[128,256]`` trains one painting at
+several sizes (``<name>@<px>``).
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from brushwork.config.groups import (
 )
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.infer.model_file import load_model
-from brushwork.infer.shipped import shipped_model
+from brushwork.infer.shipped import MODEL, shipped_model
 from brushwork.nn.nets import build_net
-from brushwork.nn.stylemix import transfer
+from brushwork.nn.stylemix import layout, transfer
 
 FINETUNE = ("all", "norm")
 
@@ -82,14 +84,21 @@ def run_name(cfg: DictConfig) -> str:
     names = [str(s.name) for s in style_nodes(cfg)]
     if stroke_sizes(cfg):
         names = [f"{names[0]}-strokes"]
-    if cfg.get("init") and cfg.get("finetune") == "norm":
-        names = [Path(str(init_path(cfg))).name.removesuffix(".pt"), *names]
+    init = init_path(cfg)
+    if init and cfg.get("finetune") == "norm":
+        names = [Path(init).name.removesuffix(".pt"), *names]
     return joined_name(names)
 
 
 def init_path(cfg: DictConfig) -> str | None:
-    """``cfg.init``: a model file, or ``shipped`` for the network in the package."""
+    """``cfg.init`` resolved: a model file; ``shipped``: the network in the package; ``auto``: that
+    network for a run training one painting that is not a shipped style (given by path), where
+    this installation has it (:func:`plan` drops it on another layout), else None."""
     init = cfg.get("init")
+    if init == "auto":
+        nodes = style_nodes(cfg)
+        own = len(nodes) == 1 and nodes[0].name not in group_choices("style")
+        return str(MODEL) if own and MODEL.is_file() else None
     return str(shipped_model()) if init == "shipped" else init
 
 
@@ -153,6 +162,9 @@ def plan(cfg: DictConfig) -> StylePlan:
     source = None
     if init:
         source, info = load_model(str(init))
+        if cfg.get("init") == "auto" and layout(source) != layout(build_net(**model)):
+            init, source = None, None  # auto: a warm start only onto the shipped layout
+    if init:
         if finetune == "norm":
             if source.n_styles == 1:
                 raise BrushworkError(
