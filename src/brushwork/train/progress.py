@@ -9,9 +9,9 @@ step) and each loss term. Validation gets a short-lived second bar.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
@@ -150,7 +150,7 @@ def net_summary(net: torch.nn.Module, loss_layers: list[str], init: str | None =
     mode" are the frozen VGG): what is trained, from which model file, and what judges it."""
     trained = count_parameters(net, trainable=True)
     deepest = max(loss_layers, key=LAYER_NAMES.index)
-    start = f", starting from {os.path.basename(init)}" if init else ""
+    start = f", starting from {Path(init).name}" if init else ""
     return (
         f"net: {type(net).__name__}, {trained / 1e3:.0f} K parameters trained{start}; "
         f"loss: frozen VGG19 to {deepest}"
