@@ -12,6 +12,7 @@ from pytorch_lightning.loggers import WandbLogger
 from brushwork import __version__
 from brushwork.evaluate.objective import LOSS_KEYS
 from brushwork.infer.model_file import export_model
+from brushwork.io.fetch import file_digest
 from brushwork.train.evaluation import closing_evaluation
 from brushwork.train.loggers import log_export
 from brushwork.train.styles import StylePlan, run_name
@@ -42,8 +43,9 @@ def export_run(
     }
     if calibration is not None:
         meta["calibration"] = calibration
-    if styles.init:
-        meta["init"] = {"model": styles.init, "finetune": styles.finetune}
+    if styles.init:  # the file's name and digest: its path is this machine's, not the model's
+        init = {"model": Path(styles.init).name, "sha256": file_digest(Path(styles.init), "sha256")}
+        meta["init"] = init | {"finetune": styles.finetune}
     name = run_name(cfg)
     described = hp.style if len(styles.all_styles) == 1 else styles.all_styles
     export = export_model(module.inference_net, run_dir / f"{name}.pt", described, meta)
