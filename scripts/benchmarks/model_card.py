@@ -66,7 +66,7 @@ def sheet(model: Path, out: Path, width: int = 384) -> None:
             cells.append(one(content).clamp(0, 1))
     half = (len(cells) + 1) // 2
     rows = [cells[:half], cells[half:] + [torch.ones_like(content)] * (2 * half - len(cells))]
-    save_image(contact_sheet(rows, height=content.shape[-2]), out)
+    save_image(contact_sheet(rows, height=content.shape[-2]), out, quality=85)  # a docs picture
     print(f"wrote {out} (photo, then {', '.join(names)})")
 
 
