@@ -13,7 +13,6 @@ record: both files' SHA-256, the command, commit, steps, wall time and hardware.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import sys
@@ -24,10 +23,11 @@ from brushwork.errors import BrushworkError, exit_on_error
 from brushwork.infer.exporters import convert, export_onnx
 from brushwork.infer.model_file import load_model
 from brushwork.infer.shipped import MODEL, ONNX, RECORD, REGIONS_ONNX
+from brushwork.io.fetch import file_digest
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _entry(path: Path) -> dict:
+    return {"file": path.name, "sha256": file_digest(path, "sha256"), "bytes": path.stat().st_size}
 
 
 def ship(export: Path, wall: str, hardware: str) -> dict:
@@ -46,13 +46,9 @@ def ship(export: Path, wall: str, hardware: str) -> dict:
     net, info = load_model(MODEL, "cpu")
     export_onnx(net, REGIONS_ONNX, info, regions=True)  # --region: a style mix per pixel
     record = {
-        "model": {"file": MODEL.name, "sha256": sha256(MODEL), "bytes": MODEL.stat().st_size},
-        "onnx": {"file": ONNX.name, "sha256": sha256(ONNX), "bytes": ONNX.stat().st_size},
-        "regions_onnx": {
-            "file": REGIONS_ONNX.name,
-            "sha256": sha256(REGIONS_ONNX),
-            "bytes": REGIONS_ONNX.stat().st_size,
-        },
+        "model": _entry(MODEL),
+        "onnx": _entry(ONNX),
+        "regions_onnx": _entry(REGIONS_ONNX),
         "styles": names,
         "command": prov.get("command"),
         "commit": source["commit"],
