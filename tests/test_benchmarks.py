@@ -472,3 +472,28 @@ def test_calibration_study_writes_its_report_and_json(tmp_path: Path) -> None:
     assert row["weight"] > 0
     assert set(row["validation"]) == {"hand-set", "calibrated"}
     assert "## Validation: hand-set vs calibrated on unseen photos" in doc.read_text()
+
+
+def test_model_card_sheet_paints_the_generated_photo_in_every_shipped_style(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The README's first picture (``model_card.py --sheet``): the generated photo, then one
+    cell per shipped style, two rows, each cell a different painting of the same photo."""
+    monkeypatch.syspath_prepend(str(REPO / "scripts" / "benchmarks"))
+    import numpy as np
+    from model_card import sheet
+    from PIL import Image
+
+    from brushwork.infer.shipped import MODEL
+
+    out = tmp_path / "sheet.png"
+    sheet(MODEL, out, width=96)  # cells of 96 x 64 px
+    grid = np.asarray(Image.open(out).convert("RGB"), dtype=np.float32)
+    assert grid.shape == (2 * (64 + 2) + 2, 6 * (96 + 2) + 2, 3)
+    cells = [
+        grid[2 + r * 66 : 2 + r * 66 + 64, 2 + c * 98 : 2 + c * 98 + 96]
+        for r in range(2)
+        for c in range(6)
+    ][:11]  # the photo and ten styles; the last cell is white filler
+    diffs = [np.abs(a - b).mean() for i, a in enumerate(cells) for b in cells[i + 1 :]]
+    assert min(diffs) > 8.0  # (of 255) no style leaves the photo as is, no two styles paint alike
