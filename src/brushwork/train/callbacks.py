@@ -1,4 +1,5 @@
-"""Training side effects: a grid of the fixed validation photos, stylized, every N steps.
+"""Training side effects: a grid of the fixed validation photos, stylized, every N steps; the
+final checkpoint; the early stop (which keeps the lowest-scored weights for the export).
 
 The grid is always written as a PNG under the run folder (so runs without W&B still show pictures)
 and, when a :class:`~pytorch_lightning.loggers.WandbLogger` is attached, logged as ``samples``.
@@ -7,6 +8,7 @@ and, when a :class:`~pytorch_lightning.loggers.WandbLogger` is attached, logged 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytorch_lightning as pl
 import torch
@@ -91,8 +93,16 @@ class FinalCheckpoint(pl.Callback):
 
 class RelativeEarlyStopping(pl.Callback):
     """Stop training when ``val/total`` has not fallen below ``(1 − min_delta)`` × its best for
-    ``patience`` validations in a row. Relative, because the loss's scale moves with the style
-    weight; the validation photos are fixed, so the loss is not noisy between checks."""
+    ``patience`` validations in a row, and end the run with the weights that scored lowest.
+    Relative, because the loss's scale moves with the style weight; the validation photos are
+    fixed, so the loss is not noisy between checks.
+
+    The inference net's weights (the average when there is one) are kept at each new lowest
+    ``val/total``. When the run ends on a validation that scored higher (the stop fired, or the
+    last check rose), they replace the final ones: the export is the lowest-scored network, not
+    the one ``patience`` checks past it (:meth:`restore_lowest`, called before the export).
+    ``last.ckpt`` keeps the final step: a resume continues the real trajectory.
+    """
 
     def __init__(self, patience: int, min_delta: float = 0.0, monitor: str = "val/total") -> None:
         super().__init__()
@@ -100,27 +110,59 @@ class RelativeEarlyStopping(pl.Callback):
         self.best = float("inf")
         self.waited = 0
         self.stopped_at: int | None = None
+        self.lowest, self.lowest_step, self.checked_step = float("inf"), -1, -1
+        self.kept: dict[str, Tensor] | None = None
+        self.restored_step: int | None = None
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         value = trainer.callback_metrics.get(self.monitor)
         if trainer.sanity_checking or value is None:
             return
-        value = float(value)
+        value, step = float(value), trainer.global_step
+        self.checked_step = step
+        if value < self.lowest:
+            state = pl_module.inference_net.state_dict()
+            self.kept = {k: v.detach().to("cpu", copy=True) for k, v in state.items()}
+            self.lowest, self.lowest_step = value, step
         if value < self.best * (1.0 - self.min_delta):
             self.best, self.waited = value, 0
             return
         self.waited += 1
         if self.waited >= self.patience:
             trainer.should_stop = True
-            self.stopped_at = trainer.global_step
+            self.stopped_at = step
             print(
-                f"early stop at step {trainer.global_step}: {self.monitor} {value:.4g} has not "
+                f"early stop at step {step}: {self.monitor} {value:.4g} has not "
                 f"fallen below {self.best:.4g} for {self.waited} validations",
                 flush=True,
             )
 
-    def state_dict(self) -> dict[str, float | int]:
-        return {"best": self.best, "waited": self.waited}
+    def restore_lowest(self, trainer: pl.Trainer, pl_module: Any) -> int | None:
+        """After ``fit``: put the lowest-scored weights back into ``pl_module.inference_net`` if
+        the run ended on a check that scored higher; return their step (None: nothing done).
+        Not a train-end hook: Lightning writes ``last.ckpt`` after every such hook."""
+        # Steps trained after the last check (max_steps not a multiple of the interval) are
+        # not judged: the final weights stay.
+        step = trainer.global_step
+        if self.kept is None or self.checked_step != step or self.lowest_step == step:
+            return None
+        pl_module.inference_net.load_state_dict(self.kept)
+        self.restored_step = self.lowest_step
+        if trainer.is_global_zero:
+            print(
+                f"keeping the weights of step {self.lowest_step} ({self.monitor} "
+                f"{self.lowest:.4g}, the lowest) for the export",
+                flush=True,
+            )
+        return self.restored_step
 
-    def load_state_dict(self, state: dict[str, float | int]) -> None:
+    def state_dict(self) -> dict[str, Any]:
+        lowest = {"lowest": self.lowest, "lowest_step": self.lowest_step, "kept": self.kept}
+        return {"best": self.best, "waited": self.waited} | lowest
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best, self.waited = float(state["best"]), int(state["waited"])
+        # Checkpoints written before the lowest weights were kept have none to restore.
+        self.lowest = float(state.get("lowest", float("inf")))
+        self.lowest_step = int(state.get("lowest_step", -1))
+        self.kept = state.get("kept")

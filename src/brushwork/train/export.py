@@ -13,6 +13,7 @@ from brushwork import __version__
 from brushwork.evaluate.objective import LOSS_KEYS
 from brushwork.infer.model_file import export_model
 from brushwork.io.fetch import file_digest
+from brushwork.train.callbacks import RelativeEarlyStopping
 from brushwork.train.evaluation import closing_evaluation
 from brushwork.train.loggers import log_export
 from brushwork.train.styles import StylePlan, run_name
@@ -29,7 +30,9 @@ def export_run(
     run_dir: Path,
 ) -> Path:
     """Write ``<run dir>/<name>.pt`` from the module's inference net (the weight average when
-    there is one); log it to W&B; run the closing evaluation when ``cfg.eval.enabled``."""
+    there is one; an earlier step's that scored lower when the early stop keeps them:
+    ``meta["weights_of_step"]``);
+    log it to W&B; run the closing evaluation when ``cfg.eval.enabled``."""
     hp = module.hparams
     meta = {
         "brushwork": __version__,
@@ -43,6 +46,9 @@ def export_run(
     }
     if calibration is not None:
         meta["calibration"] = calibration
+    for stop in (c for c in trainer.callbacks if isinstance(c, RelativeEarlyStopping)):
+        if (step := stop.restore_lowest(trainer, module)) is not None:
+            meta["weights_of_step"] = step  # the lowest-scored weights, not the last ones
     if styles.init:  # the file's name and digest: its path is this machine's, not the model's
         init = {"model": Path(styles.init).name, "sha256": file_digest(Path(styles.init), "sha256")}
         meta["init"] = init | {"finetune": styles.finetune}

@@ -116,7 +116,8 @@ def auto_precision(accelerator: str) -> str:
 
 def early_stopping(cfg: DictConfig) -> list[pl.Callback]:
     """``early_stop.patience`` > 0: stop once the validation loss has not fallen by more than
-    ``early_stop.min_delta`` (relative) for that many validations: steps that buy nothing."""
+    ``early_stop.min_delta`` (relative) for that many validations (steps that buy nothing), and
+    export the weights that scored lowest."""
     e = cfg.get("early_stop") or {}
     if not e.get("patience"):
         return []
