@@ -233,6 +233,30 @@ def test_datamodule_errors_and_missing_validation(tmp_path: Path) -> None:
     assert len(record) == 1
 
 
+def test_without_content_photos_validation_is_held_out_of_the_training_folder(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    # A fresh machine: $BRUSHWORK_DATA holds the fetched train/ only, no content/.
+    monkeypatch.setenv("BRUSHWORK_DATA", str(tmp_path))
+    train = folder(tmp_path / "train", 20)
+    dm = PhotoDataModule(str(train), size=32, num_workers=0, val_size=24, val_count=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dm.setup("fit")
+    everything = sorted(p for p in train.iterdir())
+    held = [Path(b["path"][0]) for b in dm.val_dataloader()]
+    assert held == everything[0:20:5]  # spread over the folder, in name order
+    assert set(dm.held_out) == set(held) and not set(held) & set(dm.train_set.files)
+    assert sorted([*held, *dm.train_set.files]) == everything  # nothing else left out
+    assert "4 photos of" in capsys.readouterr().out
+    # Too few to spare any: all of them train, and validation is off (one warning).
+    few = folder(tmp_path / "few", 5)
+    dm = PhotoDataModule(str(few), size=32, num_workers=0, val_count=4)
+    with pytest.warns(UserWarning, match="too few photos .* validation disabled"):
+        dm.setup("fit")
+    assert len(dm.train_set) == 5 and dm.val_images() == []
+
+
 def test_default_val_dir_is_the_data_dirs_content(data_dir: Path) -> None:
     content = data_dir / "content"  # $BRUSHWORK_DATA/content; conftest points it at data_dir
     dm = PhotoDataModule("unused", num_workers=0, val_size=32, val_count=3)

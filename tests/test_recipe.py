@@ -199,6 +199,33 @@ def test_an_early_stopped_run_exports_its_lowest_scored_weights(data_dir, tmp_pa
     assert any(not torch.equal(seen[4][k], seen[8][k]) for k in seen[4])
 
 
+def test_without_content_photos_a_run_validates_and_evaluates_on_held_out_ones(
+    data_dir, tmp_path, monkeypatch, capsys
+):
+    # A fresh machine: the data folder holds the fetched photos only (no content/).
+    import json
+    import shutil
+
+    from brushwork.train.pipeline import train
+
+    fresh = tmp_path / "data"
+    shutil.copytree(data_dir / "train", fresh / "train")
+    monkeypatch.setenv("BRUSHWORK_DATA", str(fresh))
+    args = ["experiment=smoke", *TINY, "logger=csv", f"run_dir={tmp_path / 'run'}"]
+    args += [f"style.image={data_dir / 'styles' / 'starry_night.jpg'}", "data.val_count=2"]
+    args += ["trainer.max_steps=4", "trainer.val_check_interval=2", "eval.enabled=true"]
+    args += ["eval.gatys_steps=[2]", "eval.size=32", "eval.count=1"]
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        result = train(compose("train", overrides=args))
+    assert result["export"] is not None
+    out = capsys.readouterr().out
+    assert "validation: 2 photos of" in out and "evaluation: feed-forward" in out
+    assert sorted(_logged(tmp_path / "run", "val/total")) == [1, 3]  # both checks ran
+    report = json.loads((tmp_path / "run" / "eval" / "report.json").read_text())
+    held = sorted((fresh / "train").iterdir())[0]  # the first of the two held out
+    assert report["content"] == [str(held)]
+
+
 def test_bad_recipe_values_fail_in_one_line(data_dir, tmp_path) -> None:
     for bad in ("optim.warmup=1.5", "optim.ema=1.0", "optim.schedule=step"):
         with pytest.raises(BrushworkError, match="optim"):

@@ -98,7 +98,7 @@ def _time_at(eq: Equivalent, seconds: list[float]) -> float:
 
 def evaluate(
     model: str | Path,
-    content: str | Path,
+    content: str | Path | list[Path],
     *,
     gatys_steps: str | Sequence[int] = GATYS_STEPS,
     size: int = SIZE,
@@ -109,7 +109,8 @@ def evaluate(
     painting: str | Path | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Evaluate ``model`` on the photos under ``content`` (the first ``count``); return the report.
+    """Evaluate ``model`` on the photos under ``content`` or listed in it (the first ``count``);
+    return the report.
 
         With ``out_dir``: writes ``report.md``, ``report.json`` and ``contact_sheet.png`` there (rows:
         photos; columns: photo | Gatys-N for each N | feed-forward) and, when a W&B run is active,
@@ -126,7 +127,7 @@ def evaluate(
         raise BrushworkError(f"count must be positive, got {count}")
     dev = pick_device(device)
     net, info = load_model(model, dev)
-    photos = find_images(content)[:count]
+    photos = (list(content) if isinstance(content, list) else find_images(content))[:count]
     out = Path(out_dir).expanduser() if out_dir is not None else None
     if out is not None:
         try:
@@ -209,7 +210,7 @@ def evaluate(
         "style": dict(info["style"]),
         "style_image": str(style_path),
         "objective": objective,
-        "content": str(content),
+        "content": str(content) if not isinstance(content, list) else [str(p) for p in photos],
         "photos": [p.name for p in photos],
         "size": size,
         "gatys_steps": steps,

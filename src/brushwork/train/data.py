@@ -24,10 +24,8 @@ from brushwork.train.photo_cache import DecodedPhotos
 
 
 def scan_images(root: str | Path) -> list[Path]:
-    """Sorted images under ``root`` whose header PIL reads; the rest are skipped with ONE warning.
-
-    Raises BrushworkError if ``root`` is missing or holds no readable image.
-    """
+    """Sorted images under ``root`` whose header PIL reads (the rest skipped with ONE warning);
+    BrushworkError if ``root`` is missing or holds no readable image."""
     root = Path(root).expanduser()
     if not root.exists():
         raise BrushworkError(f"data folder not found: {root}")
@@ -48,16 +46,15 @@ def scan_images(root: str | Path) -> list[Path]:
 
 
 class PhotoFolder(Dataset):
-    """Photos under ``root`` (recursive, sorted) as ``size`` x ``size`` crops.
+    """Photos under ``root`` (recursive, sorted; less ``exclude``) as ``size`` x ``size`` crops.
 
     train=True: random resized crop (area 0.5-1, aspect 3/4-4/3) + random horizontal flip.
     train=False: shorter side to ``size`` + centre crop (deterministic).
     cache: decode each photo once (brushwork.train.photo_cache) instead of every time it is drawn.
     targets: folder of stylized targets mirroring ``root`` (``targets/sub/a.png`` for
-    ``root/sub/a.jpg``, any image extension); each target gets exactly the photo's crop and flip
-    (its box is mapped to the target's own resolution, so one resampling, no size assumption).
-    A file that passes the header check but fails to decode is replaced by the next one (one
-    warning). Raises BrushworkError for a missing/empty folder or photos without a target.
+    ``root/sub/a.jpg``, any extension); each gets exactly the photo's crop and flip, mapped to
+    its own resolution. A photo that fails to decode is replaced by the next one (one warning).
+    Raises BrushworkError for a missing/empty folder or photos without a target.
     """
 
     def __init__(
@@ -67,12 +64,13 @@ class PhotoFolder(Dataset):
         train: bool = True,
         targets: str | Path | None = None,
         cache: bool = False,
+        exclude: frozenset[Path] = frozenset(),
     ) -> None:
         if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
             raise BrushworkError(f"data size must be a positive integer, got {size!r}")
         self.root = Path(root).expanduser()
         self.size, self.train = size, train
-        self.files = scan_images(self.root)
+        self.files = [f for f in scan_images(self.root) if f not in exclude]
         self.base = self.root if self.root.is_dir() else self.root.parent
         self.targets: list[Path] | None = None
         if targets is not None:
@@ -137,8 +135,10 @@ class PhotoDataModule(pl.LightningDataModule):
     """Random crops of ``dir`` for training; the first ``val_count`` photos of ``val_dir`` (default
     ``$BRUSHWORK_DATA/content``), longer side ``val_size``, aspect kept, batch 1, for validation.
 
-    A missing or empty ``val_dir`` disables validation with a warning. ``seed`` fixes the shuffle
-    order and the workers' crop RNG. ``pin_memory`` defaults to ``torch.cuda.is_available()``.
+    No ``val_dir`` and no ``$BRUSHWORK_DATA/content`` (a fresh machine has only the fetched photos):
+    ``val_count`` photos spread over ``dir`` are held out of training instead (``held_out``), so
+    the early stop, grids and curves still run. A ``val_dir`` missing or empty disables
+    validation with a warning. ``seed`` fixes the shuffle and the crops' RNG.
     """
 
     def __init__(
@@ -162,41 +162,55 @@ class PhotoDataModule(pl.LightningDataModule):
             )
         self.dir, self.size, self.targets, self.cache = dir, size, targets, cache
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
-        self.val_dir = Path(val_dir).expanduser() if val_dir else data_dir() / "content"
+        self.val_dir = Path(val_dir).expanduser() if val_dir else None
+        self.held_out: frozenset[Path] = frozenset()  # training photos used for validation
         self.val_size, self.val_count = val_size, val_count
         self.pin_memory = torch.cuda.is_available() if pin_memory is None else pin_memory
         self.train_set: PhotoFolder | None = None
         self._val: list[dict[str, Tensor | str]] | None = None  # {"content": (3, H, W), "path"}
 
     def prepare_data(self) -> None:
-        """The default photo folder, empty on a fresh machine, gets the pinned public set
-        (:func:`brushwork.io.assets.ensure_training_photos`)."""
+        """The default photo folder, empty on a fresh machine, gets the pinned public set."""
         ensure_training_photos(self.dir)
 
     def setup(self, stage: str | None = None) -> None:
         """Scan the folders; bad ``dir``/``targets`` raise BrushworkError here, before training."""
-        if self.train_set is None and stage in (None, "fit"):
-            if not Path(self.dir).expanduser().exists():
-                raise BrushworkError(
-                    f"training photos not found: {self.dir}; download a public set with "
-                    "`brushwork fetch photos` (or point data.dir= at a folder of photos)"
-                )
-            self.train_set = PhotoFolder(
-                self.dir, self.size, train=True, targets=self.targets, cache=self.cache
+        fit = self.train_set is None and stage in (None, "fit")
+        if fit and not Path(self.dir).expanduser().exists():
+            raise BrushworkError(
+                f"training photos not found: {self.dir}; download a public set with "
+                "`brushwork fetch photos` (or point data.dir= at a folder of photos)"
             )
-        if self._val is None:
-            self._val = self._load_val()
+        self.val_images()  # first: it decides which photos are held out of training
+        if fit:
+            self.train_set = PhotoFolder(
+                self.dir, self.size, True, self.targets, self.cache, self.held_out
+            )
+
+    def _val_files(self) -> list[Path]:
+        if self.val_dir is not None:
+            return scan_images(self.val_dir)
+        content = data_dir() / "content"
+        if content.is_dir() and any(content.iterdir()):
+            return scan_images(content)
+        photos = scan_images(self.dir)
+        if len(photos) < 2 * self.val_count:
+            raise BrushworkError(f"no {content}, and too few photos in {self.dir} to hold some out")
+        held = [photos[i * len(photos) // self.val_count] for i in range(self.val_count)]
+        self.held_out = frozenset(held)
+        print(f"validation: {len(held)} photos of {self.dir} held out of training (no {content})")
+        return held
 
     def _load_val(self) -> list[dict[str, Tensor | str]]:
         if self.val_count <= 0:
             return []
         try:
-            files = scan_images(self.val_dir)
+            files = self._val_files()
         except BrushworkError as e:
             warnings.warn(f"no validation images ({e}); validation disabled", stacklevel=3)
             return []
         items: list[dict[str, Tensor | str]] = []
-        for path in files:
+        for path in files:  # the first val_count that decode
             if len(items) == self.val_count:
                 break
             try:
@@ -205,7 +219,7 @@ class PhotoDataModule(pl.LightningDataModule):
             except BrushworkError as e:
                 warnings.warn(f"skipped validation image: {e}", stacklevel=3)
         if not items:
-            warnings.warn(f"no decodable images in {self.val_dir}; no validation", stacklevel=3)
+            warnings.warn(f"no decodable validation images: {files[0].parent}", stacklevel=3)
         return items
 
     def val_images(self) -> list[Tensor]:

@@ -23,9 +23,11 @@ def quick_evaluate(
     device: str | torch.device = "auto",
     style: str | None = None,
     painting: str | Path | None = None,
+    photos: list[Path] | None = None,
 ) -> dict[str, Any] | None:
     """End-of-training evaluation of ``export`` with the settings ``cfg.eval`` (gatys_steps, size,
-    count) on the validation photos (``cfg.data.val_dir``, default ``$BRUSHWORK_DATA/content``).
+    count) on the validation photos (``cfg.data.val_dir``, default ``$BRUSHWORK_DATA/content``;
+    ``photos``: those held out of training where there are none, PhotoDataModule.held_out).
 
     Writes the report to ``out_dir``, prints the equivalent-iteration figure and logs scalars
     ``eval/*`` to ``logger`` (any Lightning logger; W&B also gets the table and the sheet).
@@ -35,7 +37,7 @@ def quick_evaluate(
     does not fail because of its evaluation.
     """
     e = cfg.eval
-    content = cfg.data.get("val_dir") or data_dir() / "content"
+    content = photos or cfg.data.get("val_dir") or data_dir() / "content"
     steps = list(e.gatys_steps) if OmegaConf.is_list(e.gatys_steps) else e.gatys_steps
     try:
         report = evaluate(
@@ -93,6 +95,7 @@ def closing_evaluation(
     images = module.hparams.style_image
     images = images if isinstance(images, list) else [images]
     device, step = trainer.strategy.root_device, trainer.global_step
+    held = sorted(getattr(trainer.datamodule, "held_out", ()))  # no content photos: these
     for name, image in zip(names, images, strict=False):
         out = run_dir / "eval" / (name or "")
-        quick_evaluate(export, cfg, out, logger, step, device, name, image)
+        quick_evaluate(export, cfg, out, logger, step, device, name, image, held or None)
