@@ -100,7 +100,7 @@ class RelativeEarlyStopping(pl.Callback):
     The inference net's weights (the average when there is one) are kept at each new lowest
     ``val/total``. When the run ends on a validation that scored higher (the stop fired, or the
     last check rose), they replace the final ones: the export is the lowest-scored network, not
-    the one ``patience`` checks past it (:meth:`restore_lowest`, called before the export).
+    the one ``patience`` checks past it (:meth:`restore_lowest`, called after ``fit``).
     ``last.ckpt`` keeps the final step: a resume continues the real trajectory.
     """
 
@@ -138,9 +138,10 @@ class RelativeEarlyStopping(pl.Callback):
             )
 
     def restore_lowest(self, trainer: pl.Trainer, pl_module: Any) -> int | None:
-        """After ``fit``: put the lowest-scored weights back into ``pl_module.inference_net`` if
-        the run ended on a check that scored higher; return their step (None: nothing done).
-        Not a train-end hook: Lightning writes ``last.ckpt`` after every such hook."""
+        """After ``fit`` (pipeline.train): put the lowest-scored weights back into
+        ``pl_module.inference_net`` if the run ended on a check that scored higher; return their
+        step (None: nothing done). Not a train-end hook: Lightning writes ``last.ckpt`` after
+        every such hook."""
         # Steps trained after the last check (max_steps not a multiple of the interval) are
         # not judged: the final weights stay.
         step = trainer.global_step

@@ -193,7 +193,7 @@ class PhotoDataModule(pl.LightningDataModule):
         content = data_dir() / "content"
         if content.is_dir() and any(content.iterdir()):
             return scan_images(content)
-        photos = scan_images(self.dir)
+        photos = find_images(self.dir)  # names only: PhotoFolder checks the headers once
         if len(photos) < 2 * self.val_count:
             raise BrushworkError(f"no {content}, and too few photos in {self.dir} to hold some out")
         held = [photos[i * len(photos) // self.val_count] for i in range(self.val_count)]

@@ -98,4 +98,4 @@ def closing_evaluation(
     held = sorted(getattr(trainer.datamodule, "held_out", ()))  # no content photos: these
     for name, image in zip(names, images, strict=False):
         out = run_dir / "eval" / (name or "")
-        quick_evaluate(export, cfg, out, logger, step, device, name, image, held or None)
+        quick_evaluate(export, cfg, out, logger, step, device, name, image, held)

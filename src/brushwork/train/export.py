@@ -30,9 +30,9 @@ def export_run(
     run_dir: Path,
 ) -> Path:
     """Write ``<run dir>/<name>.pt`` from the module's inference net (the weight average when
-    there is one; an earlier step's that scored lower when the early stop keeps them:
-    ``meta["weights_of_step"]``);
-    log it to W&B; run the closing evaluation when ``cfg.eval.enabled``."""
+    there is one; ``meta["weights_of_step"]`` names the step when the early stop put back an
+    earlier, lower-scored one); log it to W&B; run the closing evaluation when ``cfg.eval.enabled``.
+    """
     hp = module.hparams
     meta = {
         "brushwork": __version__,
@@ -47,8 +47,8 @@ def export_run(
     if calibration is not None:
         meta["calibration"] = calibration
     for stop in (c for c in trainer.callbacks if isinstance(c, RelativeEarlyStopping)):
-        if (step := stop.restore_lowest(trainer, module)) is not None:
-            meta["weights_of_step"] = step  # the lowest-scored weights, not the last ones
+        if stop.restored_step is not None:
+            meta["weights_of_step"] = stop.restored_step
     if styles.init:  # the file's name and digest: its path is this machine's, not the model's
         init = {"model": Path(styles.init).name, "sha256": file_digest(Path(styles.init), "sha256")}
         meta["init"] = init | {"finetune": styles.finetune}

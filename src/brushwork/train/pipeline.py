@@ -194,6 +194,8 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
             start = styles.init if ckpt_path is None else None
             print(net_summary(module.net, layers, start), flush=True)
         trainer.fit(module, datamodule=data, ckpt_path=ckpt_path)
+        for stop in (c for c in callbacks if isinstance(c, RelativeEarlyStopping)):
+            stop.restore_lowest(trainer, module)  # an early stop exports its lowest check
         if cfg.get("export", True) and trainer.is_global_zero:
             export = export_run(cfg, module, styles, calibration, made_by, trainer, logger, run_dir)
         ok = True
