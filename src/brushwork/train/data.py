@@ -17,6 +17,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
 from brushwork.errors import BrushworkError
+from brushwork.evaluate.reference import held_out_split
 from brushwork.io.assets import data_dir, ensure_training_photos
 from brushwork.io.images import DECODE_ERRORS, find_images, load_image, open_image, pil_to_tensor
 from brushwork.train.crops import center_box, random_box
@@ -137,7 +138,8 @@ class PhotoDataModule(pl.LightningDataModule):
 
     No ``val_dir`` and no ``$BRUSHWORK_DATA/content`` (a fresh machine has only the fetched photos):
     ``val_count`` photos spread over ``dir`` are held out of training instead (``held_out``), so
-    the early stop, grids and curves still run. A ``val_dir`` missing or empty disables
+    the early stop, grids and curves still run. The reference protocol's photos of ``dir``
+    (:meth:`reference_photos`) are never trained or validated on. A ``val_dir`` missing or empty disables
     validation with a warning. ``seed`` fixes the shuffle and the crops' RNG.
     """
 
@@ -183,9 +185,16 @@ class PhotoDataModule(pl.LightningDataModule):
             )
         self.val_images()  # first: it decides which photos are held out of training
         if fit:
+            exclude = self.held_out | self.reference_photos()
             self.train_set = PhotoFolder(
-                self.dir, self.size, True, self.targets, self.cache, self.held_out
+                self.dir, self.size, True, self.targets, self.cache, exclude
             )
+
+    def reference_photos(self) -> frozenset[Path]:
+        """The reference protocol's held-out photos of ``dir`` (brushwork.evaluate.reference):
+        never trained on, never validated on, so quality figures are measured on unseen photos."""
+        root = Path(self.dir).expanduser()
+        return frozenset(held_out_split(find_images(root))) if root.exists() else frozenset()
 
     def _val_files(self) -> list[Path]:
         if self.val_dir is not None:
@@ -193,7 +202,8 @@ class PhotoDataModule(pl.LightningDataModule):
         content = data_dir() / "content"
         if content.is_dir() and any(content.iterdir()):
             return scan_images(content)
-        photos = find_images(self.dir)  # names only: PhotoFolder checks the headers once
+        reference = self.reference_photos()  # names only: PhotoFolder checks the headers once
+        photos = [p for p in find_images(self.dir) if p not in reference]
         if len(photos) < 2 * self.val_count:
             raise BrushworkError(f"no {content}, and too few photos in {self.dir} to hold some out")
         held = [photos[i * len(photos) // self.val_count] for i in range(self.val_count)]

