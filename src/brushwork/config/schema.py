@@ -37,6 +37,7 @@ class ModelConfig:
     n_residual: int = 5
     separable: bool = True
     upsample: Optional[str] = None  # noqa: UP045  # shuffle only: bilinear
+    grain: float = 0.0  # std of the noise painted from where the photo is flat (nn.frame)
 
 
 @dataclass

@@ -58,7 +58,7 @@ class ExportableNet(nn.Module):
             style = F.pad(style, (left, pw - left, top, ph - top), mode="reflect")
             style = F.pad(style, (e, e, e, e), mode="reflect")
         with styled(self.net, style):
-            y = torch.sigmoid(self.net.body(y))
+            y = torch.sigmoid(self.net.body(self.net.grained(y)))
         return y[:, :, top + e : top + e + h, left + e : left + e + w]
 
     def example(self) -> tuple[torch.Tensor, ...]:

@@ -12,11 +12,25 @@ import contextlib
 from typing import ClassVar
 
 import torch
-from torch import nn
+import torch.nn.functional as F
+from torch import Tensor, nn
 
 from brushwork.errors import BrushworkError
 from brushwork.nn.conditional import styled
 from brushwork.nn.layers import pad_axis
+
+GRAIN_CELL = 4  # px per noise sample: grain a few px across, what the nets paint strokes from
+GRAIN_CELLS = (128, 128)  # the fixed field's samples: it repeats every 512 px, past any motif
+
+
+def grain_noise(field: Tensor, height: int, width: int) -> Tensor:
+    """(1, 3, h, w) noise samples → smooth unit-ish noise (1, 3, height, width): bilinear ×
+    :data:`GRAIN_CELL`, repeated to cover, cropped. Plain tensor ops on sizes, so the ONNX
+    graph gets it for any height and width."""
+    smooth = F.interpolate(field, scale_factor=GRAIN_CELL, mode="bilinear", align_corners=False)
+    ph, pw = smooth.shape[-2], smooth.shape[-1]
+    reps = (1, 1, (height + ph - 1) // ph, (width + pw - 1) // pw)
+    return smooth.repeat(reps)[..., :height, :width]
 
 
 class TransformerNet(nn.Module):
@@ -34,15 +48,20 @@ class TransformerNet(nn.Module):
     multiple: ClassVar[int]
     margin: ClassVar[int] = 32
 
-    def __init__(self, width: int, n_residual: int, separable: bool, n_styles: int = 1) -> None:
+    def __init__(
+        self, width: int, n_residual: int, separable: bool, n_styles: int = 1, grain: float = 0.0
+    ) -> None:
         super().__init__()
-        if width < 1 or n_residual < 0 or n_styles < 1:
+        if width < 1 or n_residual < 0 or n_styles < 1 or not 0 <= grain <= 1:
             raise BrushworkError(
-                "need model.width >= 1, model.n_residual >= 0 and at least one style, got "
-                f"{width}, {n_residual}, {n_styles}"
+                "need model.width >= 1, model.n_residual >= 0, at least one style and "
+                f"0 <= model.grain <= 1, got {width}, {n_residual}, {n_styles}, {grain}"
             )
         self.width, self.n_residual, self.separable = width, n_residual, separable
-        self.n_styles = n_styles
+        self.n_styles, self.grain = n_styles, float(grain)
+        if grain:  # fixed at inference, drawn from a seed: no weights, old model files load
+            field = torch.randn((1, 3, *GRAIN_CELLS), generator=torch.Generator().manual_seed(0))
+            self.register_buffer("grain_field", field, persistent=False)
 
     @classmethod
     def min_side(cls, margin: int | None = None) -> int:
@@ -50,10 +69,25 @@ class TransformerNet(nn.Module):
         m, margin = cls.multiple, cls.margin if margin is None else margin
         return max(2 * m, -(-(margin + 1) // m) * m) if margin else 2 * m
 
+    def grained(self, y: Tensor) -> Tensor:
+        """``y`` (B, 3, H, W) plus :attr:`grain` × noise: fresh per image in training, the fixed
+        field at inference (its origin the top-left of what the net sees, margin included)."""
+        if not self.grain:
+            return y
+        h, w = y.shape[-2], y.shape[-1]
+        if self.training:
+            cells = (-(-h // GRAIN_CELL), -(-w // GRAIN_CELL))
+            field = torch.randn((y.shape[0], 3, *cells), device=y.device)
+            noise = F.interpolate(field, scale_factor=GRAIN_CELL, mode="bilinear")[..., :h, :w]
+        else:
+            noise = grain_noise(self.grain_field, h, w)
+        return y + self.grain * noise.to(y.dtype)
+
     @property
     def model_args(self) -> dict[str, int | bool | str]:
         """Plain constructor arguments: ``build_net(**net.model_args)`` rebuilds the net.
-        ``n_styles`` only when > 1, so single-style nets describe themselves as before."""
+        ``n_styles`` only when > 1 and ``grain`` only when set, so nets without them describe
+        themselves as before."""
         args: dict[str, int | bool | str] = {
             "arch": self.arch,
             "width": self.width,
@@ -62,6 +96,8 @@ class TransformerNet(nn.Module):
         }
         if self.n_styles > 1:
             args["n_styles"] = self.n_styles
+        if self.grain:
+            args["grain"] = self.grain
         return args
 
     def style_mix(self, style: int | torch.Tensor | None) -> torch.Tensor | None:
@@ -128,7 +164,7 @@ class TransformerNet(nn.Module):
         # Centre the input on zero. The first InstanceNorm would remove a constant offset anyway,
         # but near-zero-mean activations keep its variance free of cancellation error in bf16.
         with styled(self, mix) if mix is not None else contextlib.nullcontext():
-            y = self.body(y - 0.5)
+            y = self.body(self.grained(y - 0.5))
         # Sigmoid, not clamp: it keeps the output in [0, 1] while still passing a gradient for
         # pixels pushed past the range (a clamp would give them zero gradient).
         y = torch.sigmoid(y)

@@ -39,9 +39,14 @@ class JohnsonNet(TransformerNet):
     multiple = 4  # two stride-2 convs
 
     def __init__(
-        self, width: int = 32, n_residual: int = 5, separable: bool = False, n_styles: int = 1
+        self,
+        width: int = 32,
+        n_residual: int = 5,
+        separable: bool = False,
+        n_styles: int = 1,
+        grain: float = 0.0,
     ) -> None:
-        super().__init__(width, n_residual, separable, n_styles)
+        super().__init__(width, n_residual, separable, n_styles, grain)
         w, n = width, n_styles
         # Convs feeding an InstanceNorm2d have no bias: its mean subtraction cancels it exactly.
         # One layer of the paper's table per line (kept by fmt: skip).
@@ -89,8 +94,9 @@ class ShuffleNet(TransformerNet):
         separable: bool = True,
         n_styles: int = 1,
         upsample: str = "bilinear",
+        grain: float = 0.0,
     ) -> None:
-        super().__init__(width, n_residual, separable, n_styles)
+        super().__init__(width, n_residual, separable, n_styles, grain)
         self.upsample = check_choice("model.upsample", upsample, self.UPSAMPLE)
         n = n_styles
         w, block = width, 3 * 4**2  # RGB of a 4x4 block as channels
