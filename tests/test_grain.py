@@ -49,3 +49,17 @@ def test_grain_survives_onnx_export(tmp_path) -> None:
             expected = net(x).numpy()
         got = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
         assert abs(got - expected).max() < 1e-5
+
+
+def test_a_net_without_grain_warm_starts_one_with_it() -> None:
+    from brushwork.nn.nets import build_net
+    from brushwork.nn.stylemix import layout, transfer
+
+    torch.manual_seed(0)
+    source = build_net("shuffle", width=2, n_residual=1, n_styles=2)
+    target = build_net("shuffle", width=2, n_residual=1, n_styles=3, grain=0.05)
+    assert layout(source) == layout(target)
+    transfer(source, target, [0, 1, None])
+    conv = "residuals.0.conv1.depthwise.conv.weight"
+    state = dict(target.state_dict())
+    assert torch.equal(state[conv], source.state_dict()[conv]) and target.grain == 0.05

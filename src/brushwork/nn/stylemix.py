@@ -49,8 +49,10 @@ def collapse(net: TransformerNet, mix: Sequence[float] | Tensor) -> TransformerN
 
 
 def layout(net: TransformerNet) -> dict:
-    """``net``'s architecture but for its number of styles (its ``model_args``)."""
-    return {k: v for k, v in net.model_args.items() if k != "n_styles"}
+    """``net``'s architecture but for its number of styles and its grain (its ``model_args``):
+    what decides whether weights fit (grain holds none, so a net trained without it warm-starts
+    one with it)."""
+    return {k: v for k, v in net.model_args.items() if k not in ("n_styles", "grain")}
 
 
 def transfer(source: TransformerNet, target: TransformerNet, rows: Sequence[int | None]) -> None:
