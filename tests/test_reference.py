@@ -12,6 +12,7 @@ import pytest
 import torch
 from PIL import Image
 
+from brushwork.errors import BrushworkError
 from brushwork.evaluate.periodicity import flat_inputs, periodicity
 from brushwork.evaluate.reference import HELD_OUT, MIN_FACTOR, held_out_split
 from brushwork.io.images import pil_to_tensor, resize
@@ -186,3 +187,21 @@ def test_bad_reference_inputs_fail_in_one_line(tiny_model, tmp_path, args, expec
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1 and expected in lines[0], proc.stderr
     assert not (tmp_path / "r" / "report.md").exists()
+
+
+def test_default_photos_are_the_held_out_split_of_the_training_folder(tmp_path, monkeypatch):
+    from brushwork.evaluate.run import reference_photos
+
+    train = tmp_path / "train"
+    train.mkdir()
+    for i in range(MIN_FACTOR * HELD_OUT):
+        Image.new("RGB", (8, 8), (i % 256, 0, 0)).save(train / f"x{i:03d}.png")
+    monkeypatch.setenv("BRUSHWORK_DATA", str(tmp_path))
+    split = held_out_split(sorted(train.iterdir()))
+    assert reference_photos() == split and reference_photos(count=5) == split[:5]
+    assert reference_photos(train / "x007.png") == [train / "x007.png"]  # or what --content names
+    with pytest.raises(BrushworkError, match="count must be positive"):
+        reference_photos(count=0)
+    monkeypatch.setenv("BRUSHWORK_DATA", str(tmp_path / "nowhere"))
+    with pytest.raises(BrushworkError, match="no training photos at"):
+        reference_photos()
