@@ -106,7 +106,8 @@ def test_smoke_run_writes_checkpoint_export_grid_and_wandb(smoke_run: Path) -> N
     assert loss_keys == grams | {"loss.has_style", "loss.style_factors"}  # targets, not VGG
     # the net and its weight average (optim.ema of the CPU recipe), nothing else
     assert all(k.startswith(("net.", "average.")) for k in ckpt["state_dict"].keys() - loss_keys)
-    assert ckpt["hyper_parameters"]["model"] == TINY_DEFAULT_ARCH
+    # the config's model group as composed (grain 0: a net that describes itself without it)
+    assert ckpt["hyper_parameters"]["model"] == TINY_DEFAULT_ARCH | {"grain": 0.0}
     (adam,) = ckpt["optimizer_states"]
     n_params = len(list(build_net(**TINY_DEFAULT_ARCH).parameters()))
     assert len(adam["param_groups"][0]["params"]) == n_params  # VGG is not optimized
@@ -382,7 +383,7 @@ BAD_INPUTS = {
     "unknown trainer": (["trainer=tpu"], "unknown trainer 'tpu'; known: cpu"),
     "unknown experiment": (
         ["experiment=tpu"],
-        "unknown experiment 'tpu'; known: cpu, cpu_long, ddp, gpu",
+        "unknown experiment 'tpu'; known: cpu, cpu_long, cpu_strokes, ddp, gpu",
     ),
     "missing data": (["data.dir={root}/missing"], "training photos not found"),
     "unreadable data": (["data.dir={junk}"], "no readable images in"),
