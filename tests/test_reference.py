@@ -205,3 +205,24 @@ def test_default_photos_are_the_held_out_split_of_the_training_folder(tmp_path, 
     monkeypatch.setenv("BRUSHWORK_DATA", str(tmp_path / "nowhere"))
     with pytest.raises(BrushworkError, match="no training photos at"):
         reference_photos()
+
+
+def test_evaluate_every_style_of_a_multi_style_model(tmp_path) -> None:
+    # README: brushwork evaluate --model A.pt --style all --content my_photos/ --sizes 512 --no-peer
+    from brushwork.infer.model_file import export_model
+    from brushwork.nn.nets import ShuffleNet
+
+    photos = tmp_path / "my_photos"
+    photos.mkdir()
+    photo("mine", 96, 72).save(photos / "mine.png")
+    torch.manual_seed(0)
+    styles = [{"name": n, "image": f"{n}.jpg"} for n in ("candy", "mosaic")]
+    model = export_model(ShuffleNet(width=2, n_residual=1, n_styles=2), tmp_path / "A.pt", styles)
+    out = tmp_path / "report"
+    proc = _evaluate("--model", str(model), "--style", "all", "--content", str(photos),
+                     "--sizes", "96", "--no-peer", "--out", str(out))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert [line.split(":")[0] for line in proc.stdout.splitlines()[:2]] == ["candy", "mosaic"]
+    report = json.loads((out / "report.json").read_text())
+    assert [s["painting"] for s in report["styles"]] == ["candy.jpg", "mosaic.jpg"]
+    assert (out / "sheet_candy.png").is_file() and (out / "sheet_mosaic.png").is_file()

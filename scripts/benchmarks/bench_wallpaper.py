@@ -75,16 +75,17 @@ def bench_wallpaper(args, machine) -> int:
         exports[name] = export
     photos = reference_photos(args.content, args.count)
     judge = Judge(photos, args.sizes or [256, 512], peer=not args.no_peer)
-    rows, sheet = [], None
-    for name, extra in arms:
-        v = judge.judge(exports[name])
-        rows.append({"arm": name, "overrides": extra, "minutes": minutes.get(name), "verdict": v})
-        sheet = sheet or [[r[0]] for r in v.sheet]
-        for row, cells in zip(sheet, v.sheet, strict=True):
-            row.append(cells[1])
-    peer_cells = rows[0]["verdict"].sheet if judge.peer else []
-    for row, cells in zip(sheet, peer_cells, strict=False):
-        row.append(cells[2])
+    rows = [
+        {"arm": name, "overrides": extra, "minutes": minutes.get(name),
+         "verdict": judge.judge(exports[name])}
+        for name, extra in arms
+    ]  # fmt: skip
+    # Rows of the sheet: each input (photo | every arm | the peer), from the verdicts' own rows.
+    first = rows[0]["verdict"].sheet
+    sheet = [
+        [cells[0], *(r["verdict"].sheet[i][1] for r in rows), *cells[2:]]
+        for i, cells in enumerate(first)
+    ]
     sizes = judge.sizes
     head = " | ".join(f"content @{s} | style @{s}" for s in sizes)
     flats = list(rows[0]["verdict"].periodicity)

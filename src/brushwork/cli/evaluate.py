@@ -51,6 +51,7 @@ def main(argv: list[str], prog: str = "brushwork evaluate") -> int:
     if args.protocol == "reference":
         sizes = parse_sizes(args.sizes)  # checked before torch loads
         from brushwork.evaluate.run import reference_evaluate
+        from brushwork.evaluate.verdicts import summary
 
         verdicts = reference_evaluate(
             args.model, args.content, style=args.style, painting=args.painting, sizes=sizes,
@@ -58,16 +59,7 @@ def main(argv: list[str], prog: str = "brushwork evaluate") -> int:
             progress=progress,
         )  # fmt: skip
         for v in verdicts:
-            cells = ", ".join(
-                f"@{s} content {t['ours'].content:.3f} style {t['ours'].style:.3f}"
-                + (
-                    f" (peer {t['peer'].content:.3f} / {t['peer'].style:.3f})"
-                    if "peer" in t
-                    else ""
-                )
-                for s, t in v.terms.items()
-            )
-            print(f"{v.style}: {cells}; periodicity ≤ {v.worst_periodicity():.2f}")
+            print(summary(v))
         print(f"wrote {out / 'report.md'}, {out / 'report.json'} and the 1:1 sheets")
         return 0
     if args.content is None:

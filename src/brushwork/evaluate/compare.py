@@ -25,7 +25,7 @@ from brushwork.evaluate.painting import net_and_painting
 from brushwork.evaluate.protocol import GATYS_STEPS, SIZE, parse_steps
 from brushwork.evaluate.report import log_wandb, markdown
 from brushwork.gatys.optimizer import optimize_image
-from brushwork.io.files import check_writable, write_text
+from brushwork.io.files import report_folder, write_text
 from brushwork.io.images import find_images, load_image, resize, save_image
 from brushwork.io.sheets import contact_sheet
 from brushwork.nn.device import pick_device
@@ -124,13 +124,7 @@ def evaluate(
         raise BrushworkError(f"count must be positive, got {count}")
     dev = pick_device(device)
     photos = (list(content) if isinstance(content, list) else find_images(content))[:count]
-    out = Path(out_dir).expanduser() if out_dir is not None else None
-    if out is not None:
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise BrushworkError(f"cannot create report folder {out}: {e}") from e
-        check_writable(out / "contact_sheet.png")  # fail now, not after minutes of Gatys
+    out = report_folder(out_dir, "contact_sheet.png")  # fail now, not after minutes of Gatys
     net, info, entry, style_path = net_and_painting(model, dev, style, painting)
     objective = objective_of(info["meta"], entry)
     style_size = objective["style_size"]

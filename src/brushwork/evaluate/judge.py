@@ -84,13 +84,18 @@ class Judge:
                 self.targets[size].append(self.objective.photo(c.to(self.device)))
                 bar.update()
         bar.close()
-        self._peer_cache: dict[Path, list[Tensor]] = {}  # by painting: the peer never changes
+        # By painting: neither the peer's pictures nor the painting's Grams change between nets.
+        self._peer_cache: dict[Path, list[Tensor]] = {}
+        self._grams: dict[tuple[Path, int], list[Tensor]] = {}  # by (painting, shorter side)
         self.flat = flat_inputs(SHEET_WIDTH)
+        self.flat_own = {name: periodicity(x) for name, x in self.flat.items()}
         self.sky = pil_to_tensor(synthetic_photo("sky", SHEET_WIDTH, SHEET_WIDTH))
 
-    @torch.no_grad()
-    def _paint(self, net: torch.nn.Module, pictures: list[Tensor]) -> list[Tensor]:
-        return [net(p.to(self.device)).clamp(0, 1).cpu() for p in pictures]
+    def _painting_grams(self, path: Path, side: int) -> list[Tensor]:
+        if (path, side) not in self._grams:
+            art = load_image(path, device=self.device)
+            self._grams[path, side] = self.objective.painting(art, side)
+        return self._grams[path, side]
 
     def judge(
         self, model: str | Path, style: str | None = None, painting: str | Path | None = None
@@ -98,31 +103,25 @@ class Judge:
         """``model``'s ``style`` (default its own / first) against its painting, peer beside."""
         net, info, entry, path = net_and_painting(model, self.device, style, painting)
         name = str((entry or info["style"]).get("name") or style or Path(model).stem)
-        art = load_image(path)
         flat_names = list(self.flat)
         extra = [*self.flat.values(), self.sky]  # the flat inputs and the sheet's photo
         pictures = [c for s in self.sizes for c in self.photos[s]] + extra
-        bar = tqdm(total=len(pictures), desc=name, disable=not self.progress)
-        ours = []
-        for chunk in (pictures[i : i + 8] for i in range(0, len(pictures), 8)):
-            ours += self._paint(net, chunk)
-            bar.update(len(chunk))
-        bar.close()
+        with torch.no_grad():
+            ours = [
+                net(p.to(self.device)).clamp(0, 1).cpu()
+                for p in tqdm(pictures, desc=name, disable=not self.progress)
+            ]
         if self.peer and path not in self._peer_cache:
             self._peer_cache[path] = peer_paint(pictures, path)
         theirs = self._peer_cache[path] if self.peer else [None] * len(pictures)
         verdict = StyleVerdict(name, path.name)
         k = 0
         for size in self.sizes:
-            grams: dict[int, list[Tensor]] = {}  # by the photo's shorter side
             rows: list[tuple[Terms, Terms | None]] = []
-            for c, t in zip(self.photos[size], self.targets[size], strict=True):
-                side = min(c.shape[-2:])
-                if side not in grams:
-                    grams[side] = self.objective.painting(art.to(self.device), side)
-                o = self.objective.score(t, grams[side], ours[k])
-                q = theirs[k]
-                rows.append((o, None if q is None else self.objective.score(t, grams[side], q)))
+            for t in self.targets[size]:
+                grams = self._painting_grams(path, min(t.size))
+                o, q = self.objective.score(t, grams, ours[k]), theirs[k]
+                rows.append((o, None if q is None else self.objective.score(t, grams, q)))
                 k += 1
             verdict.per_photo[size] = rows
             verdict.terms[size] = {"ours": _mean([o for o, _ in rows])}
@@ -131,7 +130,7 @@ class Judge:
         for i, flat in enumerate(flat_names):
             q = theirs[k + i]
             verdict.periodicity[flat] = {
-                "input": periodicity(self.flat[flat]),
+                "input": self.flat_own[flat],
                 "ours": periodicity(ours[k + i]),
                 "peer": None if q is None else periodicity(q),
             }

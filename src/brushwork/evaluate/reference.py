@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from brushwork.io.images import resize
+from brushwork.io.images import find_images, resize
 from brushwork.nn.terms import gram_matrix
 from brushwork.nn.vgg import VGG19Features
 
@@ -50,6 +50,12 @@ def held_out_split(photos: Sequence[Path], count: int = HELD_OUT) -> list[Path]:
     if len(photos) < MIN_FACTOR * count:
         return []
     return sorted(sorted(photos, key=_rank)[:count], key=lambda p: p.name)
+
+
+def held_out_photos(folder: str | Path) -> list[Path]:
+    """:func:`held_out_split` of the photos under ``folder`` (names only; [] if it is missing)."""
+    root = Path(folder).expanduser()
+    return held_out_split(find_images(root)) if root.exists() else []
 
 
 @dataclass(frozen=True)

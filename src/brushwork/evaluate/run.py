@@ -8,11 +8,11 @@ from pathlib import Path
 from brushwork.errors import BrushworkError
 from brushwork.evaluate.judge import Judge, StyleVerdict
 from brushwork.evaluate.peer import PEER, peer_command
-from brushwork.evaluate.reference import HELD_OUT, SIZES, held_out_split
+from brushwork.evaluate.reference import HELD_OUT, SIZES, held_out_photos
 from brushwork.evaluate.verdicts import write_report
 from brushwork.infer.model_file import load_model
 from brushwork.io.assets import data_dir
-from brushwork.io.files import check_writable
+from brushwork.io.files import report_folder
 from brushwork.io.images import find_images
 from brushwork.nn.device import pick_device
 
@@ -29,7 +29,7 @@ def reference_photos(content: str | Path | None = None, count: int | None = None
                 f"no training photos at {train} to take the held-out split from; "
                 "give --content DIR (photos no net trained on) or `brushwork fetch photos`"
             )
-        photos = held_out_split(find_images(train))
+        photos = held_out_photos(train)
         if not photos:
             raise BrushworkError(
                 f"too few photos in {train} to hold {HELD_OUT} out of training; give --content DIR"
@@ -63,13 +63,7 @@ def reference_evaluate(
     photos = reference_photos(content, count)
     if peer and peer_command() is None:
         raise BrushworkError(f"the peer is not installed: pip install {PEER} (or --no-peer)")
-    out = Path(out_dir).expanduser() if out_dir is not None else None
-    if out is not None:
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise BrushworkError(f"cannot create report folder {out}: {e}") from e
-        check_writable(out / "sheet.png")  # fail now, not after minutes of painting
+    out = report_folder(out_dir, "sheet.png")  # fail now, not after minutes of painting
     judge = Judge(photos, sizes, peer, pick_device(device), progress)
     verdicts = [judge.judge(model, s, painting) for s in styles]
     if out is not None:

@@ -46,6 +46,17 @@ def to_json(verdicts: Sequence[StyleVerdict], photos: Sequence[Path], model: str
     }
 
 
+def summary(v: StyleVerdict) -> str:
+    """One line per style for the terminal: the terms at each size (peer in brackets), the
+    worst periodicity."""
+    cells = []
+    for size, t in v.terms.items():
+        o, q = t["ours"], t.get("peer")
+        peer = f" (peer {q.content:.3f} / {q.style:.3f})" if q else ""
+        cells.append(f"@{size} content {o.content:.3f} style {o.style:.3f}{peer}")
+    return f"{v.style}: {', '.join(cells)}; periodicity ≤ {v.worst_periodicity():.2f}"
+
+
 def _cell(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 

@@ -111,6 +111,20 @@ def check_writable(path: str | Path) -> Path:
     return path
 
 
+def report_folder(folder: str | Path | None, image: str) -> Path | None:
+    """Create the report ``folder`` (None: no report) and check that ``image`` (a file name) can
+    be saved in it, before long work starts. BrushworkError naming the folder otherwise."""
+    if folder is None:
+        return None
+    out = Path(folder).expanduser()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BrushworkError(f"cannot create report folder {out}: {e}") from e
+    check_writable(out / image)
+    return out
+
+
 def save_pil(pil: Image.Image, path: str | Path, quality: int, batch: int) -> Path:
     """Write ``pil`` to ``path`` atomically in the format its extension names (``quality``
     1-100 for JPEG and WebP); ``batch`` != 1 is refused, naming the file."""

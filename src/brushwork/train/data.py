@@ -17,7 +17,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
 from brushwork.errors import BrushworkError
-from brushwork.evaluate.reference import held_out_split
+from brushwork.evaluate.reference import held_out_photos
 from brushwork.io.assets import data_dir, ensure_training_photos
 from brushwork.io.images import DECODE_ERRORS, find_images, load_image, open_image, pil_to_tensor
 from brushwork.train.crops import center_box, random_box
@@ -139,7 +139,7 @@ class PhotoDataModule(pl.LightningDataModule):
     No ``val_dir`` and no ``$BRUSHWORK_DATA/content`` (a fresh machine has only the fetched photos):
     ``val_count`` photos spread over ``dir`` are held out of training instead (``held_out``), so
     the early stop, grids and curves still run. The reference protocol's photos of ``dir``
-    (:meth:`reference_photos`) are never trained or validated on. A ``val_dir`` missing or empty disables
+    (:attr:`reference`) are never trained or validated on. A ``val_dir`` missing or empty disables
     validation with a warning. ``seed`` fixes the shuffle and the crops' RNG.
     """
 
@@ -166,6 +166,7 @@ class PhotoDataModule(pl.LightningDataModule):
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
         self.val_dir = Path(val_dir).expanduser() if val_dir else None
         self.held_out: frozenset[Path] = frozenset()  # training photos used for validation
+        self._reference: frozenset[Path] | None = None
         self.val_size, self.val_count = val_size, val_count
         self.pin_memory = torch.cuda.is_available() if pin_memory is None else pin_memory
         self.train_set: PhotoFolder | None = None
@@ -185,16 +186,19 @@ class PhotoDataModule(pl.LightningDataModule):
             )
         self.val_images()  # first: it decides which photos are held out of training
         if fit:
-            exclude = self.held_out | self.reference_photos()
+            exclude = self.held_out | self.reference
             self.train_set = PhotoFolder(
                 self.dir, self.size, True, self.targets, self.cache, exclude
             )
 
-    def reference_photos(self) -> frozenset[Path]:
+    @property
+    def reference(self) -> frozenset[Path]:
         """The reference protocol's held-out photos of ``dir`` (brushwork.evaluate.reference):
-        never trained on, never validated on, so quality figures are measured on unseen photos."""
-        root = Path(self.dir).expanduser()
-        return frozenset(held_out_split(find_images(root))) if root.exists() else frozenset()
+        never trained or validated on, so quality figures are measured on unseen photos. Listed
+        once."""
+        if self._reference is None:
+            self._reference = frozenset(held_out_photos(self.dir))
+        return self._reference
 
     def _val_files(self) -> list[Path]:
         if self.val_dir is not None:
@@ -202,8 +206,8 @@ class PhotoDataModule(pl.LightningDataModule):
         content = data_dir() / "content"
         if content.is_dir() and any(content.iterdir()):
             return scan_images(content)
-        reference = self.reference_photos()  # names only: PhotoFolder checks the headers once
-        photos = [p for p in find_images(self.dir) if p not in reference]
+        # names only: PhotoFolder checks the headers once
+        photos = [p for p in find_images(self.dir) if p not in self.reference]
         if len(photos) < 2 * self.val_count:
             raise BrushworkError(f"no {content}, and too few photos in {self.dir} to hold some out")
         held = [photos[i * len(photos) // self.val_count] for i in range(self.val_count)]
