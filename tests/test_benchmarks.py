@@ -519,3 +519,22 @@ def test_wallpaper_study_trains_each_arm_and_judges_it_by_the_reference_protocol
     assert load_model(keep / "grainy" / "candy.pt")[0].grain == 0.1  # the override reached the net
     with Image.open(tmp_path / "s.png") as sheet:  # photo | base | grainy, two rows at 1:1
         assert sheet.size == (3 * (512 + 2) + 2, 2 * (512 + 2) + 2)
+
+
+def test_the_soak_serves_every_kind_of_request_and_samples_memory_and_disk(tmp_path: Path):
+    pytest.importorskip("gradio_client", reason="pip install '.[app]'")
+    from synthetic import make_models
+
+    models = make_models(tmp_path / "models")
+    args = ["soak", "--models", str(models), "--minutes", "0.4", "--sample", "6", "--clients", "2"]
+    args += ["--think", "0.2", "--plot", str(tmp_path / "soak.png"), "--json", "soak.json"]
+    bench = [sys.executable, str(REPO / "scripts" / "benchmarks" / "benchmark.py"), *args]
+    proc = subprocess.run(bench, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]  # 1: a goal missed (RSS warming up)
+    result = json.loads((tmp_path / "soak.json").read_text())
+    assert result["requests"]["failed"] == 0, result["failures"]
+    assert set(result["by_kind"]) == {"stylize", "compare", "brush"}
+    assert len(result["samples"]) >= 3 and all(s["rss_mb"] > 50 for s in result["samples"])
+    assert result["goals"]["no_failures"] and "goals:" in proc.stdout
+    with Image.open(tmp_path / "soak.png") as plot:
+        assert plot.size == (900, 420)

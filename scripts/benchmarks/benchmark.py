@@ -17,6 +17,7 @@
     python scripts/benchmarks/benchmark.py calibration [--styles candy] [--validate 8] [--sheet S.png] [--doc D.md]
     python scripts/benchmarks/benchmark.py distill [--budget 6] [--target-photos 64] [--arms perceptual pixel:30]
     python scripts/benchmarks/benchmark.py wallpaper --style candy [--steps 400] [--arms base grain05 ...]
+    python scripts/benchmarks/benchmark.py soak [--models DIR] [--minutes 30] [--clients 4] [--plot P.png]
 
 Each lives in scripts/benchmarks/bench_<what>.py (gatys: brushwork's L-BFGS against pastiche's).
 """
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             "masks",
             "calibration",
             "wallpaper",
+            "soak",
         ],
     )
     ap.add_argument("--sizes", type=int, nargs="+", help="256 512 (gatys), 512 1024 (infer)")
@@ -142,6 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--far", type=int, default=128, help="masks: px from the edge for 'far'")
     ap.add_argument("--validate", type=int, default=8, help="calibration: unseen photos")
     ap.add_argument("--doc", help="calibration: write the Markdown report here")
+    ap.add_argument("--minutes", type=float, default=30, help="soak: how long it runs")
+    ap.add_argument("--clients", type=int, default=4, help="soak: requests sent at once")
+    ap.add_argument("--think", type=float, default=1.0, help="soak: s between a client's requests")
+    ap.add_argument("--sample", type=float, default=60, help="soak: s between RSS samples")
+    ap.add_argument("--max-requests", type=int, default=20_000, help="soak: stop after this many")
+    ap.add_argument("--max-temp-mb", type=float, default=256, help="soak: the app's bound")
+    ap.add_argument("--plot", help="soak: RSS and temporary folder against time, as a PNG")
     args = ap.parse_args(argv)
     # Each benchmark lives in scripts/benchmarks/bench_<what>.py as bench_<what>(args, machine).
     module = importlib.import_module(f"bench_{args.what}")

@@ -63,7 +63,7 @@ def brushed_area(masks: dict[str, np.ndarray], styles: list[str], picks: dict[st
     return Area(regions=regions, n_styles=len(styles))
 
 
-def brush_tab(gr: Any, shelf: Any, workdir: Any, fail: Any, opts: dict[str, Any]) -> tuple:
+def brush_tab(gr: Any, shelf: Any, temp: Any, fail: Any, opts: dict[str, Any]) -> tuple:
     """The tab's components and its events, inside the caller's ``gr.Tab``; returns the
     ``demo.load`` arguments that fill the style pickers of the first model."""
     brush = gr.Brush(colors=list(BRUSHES.values()), color_mode="fixed")
@@ -103,12 +103,13 @@ def brush_tab(gr: Any, shelf: Any, workdir: Any, fail: Any, opts: dict[str, Any]
             chosen = dict(zip(BRUSHES, (red, green, blue), strict=True))
             area = brushed_area(stroke_masks(value.get("layers") or [], h, w), names, chosen)
             res = shelf.get(label)(img, float(strength), False, area)
+            folder, stem = result_folder(value["background"], temp)
+            png = write_array(res.image, folder / f"{stem}-brushed.png")
+            shown = shown_jpeg(res.image, folder / stem)
         except BrushworkError as e:
             raise fail(e) from None
-        folder, stem = result_folder(value["background"], workdir)
-        png = write_array(res.image, folder / f"{stem}-brushed.png")
         text = f"{w}×{h} px: **{res.seconds:.2f} s** ({res.backend})"
-        return shown_jpeg(res.image, folder / stem), text, gr.update(value=str(png), visible=True)
+        return shown, text, gr.update(value=str(png), visible=True)
 
     model.input(styles, model, picks, **opts)
     go.click(paint, [editor, model, *picks, strength], [out, note, download], **opts)

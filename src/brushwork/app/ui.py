@@ -12,6 +12,7 @@ from typing import Any
 
 from brushwork.app.brush import brush_tab
 from brushwork.app.shelf import Shelf
+from brushwork.app.tempdir import TempFolder
 from brushwork.app.uploads import photo_array, read_upload, result_folder, shown_jpeg, upload_path
 from brushwork.errors import BrushworkError
 from brushwork.io.arrays import to_uint8, write_array
@@ -37,13 +38,14 @@ def painting_names() -> list[str]:
     return sorted(p.stem for p in (Path(__file__).parents[1] / "configs" / "style").glob("*.yaml"))
 
 
-def build(shelf: Shelf, workdir: Path) -> Any:
-    """The Gradio Blocks of the app; results are written under ``workdir`` (a temporary folder)."""
+def build(shelf: Shelf, temp: TempFolder) -> Any:
+    """The Gradio Blocks of the app; results are written in ``temp`` (the bounded temporary
+    folder); a result that cannot be written (a full disk) is one line on the page."""
     gr = gradio()
     from brushwork.app.painter import GatysJob
 
     def fail(e: BrushworkError) -> Exception:
-        return gr.Error(str(e), print_exception=False)
+        return gr.Error(temp.public(e), print_exception=False)
 
     def stylize(photo, label, style, strength, keep, size):
         """The result shown (JPEGs) and its note; the exact PNG is written by :func:`keep_png`
@@ -55,13 +57,13 @@ def build(shelf: Shelf, workdir: Path) -> Any:
             img = photo_array(photo, size)
             loaded = shelf.get(label, style or None)
             res = loaded(img, float(strength), bool(keep))
+            style = style or (loaded.styles[0] if len(loaded.styles) > 1 else None)
+            folder, stem = result_folder(photo, temp)
+            png = folder / f"{stem}-{Path(label).stem}{f'-{style}' if style else ''}.png"
+            pair = (shown_jpeg(img, folder / stem), shown_jpeg(res.image, png))
         except BrushworkError as e:
             raise fail(e) from None
-        style = style or (loaded.styles[0] if len(loaded.styles) > 1 else None)
         name = label + (f" · {style}" if style else "")
-        folder, stem = result_folder(photo, workdir)
-        png = folder / f"{stem}-{Path(label).stem}{f'-{style}' if style else ''}.png"
-        pair = (shown_jpeg(img, folder / stem), shown_jpeg(res.image, png))
         h, w = res.image.shape[-2:]
         what = f"{upload_path(photo)[1]} in {name}: {w}×{h} px, strength {strength:g}"
         note = f"{what}: **{res.seconds:.2f} s** ({res.backend})"
@@ -70,7 +72,10 @@ def build(shelf: Shelf, workdir: Path) -> Any:
     def keep_png(last):
         if last is None:
             return gr.update(visible=False)
-        return gr.update(value=str(write_array(*last)), visible=True)
+        try:
+            return gr.update(value=str(write_array(*last)), visible=True)
+        except BrushworkError as e:
+            raise fail(e) from None
 
     def pick_model(label):
         try:
@@ -89,14 +94,14 @@ def build(shelf: Shelf, workdir: Path) -> Any:
             for name in names:
                 res = shelf.entry(name)(img, float(strength), False)
                 cells.append((res.image, f"{name} ({res.seconds:.2f} s)"))
+            total = time.perf_counter() - start
+            folder, stem = result_folder(photo, temp)
+            cells = [(img, "photo"), *cells]
+            grid = [
+                (shown_jpeg(im, folder / f"{stem}-{k}"), text) for k, (im, text) in enumerate(cells)
+            ]
         except BrushworkError as e:
             raise fail(e) from None
-        total = time.perf_counter() - start
-        folder, stem = result_folder(photo, workdir)
-        cells = [(img, "photo"), *cells]
-        grid = [
-            (shown_jpeg(im, folder / f"{stem}-{k}"), text) for k, (im, text) in enumerate(cells)
-        ]
         return grid, f"{len(names)} results in {total:.1f} s"
 
     jobs: dict[str, GatysJob] = {}
@@ -201,7 +206,7 @@ def build(shelf: Shelf, workdir: Path) -> Any:
             g_go.click(paint, g_args, [g_out, bar, g_note], preprocess=False)
             g_stop.click(cancel, None, None, queue=False)
         with gr.Tab("Brush"):
-            brush_load = brush_tab(gr, shelf, workdir, fail, opts)
+            brush_load = brush_tab(gr, shelf, temp, fail, opts)
         demo.load(pick_model, model, style, preprocess=False)
         demo.load(*brush_load, preprocess=False)
         demo.load(lambda: gr.update(choices=shelf.entries()), None, picks)

@@ -4,9 +4,8 @@ line saying why not. No torch."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -14,6 +13,10 @@ from PIL import Image, UnidentifiedImageError
 from brushwork.errors import BrushworkError
 from brushwork.infer.array_ops import resize_array
 from brushwork.io.arrays import read_array, write_array
+from brushwork.io.files import why_not_written
+
+if TYPE_CHECKING:
+    from brushwork.app.tempdir import TempFolder
 
 # A 12-bit-per-side phone photo is ~50 MP; anything far beyond that is a decompression bomb (a
 # few kB of PNG that inflate to gigabytes) or not a photo anyone stylizes in a browser.
@@ -75,11 +78,15 @@ def photo_array(value: Any, size: float | None = None) -> np.ndarray:
     return img
 
 
-def result_folder(value: Any, folder: Path) -> tuple[Path, str]:
-    """A fresh folder under ``folder`` for one result, and the upload's name stem (for names)."""
+def result_folder(value: Any, temp: TempFolder) -> tuple[Path, str]:
+    """A fresh folder in the app's bounded ``temp`` folder for one result, and the upload's name
+    stem (for names). BrushworkError when the disk refuses even the folder."""
     stem = Path(upload_path(value)[1]).stem if upload_path(value) else "photo"
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:80]
-    return Path(tempfile.mkdtemp(dir=folder)), safe
+    try:
+        return temp.result(), safe
+    except OSError as e:
+        raise BrushworkError(f"cannot keep the result: {why_not_written(e, temp.root)}") from None
 
 
 def shown_jpeg(img: np.ndarray, path: Path) -> str:

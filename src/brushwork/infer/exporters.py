@@ -25,7 +25,7 @@ from torch import nn
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.infer.lite import ONNX_OPSET, OnnxStylizer, onnx_cache_path
 from brushwork.infer.model_file import FORMAT, load_model
-from brushwork.io.files import atomic_write
+from brushwork.io.files import atomic_write, write_bytes
 from brushwork.nn.conditional import styled
 from brushwork.nn.frame import TransformerNet
 
@@ -171,12 +171,11 @@ def export_torchscript(
         traced = torch.jit.trace(module, module.example(), check_trace=False)
     extra = {f"{META_KEY}.json": json.dumps(_metadata(info or {}, net))}
 
-    def write(tmp: Path) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)  # torch.jit's deprecation notice
-            torch.jit.save(traced, str(tmp), _extra_files=extra)
-
-    return _atomic(Path(path).expanduser(), write)
+    buf = io.BytesIO()  # in memory: torch's C++ writer reports a full disk vaguely
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # torch.jit's deprecation notice
+        torch.jit.save(traced, buf, _extra_files=extra)
+    return write_bytes(Path(path).expanduser(), buf.getvalue())
 
 
 def convert(model_path: str | Path, fmt: str, out: str | Path | None = None) -> Path:

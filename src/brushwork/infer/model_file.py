@@ -16,6 +16,7 @@ refused in one line naming its version, a newer one with an upgrade hint.
 
 from __future__ import annotations
 
+import io
 import pickle
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ import torch
 from torch import nn
 
 from brushwork.errors import BrushworkError
-from brushwork.io.files import atomic_write
+from brushwork.io.files import write_bytes
 from brushwork.nn.frame import TransformerNet
 from brushwork.nn.nets import build_net
 from brushwork.nn.stylemix import collapse
@@ -78,7 +79,9 @@ def export_model(
             raise BrushworkError(f"style names must differ, got {', '.join(names)}")
         payload |= {"styles": styles, "style": {"name": "+".join(names)}}
 
-    return atomic_write(path, lambda tmp: torch.save(payload, tmp))
+    buf = io.BytesIO()  # a full disk then fails in Python's own write, as one clear OSError
+    torch.save(payload, buf)
+    return write_bytes(path, buf.getvalue())
 
 
 def _read(path: Path, device: str | torch.device) -> dict[str, Any]:

@@ -9,7 +9,9 @@ only atomic within one filesystem; image searches skip dot-files), flushed to di
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -79,10 +81,28 @@ def atomic_write(path: str | Path, write: Callable[[Path], None], suffix: str = 
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(e, (OSError, ValueError)) and not isinstance(e, BrushworkError):
-            reason = " ".join(str(e).split()) or type(e).__name__
-            raise BrushworkError(f"cannot write {path}: {reason}") from e
+            raise BrushworkError(f"cannot write {path}: {why_not_written(e, path.parent)}") from e
         raise
     return path
+
+
+def why_not_written(e: BaseException, folder: Path) -> str:
+    """The reason a write failed, on one line; a full disk (or quota) says how much is free
+    there, measured after the partial file was removed."""
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        try:
+            free = f"{shutil.disk_usage(folder).free / 1e6:.1f} MB free"
+        except OSError:
+            free = "free space unknown"
+        return f"no space left on the disk ({free} in {folder})"
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically. Writers whose own file code reports a full disk
+    vaguely (torch's C++ writer raises a RuntimeError) serialise to memory and come here, so the
+    disk's errors arrive as OSError and get :func:`why_not_written`'s line."""
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def write_text(path: str | Path, text: str) -> Path:

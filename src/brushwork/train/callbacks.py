@@ -1,5 +1,6 @@
 """Training side effects: a grid of the fixed validation photos, stylized, every N steps; the
-final checkpoint; the early stop (which keeps the lowest-scored weights for the export).
+final checkpoint, written atomically; the early stop (which keeps the lowest-scored weights for
+the export).
 
 The grid is always written as a PNG under the run folder (so runs without W&B still show pictures)
 and, when a :class:`~pytorch_lightning.loggers.WandbLogger` is attached, logged as ``samples``.
@@ -7,15 +8,18 @@ and, when a :class:`~pytorch_lightning.loggers.WandbLogger` is attached, logged 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
 import torch
+from lightning_fabric.plugins import TorchCheckpointIO
 from pytorch_lightning.loggers import WandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 from torch import Tensor
 
+from brushwork.io.files import write_bytes
 from brushwork.io.images import save_image, tensor_to_pil
 from brushwork.io.sheets import contact_sheet
 
@@ -89,6 +93,19 @@ class FinalCheckpoint(pl.Callback):
             trainer.save_checkpoint(
                 self.path, weights_only=False
             )  # every rank calls it; rank 0 writes
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Checkpoints written beside their path and renamed into place: Lightning's own writer
+    opens the final path, so a full disk left a truncated ``last.ckpt`` that no run could resume
+    from. Here the previous checkpoint survives and the run ends with one line naming the path
+    and the free space (``brushwork.io.files.why_not_written``)."""
+
+    def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any = None):
+        buf = io.BytesIO()
+        torch.save(checkpoint, buf)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(path, buf.getvalue())
 
 
 class RelativeEarlyStopping(pl.Callback):

@@ -24,7 +24,12 @@ from brushwork.config.groups import STYLE_KEYS, plain
 from brushwork.errors import BrushworkError
 from brushwork.gatys.optimizer import resolve_precision
 from brushwork.io.assets import resolve_style_image
-from brushwork.train.callbacks import FinalCheckpoint, ImageGridCallback, RelativeEarlyStopping
+from brushwork.train.callbacks import (
+    AtomicCheckpointIO,
+    FinalCheckpoint,
+    ImageGridCallback,
+    RelativeEarlyStopping,
+)
 from brushwork.train.checkpoints import check_checkpoint
 from brushwork.train.data import PhotoDataModule
 from brushwork.train.export import export_run, finish_wandb
@@ -101,6 +106,7 @@ def _trainer_kwargs(cfg: DictConfig) -> dict[str, Any]:
     if unknown:
         raise BrushworkError(f"unknown trainer option(s) {', '.join(unknown)} (see pl.Trainer)")
     kwargs.setdefault("enable_model_summary", False)  # brushwork prints its own line
+    kwargs.setdefault("plugins", [AtomicCheckpointIO()])  # a full disk keeps the last checkpoint
     if kwargs.get("precision") == "auto":
         kwargs["precision"] = auto_precision(str(kwargs.get("accelerator", "auto")))
     return kwargs
