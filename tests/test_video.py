@@ -232,6 +232,25 @@ def test_grid_lock_makes_a_pan_move_the_output_along(picture, net) -> None:
     assert warping_error(runs[True], clip) < 0.5 * warping_error(runs[False], clip)
 
 
+def test_grain_stays_with_the_scene_on_a_pan(picture) -> None:
+    """A net with grain paints from a fixed noise field: the stable path moves the field with
+    the content, so a pan (2 px a frame, not a whole stride) moves the output along as it does
+    without grain; a field fixed to the window slides under the scene instead."""
+    torch.manual_seed(0)
+    grainy = _held_statistics(ShuffleNet(width=4, n_residual=1, grain=0.5).eval())
+    big = torch.nn.functional.interpolate(picture, size=(240, 320), mode="bilinear")
+    clip = make_clip(big, frames=5, size=(128, 160), motion="pan", step=2)
+    runs = {}
+    for anchored in (True, False):
+        stable = StableVideo(grainy)
+        if not anchored:
+            stable.grain = None  # the field at the window's top-left, as before the fix
+        runs[anchored] = torch.cat([stable(f[None]) for f in clip.frames])
+    assert _interior_error(runs[True], clip, 40) < 1e-4
+    assert _interior_error(runs[False], clip, 40) > 1e-3
+    assert grainy.grain_origin == (0, 0)  # photos stylized afterwards see the usual field
+
+
 def test_the_temporal_filter_calms_noise(picture, net) -> None:
     clip = make_clip(picture, frames=6, size=(64, 64), motion="static", noise=0.03)
     errors = []

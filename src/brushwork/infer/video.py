@@ -76,7 +76,9 @@ def stable_clip(stylizer: Any, **settings: Any) -> StableVideo:
         raise BrushworkError(
             "stable video runs the PyTorch net: use the .pt model, not the .onnx export"
         )
-    if stylizer.backend == "onnxruntime":  # the per-frame path's runtime: no change of speed
+    # The per-frame path's runtime (no change of speed), except for a net with grain: its ONNX
+    # graph holds the field at a fixed origin, and the stable path moves it with the scene.
+    if stylizer.backend == "onnxruntime" and not stylizer.net.grain:
         settings.setdefault("plain", stylizer.run_onnx)
     return StableVideo(stylizer.net, **settings)
 

@@ -62,6 +62,9 @@ class TransformerNet(nn.Module):
         if grain:  # fixed at inference, drawn from a seed: no weights, old model files load
             field = torch.randn((1, 3, *GRAIN_CELLS), generator=torch.Generator().manual_seed(0))
             self.register_buffer("grain_field", field, persistent=False)
+        # Where the fixed field starts, px (y, x), from the top-left of what the net sees: 0 for
+        # a photo; the stable video path moves it with the scene (brushwork.infer.stable).
+        self.grain_origin = (0, 0)
 
     @classmethod
     def min_side(cls, margin: int | None = None) -> int:
@@ -71,7 +74,8 @@ class TransformerNet(nn.Module):
 
     def grained(self, y: Tensor) -> Tensor:
         """``y`` (B, 3, H, W) plus :attr:`grain` × noise: fresh per image in training, the fixed
-        field at inference (its origin the top-left of what the net sees, margin included)."""
+        field at inference (its origin the top-left of what the net sees, margin included,
+        moved by :attr:`grain_origin`)."""
         if not self.grain:
             return y
         h, w = y.shape[-2], y.shape[-1]
@@ -79,6 +83,11 @@ class TransformerNet(nn.Module):
             cells = (-(-h // GRAIN_CELL), -(-w // GRAIN_CELL))
             field = torch.randn((y.shape[0], 3, *cells), device=y.device)
             noise = F.interpolate(field, scale_factor=GRAIN_CELL, mode="bilinear")[..., :h, :w]
+        elif any(self.grain_origin):  # the field's period: the shift taken modulo it
+            oy, ox = (
+                o % (n * GRAIN_CELL) for o, n in zip(self.grain_origin, GRAIN_CELLS, strict=True)
+            )
+            noise = grain_noise(self.grain_field, h + oy, w + ox)[..., oy:, ox:]
         else:
             noise = grain_noise(self.grain_field, h, w)
         return y + self.grain * noise.to(y.dtype)
