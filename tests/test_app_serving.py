@@ -20,6 +20,7 @@ from synthetic import make_models
 
 from brushwork.app.serve import is_loopback
 from brushwork.app.tempdir import TempFolder, tree_bytes
+from brushwork.app.uploads import check_upload
 from brushwork.io.synthetic import photo
 
 MB = 1_000_000
@@ -57,6 +58,23 @@ def test_young_files_and_the_newest_results_outrank_the_bound(tmp_path) -> None:
     kept.trim()
     assert [f.exists() for f in made] == [False, False, True, True, True, True]
     assert tree_bytes(kept.results) == 4 * 100_000
+
+
+def test_a_file_handed_out_again_counts_as_new(tmp_path) -> None:
+    """Gradio gives an identical result from its first copy (touching the file, not the folder)
+    and an event touches the upload it reads: both then count as just used."""
+    made = [_result(TempFolder(tmp_path / "app"), n) for n in range(5)]  # 1 MB, under 256
+    temp = TempFolder(tmp_path / "app", max_mb=0.5, keep=0, min_age_s=0)  # now over the bound
+    upload = temp.gradio / f"{0:064x}" / "photo.png"
+    photo("street", 320, 240).save(upload)
+    used = sorted(
+        temp.root.rglob("*"), key=lambda f: (f.parent != upload.parent, f.stat().st_mtime)
+    )
+    for age, f in enumerate(used):  # an hour ago, the upload's request first
+        os.utime(f, (time.time() - 3600 + age, time.time() - 3600 + age))
+    check_upload(str(upload))  # the page stylizes its first photo again
+    temp.trim()
+    assert upload.is_file() and not made[0].exists()  # the same request's result went
 
 
 def test_only_loopback_counts_as_private() -> None:

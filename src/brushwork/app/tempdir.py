@@ -1,5 +1,5 @@
 """The app's temporary folder, bounded: uploads Gradio copies and the results it serves, plus the
-files brushwork writes, held under a size limit by removing the oldest first.
+files brushwork writes, held under a size limit by removing the least recently used first.
 
 Layout: ``<root>/gradio`` is Gradio's own (``GRADIO_TEMP_DIR``: the uploads and its copies of the
 files a page downloads), ``<root>/results/<fresh>`` one folder per result. A page keeps showing
@@ -38,8 +38,9 @@ def tree_bytes(path: Path) -> int:
 class TempFolder:
     """At most ``max_mb`` MB of uploads and results under ``root`` (created if needed).
 
-    :meth:`result` gives a fresh folder for one result after trimming; :meth:`trim` removes the
-    oldest entries of ``gradio/`` and ``results/`` (by modification time) while over the bound.
+    :meth:`result` gives a fresh folder for one result after trimming; :meth:`trim`, once over
+    the bound, removes the least recently used entries of ``gradio/`` and ``results/`` until 90 %
+    of it is left (the files Gradio copies after an event returns fit in the rest).
     Safe across the threads Gradio runs events on.
     """
 
@@ -63,7 +64,8 @@ class TempFolder:
         return tree_bytes(self.gradio) + tree_bytes(self.results)
 
     def trim(self) -> int:
-        """Remove the oldest removable entries while over the bound; return the bytes removed."""
+        """Over the bound: remove the least recently used removable entries down to 90 % of it;
+        return the bytes removed."""
         with self._lock:
             entries = [(_mtime(p), p) for p in _children(self.results)]
             # Gradio's files sit in folders named by their content's SHA-256; its other
@@ -73,11 +75,12 @@ class TempFolder:
             total = sum(sizes.values())
             if total <= self.max_bytes:
                 return 0
+            goal = 0.9 * self.max_bytes  # room for what Gradio copies after the event returns
             shown_since = self._shown_since([t for t, p in entries if p.parent == self.results])
             young = time.time() - self.min_age_s
             freed = 0
             for mtime, path in sorted(entries, key=lambda e: e[0]):
-                if total - freed <= self.max_bytes or mtime >= min(shown_since, young):
+                if total - freed <= goal or mtime >= min(shown_since, young):
                     break
                 _remove(path)
                 freed += sizes[path]
@@ -111,8 +114,14 @@ def _children(folder: Path) -> list[Path]:
 
 
 def _mtime(path: Path) -> float:
+    """When ``path`` was last written or handed out: the newest of the folder and its files.
+    Gradio hands out an identical file again from its first copy and touches the file, not its
+    folder; an upload is touched when an event reads it (brushwork.app.uploads)."""
     try:
-        return path.stat().st_mtime
+        times = [path.stat().st_mtime]
+        if path.is_dir():
+            times += [f.stat().st_mtime for f in path.rglob("*")]
+        return max(times)
     except FileNotFoundError:
         return float("inf")  # gone meanwhile: never picked
 

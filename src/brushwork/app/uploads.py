@@ -4,6 +4,8 @@ line saying why not. No torch."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +48,8 @@ def check_upload(
     if found is None:
         raise BrushworkError(f"drop or paste a {what} first")
     path, name = found
+    with contextlib.suppress(OSError):  # in use: the bounded folder keeps what is used
+        os.utime(path)
     try:
         with Image.open(path) as im:  # reads the header only
             width, height = im.size
