@@ -103,9 +103,9 @@ def brush_tab(gr: Any, shelf: Any, temp: Any, fail: Any, opts: dict[str, Any]) -
             chosen = dict(zip(BRUSHES, (red, green, blue), strict=True))
             area = brushed_area(stroke_masks(value.get("layers") or [], h, w), names, chosen)
             res = shelf.get(label)(img, float(strength), False, area)
-            folder, stem = result_folder(value["background"], temp)
-            png = write_array(res.image, folder / f"{stem}-brushed.png")
-            shown = shown_jpeg(res.image, folder / stem)
+            with result_folder(value["background"], temp) as (folder, stem):
+                png = write_array(res.image, folder / f"{stem}-brushed.png")
+                shown = shown_jpeg(res.image, folder / stem)
         except BrushworkError as e:
             raise fail(e) from None
         text = f"{w}×{h} px: **{res.seconds:.2f} s** ({res.backend})"

@@ -35,6 +35,9 @@ def launch(
     folder, or a busy port.
     """
     shelf = Shelf(models, device, threads)  # fails here, before the slow import
+    if not auth and not is_loopback(host):  # said before anyone can connect
+        warn = f"warning: anyone who can reach {host}:{port} can use this app; add --auth USER:PASS"
+        print(warn, file=sys.stderr, flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="brushwork-app-"))
     atexit.register(shutil.rmtree, workdir, True)
     temp = TempFolder(workdir, max_temp_mb)
@@ -59,9 +62,6 @@ def launch(
     threading.Thread(target=_warm, args=(shelf,), daemon=True).start()
     # flush: a log file or pipe sees the address now, not when the app exits
     print(f"brushwork app on http://{host}:{port} ({len(shelf.labels)} models)", flush=True)
-    if not auth and not is_loopback(host):
-        warn = f"warning: anyone who can reach {host}:{port} can use this app; add --auth USER:PASS"
-        print(warn, file=sys.stderr, flush=True)
     if not block:
         return demo
     if threading.current_thread() is threading.main_thread():  # `kill` cleans up as Ctrl+C does

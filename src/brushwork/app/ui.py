@@ -58,9 +58,9 @@ def build(shelf: Shelf, temp: TempFolder) -> Any:
             loaded = shelf.get(label, style or None)
             res = loaded(img, float(strength), bool(keep))
             style = style or (loaded.styles[0] if len(loaded.styles) > 1 else None)
-            folder, stem = result_folder(photo, temp)
-            png = folder / f"{stem}-{Path(label).stem}{f'-{style}' if style else ''}.png"
-            pair = (shown_jpeg(img, folder / stem), shown_jpeg(res.image, png))
+            with result_folder(photo, temp) as (folder, stem):
+                png = folder / f"{stem}-{Path(label).stem}{f'-{style}' if style else ''}.png"
+                pair = (shown_jpeg(img, folder / stem), shown_jpeg(res.image, png))
         except BrushworkError as e:
             raise fail(e) from None
         name = label + (f" · {style}" if style else "")
@@ -95,11 +95,10 @@ def build(shelf: Shelf, temp: TempFolder) -> Any:
                 res = shelf.entry(name)(img, float(strength), False)
                 cells.append((res.image, f"{name} ({res.seconds:.2f} s)"))
             total = time.perf_counter() - start
-            folder, stem = result_folder(photo, temp)
             cells = [(img, "photo"), *cells]
-            grid = [
-                (shown_jpeg(im, folder / f"{stem}-{k}"), text) for k, (im, text) in enumerate(cells)
-            ]
+            with result_folder(photo, temp) as (folder, stem):
+                grid = [(shown_jpeg(im, folder / f"{stem}-{k}"), text)
+                        for k, (im, text) in enumerate(cells)]  # fmt: skip
         except BrushworkError as e:
             raise fail(e) from None
         return grid, f"{len(names)} results in {total:.1f} s"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,15 +84,22 @@ def photo_array(value: Any, size: float | None = None) -> np.ndarray:
     return img
 
 
-def result_folder(value: Any, temp: TempFolder) -> tuple[Path, str]:
+@contextlib.contextmanager
+def result_folder(value: Any, temp: TempFolder) -> Iterator[tuple[Path, str]]:
     """A fresh folder in the app's bounded ``temp`` folder for one result, and the upload's name
-    stem (for names). BrushworkError when the disk refuses even the folder."""
+    stem (for names); removed again if writing the result fails (a full disk leaves no part of
+    it). BrushworkError when the disk refuses even the folder."""
     stem = Path(upload_path(value)[1]).stem if upload_path(value) else "photo"
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:80]
     try:
-        return temp.result(), safe
+        folder = temp.result()
     except OSError as e:
         raise BrushworkError(f"cannot keep the result: {why_not_written(e, temp.root)}") from None
+    try:
+        yield folder, safe
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def shown_jpeg(img: np.ndarray, path: Path) -> str:
