@@ -526,7 +526,7 @@ def test_the_soak_serves_every_kind_of_request_and_samples_memory_and_disk(tmp_p
     from synthetic import make_models
 
     models = make_models(tmp_path / "models")
-    args = ["soak", "--models", str(models), "--minutes", "0.25", "--sample", "4", "--clients", "2"]
+    args = ["soak", "--models", str(models), "--minutes", "0.15", "--sample", "2", "--clients", "2"]
     args += ["--think", "0.2", "--plot", str(tmp_path / "soak.png"), "--json", "soak.json"]
     bench = [sys.executable, str(REPO / "scripts" / "benchmarks" / "benchmark.py"), *args]
     proc = subprocess.run(bench, capture_output=True, text=True, timeout=600, cwd=tmp_path)
