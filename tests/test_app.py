@@ -160,6 +160,9 @@ def test_the_gatys_worker_reports_a_bad_painting_in_one_line(tmp_path) -> None:
     [
         (["--models", "/nonexistent/models"], "models folder not found: /nonexistent/models"),
         (["--port", "0"], "--port must be in 1..65535, got 0"),
+        (["--max-temp-mb", "0"], "--max-temp-mb must be > 0, got 0"),
+        (["--auth", "ann"], "--auth takes USER:PASS, both non-empty"),
+        (["--auth", ":s3cret"], "--auth takes USER:PASS, both non-empty"),
     ],
 )
 def test_the_app_command_refuses_bad_options_in_one_line(args, message) -> None:

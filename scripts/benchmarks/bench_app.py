@@ -35,11 +35,16 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def _start(models: str, env: dict) -> tuple[subprocess.Popen, str, float]:
+def _start(
+    models: str, env: dict, args: tuple[str, ...] = (), log: Path | None = None
+) -> tuple[subprocess.Popen, str, float]:
+    """``brushwork app`` with ``args``; (process, url, seconds until the page was served). Its
+    output goes to ``log`` when given (a long run would fill an unread pipe), else a pipe."""
     port = _port()
     cmd = [sys.executable, "-m", "brushwork", "app", "--models", models, "--port", str(port)]
+    out = log.open("wb") if log else subprocess.PIPE
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([*cmd, *args], env=env, stdout=subprocess.DEVNULL, stderr=out)
     url = f"http://127.0.0.1:{port}/"
     while True:
         try:
@@ -47,7 +52,7 @@ def _start(models: str, env: dict) -> tuple[subprocess.Popen, str, float]:
             return proc, url, time.perf_counter() - t0
         except OSError:
             if proc.poll() is not None:
-                err = proc.stderr.read().decode()
+                err = log.read_text() if log else proc.stderr.read().decode()
                 raise SystemExit(f"error: the app did not start: {err}") from None
             time.sleep(0.02)
 

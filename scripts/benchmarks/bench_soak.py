@@ -18,14 +18,12 @@ import json
 import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from bench_app import _port
+from bench_app import _start
 
 from brushwork.app.tempdir import tree_bytes
 from brushwork.io.synthetic import photo
@@ -112,14 +110,8 @@ def soak(models: str, minutes: float, clients: int, sample: float, think: float,
     photos, layer = _inputs(work)
     tmp = work / "tmp"
     tmp.mkdir()
-    port = _port()
-    cmd = [sys.executable, "-m", "brushwork", "app", "--models", models, "--port", str(port)]
-    cmd += ["--max-temp-mb", str(max_temp_mb)]
-    log = (work / "app.log").open("wb")
     env = {**os.environ, "TMPDIR": str(tmp)}
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    _wait(url, proc)
+    proc, url, _ = _start(models, env, ("--max-temp-mb", str(max_temp_mb)), work / "app.log")
     folder = next(tmp.glob("brushwork-app-*"))
     tally, stop, samples = Tally(), threading.Event(), []
     threads = [
@@ -144,20 +136,6 @@ def soak(models: str, minutes: float, clients: int, sample: float, think: float,
         proc.terminate()
         proc.wait(timeout=60)
     return _verdict(samples, tally, max_temp_mb, minutes, clients, think)
-
-
-def _wait(url: str, proc: subprocess.Popen) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + 300
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("error: the app did not start") from None
-            time.sleep(0.25)
 
 
 def _verdict(samples, tally, bound, minutes, clients, think) -> dict:

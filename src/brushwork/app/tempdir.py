@@ -67,12 +67,13 @@ class TempFolder:
         """Over the bound: remove the least recently used removable entries down to 90 % of it;
         return the bytes removed."""
         with self._lock:
-            entries = [(_mtime(p), p) for p in _children(self.results)]
             # Gradio's files sit in folders named by their content's SHA-256; its other
             # entries (its own bookkeeping) stay.
-            entries += [(_mtime(p), p) for p in _children(self.gradio) if _is_sha256(p.name)]
-            sizes = {p: tree_bytes(p) for _, p in entries}
-            total = sum(sizes.values())
+            paths = [*_children(self.results)]
+            paths += [p for p in _children(self.gradio) if _is_sha256(p.name)]
+            usage = {p: _usage(p) for p in paths}  # one walk each: (bytes, last used)
+            entries = [(used, p) for p, (_, used) in usage.items()]
+            total = sum(size for size, _ in usage.values())
             if total <= self.max_bytes:
                 return 0
             goal = 0.9 * self.max_bytes  # room for what Gradio copies after the event returns
@@ -83,7 +84,7 @@ class TempFolder:
                 if total - freed <= goal or mtime >= min(shown_since, young):
                     break
                 _remove(path)
-                freed += sizes[path]
+                freed += usage[path][0]
             return freed
 
     def public(self, e: Exception) -> str:
@@ -113,17 +114,21 @@ def _children(folder: Path) -> list[Path]:
         return []
 
 
-def _mtime(path: Path) -> float:
-    """When ``path`` was last written or handed out: the newest of the folder and its files.
-    Gradio hands out an identical file again from its first copy and touches the file, not its
-    folder; an upload is touched when an event reads it (brushwork.app.uploads)."""
+def _usage(path: Path) -> tuple[int, float]:
+    """Bytes under ``path`` and when it was last written or handed out: the newest time of the
+    folder and its files. Gradio hands out an identical file again from its first copy and
+    touches the file, not its folder; an upload is touched when an event reads it
+    (brushwork.app.uploads). Gone meanwhile: (0, inf), never picked."""
     try:
-        times = [path.stat().st_mtime]
-        if path.is_dir():
-            times += [f.stat().st_mtime for f in path.rglob("*")]
-        return max(times)
+        newest, total = path.stat().st_mtime, 0
+        for f in path.rglob("*") if path.is_dir() else [path]:
+            st = f.stat()
+            if f.is_file():
+                total += st.st_size
+            newest = max(newest, st.st_mtime)
+        return total, newest
     except FileNotFoundError:
-        return float("inf")  # gone meanwhile: never picked
+        return 0, float("inf")
 
 
 def _is_sha256(name: str) -> bool:
