@@ -3,7 +3,8 @@
 Graph input ``image`` float32 (B, 3, H, W) RGB in [0, 1] (dynamic B, H, W >= the net's
 ``min_side``; the Stylizer pads smaller images), output ``stylized`` of the same shape. A
 multi-style net adds an input ``style``, float32 (N,), the mix of its styles, so one graph serves
-every style and mix. The brushwork metadata (format, arch, styles) travels inside the file: ONNX
+every style and mix; a net with grain adds ``origin``, int64 (2,), the picture px (y, x) of the
+image's top-left (0, 0 for a whole photo; negative where the caller padded it). The brushwork metadata (format, arch, styles) travels inside the file: ONNX
 ``metadata_props``, TorchScript ``_extra_files["brushwork.json"]``.
 """
 
@@ -48,7 +49,13 @@ class ExportableNet(nn.Module):
         super().__init__()
         self.net, self.regions = net, regions  # regions: the style input is a mix per pixel
 
-    def forward(self, x: torch.Tensor, style: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, second: torch.Tensor | None = None, third: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """After the image, in the order of :meth:`inputs`: ``style`` for a multi-style net,
+        then ``origin`` for a net with grain (plain positions: both exporters take them)."""
+        extra = [t for t in (second, third) if t is not None]
+        style = extra[0] if self.net.n_styles > 1 else None
         h, w, m, e = x.shape[-2], x.shape[-1], self.net.multiple, self.net.margin
         ph, pw = (m - h % m) % m, (m - w % m) % m
         top, left = ph // 2, pw // 2
@@ -57,17 +64,25 @@ class ExportableNet(nn.Module):
         if self.regions:  # (B, N, H, W): padded as the image is
             style = F.pad(style, (left, pw - left, top, ph - top), mode="reflect")
             style = F.pad(style, (e, e, e, e), mode="reflect")
+        if self.net.grain:
+            origin = extra[-1]
+            y = self.net.grained(y, origin[0] - (top + e), origin[1] - (left + e))
         with styled(self.net, style):
-            y = torch.sigmoid(self.net.body(self.net.grained(y)))
+            y = torch.sigmoid(self.net.body(y))
         return y[:, :, top + e : top + e + h, left + e : left + e + w]
 
+    def inputs(self) -> list[str]:
+        """The graph's input names, in order."""
+        return ["image"] + ["style"] * (self.net.n_styles > 1) + ["origin"] * bool(self.net.grain)
+
     def example(self) -> tuple[torch.Tensor, ...]:
-        """Inputs to trace with: an image, and for a multi-style net an even mix (per pixel for
-        a regions graph)."""
+        """Inputs to trace with: an image, for a multi-style net an even mix (per pixel for a
+        regions graph), for a net with grain an origin."""
         n = self.net.n_styles
         image = torch.rand(1, 3, 64, 64)
         mix = torch.full((1, n, 64, 64) if self.regions else (n,), 1.0 / n)
-        return (image,) if n == 1 else (image, mix)
+        origin = torch.tensor([3, 5], dtype=torch.int64)
+        return (image,) + (mix,) * (n > 1) + (origin,) * bool(self.net.grain)
 
 
 def _metadata(info: dict[str, Any], net: TransformerNet) -> dict[str, str]:
@@ -110,7 +125,7 @@ def export_onnx(
         raise BrushworkError("a regions graph needs a multi-style net and dynamo=False")
     module = ExportableNet(copy.deepcopy(net).cpu().float(), regions).eval()  # net untouched
     example = module.example()
-    inputs = ["image", "style"][: len(example)]
+    inputs = module.inputs()
     names = {"input_names": inputs, "output_names": ["stylized"], "opset_version": opset}
 
     def write(tmp: Path) -> None:
@@ -119,12 +134,9 @@ def export_onnx(
             if dynamo:
                 dim = torch.export.Dim
                 side = net.min_side()
-                shapes = {
-                    "x": {0: dim("batch"), 2: dim("height", min=side), 3: dim("width", min=side)},
-                    "style": None,
-                }
-                if len(example) == 1:
-                    del shapes["style"]
+                size = {0: dim("batch"), 2: dim("height", min=side), 3: dim("width", min=side)}
+                # The mix and the origin keep their shapes.
+                shapes = {"x": size} | {k: None for k in ("second", "third")[: len(example) - 1]}
                 # torch.export's translation starts at opset 18; asking lower logs a failed
                 # down-conversion, so let it keep 18.
                 names["opset_version"] = max(opset, 18)
@@ -163,7 +175,8 @@ def export_torchscript(
     """Write ``net`` as a traced TorchScript module (any B, H, W >= ``min_side``).
 
     Load it with ``torch.jit.load(path)``; no brushwork install is needed to run it. A
-    multi-style net's module takes ``(image, style)``, ``style`` the (N,) mix.
+    multi-style net's module takes ``(image, style)``, ``style`` the (N,) mix; a net with grain
+    also ``origin`` last, int64 (2,), the picture px of the image's top-left (as the ONNX graph).
     """
     module = ExportableNet(copy.deepcopy(net).cpu().float()).eval()  # caller's net untouched
     with warnings.catch_warnings(), torch.no_grad():

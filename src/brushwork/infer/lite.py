@@ -28,7 +28,7 @@ from brushwork.io.assets import cache_dir
 
 ONNX_OPSET = 17
 # What the exporter puts around the net; a change makes cached copies stale. 2: the net's margin.
-GRAPH_REVISION = "graph2"
+GRAPH_REVISION = "graph3"  # 3: a grain net's origin input
 _LARGEST_MIN_SIDE = 16  # ShuffleNet's; for ONNX files that do not say theirs
 
 
@@ -54,7 +54,8 @@ def onnx_session(
     """An onnxruntime InferenceSession for ``path`` (or a serialized model's bytes) on ``device``
     (cpu or cuda; a name or a torch.device). Raises BrushworkError if onnxruntime is missing, the
     device has no provider, or (``check``) the file is not a brushwork ONNX model (input
-    ``image``, plus ``style`` for a multi-style model; one output ``stylized``)."""
+    ``image``, then ``style`` for a multi-style model, then ``origin`` for a model with grain;
+    one output ``stylized``)."""
     try:
         import onnxruntime as ort
     except ImportError as e:
@@ -86,7 +87,8 @@ def onnx_session(
             f"{name} is not a readable ONNX model: {str(e).splitlines()[0]}"
         ) from e
     names = [i.name for i in sess.get_inputs()], [o.name for o in sess.get_outputs()]
-    if check and names not in ((["image"], ["stylized"]), (["image", "style"], ["stylized"])):
+    known = [["image", *style, *origin] for style in ([], ["style"]) for origin in ([], ["origin"])]
+    if check and (names[0] not in known or names[1] != ["stylized"]):
         raise BrushworkError(f"{name} is not a brushwork style model (inputs/outputs {names})")
     return sess
 
@@ -128,9 +130,13 @@ class OnnxStylizer:
             except (KeyError, ValueError):
                 min_side = _LARGEST_MIN_SIDE
         self.min_side = min_side
-        inputs = self.session.get_inputs()
-        self.conditional = len(inputs) == 2
-        self.regions = self.conditional and len(inputs[1].shape) == 4  # a mix per pixel
+        inputs = {i.name: i for i in self.session.get_inputs()}
+        self.conditional = "style" in inputs
+        self.regions = self.conditional and len(inputs["style"].shape) == 4  # a mix per pixel
+        # A net with grain reads its noise at the picture px of the image's top-left: (0, 0)
+        # for a photo; a caller running part of a picture sets where it lies.
+        self.grain = "origin" in inputs
+        self.origin = (0, 0)
         self.entries: list[dict[str, Any]] = [{"name": _style_name(self.meta)}]
         if self.conditional:
             try:
@@ -165,6 +171,10 @@ class OnnxStylizer:
         feed = {"image": np.ascontiguousarray(pad(x), np.float32)}
         if self.conditional:
             feed["style"] = np.ascontiguousarray(pad(mix), np.float32) if self.regions else self.mix
+        if self.grain:
+            feed["origin"] = np.array(
+                [self.origin[0] - ph // 2, self.origin[1] - pw // 2], np.int64
+            )
         out = self.session.run(None, feed)[0]
         return out[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w]
 

@@ -93,11 +93,8 @@ class StableVideo:
             y = self.plain(window.to(self.device))
         else:  # the grain field fixed to the scene, not to the window; photos keep (0, 0)
             origin = (top - ph // 2 + self.offset[0], left - pw // 2 + self.offset[1])
-            self.grain.grain_origin = origin
-            try:
+            with self.grain.grain_at(origin):
                 y = self.plain(window.to(self.device))
-            finally:
-                self.grain.grain_origin = (0, 0)
         y = y[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w].float().to(x.device)
         full_h, full_w = x.shape[-2:]
         pads = (left, full_w - left - w, top, full_h - top - h)

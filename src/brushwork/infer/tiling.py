@@ -9,6 +9,7 @@ blended borders. Peak memory: input, output, one tile's activations.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 
@@ -130,6 +131,11 @@ def _window(axis: list[tuple[int, int, int, int, int]], length: int) -> list[Ten
     return [w / total[s:e] for (s, e, *_), w in zip(axis, weights, strict=True)]
 
 
+def _grain_at(net: nn.Module, origin: tuple[int, int]) -> contextlib.AbstractContextManager:
+    """A net with grain reads the tile's part of the picture's noise (brushwork.nn.frame)."""
+    return net.grain_at(origin) if getattr(net, "grain", 0) else contextlib.nullcontext()
+
+
 def _cut(t: Tensor, rows: tuple[int, ...], cols: tuple[int, ...]) -> Tensor:
     """The tile [r0, r1) x [c0, c1) of ``t``, reflection-padded to the grid as the spans say."""
     (r0, r1, rpb, rpa), (c0, c1, cpb, cpa) = rows, cols
@@ -171,7 +177,8 @@ def stylize_tiled(
     for (r0, r1, rpb, rpa, _), wy in zip(rows, row_w, strict=True):
         for (c0, c1, cpb, cpa, _), wx in zip(cols, col_w, strict=True):
             cut = (r0, r1, rpb, rpa), (c0, c1, cpb, cpa)
-            y = net(_cut(x, *cut), None if mix is None else _cut(mix, *cut))
+            with _grain_at(net.net, (r0 - rpb, c0 - cpb)):  # the tile's place in the picture
+                y = net(_cut(x, *cut), None if mix is None else _cut(mix, *cut))
             y = y[..., rpb : rpb + r1 - r0, cpb : cpb + c1 - c0]
             weight = (wy[:, None] * wx[None, :]).to(y)  # (h_tile, w_tile)
             out[..., r0:r1, c0:c1] += y * weight

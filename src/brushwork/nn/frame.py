@@ -9,6 +9,7 @@ Contract of every net: input (B, 3, H, W) RGB in [0, 1], any H, W >= 1; output t
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import ClassVar
 
 import torch
@@ -23,14 +24,30 @@ GRAIN_CELL = 4  # px per noise sample: grain a few px across, what the nets pain
 GRAIN_CELLS = (128, 128)  # the fixed field's samples: it repeats every 512 px, past any motif
 
 
-def grain_noise(field: Tensor, height: int, width: int) -> Tensor:
-    """(1, 3, h, w) noise samples → smooth unit-ish noise (1, 3, height, width): bilinear ×
-    :data:`GRAIN_CELL`, repeated to cover, cropped. Plain tensor ops on sizes, so the ONNX
-    graph gets it for any height and width."""
-    smooth = F.interpolate(field, scale_factor=GRAIN_CELL, mode="bilinear", align_corners=False)
-    ph, pw = smooth.shape[-2], smooth.shape[-1]
-    reps = (1, 1, (height + ph - 1) // ph, (width + pw - 1) // pw)
-    return smooth.repeat(reps)[..., :height, :width]
+def _smooth_axis(field: Tensor, dim: int, start: Tensor | int, size: Tensor | int) -> Tensor:
+    """``field`` upsampled bilinearly × :data:`GRAIN_CELL` along ``dim`` (2 or 3), read
+    periodically at px [start, start + size): F.interpolate's sampling (align_corners=False),
+    wrapped around instead of clamped, so any window of the infinite field is the same."""
+    px = start + torch.arange(size, device=field.device)
+    src = (px.float() + 0.5) / GRAIN_CELL - 0.5
+    low = torch.floor(src)
+    frac = src - low
+    low, n = low.long(), field.shape[dim]
+    a = field.index_select(dim, torch.remainder(low, n))
+    b = field.index_select(dim, torch.remainder(low + 1, n))
+    return a + (b - a) * (frac[:, None] if dim == 2 else frac)
+
+
+def grain_noise(
+    field: Tensor, top: Tensor | int, left: Tensor | int, height: Tensor | int, width: Tensor | int
+) -> Tensor:
+    """(1, 3, h, w) noise samples → smooth unit-ish noise (1, 3, height, width): the picture's
+    px [top, top + height) × [left, left + width) of the field upsampled × :data:`GRAIN_CELL`
+    and repeated forever (period GRAIN_CELL × (h, w) px). Anchored in picture coordinates,
+    so a tile, a padded copy or a video window reads the noise the whole picture reads there.
+    Gathers on sizes and offsets, so the ONNX graph computes it for any size and origin (and
+    holds only the samples)."""
+    return _smooth_axis(_smooth_axis(field, 2, top, height), 3, left, width)
 
 
 class TransformerNet(nn.Module):
@@ -62,8 +79,8 @@ class TransformerNet(nn.Module):
         if grain:  # fixed at inference, drawn from a seed: no weights, old model files load
             field = torch.randn((1, 3, *GRAIN_CELLS), generator=torch.Generator().manual_seed(0))
             self.register_buffer("grain_field", field, persistent=False)
-        # Where the fixed field starts, px (y, x), from the top-left of what the net sees: 0 for
-        # a photo; the stable video path moves it with the scene (brushwork.infer.stable).
+        # The picture px (y, x) at the top-left of the net's input: (0, 0) for a photo; a tile
+        # or a video window sets where it lies (grain_at), so all read one field.
         self.grain_origin = (0, 0)
 
     @classmethod
@@ -72,10 +89,20 @@ class TransformerNet(nn.Module):
         m, margin = cls.multiple, cls.margin if margin is None else margin
         return max(2 * m, -(-(margin + 1) // m) * m) if margin else 2 * m
 
-    def grained(self, y: Tensor) -> Tensor:
-        """``y`` (B, 3, H, W) plus :attr:`grain` × noise: fresh per image in training, the fixed
-        field at inference (its origin the top-left of what the net sees, margin included,
-        moved by :attr:`grain_origin`)."""
+    @contextlib.contextmanager
+    def grain_at(self, origin: tuple[int, int]) -> Iterator[None]:
+        """Within the block the net's input starts at picture px ``origin`` (y, x): a tile of
+        the picture, a window of a video frame (in the scene's coordinates)."""
+        saved, self.grain_origin = self.grain_origin, (int(origin[0]), int(origin[1]))
+        try:
+            yield
+        finally:
+            self.grain_origin = saved
+
+    def grained(self, y: Tensor, top: Tensor | int = 0, left: Tensor | int = 0) -> Tensor:
+        """``y`` (B, 3, H, W) plus :attr:`grain` × noise: fresh per image in training; at
+        inference the fixed field, ``y``'s top-left pixel at picture px (``top``, ``left``)
+        (negative over a padding margin)."""
         if not self.grain:
             return y
         h, w = y.shape[-2], y.shape[-1]
@@ -83,13 +110,8 @@ class TransformerNet(nn.Module):
             cells = (-(-h // GRAIN_CELL), -(-w // GRAIN_CELL))
             field = torch.randn((y.shape[0], 3, *cells), device=y.device)
             noise = F.interpolate(field, scale_factor=GRAIN_CELL, mode="bilinear")[..., :h, :w]
-        elif any(self.grain_origin):  # the field's period: the shift taken modulo it
-            oy, ox = (
-                o % (n * GRAIN_CELL) for o, n in zip(self.grain_origin, GRAIN_CELLS, strict=True)
-            )
-            noise = grain_noise(self.grain_field, h + oy, w + ox)[..., oy:, ox:]
         else:
-            noise = grain_noise(self.grain_field, h, w)
+            noise = grain_noise(self.grain_field, top, left, h, w)
         return y + self.grain * noise.to(y.dtype)
 
     @property
@@ -173,7 +195,8 @@ class TransformerNet(nn.Module):
         # Centre the input on zero. The first InstanceNorm would remove a constant offset anyway,
         # but near-zero-mean activations keep its variance free of cancellation error in bf16.
         with styled(self, mix) if mix is not None else contextlib.nullcontext():
-            y = self.body(self.grained(y - 0.5))
+            oy, ox = self.grain_origin
+            y = self.body(self.grained(y - 0.5, oy - top, ox - left))
         # Sigmoid, not clamp: it keeps the output in [0, 1] while still passing a gradient for
         # pixels pushed past the range (a clamp would give them zero gradient).
         y = torch.sigmoid(y)
