@@ -244,11 +244,32 @@ def test_grain_stays_with_the_scene_on_a_pan(picture) -> None:
     for anchored in (True, False):
         stable = StableVideo(grainy)
         if not anchored:
-            stable.grain = None  # the field at the window's top-left, as before the fix
+            stable.grain_at = None  # the field at the window's top-left, as before the fix
         runs[anchored] = torch.cat([stable(f[None]) for f in clip.frames])
     assert _interior_error(runs[True], clip, 40) < 1e-4
     assert _interior_error(runs[False], clip, 40) > 1e-3
     assert grainy.grain_origin == (0, 0)  # photos stylized afterwards see the usual field
+
+
+def test_a_grain_net_pans_alike_in_onnx_runtime_and_in_torch(picture, tmp_path) -> None:
+    """The ONNX graph of a net with grain takes the window's place in the scene as an input:
+    the stable path runs there (the per-frame runtime) and paints what the torch net paints."""
+    pytest.importorskip("onnxruntime")
+    from brushwork.infer.model_file import export_model
+    from brushwork.infer.stylizer import Stylizer
+    from brushwork.infer.video import stable_clip
+
+    torch.manual_seed(0)
+    model = export_model(ShuffleNet(width=4, n_residual=1, grain=0.5), tmp_path / "g.pt", {})
+    big = torch.nn.functional.interpolate(picture, size=(120, 160), mode="bilinear")
+    clip = make_clip(big, frames=3, size=(64, 80), motion="pan", step=2)
+    runs = {}
+    for backend in ("onnxruntime", "torch"):
+        stylizer = Stylizer(model, device="cpu", backend=backend)
+        stable = stable_clip(stylizer)
+        runs[backend] = torch.cat([stylizer(f[None], clip=stable) for f in clip.frames])
+    assert stylizer.backend == "torch" and runs["torch"].std() > 0.01
+    torch.testing.assert_close(runs["onnxruntime"], runs["torch"], atol=1e-4, rtol=0)
 
 
 def test_the_temporal_filter_calms_noise(picture, net) -> None:

@@ -10,6 +10,7 @@ motion-compensated temporal filter, ``blend`` > 0, where the input frames agree)
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import torch
 import torch.nn.functional as F
@@ -32,7 +33,9 @@ class StableVideo:
     keep the content on the net's stride grid. ``cut``: mean input difference that counts as a
     scene cut. ``plain``: the callable that computes the net on a window (1, 3, h, w) with h, w
     multiples of the stride, on the net's device (default the net itself; the Stylizer passes its
-    ONNX Runtime session). Call :meth:`reset` between clips. Not thread-safe.
+    ONNX Runtime session); ``grain_at``: for a net with grain, the context that makes ``plain``
+    read the noise at a window's place (default the net's own). Call :meth:`reset` between clips.
+    Not thread-safe.
     """
 
     def __init__(
@@ -44,6 +47,7 @@ class StableVideo:
         grid_lock: bool = True,
         cut: float = 0.12,
         plain: Callable[[Tensor], Tensor] | None = None,
+        grain_at: Callable[[tuple[int, int]], AbstractContextManager] | None = None,
     ) -> None:
         if not 0 <= blend < 1 or sigma <= 0 or cut <= 0:
             raise BrushworkError(
@@ -53,8 +57,8 @@ class StableVideo:
         self.plain = plain or net
         # A net with grain paints from a fixed noise field; anchored to the window, which moves
         # with the content only in whole strides, it would slide under the scene between steps
-        # (warping error 0.0098 -> 0.0262 on pans): the torch net gets the scene's origin.
-        self.grain = net if net.grain and plain is None else None
+        # (warping error 0.0098 -> 0.0262 on pans): the net reads it at the scene's place.
+        self.grain_at = (grain_at or net.grain_at) if net.grain else None
         self.multiple, self.min_side = net.multiple, net.min_side()
         self.blend, self.sigma = blend, sigma
         self.grid_lock, self.cut = grid_lock, cut
@@ -89,11 +93,11 @@ class StableVideo:
         m, smallest = self.multiple, self.min_side
         ph, pw = max(smallest, -(-h // m) * m) - h, max(smallest, -(-w // m) * m) - w
         window = pad_axis(pad_axis(window, ph // 2, ph - ph // 2, -2), pw // 2, pw - pw // 2, -1)
-        if self.grain is None:
+        if self.grain_at is None:
             y = self.plain(window.to(self.device))
         else:  # the grain field fixed to the scene, not to the window; photos keep (0, 0)
             origin = (top - ph // 2 + self.offset[0], left - pw // 2 + self.offset[1])
-            with self.grain.grain_at(origin):
+            with self.grain_at(origin):
                 y = self.plain(window.to(self.device))
         y = y[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w].float().to(x.device)
         full_h, full_w = x.shape[-2:]

@@ -14,6 +14,7 @@ installed (the fastest CPU path); tiled images run in PyTorch.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,20 @@ class Stylizer:
     def run_onnx(self, x: Tensor) -> Tensor:
         """The net alone in ONNX Runtime (``backend == "onnxruntime"``): (B, 3, H, W) -> same."""
         return torch.from_numpy(self._onnx.run(x.detach().cpu().float().numpy()))  # type: ignore[union-attr]
+
+    @contextlib.contextmanager
+    def grain_at(self, origin: tuple[int, int]) -> Iterator[None]:
+        """Within the block a net with grain (torch and ONNX alike) reads its noise as if the
+        image it is given started at picture px ``origin`` (a window of a video's scene)."""
+        saved = None if self._onnx is None else self._onnx.origin
+        if self._onnx is not None:
+            self._onnx.origin = origin
+        try:
+            with self.net.grain_at(origin):
+                yield
+        finally:
+            if self._onnx is not None and saved is not None:
+                self._onnx.origin = saved
 
     def _run_regions(self, x: Tensor, mix: Tensor) -> Tensor:
         if not hasattr(self, "_full"):

@@ -76,10 +76,11 @@ def stable_clip(stylizer: Any, **settings: Any) -> StableVideo:
         raise BrushworkError(
             "stable video runs the PyTorch net: use the .pt model, not the .onnx export"
         )
-    # The per-frame path's runtime (no change of speed), except for a net with grain: its ONNX
-    # graph holds the field at a fixed origin, and the stable path moves it with the scene.
-    if stylizer.backend == "onnxruntime" and not stylizer.net.grain:
+    # The per-frame path's runtime (no change of speed); a net with grain reads its noise at
+    # each window's place in the scene, in either runtime.
+    if stylizer.backend == "onnxruntime":
         settings.setdefault("plain", stylizer.run_onnx)
+        settings.setdefault("grain_at", stylizer.grain_at)
     return StableVideo(stylizer.net, **settings)
 
 
