@@ -26,14 +26,15 @@ from brushwork.nn.nets import build_net
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["model.width=8", "model.n_residual=1"]  # a 2-step run of the full net is needlessly slow
-# The default for new trainings (configs/model/shuffle.yaml) with TINY's overrides.
 NAMES_2 = ["starry_night", "great_wave"]
+# The default for new trainings (configs/model/shuffle.yaml, experiment=cpu) with TINY's overrides.
 TINY_DEFAULT_ARCH = {
     "arch": "shuffle",
     "width": 8,
     "n_residual": 1,
     "separable": True,
     "upsample": "bilinear",
+    "grain": 0.05,  # the default recipe's (experiment=cpu)
 }
 
 
@@ -107,7 +108,7 @@ def test_smoke_run_writes_checkpoint_export_grid_and_wandb(smoke_run: Path) -> N
     # the net and its weight average (optim.ema of the CPU recipe), nothing else
     assert all(k.startswith(("net.", "average.")) for k in ckpt["state_dict"].keys() - loss_keys)
     # the config's model group as composed (grain 0: a net that describes itself without it)
-    assert ckpt["hyper_parameters"]["model"] == TINY_DEFAULT_ARCH | {"grain": 0.0}
+    assert ckpt["hyper_parameters"]["model"] == TINY_DEFAULT_ARCH
     (adam,) = ckpt["optimizer_states"]
     n_params = len(list(build_net(**TINY_DEFAULT_ARCH).parameters()))
     assert len(adam["param_groups"][0]["params"]) == n_params  # VGG is not optimized
