@@ -120,3 +120,18 @@ def test_the_default_recipe_trains_with_grain_and_a_larger_painting(tmp_path) ->
     assert build_net(**plain(default.model)).grain == 0.05
     # the name brushwork-10's record trained with is the default, unchanged
     assert compose("train", ["experiment=cpu_strokes", f"data.dir={tmp_path}"]) == default
+
+
+def test_one_style_of_a_grain_net_keeps_its_grain() -> None:
+    """Narrowing a multi-style net to one style (stylize --style, evaluate) keeps the grain it
+    paints from: without it the picture is another one (found by the shipped graph's test)."""
+    from brushwork.nn.nets import build_net
+    from brushwork.nn.stylemix import collapse
+
+    torch.manual_seed(0)
+    net = build_net("shuffle", width=4, n_residual=1, n_styles=3, grain=0.5).eval()
+    one = collapse(net, [0.0, 1.0, 0.0])
+    assert one.grain == 0.5 and one.n_styles == 1
+    x = torch.rand(1, 3, 40, 48)
+    with torch.no_grad():
+        torch.testing.assert_close(one(x), net(x, 1), atol=1e-5, rtol=0)

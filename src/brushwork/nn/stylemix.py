@@ -38,7 +38,7 @@ def collapse(net: TransformerNet, mix: Sequence[float] | Tensor) -> TransformerN
     mix = torch.as_tensor(mix, dtype=torch.float32)
     if mix.shape != (net.n_styles,):
         raise BrushworkError(f"a mix of {net.n_styles} styles needs {net.n_styles} weights")
-    plain = build_net(**layout(net))
+    plain = build_net(**layout(net), grain=net.grain)  # the same grain: it paints from it
     keys = norm_keys(net)
     state = {}
     for key, value in net.state_dict().items():
