@@ -156,15 +156,16 @@ class Stylizer:
     def grain_at(self, origin: tuple[int, int]) -> Iterator[None]:
         """Within the block a net with grain (torch and ONNX alike) reads its noise as if the
         image it is given started at picture px ``origin`` (a window of a video's scene)."""
-        saved = None if self._onnx is None else self._onnx.origin
-        if self._onnx is not None:
-            self._onnx.origin = origin
+        onnx = self._onnx
+        saved = onnx.origin if onnx is not None else (0, 0)
+        if onnx is not None:
+            onnx.origin = origin
         try:
             with self.net.grain_at(origin):
                 yield
         finally:
-            if self._onnx is not None and saved is not None:
-                self._onnx.origin = saved
+            if onnx is not None:
+                onnx.origin = saved
 
     def _run_regions(self, x: Tensor, mix: Tensor) -> Tensor:
         if not hasattr(self, "_full"):
