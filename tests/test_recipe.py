@@ -114,78 +114,55 @@ def test_the_run_stops_when_the_validation_loss_no_longer_falls(data_dir, tmp_pa
     assert "early stop at step 12" in capsys.readouterr().out
 
 
-class _Trainer:
-    """What RelativeEarlyStopping reads of a pl.Trainer."""
-
-    sanity_checking, should_stop, global_step, is_global_zero = False, False, 0, True
-    callback_metrics: dict = {}
-
-
-class _Module:
-    def __init__(self) -> None:
-        self.inference_net = torch.nn.Linear(1, 1, bias=False)
-
-
-def _check(
-    stop: RelativeEarlyStopping, trainer: _Trainer, module: _Module, step: int, value: float
-):
-    """A validation at ``step`` scoring ``value``, the net's weight set to ``step`` first."""
-    trainer.global_step = step
-    torch.nn.init.constant_(module.inference_net.weight, float(step))
-    trainer.callback_metrics = {"val/total": torch.tensor(value)}
-    stop.on_validation_end(trainer, module)
-
-
-def test_early_stopping_counts_validations_without_a_relative_fall() -> None:
-    stop, trainer, module = RelativeEarlyStopping(patience=2, min_delta=0.1), _Trainer(), _Module()
-    for step, (value, stops) in enumerate(
-        ((10.0, False), (9.5, False), (8.9, False), (8.8, False), (8.5, True)), start=1
-    ):
-        _check(stop, trainer, module, step, value)
-        assert trainer.should_stop is stops, value
-    assert stop.best == pytest.approx(8.9)
-    # The last check is also the lowest: nothing to restore.
-    assert stop.restore_lowest(trainer, module) is None
-    assert module.inference_net.weight.item() == 5
-
-
-def test_the_run_ends_with_the_lowest_scored_weights_only_when_they_were_beaten() -> None:
-    stop, trainer, module = RelativeEarlyStopping(patience=2), _Trainer(), _Module()
-    for step, value in ((100, 3.0), (200, 2.0), (300, 2.2), (400, 2.1)):
-        _check(stop, trainer, module, step, value)
-    assert trainer.should_stop and stop.stopped_at == 400
-    resumed = RelativeEarlyStopping(patience=2)
-    resumed.load_state_dict(stop.state_dict())  # what a checkpoint carries
-    assert stop.restore_lowest(trainer, module) == 200
-    assert module.inference_net.weight.item() == 200
-    assert resumed.lowest_step == 200 and torch.equal(resumed.kept["weight"], stop.kept["weight"])
-    # Steps trained after the last check are not judged: the final weights stay.
-    stop, module = RelativeEarlyStopping(patience=5), _Module()
-    for step, value in ((100, 3.0), (200, 3.5)):
-        _check(stop, trainer, module, step, value)
-    trainer.global_step = 250
-    assert stop.restore_lowest(trainer, module) is None
-    assert module.inference_net.weight.item() == 200
-
-
-def test_an_early_stopped_run_exports_its_lowest_scored_weights(data_dir, tmp_path, monkeypatch):
-    # Scripted scores on a real run: what is under test is what the trainer and the export do
-    # with them (last.ckpt: the final step; the model file: the lowest-scored), not the loss.
+def _scripted(monkeypatch, scores: list[float], patience: int, min_delta: float = 0.0):
+    """The run's validations score ``scores`` in turn (what is under test is what the early stop,
+    the trainer and the export do with them, not the loss); returns the early stop and the
+    inference net's weights at each check, by step."""
     import pytorch_lightning as pl
 
     import brushwork.train.pipeline as pipeline
+    from brushwork.train.callbacks import LowestCheckpoint
 
-    scores, seen = iter([3.0, 1.0, 2.0, 2.5]), {}
+    values, seen = iter(scores), {}
 
     class Scripted(pl.Callback):
         def on_validation_end(self, trainer, module) -> None:
             if not trainer.sanity_checking:
-                trainer.callback_metrics["scripted"] = torch.tensor(next(scores))
+                trainer.callback_metrics["scripted"] = torch.tensor(next(values))
                 net = module.inference_net.state_dict()
                 seen[trainer.global_step] = {k: v.clone() for k, v in net.items()}
 
-    stop = RelativeEarlyStopping(patience=2, monitor="scripted")
-    monkeypatch.setattr(pipeline, "early_stopping", lambda cfg: [Scripted(), stop])
+    stop = RelativeEarlyStopping(patience=patience, min_delta=min_delta, monitor="scripted")
+    lowest = lambda d: LowestCheckpoint(d, monitor="scripted")  # noqa: E731
+    monkeypatch.setattr(pipeline, "early_stopping", lambda cfg, d: [Scripted(), stop, lowest(d)])
+    return stop, seen
+
+
+def test_early_stopping_counts_validations_without_a_relative_fall(data_dir, tmp_path, monkeypatch):
+    stop, seen = _scripted(monkeypatch, [10.0, 9.5, 8.9, 8.8, 8.5, 8.0], patience=2, min_delta=0.1)
+    over = ["trainer.max_steps=40", "trainer.val_check_interval=2", "export=false"]
+    result = _train(data_dir, tmp_path, *over)
+    # 9.5 is no fall from 10 (< 10 %), 8.9 is; 8.8 and 8.5 are not below 8.01: the 5th check stops.
+    assert stop.stopped_at == 10 and sorted(seen) == [2, 4, 6, 8, 10]
+    assert float(stop.best_score) == pytest.approx(8.9)
+    assert torch.load(result["last_checkpoint"], weights_only=True)["global_step"] == 10
+
+
+def test_steps_trained_after_the_last_check_keep_the_final_weights(data_dir, tmp_path, monkeypatch):
+    _, seen = _scripted(monkeypatch, [3.0, 3.5], patience=5)
+    over = ["trainer.max_steps=5", "trainer.val_check_interval=2", "optim.lr=1e-2"]
+    result = _train(data_dir, tmp_path, *over)
+    assert sorted(seen) == [2, 4]  # step 5 is not judged: the export is the final net
+    net, info = load_model(result["export"])
+    assert info["meta"]["steps"] == 5 and "weights_of_step" not in info["meta"]
+    last = torch.load(result["last_checkpoint"], map_location="cpu", weights_only=True)
+    for key, value in net.state_dict().items():
+        assert torch.equal(value, last["state_dict"][f"net.{key}"]), key
+
+
+def test_an_early_stopped_run_exports_its_lowest_scored_weights(data_dir, tmp_path, monkeypatch):
+    # Scripted scores on a real run: last.ckpt holds the final step; the model file the lowest.
+    stop, seen = _scripted(monkeypatch, [3.0, 1.0, 2.0, 2.5], patience=2)
     over = ["trainer.max_steps=40", "trainer.val_check_interval=2", "optim.ema=0.9"]
     result = _train(data_dir, tmp_path, "optim.lr=1e-2", *over)
     assert stop.stopped_at == 8 and sorted(seen) == [2, 4, 6, 8]
@@ -197,6 +174,12 @@ def test_an_early_stopped_run_exports_its_lowest_scored_weights(data_dir, tmp_pa
         assert torch.equal(value, seen[4][key]), key  # the export: step 4's average
         assert torch.equal(last["state_dict"][f"average.net.{key}"], seen[8][key]), key
     assert any(not torch.equal(seen[4][k], seen[8][k]) for k in seen[4])
+    # Lightning's checkpoint of the lowest check: weights only, and named in last.ckpt (a resume
+    # keeps knowing it).
+    lowest = torch.load(tmp_path / "checkpoints" / "lowest.ckpt", weights_only=True)
+    assert lowest["global_step"] == 4 and "optimizer_states" not in lowest
+    kept = [v.get("best_model_path", "") for v in last["callbacks"].values()]
+    assert str(tmp_path / "checkpoints" / "lowest.ckpt") in kept
 
 
 def test_without_content_photos_a_run_validates_and_evaluates_on_held_out_ones(

@@ -91,6 +91,10 @@ def smoke_run(folders, tmp_path_factory) -> Path:
     out = _cli(["experiment=smoke", *TINY, *_data_args(folders), f"hydra.run.dir={run_dir}"], cwd)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert f"exported model: {run_dir / 'starry_night.pt'}" in out.stdout
+    # The progress bar (brushwork.train.progress): the run's steps on stderr, stdout kept clean.
+    bar = [line for line in out.stderr.replace("\r", "\n").splitlines() if "training:" in line]
+    assert bar and "100%" in bar[-1] and "2/2" in bar[-1] and "step" in bar[-1], bar[-1:]
+    assert "training:" not in out.stdout and "Epoch 0" not in out.stderr
     return run_dir
 
 

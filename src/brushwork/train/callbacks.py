@@ -1,6 +1,6 @@
 """Training side effects: a grid of the fixed validation photos, stylized, every N steps; the
-final checkpoint, written atomically; the early stop (which keeps the lowest-scored weights for
-the export).
+final checkpoint, written atomically; the early stop and the checkpoint of the lowest-scored
+weights (Lightning's, with a relative ``min_delta`` and a restore for the export).
 
 The grid is always written as a PNG under the run folder (so runs without W&B still show pictures)
 and, when a :class:`~pytorch_lightning.loggers.WandbLogger` is attached, logged as ``samples``.
@@ -9,12 +9,14 @@ and, when a :class:`~pytorch_lightning.loggers.WandbLogger` is attached, logged 
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
 import torch
 from lightning_fabric.plugins import TorchCheckpointIO
+from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint
 from pytorch_lightning.loggers import WandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 from torch import Tensor
@@ -108,79 +110,77 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         write_bytes(path, buf.getvalue())
 
 
-class RelativeEarlyStopping(pl.Callback):
-    """Stop training when ``val/total`` has not fallen below ``(1 − min_delta)`` × its best for
-    ``patience`` validations in a row, and end the run with the weights that scored lowest.
+class RelativeEarlyStopping(EarlyStopping):
+    """Lightning's early stop on ``val/total`` (lower is better) with ``min_delta`` a fraction of
+    the best so far: a check counts as a fall only below ``(1 − min_delta)`` × the best.
     Relative, because the loss's scale moves with the style weight; the validation photos are
-    fixed, so the loss is not noisy between checks.
-
-    The inference net's weights (the average when there is one) are kept at each new lowest
-    ``val/total``. When the run ends on a validation that scored higher (the stop fired, or the
-    last check rose), they replace the final ones: the export is the lowest-scored network, not
-    the one ``patience`` checks past it (:meth:`restore_lowest`, called after ``fit``).
-    ``last.ckpt`` keeps the final step: a resume continues the real trajectory.
+    fixed, so the loss is not noisy between checks. Says the step it stopped at (``stopped_at``).
     """
 
     def __init__(self, patience: int, min_delta: float = 0.0, monitor: str = "val/total") -> None:
-        super().__init__()
-        self.patience, self.min_delta, self.monitor = patience, min_delta, monitor
-        self.best = float("inf")
-        self.waited = 0
+        super().__init__(monitor=monitor, mode="min", patience=patience)
+        self.relative = min_delta
         self.stopped_at: int | None = None
-        self.lowest, self.lowest_step, self.checked_step = float("inf"), -1, -1
-        self.kept: dict[str, Tensor] | None = None
-        self.restored_step: int | None = None
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        value = trainer.callback_metrics.get(self.monitor)
-        if trainer.sanity_checking or value is None:
-            return
-        value, step = float(value), trainer.global_step
-        self.checked_step = step
-        if value < self.lowest:
-            state = pl_module.inference_net.state_dict()
-            self.kept = {k: v.detach().to("cpu", copy=True) for k, v in state.items()}
-            self.lowest, self.lowest_step = value, step
-        if value < self.best * (1.0 - self.min_delta):
-            self.best, self.waited = value, 0
-            return
-        self.waited += 1
-        if self.waited >= self.patience:
-            trainer.should_stop = True
-            self.stopped_at = step
+        best = float(self.best_score)
+        # Lightning keeps the delta of a "min" monitor negated (EarlyStopping.__init__).
+        self.min_delta = -self.relative * best if math.isfinite(best) else 0.0
+        stopping = trainer.should_stop
+        super().on_validation_end(trainer, pl_module)
+        if trainer.should_stop and not stopping and not trainer.sanity_checking:
+            self.stopped_at = trainer.global_step
+            by = f" by {self.relative:.0%}" if self.relative else ""
             print(
-                f"early stop at step {step}: {self.monitor} {value:.4g} has not "
-                f"fallen below {self.best:.4g} for {self.waited} validations",
+                f"early stop at step {self.stopped_at}: {self.monitor} has not fallen{by} below "
+                f"{float(self.best_score):.4g} for {self.wait_count} validations",
                 flush=True,
             )
 
-    def restore_lowest(self, trainer: pl.Trainer, pl_module: Any) -> int | None:
+
+class LowestCheckpoint(ModelCheckpoint):
+    """Lightning's checkpoint of the lowest ``val/total`` (weights only, ``<dir>/lowest.ckpt``),
+    and :meth:`restore`: the run ends with the weights that scored lowest when it ended on a
+    check that scored higher (the early stop fired, or the last check rose): the export is the
+    lowest-scored network, not the one ``patience`` checks past it. ``last.ckpt`` keeps the
+    final step: a resume continues the real trajectory.
+    """
+
+    def __init__(self, dirpath: str | Path, monitor: str = "val/total") -> None:
+        super().__init__(
+            dirpath=dirpath,
+            filename="lowest",
+            monitor=monitor,
+            mode="min",
+            save_top_k=1,
+            save_weights_only=True,
+            auto_insert_metric_name=False,
+            enable_version_counter=False,
+        )
+        self.restored_step: int | None = None
+
+    def restore(self, trainer: pl.Trainer, pl_module: Any) -> int | None:
         """After ``fit`` (pipeline.train): put the lowest-scored weights back into
-        ``pl_module.inference_net`` if the run ended on a check that scored higher; return their
-        step (None: nothing done). Not a train-end hook: Lightning writes ``last.ckpt`` after
-        every such hook."""
+        ``pl_module.inference_net``; return their step (None: nothing done). Not a train-end
+        hook: Lightning writes ``last.ckpt`` after every such hook."""
         # Steps trained after the last check (max_steps not a multiple of the interval) are
         # not judged: the final weights stay.
         step = trainer.global_step
-        if self.kept is None or self.checked_step != step or self.lowest_step == step:
+        if not self.best_model_path or pl_module.checked_step != step:
             return None
-        pl_module.inference_net.load_state_dict(self.kept)
-        self.restored_step = self.lowest_step
+        saved = torch.load(self.best_model_path, map_location="cpu", weights_only=True)
+        if saved["global_step"] == step:
+            return None
+        prefix = "average.net." if pl_module.average is not None else "net."
+        state = saved["state_dict"]
+        pl_module.inference_net.load_state_dict(
+            {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+        )
+        self.restored_step = int(saved["global_step"])
         if trainer.is_global_zero:
             print(
-                f"keeping the weights of step {self.lowest_step} ({self.monitor} "
-                f"{self.lowest:.4g}, the lowest) for the export",
+                f"keeping the weights of step {self.restored_step} ({self.monitor} "
+                f"{float(self.best_model_score):.4g}, the lowest) for the export",
                 flush=True,
             )
         return self.restored_step
-
-    def state_dict(self) -> dict[str, Any]:
-        lowest = {"lowest": self.lowest, "lowest_step": self.lowest_step, "kept": self.kept}
-        return {"best": self.best, "waited": self.waited} | lowest
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.best, self.waited = float(state["best"]), int(state["waited"])
-        # Checkpoints written before the lowest weights were kept have none to restore.
-        self.lowest = float(state.get("lowest", float("inf")))
-        self.lowest_step = int(state.get("lowest_step", -1))
-        self.kept = state.get("kept")

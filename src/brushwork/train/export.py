@@ -13,7 +13,7 @@ from brushwork import __version__
 from brushwork.evaluate.objective import LOSS_KEYS
 from brushwork.infer.model_file import export_model
 from brushwork.io.fetch import file_digest
-from brushwork.train.callbacks import RelativeEarlyStopping
+from brushwork.train.callbacks import LowestCheckpoint
 from brushwork.train.evaluation import closing_evaluation
 from brushwork.train.loggers import log_export
 from brushwork.train.styles import StylePlan, run_name
@@ -46,9 +46,9 @@ def export_run(
     }
     if calibration is not None:
         meta["calibration"] = calibration
-    for stop in (c for c in trainer.callbacks if isinstance(c, RelativeEarlyStopping)):
-        if stop.restored_step is not None:
-            meta["weights_of_step"] = stop.restored_step
+    for lowest in (c for c in trainer.callbacks if isinstance(c, LowestCheckpoint)):
+        if lowest.restored_step is not None:
+            meta["weights_of_step"] = lowest.restored_step
     if styles.init:  # the file's name and digest: its path is this machine's, not the model's
         init = {"model": Path(styles.init).name, "sha256": file_digest(Path(styles.init), "sha256")}
         meta["init"] = init | {"finetune": styles.finetune}

@@ -28,6 +28,7 @@ from brushwork.train.callbacks import (
     AtomicCheckpointIO,
     FinalCheckpoint,
     ImageGridCallback,
+    LowestCheckpoint,
     RelativeEarlyStopping,
 )
 from brushwork.train.checkpoints import check_checkpoint
@@ -120,14 +121,15 @@ def auto_precision(accelerator: str) -> str:
     return "bf16-mixed" if resolve_precision("auto", device) == "bf16" else "32"
 
 
-def early_stopping(cfg: DictConfig) -> list[pl.Callback]:
+def early_stopping(cfg: DictConfig, ckpt_dir: Path) -> list[pl.Callback]:
     """``early_stop.patience`` > 0: stop once the validation loss has not fallen by more than
     ``early_stop.min_delta`` (relative) for that many validations (steps that buy nothing), and
-    export the weights that scored lowest."""
+    export the weights that scored lowest (checkpointed as ``lowest.ckpt``)."""
     e = cfg.get("early_stop") or {}
     if not e.get("patience"):
         return []
-    return [RelativeEarlyStopping(int(e.patience), float(e.get("min_delta", 0.0)))]
+    stop = RelativeEarlyStopping(int(e.patience), float(e.get("min_delta", 0.0)))
+    return [stop, LowestCheckpoint(ckpt_dir)]
 
 
 def build_callbacks(
@@ -155,7 +157,7 @@ def build_callbacks(
     # write last.ckpt at train end, which would look like a resumable run.
     if not fast_dev_run:
         callbacks[:0] = [checkpoint, FinalCheckpoint(ckpt_dir / "last.ckpt")]
-    callbacks += early_stopping(cfg)
+    callbacks += early_stopping(cfg, ckpt_dir)
     if logger is not None:
         callbacks.append(LearningRateMonitor(logging_interval="step"))
     return callbacks
@@ -200,8 +202,8 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
             start = styles.init if ckpt_path is None else None
             print(net_summary(module.net, layers, start), flush=True)
         trainer.fit(module, datamodule=data, ckpt_path=ckpt_path)
-        for stop in (c for c in callbacks if isinstance(c, RelativeEarlyStopping)):
-            stop.restore_lowest(trainer, module)  # an early stop exports its lowest check
+        for lowest in (c for c in callbacks if isinstance(c, LowestCheckpoint)):
+            lowest.restore(trainer, module)  # an early stop exports its lowest check
         if cfg.get("export", True) and trainer.is_global_zero:
             export = export_run(cfg, module, styles, calibration, made_by, trainer, logger, run_dir)
         ok = True

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
-from pytorch_lightning.callbacks.progress import ProgressBar
-from tqdm.auto import tqdm
+from pytorch_lightning.callbacks import TQDMProgressBar
+from pytorch_lightning.callbacks.progress.tqdm_progress import Tqdm
 
 from brushwork.nn.layers import count_parameters
 from brushwork.nn.vgg import LAYER_NAMES
@@ -34,83 +34,59 @@ TERMS = {
 }
 
 
-class StepProgressBar(ProgressBar):
-    """The run's global step out of ``trainer.max_steps``, its ETA and the latest loss terms."""
+class StepProgressBar(TQDMProgressBar):
+    """Lightning's bar counting the run's global step out of ``trainer.max_steps`` (not batches
+    per epoch), with the ETA of the whole run and the latest loss terms; on stderr, so that
+    stdout keeps the lines a script reads (the paths written)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._enabled = True
-        self.bar: Any = None
-        self.val_bar: Any = None
+    train_description, validation_description = "training", "validating"
+    sanity_check_description = "sanity check"
 
-    def disable(self) -> None:
-        self._enabled = False
+    def _bar(self, desc: str, unit: str, leave: bool, position: int, **kwargs: Any) -> Tqdm:
+        return Tqdm(
+            desc=desc,
+            unit=unit,
+            leave=leave,
+            position=position,
+            disable=self.is_disabled,
+            dynamic_ncols=True,
+            file=sys.stderr,
+            **kwargs,
+        )
 
-    def enable(self) -> None:
-        self._enabled = True
+    def init_train_tqdm(self) -> Tqdm:
+        trainer = self.trainer  # a resumed run starts at its checkpoint's step
+        total = trainer.max_steps if trainer.max_steps > 0 else None
+        return self._bar("training", "step", True, 0, total=total, initial=trainer.global_step)
 
-    def _shown(self, trainer: pl.Trainer) -> bool:
-        return self._enabled and trainer.is_global_zero
+    def init_validation_tqdm(self) -> Tqdm:
+        return self._bar("validating", "batch", False, 1)
 
-    def terms(self, trainer: pl.Trainer) -> dict[str, str]:
+    def init_sanity_tqdm(self) -> Tqdm:
+        return self._bar("sanity check", "batch", False, 0)
+
+    def on_train_epoch_start(self, *_: Any) -> None:
+        pass  # one bar for the whole run, not one per epoch
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: Any, *_: Any) -> None:
+        bar = self.train_progress_bar
+        bar.update(trainer.global_step - bar.n)
+        bar.set_postfix(self.get_metrics(trainer, pl_module), refresh=False)
+
+    def on_train_epoch_end(self, *_: Any) -> None:
+        pass
+
+    def on_validation_batch_start(self, trainer: pl.Trainer, *args: Any, **kwargs: Any) -> None:
+        super().on_validation_batch_start(trainer, *args, **kwargs)
+        desc = self.sanity_check_description if trainer.sanity_checking else "validating"
+        self.val_progress_bar.set_description(desc)  # one data loader: no "DataLoader 0"
+
+    def get_metrics(self, trainer: pl.Trainer, pl_module: Any) -> dict[str, str]:
         """The latest value of each logged loss term, short names, 3 significant digits."""
         metrics = trainer.callback_metrics
         # A term whose weight is 0 (tv in the default loss) stays 0: not worth a column.
         values = {name: float(metrics[k]) for k, name in TERMS.items() if k in metrics}
         return {name: f"{v:.3g}" for name, v in values.items() if v != 0.0}
-
-    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        total = trainer.max_steps if trainer.max_steps > 0 else None
-        self.bar = tqdm(
-            total=total,
-            initial=trainer.global_step,
-            desc="training",
-            unit="step",
-            disable=not self._shown(trainer),
-            dynamic_ncols=True,
-            file=sys.stderr,
-        )
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        if self.bar is not None:
-            self.bar.update(trainer.global_step - self.bar.n)
-            self.bar.set_postfix(self.terms(trainer), refresh=False)
-
-    def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        desc = "sanity check" if trainer.sanity_checking else "validating"
-        total = sum(
-            trainer.num_sanity_val_batches if trainer.sanity_checking else trainer.num_val_batches
-        )
-        self.val_bar = tqdm(
-            total=total,
-            desc=desc,
-            unit="batch",
-            leave=False,
-            position=1 if self.bar is not None else 0,
-            disable=not self._shown(trainer),
-            dynamic_ncols=True,
-            file=sys.stderr,
-        )
-
-    def on_validation_batch_end(self, *args: Any, **kwargs: Any) -> None:
-        if self.val_bar is not None:
-            self.val_bar.update(1)
-
-    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if self.val_bar is not None:
-            self.val_bar.close()
-            self.val_bar = None
-        if self.bar is not None and not trainer.sanity_checking:
-            self.bar.set_postfix(self.terms(trainer))
-
-    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix(self.terms(trainer))
-            self.bar.close()
-            self.bar = None
-
-    def print(self, *args: Any, sep: str = " ", **kwargs: Any) -> None:
-        tqdm.write(sep.join(map(str, args)), file=sys.stderr)
 
 
 class _DropLines(logging.Filter):
