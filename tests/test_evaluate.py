@@ -234,7 +234,7 @@ def test_bad_inputs_fail_in_one_line(case: str, expected: str, tiny, capsys) -> 
 
 
 def test_active_wandb_run_gets_table_and_sheet(cli_report, monkeypatch) -> None:
-    from brushwork.evaluate.report import log_wandb
+    from brushwork.evaluate.report import ObjectiveReport, log_wandb
 
     logged: dict = {}
     run = SimpleNamespace(log=logged.update, summary={})
@@ -244,12 +244,14 @@ def test_active_wandb_run_gets_table_and_sheet(cli_report, monkeypatch) -> None:
         Image=lambda image, caption: (image.size, caption),
     )
     monkeypatch.setitem(sys.modules, "wandb", fake)
-    report = json.loads((cli_report[1] / "report.json").read_text())
+    saved = json.loads((cli_report[1] / "report.json").read_text())
+    report = ObjectiveReport.from_json(saved)
+    assert report.to_json() == saved  # the typed report round-trips through report.json
     assert log_wandb(report, torch.rand(3, 54, 138))
     columns, rows = logged["eval/table"]
     assert columns[:2] == ["photo", "method"] and len(rows) == 2 * 3  # 2 photos x 3 methods
     assert logged["eval/contact_sheet"][0] == (138, 54)
-    assert run.summary["eval/equivalent_iterations"] == report["average"]["equivalent_iterations"]
+    assert run.summary["eval/equivalent_iterations"] == saved["average"]["equivalent_iterations"]
     fake.run = None
     assert not log_wandb(report, torch.rand(3, 54, 138))
 
@@ -269,7 +271,7 @@ def test_gatys_steps_0_scores_the_net_alone(tiny, tmp_path, capsys) -> None:
     assert alone["gatys_steps"] == [] and avg["gatys"] == {} and avg["curve"] == []
     assert avg["equivalent_iterations"] is None and avg["speedup_at_equal_loss"] is None
     for term in ("content", "style", "total"):  # the same net, the same terms as with Gatys
-        assert avg["feed_forward"][term] == pytest.approx(full["average"]["feed_forward"][term])
+        assert avg["feed_forward"][term] == pytest.approx(getattr(full.feed_forward, term))
     assert f"total {avg['feed_forward']['total']:.4g}" in printed
     assert alone["per_photo"][0]["start_loss"] is None and alone["per_photo"][0]["curve"] == []
     md = (tmp_path / "report.md").read_text()
@@ -293,10 +295,10 @@ def test_each_style_of_a_multi_style_model_is_scored_with_its_own_painting(tiny)
     )
     kwargs = {"gatys_steps": "2", "size": 32, "device": "cpu", "progress": False}
     reports = {s: evaluate(model, tiny["photos"], style=s, **kwargs) for s in ("candy", None)}
-    assert reports["candy"]["style"]["name"] == "candy"
-    assert Path(reports["candy"]["style_image"]).name == "candy.jpg"
-    assert reports["candy"]["objective"]["loss"]["style_weight"] == 4e-5
-    assert reports[None]["style"]["name"] == "starry_night"  # the first style by default
+    assert reports["candy"].style["name"] == "candy"
+    assert Path(reports["candy"].style_image).name == "candy.jpg"
+    assert reports["candy"].objective["loss"]["style_weight"] == 4e-5
+    assert reports[None].style["name"] == "starry_night"  # the first style by default
     with pytest.raises(BrushworkError, match="unknown style 'udnie'; this model holds"):
         evaluate(model, tiny["photos"], style="udnie", **kwargs)
 

@@ -166,7 +166,7 @@ def bench_distill(args, machine: Callable[[], dict]) -> int:
         exports[arm] = export
         steps = load_model(export)[1]["meta"].get("steps")
         gatys = args.gatys_steps if curve is None else "0"  # the shared curve: the net alone
-        report = evaluate(export, data / "content", gatys_steps=gatys, size=args.size)
+        report = evaluate(export, data / "content", gatys_steps=gatys, size=args.size).to_json()
         if curve is None:
             curve, gatys_terms = report["average"]["curve"], report["average"]["gatys"]
         ff = report["average"]["feed_forward"]

@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from brushwork.config import compose
@@ -189,14 +190,14 @@ def bench_recipe(args, machine) -> int:
                 info_file.write_text(json.dumps(info))
             scored = {"size": args.size, "progress": False, "painting": painting}
             report = evaluate(export, content, gatys_steps="0", **scored)
-            key = json.dumps(report["objective"], sort_keys=True)
+            key = json.dumps(report.objective, sort_keys=True)
             if args.gatys_steps == "0":  # terms only (a trade-off sweep): no Gatys curve
                 curves[key] = [float("nan")]
             if key not in curves:  # one Gatys run per objective, shared by its arms
                 steps_g = [int(s) for s in args.gatys_steps.split(",")]
                 full = evaluate(export, content, gatys_steps=steps_g, **scored)
-                curves[key] = full["average"]["curve"]
-            ff = report["average"]["feed_forward"]
+                curves[key] = full.curve
+            ff = asdict(report.feed_forward)
             eq = (
                 equivalent_iterations(ff["total"], curves[key])
                 if curves[key][0] == curves[key][0]

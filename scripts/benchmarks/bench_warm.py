@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from bench_recipe import _curve, _recipe, _steps_per_second_probe
@@ -104,11 +105,11 @@ def bench_warm(args, machine) -> int:
             report = evaluate(
                 export, data / "content", gatys_steps=steps_g, size=args.size, progress=False, **one
             )
-            curves[painting.stem] = report["average"]["curve"]
+            curves[painting.stem] = report.curve
         report = evaluate(
             export, data / "content", gatys_steps="0", size=args.size, progress=False, **one
         )
-        ff = report["average"]["feed_forward"]
+        ff = asdict(report.feed_forward)
         eq = equivalent_iterations(ff["total"], curves[painting.stem]).iterations
         rows.append(
             {

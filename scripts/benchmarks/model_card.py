@@ -96,7 +96,7 @@ def main(argv: list[str]) -> int:
         rows.append(r)
     for name in args.equivalent:
         report = evaluate(args.model, data_dir() / "content", style=name, progress=False)
-        eq = report["average"]["equivalent_iterations"]
+        eq = str(report.equivalent) if report.equivalent else None
         next(r for r in rows if r["style"] == name)["equivalent_iterations"] = eq
         print(f"{name}: ≈ {eq} equivalent Gatys iterations", flush=True)
     args.json.write_text(

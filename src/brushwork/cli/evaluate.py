@@ -78,10 +78,9 @@ def main(argv: list[str], prog: str = "brushwork evaluate") -> int:
         painting=args.painting,
         progress=progress,
     )
-    avg = report["average"]
-    if avg["equivalent_iterations"]:
-        print(f"equivalent Gatys iterations: {avg['equivalent_iterations']}")
-    ff = avg["feed_forward"]  # the net's own terms, the figures a comparison without Gatys needs
-    print(f"content {ff['content']:.4g}, style {ff['style']:.4g}, total {ff['total']:.4g}")
+    if report.equivalent is not None:
+        print(f"equivalent Gatys iterations: {report.equivalent}")
+    ff = report.feed_forward  # the net's own terms, the figures a comparison without Gatys needs
+    print(f"content {ff.content:.4g}, style {ff.style:.4g}, total {ff.total:.4g}")
     print(f"wrote {out / 'report.md'}, {out / 'report.json'}, {out / 'contact_sheet.png'}")
     return 0

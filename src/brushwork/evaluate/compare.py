@@ -23,7 +23,14 @@ from brushwork.evaluate.metrics import Equivalent, equivalent_iterations, ssim_l
 from brushwork.evaluate.objective import objective_of
 from brushwork.evaluate.painting import net_and_painting
 from brushwork.evaluate.protocol import GATYS_STEPS, SIZE, parse_steps
-from brushwork.evaluate.report import log_wandb, markdown
+from brushwork.evaluate.report import (
+    TERMS,
+    ObjectiveReport,
+    PhotoResult,
+    Terms,
+    log_wandb,
+    markdown,
+)
 from brushwork.gatys.optimizer import optimize_image
 from brushwork.io.files import report_folder, write_text
 from brushwork.io.images import find_images, load_image, resize, save_image
@@ -43,9 +50,12 @@ def timed(fn: Callable[[], Tensor], device: torch.device) -> tuple[Tensor, float
     return out, time.perf_counter() - start
 
 
-def _score(loss: torch.nn.Module, image: Tensor, targets: dict[str, Tensor]) -> dict[str, float]:
+def _terms(loss: Any, image: Tensor, photo: Tensor, targets: dict, seconds: float) -> Terms:
+    """``image`` scored against ``photo`` (its content ``targets``) under ``loss``."""
     with torch.no_grad():
-        return {k: float(v) for k, v in loss(image, content_targets=targets).items()}
+        terms = {k: float(v) for k, v in loss(image, content_targets=targets).items()}
+    ssim = float(ssim_luminance(image, photo)[0])
+    return Terms(**{k: terms[k] for k in TERMS}, ssim=ssim, seconds=seconds)
 
 
 def _gatys_run(
@@ -80,10 +90,6 @@ def _gatys_run(
     return before, seconds, snaps
 
 
-def _mean(dicts: list[dict[str, float]]) -> dict[str, float]:
-    return {k: sum(d[k] for d in dicts) / len(dicts) for k in dicts[0]}
-
-
 def _time_at(eq: Equivalent, seconds: list[float]) -> float:
     """Seconds Gatys needed for ``eq`` iterations (linear between recorded iterations)."""
     k = min(max(eq.iterations, 1.0), float(len(seconds)))
@@ -105,7 +111,7 @@ def evaluate(
     style: str | None = None,
     painting: str | Path | None = None,
     progress: bool = True,
-) -> dict[str, Any]:
+) -> ObjectiveReport:
     """Evaluate ``model`` on the photos under ``content`` or listed in it (the first ``count``);
     return the report.
 
@@ -135,78 +141,76 @@ def evaluate(
     per_photo, rows = [], []
     for i, path in enumerate(photos):
         c = load_image(path, size, device=dev)
-        targets = loss.content_targets(c)
-        with torch.no_grad():
-            if i == 0:
+        if i == 0:
+            with torch.no_grad():
                 net(c)  # warm-up: the first call pays for allocations and kernel selection
-            ff, ff_seconds = timed(lambda c=c: net(c).clamp(0, 1), dev)
-        before, seconds, snaps = [], [], {}  # gatys_steps 0: the net's terms only
-        if steps:
-            before, seconds, snaps = _gatys_run(c, painting, loss, steps, style_size, progress)
-        gatys = {}
-        for n in steps:
-            terms = _score(loss, snaps[n], targets)
-            ssim = float(ssim_luminance(snaps[n], c)[0])
-            gatys[str(n)] = {**terms, "ssim": ssim, "seconds": seconds[n - 1]}
-        curve = before[1:] + [gatys[str(n)]["total"] for n in steps[-1:]]  # after 1..N its
-        ff_terms = {
-            **_score(loss, ff, targets),
-            "ssim": float(ssim_luminance(ff, c)[0]),
-            "seconds": ff_seconds,
-        }
-        eq = equivalent_iterations(ff_terms["total"], curve) if steps else None
-        per_photo.append(
-            {
-                "photo": path.name,
-                "height": c.shape[-2],
-                "width": c.shape[-1],
-                "feed_forward": ff_terms,
-                "gatys": gatys,
-                "start_loss": before[0] if before else None,
-                "equivalent_iterations": str(eq) if eq else None,
-                "equivalent": vars(eq) if eq else None,
-                "curve": curve,
-                "curve_seconds": seconds,
-            }
-        )
-        rows.append([c, *(snaps[n] for n in steps), ff])
-
-    n_ph = len(per_photo)
-    n_its = steps[-1] if steps else 0
-    mean_curve = [sum(p["curve"][k] for p in per_photo) / n_ph for k in range(n_its)]
-    mean_seconds = [sum(p["curve_seconds"][k] for p in per_photo) / n_ph for k in range(n_its)]
-    ff_mean = _mean([p["feed_forward"] for p in per_photo])
-    eq = equivalent_iterations(ff_mean["total"], mean_curve) if steps else None
-    at_eq = _time_at(eq, mean_seconds) if eq else None
-    gatys_mean = {str(n): _mean([p["gatys"][str(n)] for p in per_photo]) for n in steps}
-    speedup = {n: g["seconds"] / ff_mean["seconds"] for n, g in gatys_mean.items()}
-    report = {
-        "model": str(model),
-        "style": dict(info["style"]),
-        "style_image": str(style_path),
-        "objective": objective,
-        "content": str(content) if not isinstance(content, list) else [str(p) for p in photos],
-        "photos": [p.name for p in photos],
-        "size": size,
-        "gatys_steps": steps,
-        "device": str(dev),
-        "average": {
-            "feed_forward": ff_mean,
-            "gatys": gatys_mean,
-            "speedup": speedup,
-            "equivalent_iterations": str(eq) if eq else None,
-            "equivalent": vars(eq) if eq else None,
-            "gatys_seconds_at_equivalent": at_eq,
-            "speedup_at_equal_loss": at_eq / ff_mean["seconds"] if at_eq else None,
-            "curve": mean_curve,
-            "curve_seconds": mean_seconds,
-        },
-        "per_photo": per_photo,
-    }
+        result, row = _photo(net, c, path.name, painting, loss, steps, style_size, progress)
+        per_photo.append(result)
+        rows.append(row)
+    listed = [str(p) for p in photos] if isinstance(content, list) else str(content)
+    setup = dict(model=str(model), style=dict(info["style"]), style_image=str(style_path))
+    setup |= dict(objective=objective, content=listed, size=size, gatys_steps=steps)
+    report = _averaged(per_photo, setup | {"device": str(dev)})
     if out is not None:
         sheet = contact_sheet(rows, height=min(256, min(r[0].shape[-2] for r in rows)))
         save_image(sheet, out / "contact_sheet.png")
-        write_text(out / "report.json", json.dumps(report, indent=1) + "\n")
+        write_text(out / "report.json", json.dumps(report.to_json(), indent=1) + "\n")
         write_text(out / "report.md", markdown(report))
         log_wandb(report, sheet)
     return report
+
+
+def _photo(
+    net: Any,
+    c: Tensor,
+    name: str,
+    painting: Tensor,
+    loss: Any,
+    steps: list[int],
+    style_size: int,
+    progress: bool,
+) -> tuple[PhotoResult, list[Tensor]]:
+    """One photo ``c``: the net's output and Gatys after each of ``steps`` iterations, scored;
+    and its contact-sheet row (photo | Gatys-N for each N | the net)."""
+    targets = loss.content_targets(c)
+    with torch.no_grad():
+        ff, ff_seconds = timed(lambda: net(c).clamp(0, 1), c.device)
+    before, seconds, snaps = [], [], {}  # gatys_steps 0: the net's terms only
+    if steps:
+        before, seconds, snaps = _gatys_run(c, painting, loss, steps, style_size, progress)
+    gatys = {n: _terms(loss, snaps[n], c, targets, seconds[n - 1]) for n in steps}
+    curve = before[1:] + [gatys[n].total for n in steps[-1:]]  # after 1..N iterations
+    ff_terms = _terms(loss, ff, c, targets, ff_seconds)
+    eq = equivalent_iterations(ff_terms.total, curve) if steps else None
+    result = PhotoResult(
+        photo=name,
+        height=c.shape[-2],
+        width=c.shape[-1],
+        feed_forward=ff_terms,
+        gatys=gatys,
+        start_loss=before[0] if before else None,
+        equivalent=eq,
+        curve=curve,
+        curve_seconds=seconds,
+    )
+    return result, [c, *(snaps[n] for n in steps), ff]
+
+
+def _averaged(per_photo: list[PhotoResult], setup: dict[str, Any]) -> ObjectiveReport:
+    """The report: the photos' means, and where the net's mean total falls on the mean curve."""
+    steps, n = setup["gatys_steps"], len(per_photo)
+    its = steps[-1] if steps else 0
+    curve = [sum(p.curve[k] for p in per_photo) / n for k in range(its)]
+    seconds = [sum(p.curve_seconds[k] for p in per_photo) / n for k in range(its)]
+    ff = Terms.mean([p.feed_forward for p in per_photo])
+    eq = equivalent_iterations(ff.total, curve) if steps else None
+    return ObjectiveReport(
+        **setup,
+        per_photo=per_photo,
+        feed_forward=ff,
+        gatys={k: Terms.mean([p.gatys[k] for p in per_photo]) for k in steps},
+        equivalent=eq,
+        gatys_seconds_at_equivalent=_time_at(eq, seconds) if eq else None,
+        curve=curve,
+        curve_seconds=seconds,
+    )

@@ -11,6 +11,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from brushwork.errors import BrushworkError
 from brushwork.evaluate.compare import evaluate
+from brushwork.evaluate.report import ObjectiveReport
 from brushwork.io.assets import data_dir
 
 
@@ -24,7 +25,7 @@ def quick_evaluate(
     style: str | None = None,
     painting: str | Path | None = None,
     photos: list[Path] | None = None,
-) -> dict[str, Any] | None:
+) -> ObjectiveReport | None:
     """End-of-training evaluation of ``export`` with the settings ``cfg.eval`` (gatys_steps, size,
     count) on the validation photos (``cfg.data.val_dir``, default ``$BRUSHWORK_DATA/content``;
     ``photos``: those held out of training where there are none, PhotoDataModule.held_out).
@@ -55,23 +56,23 @@ def quick_evaluate(
     except BrushworkError as err:
         print(f"evaluation skipped: {err}", file=sys.stderr)
         return None
-    avg, n = report["average"], report["gatys_steps"][-1]
-    ff, gatys = avg["feed_forward"], avg["gatys"][str(n)]
+    n = report.gatys_steps[-1]
+    ff, gatys, eq = report.feed_forward, report.gatys[n], report.equivalent
     label = f" [{style}]" if style else ""
     print(
-        f"evaluation{label}: feed-forward ≈ {avg['equivalent_iterations']} Gatys iterations "
-        f"(total loss {ff['total']:.4g}; Gatys-{n} {gatys['total']:.4g}), SSIM {ff['ssim']:.3f}, "
-        f"{avg['speedup'][str(n)]:.3g}x faster than Gatys-{n}; "
+        f"evaluation{label}: feed-forward ≈ {eq} Gatys iterations "
+        f"(total loss {ff.total:.4g}; Gatys-{n} {gatys.total:.4g}), SSIM {ff.ssim:.3f}, "
+        f"{report.speedup[n]:.3g}x faster than Gatys-{n}; "
         f"report: {Path(out_dir) / 'report.md'}"
     )
     if logger is not None:
         prefix = f"eval/{style}/" if style else "eval/"
         metrics = {
-            f"{prefix}equivalent_iterations": avg["equivalent"]["iterations"],
-            f"{prefix}feed_forward_total": ff["total"],
-            f"{prefix}feed_forward_ssim": ff["ssim"],
-            f"{prefix}gatys{n}_total": gatys["total"],
-            f"{prefix}speedup_gatys{n}": avg["speedup"][str(n)],
+            f"{prefix}equivalent_iterations": eq.iterations,
+            f"{prefix}feed_forward_total": ff.total,
+            f"{prefix}feed_forward_ssim": ff.ssim,
+            f"{prefix}gatys{n}_total": gatys.total,
+            f"{prefix}speedup_gatys{n}": report.speedup[n],
         }
         logger.log_metrics(metrics, step=step)
         logger.save()
