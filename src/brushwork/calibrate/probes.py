@@ -21,7 +21,7 @@ from brushwork.config.groups import (
     style_config,
 )
 from brushwork.errors import BrushworkError, check_choice
-from brushwork.gatys.optimizer import optimize_image
+from brushwork.gatys.optimizer import from_photo
 from brushwork.io.assets import cache_dir as brushwork_cache
 from brushwork.io.assets import resolve_style_image
 from brushwork.io.files import write_text
@@ -102,18 +102,7 @@ def probe(
         loss.style_weight = w
         r_c, r_s, outs = [], [], []
         for c, targets, grey, own in refs:
-            size = max(c.shape[-2:])
-            x = optimize_image(
-                c,
-                [painting],
-                loss,
-                size=size,
-                steps=steps,
-                levels=1,
-                init="content",
-                style_scale=style_size / size,
-                progress=False,
-            )
+            x = from_photo(c, painting, loss, style_size, steps)
             content, style = measure(x, targets)
             r_c.append(content / grey)
             r_s.append(style / own)

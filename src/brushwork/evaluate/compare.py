@@ -31,7 +31,7 @@ from brushwork.evaluate.report import (
     log_wandb,
     markdown,
 )
-from brushwork.gatys.optimizer import optimize_image
+from brushwork.gatys.optimizer import from_photo
 from brushwork.io.files import report_folder, write_text
 from brushwork.io.images import find_images, load_image, resize, save_image
 from brushwork.io.sheets import contact_sheet
@@ -74,19 +74,7 @@ def _gatys_run(
         if step + 1 in steps:
             snaps[step + 1] = image.clamp(0, 1).clone()
 
-    size = max(content.shape[-2:])
-    optimize_image(
-        content,
-        [style],
-        loss,
-        size=size,
-        steps=steps[-1],
-        levels=1,
-        init="content",
-        style_scale=style_size / size,
-        progress=progress,
-        callback=on_step,
-    )
+    from_photo(content, style, loss, style_size, steps[-1], progress, on_step)
     return before, seconds, snaps
 
 

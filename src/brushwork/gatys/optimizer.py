@@ -143,6 +143,33 @@ def optimize_image(
     return x
 
 
+def from_photo(
+    content: Tensor,
+    painting: Tensor,
+    loss: PerceptualLoss,
+    style_size: int,
+    steps: int,
+    progress: bool = False,
+    callback: StepCallback | None = None,
+) -> Tensor:
+    """Gatys as evaluation and calibration run it: L-BFGS from the photo ``content``
+    (1, 3, H, W) at its own size, one level, the painting with its longer side ``style_size``;
+    returns (1, 3, H, W) in [0,1]."""
+    size = max(content.shape[-2:])
+    return optimize_image(
+        content,
+        [painting],
+        loss,
+        size=size,
+        steps=steps,
+        levels=1,
+        init="content",
+        style_scale=style_size / size,
+        progress=progress,
+        callback=callback,
+    )
+
+
 def _optimize(
     x: Tensor,
     loss: PerceptualLoss,

@@ -1,5 +1,5 @@
 """The Gatys optimizer driven by a composed ``configs/gatys.yaml``: what ``brushwork gatys``,
-``brushwork sheet`` and the app's Gatys tab run."""
+``brushwork sheet``, the app's Gatys tab and ``brushwork targets`` run."""
 
 from __future__ import annotations
 
@@ -12,24 +12,38 @@ from brushwork.nn.device import pick_device
 from brushwork.nn.losses import PerceptualLoss
 
 
+class Painter:
+    """The Gatys optimizer with the settings of a composed configs/gatys.yaml: the paintings and
+    VGG loaded once, then any number of photos (the ``gatys`` command, the sheet, the app and
+    distillation targets)."""
+
+    def __init__(self, cfg: DictConfig) -> None:
+        self.cfg, self.device = cfg, pick_device(cfg.device)
+        self.paintings = load_style_images(styles_of(cfg))
+        self.loss = PerceptualLoss(**loss_args(cfg)).to(self.device)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True
+
+    def __call__(
+        self,
+        content: torch.Tensor,
+        callback: StepCallback | None = None,
+        progress: bool | None = None,
+    ) -> torch.Tensor:
+        """``content`` (1, 3, H, W) in [0,1] painted in ``cfg.style`` (+ ``cfg.mix``); returns
+        (1, 3, h, w), longer side ``cfg.gatys.size``; ``progress`` overrides the config's bar.
+        Seeded per call: a photo's result does not depend on the photos painted before it."""
+        gatys = plain(self.cfg.gatys)
+        if progress is not None:
+            gatys["progress"] = progress
+        torch.manual_seed(self.cfg.seed)
+        blend, seed = plain(self.cfg.blend), self.cfg.seed
+        args = (content, self.paintings, self.loss)
+        return optimize_image(*args, **gatys, blend=blend, seed=seed, callback=callback)
+
+
 def paint(
     cfg: DictConfig, content: torch.Tensor, callback: StepCallback | None = None
 ) -> torch.Tensor:
-    """``content`` (1, 3, H, W) in [0,1] painted in ``cfg.style`` (+ ``cfg.mix``) with the settings
-    of a composed configs/gatys.yaml; returns (1, 3, h, w), longer side ``cfg.gatys.size``."""
-    device = pick_device(cfg.device)
-    torch.manual_seed(cfg.seed)
-    style_images = load_style_images(styles_of(cfg))
-    loss = PerceptualLoss(**loss_args(cfg)).to(device)
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
-
-    return optimize_image(
-        content,
-        style_images,
-        loss,
-        **plain(cfg.gatys),
-        blend=plain(cfg.blend),
-        seed=cfg.seed,
-        callback=callback,
-    )
+    """One photo: :class:`Painter` ``(cfg)(content, callback)``."""
+    return Painter(cfg)(content, callback)

@@ -16,17 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
-import torch
 from omegaconf import DictConfig
 from tqdm.auto import tqdm
 
-from brushwork.config.groups import load_style_images, loss_args, plain, required, styles_of
+from brushwork.config.groups import required
 from brushwork.errors import BrushworkError
-from brushwork.gatys.optimizer import optimize_image
+from brushwork.gatys.paint import Painter
 from brushwork.io.files import make_output_dir
 from brushwork.io.images import find_images, load_image, save_image
-from brushwork.nn.device import pick_device
-from brushwork.nn.losses import PerceptualLoss
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -93,13 +90,10 @@ def make_targets(cfg: DictConfig) -> dict[str, float]:
     todo = [p for p in files if not target_path(p, root, out).exists()]
     skipped = len(files) - len(todo)
 
-    gatys = plain(cfg.gatys)
-    outer_bar = gatys.pop("progress")  # a bar over the photos, not one per optimisation
-    device = pick_device(str(cfg.device))
+    outer_bar = cfg.gatys.progress  # a bar over the photos, not one per optimisation
     written = failed = 0
     if todo:  # a finished shard needs neither the style images nor VGG
-        style_images = load_style_images(styles_of(cfg))
-        loss = PerceptualLoss(**loss_args(cfg)).to(device)
+        painter = Painter(cfg)
         bar = tqdm(todo, desc=f"targets {shard}", disable=None if outer_bar else True)
         bar.set_postfix(done=0, skipped=skipped)
         for photo in bar:
@@ -109,16 +103,7 @@ def make_targets(cfg: DictConfig) -> dict[str, float]:
                 log.warning("skipped: %s", e)
                 failed += 1
                 continue
-            torch.manual_seed(int(cfg.seed))  # each target independent of which shard made it
-            result = optimize_image(
-                content,
-                style_images,
-                loss,
-                **gatys,
-                progress=False,
-                blend=plain(cfg.blend),
-                seed=cfg.seed,
-            )
+            result = painter(content, progress=False)  # seeded per photo: shard-independent
             dest = target_path(photo, root, out)
             dest.parent.mkdir(parents=True, exist_ok=True)
             save_image(result, dest)
