@@ -226,3 +226,34 @@ def test_evaluate_every_style_of_a_multi_style_model(tmp_path) -> None:
     report = json.loads((out / "report.json").read_text())
     assert [s["painting"] for s in report["styles"]] == ["candy.jpg", "mosaic.jpg"]
     assert (out / "sheet_candy.png").is_file() and (out / "sheet_mosaic.png").is_file()
+
+
+def test_a_report_of_every_style_is_written_as_each_style_finishes(tmp_path, monkeypatch):
+    # `--style all` on the shipped model takes ~45 min: a killed run keeps the styles done.
+    import brushwork.evaluate.run as run
+    from brushwork.infer.model_file import export_model
+    from brushwork.nn.nets import ShuffleNet
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    photo("mine", 64, 48).save(photos / "mine.png")
+    styles = [{"name": n, "image": f"{n}.jpg"} for n in ("candy", "mosaic", "udnie")]
+    model = export_model(ShuffleNet(width=2, n_residual=1, n_styles=3), tmp_path / "A.pt", styles)
+
+    class Judge:
+        def __init__(self, *args) -> None:
+            pass
+
+        def judge(self, model, style, painting):
+            if style == "udnie":
+                raise KeyboardInterrupt  # killed while the third style is being judged
+            return style
+
+    written: list[tuple[list, list]] = []
+    monkeypatch.setattr(run, "Judge", Judge)
+    monkeypatch.setattr(
+        run, "write_report", lambda v, p, m, out, sheets: written.append((list(v), list(sheets)))
+    )
+    with pytest.raises(KeyboardInterrupt):
+        run.reference_evaluate(model, photos, style="all", peer=False, out_dir=tmp_path / "out")
+    assert written == [(["candy"], ["candy"]), (["candy", "mosaic"], ["mosaic"])]

@@ -14,6 +14,7 @@ the same pictures; writes report.md, report.json and 1:1 sheets (photo | ours | 
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from brushwork.errors import BrushworkError
 from brushwork.evaluate.protocol import GATYS_STEPS, SIZE, parse_sizes
 
 
-def main(argv: list[str], prog: str = "brushwork evaluate") -> int:
+def _parser(prog: str) -> argparse.ArgumentParser:
     p = parser(prog, __doc__)
     p.add_argument("--model", required=True, help="exported style network (<style>.pt)")
     p.add_argument("--protocol", choices=("reference", "training"), default="reference")
@@ -45,7 +46,11 @@ def main(argv: list[str], prog: str = "brushwork evaluate") -> int:
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     p.add_argument("--count", type=int, default=None, help="use only the first N photos")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str], prog: str = "brushwork evaluate") -> int:
+    args = _parser(prog).parse_args(argv)
     out = Path(args.out or f"{Path(args.model).stem}_eval")
     progress = not args.no_progress and sys.stderr.isatty()
     if args.protocol == "reference":

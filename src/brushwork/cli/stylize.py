@@ -40,72 +40,84 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     p = parser(prog, __doc__)
     p.add_argument("inputs", nargs="*", metavar="INPUT", help="image files, folders or globs")
     p.add_argument("-o", "--output", help="output file (one input) or folder")
-    p.add_argument(
+    _style_options(p.add_argument_group("model and style"))
+    _painting_options(p.add_argument_group("how it paints"))
+    _runtime_options(p.add_argument_group("how it runs"))
+    p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    p.add_argument("--json", action="store_true", help="print machine-readable results")
+    return p
+
+
+def _style_options(g: argparse._ArgumentGroup) -> None:
+    g.add_argument(
         "--model",
         help="style model: brushwork .pt export or .onnx (default: the shipped model, 10 styles)",
     )
-    p.add_argument("--style", help="which style of a multi-style model (see --list-styles)")
-    p.add_argument(
+    g.add_argument("--style", help="which style of a multi-style model (see --list-styles)")
+    g.add_argument(
         "--mix",
         metavar="A=W,B=W",
         help="a mix of a multi-style model's styles, e.g. starry_night=0.7,great_wave=0.3",
     )
-    p.add_argument("--list-styles", action="store_true", help="list the model's styles, exit")
-    p.add_argument(
+    g.add_argument("--list-styles", action="store_true", help="list the model's styles, exit")
+    g.add_argument(
         "--stroke",
         type=float,
         metavar="PX",
         help="stroke size of a model trained with strokes=[...] (between trained sizes: blended)",
     )
-    p.add_argument("--video", metavar="IN", help="stylize this video (frames + audio) into -o")
-    p.add_argument(
+
+
+def _painting_options(g: argparse._ArgumentGroup) -> None:
+    g.add_argument("--video", metavar="IN", help="stylize this video (frames + audio) into -o")
+    g.add_argument(
         "--stable",
         action="store_true",
         help="video without flicker: frames stylized as one clip (a .pt model)",
     )
-    p.add_argument(
+    g.add_argument(
         "--smooth",
         type=float,
         default=0.0,
         metavar="W",
         help="with --stable: temporal filter weight in [0, 0.9] (calmer, less crisp strokes)",
     )
-    p.add_argument(
+    g.add_argument(
         "--stroke-scale",
         default="1",
         metavar="S",
         help="paint strokes S times larger (S >= 1, or auto: as large relative to the image as "
         "in training); edges stay sharp",
     )
-    p.add_argument(
+    g.add_argument(
         "--mask", metavar="M.png", help="paint where M is white, keep the photo where black"
     )
-    p.add_argument("--mask-invert", action="store_true", help="paint where the mask is black")
-    p.add_argument(
+    g.add_argument("--mask-invert", action="store_true", help="paint where the mask is black")
+    g.add_argument(
         "--region",
         action="append",
         default=[],
         metavar="STYLE=M.png",
         help="a multi-style model: STYLE paints where M is white (repeat: one per region)",
     )
-    p.add_argument("--max-size", type=int, help="shrink images so the long side is at most this")
-    p.add_argument("--strength", type=float, default=1.0, help="0..1 blend with the photo")
-    p.add_argument("--preserve-color", action="store_true", help="keep the photo's colours")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    p.add_argument("--precision", default="fp32", choices=PRECISIONS)
-    p.add_argument("--batch", type=int, default=1, help="images per forward pass (same size)")
-    p.add_argument("--tile", default="auto", help="tile side in px, 0 = never, auto (default)")
-    p.add_argument("--threads", type=int, help="CPU threads")
-    p.add_argument(
+    g.add_argument("--max-size", type=int, help="shrink images so the long side is at most this")
+    g.add_argument("--strength", type=float, default=1.0, help="0..1 blend with the photo")
+    g.add_argument("--preserve-color", action="store_true", help="keep the photo's colours")
+
+
+def _runtime_options(g: argparse._ArgumentGroup) -> None:
+    g.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    g.add_argument("--precision", default="fp32", choices=PRECISIONS)
+    g.add_argument("--batch", type=int, default=1, help="images per forward pass (same size)")
+    g.add_argument("--tile", default="auto", help="tile side in px, 0 = never, auto (default)")
+    g.add_argument("--threads", type=int, help="CPU threads")
+    g.add_argument(
         "--backend",
         default="auto",
         choices=BACKENDS,
         help="auto: onnxruntime on CPU in fp32 when installed, else torch",
     )
-    p.add_argument("--compile", action="store_true", help="torch.compile (slow start)")
-    p.add_argument("--force", action="store_true", help="overwrite existing outputs")
-    p.add_argument("--json", action="store_true", help="print machine-readable results")
-    return p
+    g.add_argument("--compile", action="store_true", help="torch.compile (slow start)")
 
 
 def _engine(args: argparse.Namespace, tile: int | None, torch_stylizer: Any) -> Any:

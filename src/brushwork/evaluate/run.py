@@ -55,7 +55,8 @@ def reference_evaluate(
     progress: bool = False,
 ) -> list[StyleVerdict]:
     """Judge ``style`` of ``model`` (``"all"``: each style it holds) under the reference protocol
-    on :func:`reference_photos`; with ``out_dir``, write the report there. Checks everything that
+    on :func:`reference_photos`; with ``out_dir``, write the report there (rewritten after each
+style, so ``all`` shows the styles done so far). Checks everything that
     can fail fast (model, photos, peer, report folder) before the slow work."""
     _, info = load_model(model)  # BrushworkError for a missing or foreign file
     names = [str(s.get("name")) for s in info.get("styles") or [info["style"]]]
@@ -65,7 +66,9 @@ def reference_evaluate(
         raise BrushworkError(f"the peer is not installed: pip install {PEER} (or --no-peer)")
     out = report_folder(out_dir, "sheet.png")  # fail now, not after minutes of painting
     judge = Judge(photos, sizes, peer, pick_device(device), progress)
-    verdicts = [judge.judge(model, s, painting) for s in styles]
-    if out is not None:
-        write_report(verdicts, photos, str(model), out)
+    verdicts: list[StyleVerdict] = []
+    for s in styles:  # the report grows as each style is judged: a long run shows its progress
+        verdicts.append(judge.judge(model, s, painting))
+        if out is not None:
+            write_report(verdicts, photos, str(model), out, sheets=verdicts[-1:])
     return verdicts

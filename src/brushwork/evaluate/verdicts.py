@@ -119,11 +119,16 @@ def markdown(verdicts: Sequence[StyleVerdict], photos: Sequence[Path], model: st
 
 
 def write_report(
-    verdicts: Sequence[StyleVerdict], photos: Sequence[Path], model: str, out: Path
+    verdicts: Sequence[StyleVerdict],
+    photos: Sequence[Path],
+    model: str,
+    out: Path,
+    sheets: Sequence[StyleVerdict] | None = None,
 ) -> None:
-    """``out``/report.md, report.json and sheet_<style>.png (1:1, PNG) for each verdict."""
+    """``out``/report.md, report.json and sheet_<style>.png (1:1, PNG) for each of ``sheets``
+    (default: every verdict; a report rewritten as styles finish draws the new one only)."""
     out.mkdir(parents=True, exist_ok=True)
-    for v in verdicts:
+    for v in verdicts if sheets is None else sheets:
         save_image(
             contact_sheet(v.sheet, height=v.sheet[0][0].shape[-2]), out / f"sheet_{v.style}.png"
         )

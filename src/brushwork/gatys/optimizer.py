@@ -98,16 +98,7 @@ def optimize_image(
     precision: VGG's convolutions under bf16 autocast (faster on a CPU with AVX512-BF16 and on
     GPUs); the Gram matrices, the loss and the image stay fp32.
     """
-    check_choice("gatys.optimizer", optimizer, OPTIMIZERS)
-    check_choice("gatys.init", init, INITS)
-    check_choice("gatys.preserve_color", preserve_color, PRESERVE_COLOR)
-    for name, v in (("size", size), ("steps", steps), ("levels", levels)):
-        if v <= 0:
-            raise BrushworkError(f"gatys.{name} must be positive, got {v}")
-    if coarse_steps is not None and coarse_steps < 0:
-        raise BrushworkError(f"gatys.coarse_steps must be >= 0, got {coarse_steps}")
-    if style_scale <= 0:
-        raise BrushworkError(f"style_scale must be positive, got {style_scale}")
+    _check(optimizer, init, preserve_color, size, steps, levels, coarse_steps, style_scale)
     generator = torch.Generator().manual_seed(seed if seed is not None else torch.seed())
     device = loss.device
     amp = resolve_precision(precision, device) == "bf16"
@@ -118,13 +109,7 @@ def optimize_image(
     for level, (level_size, n_steps) in enumerate(
         zip(sizes, level_steps(size, levels, steps, coarse_steps), strict=True)
     ):
-        c = resize(content, level_size)
-        s = [resize(im, max(16, round(style_scale * level_size))) for im in styles]
-        if preserve_color == "luminance":
-            s = [match_luminance(im, c) for im in s]
-            c = luminance(c)
-        elif preserve_color == "match":
-            s = [match_color(im, c) for im in s]
+        c, s = _level_images(content, styles, level_size, style_scale, preserve_color)
         loss.set_style(s, blend)
         targets = loss.content_targets(c)
         if x is None:
@@ -141,6 +126,43 @@ def optimize_image(
     if preserve_color == "luminance":
         x = transfer_chroma(x, resize(content, size))
     return x
+
+
+def _level_images(
+    content: Tensor, styles: list[Tensor], size: int, style_scale: float, preserve_color: str
+) -> tuple[Tensor, list[Tensor]]:
+    """The photo and the paintings one pyramid level optimises at (longer side ``size``), with
+    the colour handling of ``preserve_color``."""
+    c = resize(content, size)
+    s = [resize(im, max(16, round(style_scale * size))) for im in styles]
+    if preserve_color == "luminance":
+        return luminance(c), [match_luminance(im, c) for im in s]
+    if preserve_color == "match":
+        s = [match_color(im, c) for im in s]
+    return c, s
+
+
+def _check(
+    optimizer: str,
+    init: str,
+    preserve_color: str,
+    size: int,
+    steps: int,
+    levels: int,
+    coarse_steps: int | None,
+    style_scale: float,
+) -> None:
+    """BrushworkError, in one line, for any setting :func:`optimize_image` cannot take."""
+    check_choice("gatys.optimizer", optimizer, OPTIMIZERS)
+    check_choice("gatys.init", init, INITS)
+    check_choice("gatys.preserve_color", preserve_color, PRESERVE_COLOR)
+    for name, v in (("size", size), ("steps", steps), ("levels", levels)):
+        if v <= 0:
+            raise BrushworkError(f"gatys.{name} must be positive, got {v}")
+    if coarse_steps is not None and coarse_steps < 0:
+        raise BrushworkError(f"gatys.coarse_steps must be >= 0, got {coarse_steps}")
+    if style_scale <= 0:
+        raise BrushworkError(f"style_scale must be positive, got {style_scale}")
 
 
 def from_photo(

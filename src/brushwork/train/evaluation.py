@@ -56,6 +56,12 @@ def quick_evaluate(
     except BrushworkError as err:
         print(f"evaluation skipped: {err}", file=sys.stderr)
         return None
+    _tell(report, Path(out_dir), logger, step, style)
+    return report
+
+
+def _tell(report: ObjectiveReport, out_dir: Path, logger: Any, step: Any, style: Any) -> None:
+    """One line of the evaluation's figures; scalars ``eval/*`` (``eval/<style>/*``) logged."""
     n = report.gatys_steps[-1]
     ff, gatys, eq = report.feed_forward, report.gatys[n], report.equivalent
     label = f" [{style}]" if style else ""
@@ -63,7 +69,7 @@ def quick_evaluate(
         f"evaluation{label}: feed-forward ≈ {eq} Gatys iterations "
         f"(total loss {ff.total:.4g}; Gatys-{n} {gatys.total:.4g}), SSIM {ff.ssim:.3f}, "
         f"{report.speedup[n]:.3g}x faster than Gatys-{n}; "
-        f"report: {Path(out_dir) / 'report.md'}"
+        f"report: {out_dir / 'report.md'}"
     )
     if logger is not None:
         prefix = f"eval/{style}/" if style else "eval/"
@@ -76,7 +82,6 @@ def quick_evaluate(
         }
         logger.log_metrics(metrics, step=step)
         logger.save()
-    return report
 
 
 def closing_evaluation(
