@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from brushwork.infer.array_ops import pad_array, resize_array, transfer_chroma_array
+from brushwork.io.arrays import pad_array, resize_array, transfer_chroma_array
 from brushwork.io.images import pil_to_tensor, resize
 from brushwork.io.synthetic import photo
 from brushwork.nn.color import transfer_chroma

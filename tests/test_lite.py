@@ -13,12 +13,11 @@ import pytest
 import torch
 from PIL import Image
 
-from brushwork.infer.array_ops import resize_array
-from brushwork.infer.engines import LiteEngine, TorchEngine
 from brushwork.infer.lite import OnnxStylizer, fast_stylizer, onnx_cache_path
 from brushwork.infer.model_file import export_model
+from brushwork.infer.pipeline import LiteEngine, TorchEngine
 from brushwork.infer.stylizer import Stylizer
-from brushwork.io.arrays import read_array, write_array
+from brushwork.io.arrays import read_array, resize_array, write_array
 from brushwork.io.images import load_image, resize, save_image
 from brushwork.nn.nets import ShuffleNet
 

@@ -102,8 +102,8 @@ def sheet(out: Path, width: int = 768) -> None:
     import numpy as np
     from PIL import Image
 
-    from brushwork.infer.engines import TorchEngine
     from brushwork.infer.masks import Area, Mask
+    from brushwork.infer.pipeline import TorchEngine
     from brushwork.infer.stylizer import Stylizer
     from brushwork.io.images import pil_to_tensor, save_image
     from brushwork.io.sheets import contact_sheet

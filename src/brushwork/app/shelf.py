@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.engines import choose_engine
 from brushwork.infer.lite import fast_stylizer, regions_stylizer
+from brushwork.infer.pipeline import choose_engine
 
 SUFFIXES = (".pt", ".onnx")
 

@@ -15,8 +15,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.array_ops import resize_array
-from brushwork.io.arrays import read_array, write_array
+from brushwork.io.arrays import read_array, resize_array, write_array
 from brushwork.io.files import why_not_written
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-from brushwork.cli.args import parser
+from brushwork.cli.main import parser
 from brushwork.errors import BrushworkError
 
 AUTH_ENV = "BRUSHWORK_APP_AUTH"

@@ -18,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from brushwork.cli.args import parser
+from brushwork.cli.main import parser
 from brushwork.errors import BrushworkError
 from brushwork.evaluate.protocol import GATYS_STEPS, SIZE, parse_sizes
 

@@ -8,7 +8,7 @@ ONNX: opset 17, dynamic batch/height/width; run it with onnxruntime or ``brushwo
 
 from __future__ import annotations
 
-from brushwork.cli.args import parser
+from brushwork.cli.main import parser
 
 FORMATS = ("onnx", "torchscript")  # brushwork.infer.exporters.FORMATS, without importing torch
 

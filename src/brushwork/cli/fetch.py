@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from brushwork.cli.args import parser
+from brushwork.cli.main import parser
 from brushwork.io.assets import data_dir, download, fetch_photos
 from brushwork.io.fetch import PHOTO_SETS, source_url
 

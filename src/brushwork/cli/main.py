@@ -7,11 +7,12 @@ run, so ``brushwork --help`` answers without loading torch.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import os
 import sys
 
-from brushwork.errors import exit_on_error
+from brushwork.errors import BrushworkError, exit_on_error
 
 # name -> (module under brushwork.cli, one line for --help). Hydra commands' modules define
 # run(cfg) and compose configs/<HYDRA_CONFIGS[name]>.yaml; the others define main(argv, prog).
@@ -35,6 +36,22 @@ HYDRA_CONFIGS = {
     "calibrate": "calibrate",
     "targets": "make_targets",
 }
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with errors raised as BrushworkError (printed by ``exit_on_error``), not printed
+    with the usage block and exit status 2 by argparse itself."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise BrushworkError(f"{message} (see --help)")
+
+
+def parser(prog: str, doc: str | None) -> ArgumentParser:
+    """A parser for ``brushwork <command>`` whose ``--help`` shows the module docstring ``doc``:
+    a usage error is one ``error:`` line, exit 2."""
+    return ArgumentParser(
+        prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
 
 
 def usage() -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from brushwork.cli.args import parser
+from brushwork.cli.main import parser
 
 DEFAULT_STYLES = "starry_night,the_scream,candy"
 

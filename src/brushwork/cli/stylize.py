@@ -20,11 +20,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from brushwork.cli.args import parser
+from brushwork.cli.main import parser
 from brushwork.errors import BrushworkError
-from brushwork.infer.batch import stylize_files
 from brushwork.infer.lite import fast_stylizer, model_styles, regions_stylizer
 from brushwork.infer.masks import area_from_options
+from brushwork.infer.pipeline import stylize_files
 from brushwork.infer.settings import (
     BACKENDS,
     PRECISIONS,
@@ -122,8 +122,8 @@ def _runtime_options(g: argparse._ArgumentGroup) -> None:
 
 def _engine(args: argparse.Namespace, tile: int | None, torch_stylizer: Any) -> Any:
     """The torch-free engine where it applies (CPU, fp32, onnxruntime, a cached or .onnx model,
-    no fixed tile size), else the torch one; see brushwork.infer.engines."""
-    from brushwork.infer.engines import choose_engine
+    no fixed tile size), else the torch one; see brushwork.infer.pipeline."""
+    from brushwork.infer.pipeline import choose_engine
 
     lite = None
     if tile in (None, 0) and args.stroke_scale in (1.0, "1"):  # the guided upsampling is torch

@@ -56,8 +56,8 @@ def reference_evaluate(
 ) -> list[StyleVerdict]:
     """Judge ``style`` of ``model`` (``"all"``: each style it holds) under the reference protocol
     on :func:`reference_photos`; with ``out_dir``, write the report there (rewritten after each
-style, so ``all`` shows the styles done so far). Checks everything that
-    can fail fast (model, photos, peer, report folder) before the slow work."""
+    style, so ``all`` shows the styles done so far). Checks everything that can fail fast (model,
+    photos, peer, report folder) before the slow work."""
     _, info = load_model(model)  # BrushworkError for a missing or foreign file
     names = [str(s.get("name")) for s in info.get("styles") or [info["style"]]]
     styles: list[str | None] = list(names) if style == "all" else [style]

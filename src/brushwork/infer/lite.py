@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.array_ops import pad_array, transfer_chroma_array
 from brushwork.infer.mix import choose
 from brushwork.infer.settings import AUTO_TILE_PIXELS, check_strength
 from brushwork.infer.shipped import onnx_copy
+from brushwork.io.arrays import pad_array, transfer_chroma_array
 from brushwork.io.assets import cache_dir
 
 ONNX_OPSET = 17
