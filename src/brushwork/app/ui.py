@@ -42,10 +42,28 @@ def build(shelf: Shelf, temp: TempFolder) -> Any:
     """The Gradio Blocks of the app; results are written in ``temp`` (the bounded temporary
     folder); a result that cannot be written (a full disk) is one line on the page."""
     gr = gradio()
-    from brushwork.app.painter import GatysJob
 
     def fail(e: BrushworkError) -> Exception:
         return gr.Error(temp.public(e), print_exception=False)
+
+    opts = {"preprocess": False, "trigger_mode": "always_last"}
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown("## brushwork — paint your photo in the style of a painting")
+        with gr.Tab("Stylize"):
+            loads = [_stylize_tab(gr, shelf, temp, fail, opts)]
+        with gr.Tab("Compare"):
+            loads.append(_compare_tab(gr, shelf, temp, fail, opts))
+        with gr.Tab("Gatys"):
+            _gatys_tab(gr, fail)
+        with gr.Tab("Brush"):
+            loads.append(brush_tab(gr, shelf, temp, fail, opts))
+        for load in loads:  # each tab's choices, filled when a page opens
+            demo.load(*load, preprocess=False)
+    return demo
+
+
+def _stylize_handlers(gr: Any, shelf: Shelf, temp: TempFolder, fail: Any) -> tuple:
+    """The Stylize tab's events: stylize, keep_png, pick_model."""
 
     def stylize(photo, label, style, strength, keep, size):
         """The result shown (JPEGs) and its note; the exact PNG is written by :func:`keep_png`
@@ -85,6 +103,42 @@ def build(shelf: Shelf, temp: TempFolder) -> Any:
         many = len(styles) > 1
         return gr.update(choices=styles, value=styles[0] if many else None, visible=many)
 
+    return stylize, keep_png, pick_model
+
+
+def _stylize_tab(gr: Any, shelf: Shelf, temp: TempFolder, fail: Any, opts: dict) -> tuple:
+    """One photo in one model or style; returns the page-load hook (the model's styles)."""
+    stylize, keep_png, pick_model = _stylize_handlers(gr, shelf, temp, fail)
+    with gr.Row():
+        with gr.Column(scale=1):
+            photo = gr.Image(label="Photo", type="filepath", elem_id="photo")
+            model = gr.Dropdown(shelf.labels, value=shelf.labels[0], label="Model", elem_id="model")
+            style = gr.Dropdown([], label="Style", visible=False, elem_id="style")
+            strength = gr.Slider(0, 1, 1, step=0.05, label="Strength", elem_id="strength")
+            keep = gr.Checkbox(label="Keep the photo's colours", elem_id="keep")
+            size = gr.Slider(*SIZES, 1024, step=32, label="Largest side of the result (px)")
+        with gr.Column(scale=2):
+            result = gr.ImageSlider(label="Photo | stylized", format="png", elem_id="result")
+            note = gr.Markdown(elem_id="note")
+            download = gr.DownloadButton("Download PNG", visible=False, elem_id="download")
+    args = [photo, model, style, strength, keep, size]
+    last = gr.State()  # the last result and its PNG's path, for keep_png
+    outs = [result, note, download, last]
+    # .input fires on the user's own changes only: the style list that pick_model sets
+    # (on load, or for a new model) would otherwise stylize the same photo twice.
+    triggers = (photo.change, style.input, keep.input)
+    events = [trigger(stylize, args, outs, **opts) for trigger in triggers]
+    events += [slider.release(stylize, args, outs, **opts) for slider in (strength, size)]
+    model_change = model.input(pick_model, model, style, **opts)
+    events.append(model_change.then(stylize, args, outs, **opts))
+    for event in events:
+        event.then(keep_png, last, download, **opts)
+    return pick_model, model, style
+
+
+def _compare_tab(gr: Any, shelf: Shelf, temp: TempFolder, fail: Any, opts: dict) -> tuple:
+    """One photo in several models and styles; returns the page-load hook (the choices)."""
+
     def compare(photo, names, strength, size):
         if not names:
             raise fail(BrushworkError("tick at least one model or style to compare"))
@@ -102,6 +156,24 @@ def build(shelf: Shelf, temp: TempFolder) -> Any:
         except BrushworkError as e:
             raise fail(e) from None
         return grid, f"{len(names)} results in {total:.1f} s"
+
+    with gr.Row():
+        with gr.Column(scale=1):
+            c_photo = gr.Image(label="Photo", type="filepath", elem_id="c_photo")
+            picks = gr.CheckboxGroup([], label="Models and styles", elem_id="picks")
+            c_strength = gr.Slider(0, 1, 1, step=0.05, label="Strength")
+            c_size = gr.Slider(*SIZES, 512, step=32, label="Largest side (px)")
+            c_go = gr.Button("Compare", variant="primary", elem_id="c_go")
+        with gr.Column(scale=2):
+            grid = gr.Gallery(label="Results", columns=3, elem_id="grid")
+            c_note = gr.Markdown(elem_id="c_note")
+    c_go.click(compare, [c_photo, picks, c_strength, c_size], [grid, c_note], **opts)
+    return lambda: gr.update(choices=shelf.entries()), None, picks
+
+
+def _gatys_handlers(gr: Any, fail: Any) -> tuple:
+    """The Gatys tab's events: paint (a generator of progress) and cancel, one job per page."""
+    from brushwork.app.painter import GatysJob
 
     jobs: dict[str, GatysJob] = {}
 
@@ -137,76 +209,31 @@ def build(shelf: Shelf, temp: TempFolder) -> Any:
         if job is not None:
             job.cancel()
 
-    opts = {"preprocess": False, "trigger_mode": "always_last"}
-    with gr.Blocks(title=TITLE) as demo:
-        gr.Markdown("## brushwork — paint your photo in the style of a painting")
-        with gr.Tab("Stylize"):
+    return paint, cancel
+
+
+def _gatys_tab(gr: Any, fail: Any) -> None:
+    """The optimizer on one photo and a shipped or uploaded painting, shown as it paints."""
+    paint, cancel = _gatys_handlers(gr, fail)
+    with gr.Row():
+        with gr.Column(scale=1):
+            g_photo = gr.Image(label="Photo", type="filepath", elem_id="g_photo")
+            names = painting_names()
+            painting = gr.Dropdown(names, value=names[0], label="Painting")
+            own = gr.Image(label="…or your painting", type="filepath", elem_id="own")
+            g_size = gr.Slider(
+                64, 768, 256, step=32, label="Size (long side, px)", elem_id="g_size"
+            )
+            steps = gr.Slider(
+                5, 500, 100, step=5, label="Iterations at full size", elem_id="g_steps"
+            )
             with gr.Row():
-                with gr.Column(scale=1):
-                    photo = gr.Image(label="Photo", type="filepath", elem_id="photo")
-                    model = gr.Dropdown(
-                        shelf.labels, value=shelf.labels[0], label="Model", elem_id="model"
-                    )
-                    style = gr.Dropdown([], label="Style", visible=False, elem_id="style")
-                    strength = gr.Slider(0, 1, 1, step=0.05, label="Strength", elem_id="strength")
-                    keep = gr.Checkbox(label="Keep the photo's colours", elem_id="keep")
-                    size = gr.Slider(*SIZES, 1024, step=32, label="Largest side of the result (px)")
-                with gr.Column(scale=2):
-                    result = gr.ImageSlider(
-                        label="Photo | stylized", format="png", elem_id="result"
-                    )
-                    note = gr.Markdown(elem_id="note")
-                    download = gr.DownloadButton("Download PNG", visible=False, elem_id="download")
-            args = [photo, model, style, strength, keep, size]
-            last = gr.State()  # the last result and its PNG's path, for keep_png
-            outs = [result, note, download, last]
-            # .input fires on the user's own changes only: the style list that pick_model sets
-            # (on load, or for a new model) would otherwise stylize the same photo twice.
-            triggers = (photo.change, style.input, keep.input)
-            events = [trigger(stylize, args, outs, **opts) for trigger in triggers]
-            events += [slider.release(stylize, args, outs, **opts) for slider in (strength, size)]
-            model_change = model.input(pick_model, model, style, **opts)
-            events.append(model_change.then(stylize, args, outs, **opts))
-            for event in events:
-                event.then(keep_png, last, download, **opts)
-        with gr.Tab("Compare"):
-            with gr.Row():
-                with gr.Column(scale=1):
-                    c_photo = gr.Image(label="Photo", type="filepath", elem_id="c_photo")
-                    picks = gr.CheckboxGroup([], label="Models and styles", elem_id="picks")
-                    c_strength = gr.Slider(0, 1, 1, step=0.05, label="Strength")
-                    c_size = gr.Slider(*SIZES, 512, step=32, label="Largest side (px)")
-                    c_go = gr.Button("Compare", variant="primary", elem_id="c_go")
-                with gr.Column(scale=2):
-                    grid = gr.Gallery(label="Results", columns=3, elem_id="grid")
-                    c_note = gr.Markdown(elem_id="c_note")
-            c_go.click(compare, [c_photo, picks, c_strength, c_size], [grid, c_note], **opts)
-        with gr.Tab("Gatys"):
-            with gr.Row():
-                with gr.Column(scale=1):
-                    g_photo = gr.Image(label="Photo", type="filepath", elem_id="g_photo")
-                    names = painting_names()
-                    painting = gr.Dropdown(names, value=names[0], label="Painting")
-                    own = gr.Image(label="…or your painting", type="filepath", elem_id="own")
-                    g_size = gr.Slider(
-                        64, 768, 256, step=32, label="Size (long side, px)", elem_id="g_size"
-                    )
-                    steps = gr.Slider(
-                        5, 500, 100, step=5, label="Iterations at full size", elem_id="g_steps"
-                    )
-                    with gr.Row():
-                        g_go = gr.Button("Paint", variant="primary", elem_id="g_go")
-                        g_stop = gr.Button("Cancel", variant="stop", elem_id="g_stop")
-                with gr.Column(scale=2):
-                    g_out = gr.Image(label="Result", format="png", elem_id="g_out")
-                    bar = gr.Slider(0, 1, 0, label="Progress", interactive=False, elem_id="bar")
-                    g_note = gr.Markdown(elem_id="g_note")
-            g_args = [g_photo, painting, own, g_size, steps]
-            g_go.click(paint, g_args, [g_out, bar, g_note], preprocess=False)
-            g_stop.click(cancel, None, None, queue=False)
-        with gr.Tab("Brush"):
-            brush_load = brush_tab(gr, shelf, temp, fail, opts)
-        demo.load(pick_model, model, style, preprocess=False)
-        demo.load(*brush_load, preprocess=False)
-        demo.load(lambda: gr.update(choices=shelf.entries()), None, picks)
-    return demo
+                g_go = gr.Button("Paint", variant="primary", elem_id="g_go")
+                g_stop = gr.Button("Cancel", variant="stop", elem_id="g_stop")
+        with gr.Column(scale=2):
+            g_out = gr.Image(label="Result", format="png", elem_id="g_out")
+            bar = gr.Slider(0, 1, 0, label="Progress", interactive=False, elem_id="bar")
+            g_note = gr.Markdown(elem_id="g_note")
+    g_args = [g_photo, painting, own, g_size, steps]
+    g_go.click(paint, g_args, [g_out, bar, g_note], preprocess=False)
+    g_stop.click(cancel, None, None, queue=False)

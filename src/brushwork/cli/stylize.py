@@ -160,13 +160,33 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
 
         args.model = str(shipped_model())
     if args.list_styles:
-        styles = model_styles(args.model)
-        if args.json:
-            print(json.dumps(styles, indent=2))
-        for st in styles if not args.json else []:
-            by = f" ({st.get('title')}, {st.get('artist')})" if st.get("title") else ""
-            print(f"{st.get('name')}{by}")
-        return 0
+        return _list_styles(args.model, args.json)
+    tile = _checked(args)
+    torch_stylizer = partial(_torch_stylizer, args, tile)
+    if args.video:
+        report, summary, device, backend = _video(args, torch_stylizer)
+    else:
+        report, summary, device, backend = _files(args, tile, torch_stylizer)
+    if args.json:
+        report.update(model=str(args.model), device=device, backend=backend)
+        print(json.dumps(report, indent=2))
+    else:
+        print(summary)
+    return 0
+
+
+def _list_styles(model: str, as_json: bool) -> int:
+    styles = model_styles(model)
+    if as_json:
+        print(json.dumps(styles, indent=2))
+    for st in styles if not as_json else []:
+        by = f" ({st.get('title')}, {st.get('artist')})" if st.get("title") else ""
+        print(f"{st.get('name')}{by}")
+    return 0
+
+
+def _checked(args: argparse.Namespace) -> int | None:
+    """Every option checked before a model loads (BrushworkError, one line); the tile size."""
     if not args.output:
         raise BrushworkError("-o/--output is required")
     check_strength(args.strength)
@@ -175,84 +195,82 @@ def main(argv: list[str], prog: str = "brushwork stylize") -> int:
         raise BrushworkError(f"--batch must be >= 1, got {args.batch}")
     if args.max_size is not None and args.max_size < 1:
         raise BrushworkError(f"--max-size must be >= 1, got {args.max_size}")
-    tile = parse_tile(args.tile)
     check_stable_options(bool(args.video), args.stable, args.smooth)
-    if args.video:
-        from brushwork.infer.video import check_video_output, stylize_video
+    return parse_tile(args.tile)
 
-        if args.inputs:
-            raise BrushworkError("--video takes no other INPUT")
-        if not Path(args.video).expanduser().is_file():
-            raise BrushworkError(f"video not found: {args.video}")
-        check_video_output(Path(args.output).expanduser(), args.force)
-        jobs, single = [], True
-    else:
-        found, single = collect_inputs(args.inputs)
-        jobs = plan_outputs(found, single, args.output, args.force)
 
-    def torch_stylizer(quiet: bool = False) -> Any:
-        from brushwork.infer.stylizer import Stylizer  # imports torch: ~1.6 s
+def _torch_stylizer(args: argparse.Namespace, tile: int | None, quiet: bool = False) -> Any:
+    from brushwork.infer.stylizer import Stylizer  # imports torch: ~1.6 s
 
-        stylizer = Stylizer(
-            args.model,
-            args.device,
-            args.precision,
-            args.compile,
-            tile,
-            threads=args.threads,
-            backend=args.backend,
-            style=args.style,
-            mix=args.mix,
-            stroke_scale=args.stroke_scale,
-            stroke=args.stroke,
-        )
-        if stylizer.mix_note and not quiet:
-            print(f"note: {stylizer.mix_note}", file=sys.stderr)
-        return stylizer
+    stylizer = Stylizer(
+        args.model,
+        args.device,
+        args.precision,
+        args.compile,
+        tile,
+        threads=args.threads,
+        backend=args.backend,
+        style=args.style,
+        mix=args.mix,
+        stroke_scale=args.stroke_scale,
+        stroke=args.stroke,
+    )
+    if stylizer.mix_note and not quiet:
+        print(f"note: {stylizer.mix_note}", file=sys.stderr)
+    return stylizer
 
-    if args.video:
-        stylizer = torch_stylizer()
-        device, backend = stylizer.device.type, stylizer.backend
-        report = stylize_video(
-            stylizer,
-            args.video,
-            args.output,
-            strength=args.strength,
-            max_size=args.max_size,
-            preserve_color=args.preserve_color,
-            force=args.force,
-            progress=not args.json,
-            stable={"blend": args.smooth} if args.stable else None,
-            area=_area(args, stylizer.styles, []),
-        )
-        summary = (
-            f"stylized {report['frames']} frames ({report['width']}x{report['height']}) "
-            f"in {report['seconds']:.1f} s -> {report['output']}"
-        )
-    else:
-        engine = _engine(args, tile, torch_stylizer)
-        device, backend = engine.device, engine.backend
-        area = _area(args, engine.styles, [src for src, _ in jobs])
-        report = stylize_files(
-            engine,
-            jobs,
-            batch=args.batch,
-            max_size=args.max_size,
-            strength=args.strength,
-            preserve_color=args.preserve_color,
-            progress=not args.json,
-            single=single,
-            area=area,
-        )
-        skipped = f", skipped {len(report['skipped'])}" if report["skipped"] else ""
-        n = report["images"]
-        summary = (
-            f"stylized {n} image{'s' * (n != 1)} ({report['megapixels']:.2f} MP) in "
-            f"{report['seconds']:.1f} s on {device} ({backend}){skipped}"
-        )
-    if args.json:
-        report.update(model=str(args.model), device=device, backend=backend)
-        print(json.dumps(report, indent=2))
-    else:
-        print(summary)
-    return 0
+
+def _video(args: argparse.Namespace, torch_stylizer: Any) -> tuple[dict, str, str, str]:
+    """``--video``: (report, summary line, device, backend); the paths checked before the
+    model loads."""
+    from brushwork.infer.video import check_video_output, stylize_video
+
+    if args.inputs:
+        raise BrushworkError("--video takes no other INPUT")
+    if not Path(args.video).expanduser().is_file():
+        raise BrushworkError(f"video not found: {args.video}")
+    check_video_output(Path(args.output).expanduser(), args.force)
+    stylizer = torch_stylizer()
+    report = stylize_video(
+        stylizer,
+        args.video,
+        args.output,
+        strength=args.strength,
+        max_size=args.max_size,
+        preserve_color=args.preserve_color,
+        force=args.force,
+        progress=not args.json,
+        stable={"blend": args.smooth} if args.stable else None,
+        area=_area(args, stylizer.styles, []),
+    )
+    summary = (
+        f"stylized {report['frames']} frames ({report['width']}x{report['height']}) "
+        f"in {report['seconds']:.1f} s -> {report['output']}"
+    )
+    return report, summary, stylizer.device.type, stylizer.backend
+
+
+def _files(args: argparse.Namespace, tile: int | None, torch_stylizer: Any) -> tuple:
+    """Images, folders, globs: (report, summary line, device, backend)."""
+    found, single = collect_inputs(args.inputs)
+    jobs = plan_outputs(found, single, args.output, args.force)
+    engine = _engine(args, tile, torch_stylizer)
+    area = _area(args, engine.styles, [src for src, _ in jobs])
+    report = stylize_files(
+        engine,
+        jobs,
+        batch=args.batch,
+        max_size=args.max_size,
+        strength=args.strength,
+        preserve_color=args.preserve_color,
+        progress=not args.json,
+        single=single,
+        area=area,
+    )
+    skipped = f", skipped {len(report['skipped'])}" if report["skipped"] else ""
+    n = report["images"]
+    summary = (
+        f"stylized {n} image{'s' * (n != 1)} ({report['megapixels']:.2f} MP) in "
+        f"{report['seconds']:.1f} s on {engine.device} ({engine.backend}){skipped}"
+    )
+    return report, summary, engine.device, engine.backend

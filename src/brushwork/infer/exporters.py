@@ -100,6 +100,33 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
     return atomic_write(path, write, suffix=path.suffix)
 
 
+def _dynamo_graph(module: Any, example: tuple, names: dict, side: int, regions: bool) -> Any:
+    """The ONNX model through ``torch.export`` (onnxscript)."""
+    dim = torch.export.Dim
+    size = {0: dim("batch"), 2: dim("height", min=side), 3: dim("width", min=side)}
+    # The mix and the origin keep their shapes.
+    shapes = {"x": size} | {k: None for k in ("second", "third")[: len(example) - 1]}
+    # torch.export's translation starts at opset 18; asking lower logs a failed
+    # down-conversion, so let it keep 18.
+    names = names | {"opset_version": max(names["opset_version"], 18)}
+    program = torch.onnx.export(
+        module, example, dynamo=True, dynamic_shapes=shapes, external_data=False, verbose=False,
+        **names,
+    )  # fmt: skip
+    return program.model_proto
+
+
+def _traced_graph(module: Any, example: tuple, names: dict, side: int, regions: bool) -> Any:
+    """The ONNX model through the TorchScript-based exporter (dynamic batch, height, width)."""
+    import onnx
+
+    axes = {0: "batch", 2: "height", 3: "width"}
+    buf = io.BytesIO()
+    dynamic_axes = {"image": axes, "stylized": axes} | ({"style": axes} if regions else {})
+    torch.onnx.export(module, example, buf, dynamo=False, dynamic_axes=dynamic_axes, **names)
+    return onnx.load_from_string(buf.getvalue())
+
+
 def export_onnx(
     net: TransformerNet,
     path: str | Path,
@@ -131,35 +158,8 @@ def export_onnx(
     def write(tmp: Path) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # exporter chatter; parity is what we test
-            if dynamo:
-                dim = torch.export.Dim
-                side = net.min_side()
-                size = {0: dim("batch"), 2: dim("height", min=side), 3: dim("width", min=side)}
-                # The mix and the origin keep their shapes.
-                shapes = {"x": size} | {k: None for k in ("second", "third")[: len(example) - 1]}
-                # torch.export's translation starts at opset 18; asking lower logs a failed
-                # down-conversion, so let it keep 18.
-                names["opset_version"] = max(opset, 18)
-                program = torch.onnx.export(
-                    module,
-                    example,
-                    dynamo=True,
-                    dynamic_shapes=shapes,
-                    external_data=False,
-                    verbose=False,
-                    **names,
-                )
-                model = program.model_proto
-            else:
-                axes = {0: "batch", 2: "height", 3: "width"}
-                buf = io.BytesIO()
-                dynamic_axes = {"image": axes, "stylized": axes} | (
-                    {"style": axes} if regions else {}
-                )
-                torch.onnx.export(
-                    module, example, buf, dynamo=False, dynamic_axes=dynamic_axes, **names
-                )
-                model = onnx.load_from_string(buf.getvalue())
+            trace = _dynamo_graph if dynamo else _traced_graph
+            model = trace(module, example, names, net.min_side(), regions)
         meta = _metadata(info or {}, net)
         del model.metadata_props[:]
         for key, value in meta.items():

@@ -140,6 +140,26 @@ def choose_engine(
     return LiteEngine(lite, fallback, tile, regions), note
 
 
+def _decoded(
+    loads: deque, batch: int, single: bool, skipped: list, bar: Any, refill: Callable[[], None]
+) -> list[tuple[Path, Path, Any]]:
+    """Up to ``batch`` decoded inputs off the front of ``loads`` (refilled as they go); an
+    unreadable one is skipped with a warning, or raised when it is the only input."""
+    group: list[tuple[Path, Path, Any]] = []
+    while loads and len(group) < batch:
+        src, dst, fut = loads.popleft()
+        try:
+            group.append((src, dst, fut.result()))
+        except BrushworkError as e:
+            if single:
+                raise
+            skipped.append({"input": str(src), "error": str(e)})
+            bar.write(f"warning: skipped {src}: {e}", file=sys.stderr)
+            bar.update()
+        refill()
+    return group
+
+
 def stylize_files(
     engine: Any,
     jobs: list[tuple[Path, Path]],
@@ -175,48 +195,35 @@ def stylize_files(
 
         refill()
         while loads:
-            group_in: list[tuple[Path, Path, Any]] = []
-            while loads and len(group_in) < batch:
-                src, dst, fut = loads.popleft()
-                try:
-                    group_in.append((src, dst, fut.result()))
-                except BrushworkError as e:
-                    if single:
-                        raise
-                    skipped.append({"input": str(src), "error": str(e)})
-                    bar.write(f"warning: skipped {src}: {e}", file=sys.stderr)
-                    bar.update()
-                refill()
+            group_in = _decoded(loads, batch, single, skipped, bar, refill)
             for shape in dict.fromkeys(tuple(img.shape) for _, _, img in group_in):
                 group = [(s, d, img) for s, d, img in group_in if tuple(img.shape) == shape]
                 t0 = time.perf_counter()
-                images = [img for _, _, img in group]
-                out = engine.stylize(images, strength, preserve_color, area)
-                seconds = (time.perf_counter() - t0) / len(group)
+                out = engine.stylize([img for _, _, img in group], strength, preserve_color, area)
+                seconds = round((time.perf_counter() - t0) / len(group), 4)
+                h, w = shape[-2:]
                 for k, (src, dst, _) in enumerate(group):
                     saves.append(pool.submit(engine.save, out[k], dst))
-                    h, w = shape[-2:]
                     results.append(
-                        {
-                            "input": str(src),
-                            "output": str(dst),
-                            "width": w,
-                            "height": h,
-                            "seconds": round(seconds, 4),
-                        }
+                        {"input": str(src), "output": str(dst), "width": w, "height": h}
+                        | {"seconds": seconds}
                     )
                     bar.update()
             while len(saves) > ahead:
                 saves.popleft().result()
         for fut in saves:
             fut.result()
+    return _report(results, skipped, len(jobs), time.perf_counter() - start)
+
+
+def _report(results: list[dict], skipped: list[dict], n_jobs: int, seconds: float) -> dict:
     if not results:
-        raise BrushworkError(f"none of the {len(jobs)} input images could be read")
+        raise BrushworkError(f"none of the {n_jobs} input images could be read")
     mp = sum(r["width"] * r["height"] for r in results) / 1e6
     return {
         "images": len(results),
         "megapixels": round(mp, 3),
         "skipped": skipped,
-        "seconds": round(time.perf_counter() - start, 3),
+        "seconds": round(seconds, 3),
         "files": results,
     }

@@ -98,17 +98,9 @@ class Stylizer:
         self._net: Any = None
         self._stats: dict[bool, StatsNet] = {}  # tiles' fixed statistics: plain, regions
         self._regions: OnnxStylizer | None = None  # --region in ONNX Runtime
+        self._full: tuple[Any, dict] | None = None  # the whole .pt model: ONNX copy, regions
         if self.model_path.suffix.lower() == ".onnx":
-            if backend == "torch":
-                raise BrushworkError("an .onnx model runs in onnxruntime: use the .pt for torch")
-            if precision != "fp32":
-                raise BrushworkError("ONNX models run in fp32; use the .pt export for fp16/bf16")
-            self._onnx = OnnxStylizer(self.model_path, threads, self.device)
-            self.mix_note = self._onnx.select(style, mix, stroke)
-            self.styles, self.style_label = self._onnx.styles, self._onnx.label
-            meta = self._onnx.meta
-            self.info: dict[str, Any] = {"style": meta.get("style", ""), "meta": meta}
-            self.backend = "onnxruntime"
+            self._open_onnx(backend, style, mix, stroke)
             return
         full, info = load_model(self.model_path, self.device)
         self.styles = [str(st.get("name")) for st in info["styles"]]
@@ -123,6 +115,21 @@ class Stylizer:
         if backend == "onnxruntime" or (backend == "auto" and fits and has_onnxruntime()):
             self._onnx = self._export_onnx(threads)
             self.backend = "onnxruntime"
+
+    def _open_onnx(
+        self, backend: str, style: str | None, mix: str | None, stroke: float | None
+    ) -> None:
+        """An ``.onnx`` model file: ONNX Runtime is its only backend, fp32 its only precision."""
+        if backend == "torch":
+            raise BrushworkError("an .onnx model runs in onnxruntime: use the .pt for torch")
+        if self.precision != "fp32":
+            raise BrushworkError("ONNX models run in fp32; use the .pt export for fp16/bf16")
+        self._onnx = OnnxStylizer(self.model_path, self.threads, self.device)
+        self.mix_note = self._onnx.select(style, mix, stroke)
+        self.styles, self.style_label = self._onnx.styles, self._onnx.label
+        meta = self._onnx.meta
+        self.info: dict[str, Any] = {"style": meta.get("style", ""), "meta": meta}
+        self.backend = "onnxruntime"
 
     def _export_onnx(self, threads: int | None) -> OnnxStylizer:
         """The loaded ``.pt`` model in ONNX Runtime (exported once, cached)."""
@@ -168,7 +175,7 @@ class Stylizer:
                 onnx.origin = saved
 
     def _run_regions(self, x: Tensor, mix: Tensor) -> Tensor:
-        if not hasattr(self, "_full"):
+        if self._full is None:
             raise BrushworkError("regions need the .pt model, not the .onnx export")
         if mix.shape[-2:] != x.shape[-2:]:  # --stroke-scale: the net sees a smaller copy
             mix = F.interpolate(mix, x.shape[-2:], mode="area")

@@ -84,6 +84,78 @@ def stable_clip(stylizer: Any, **settings: Any) -> StableVideo:
     return StableVideo(stylizer.net, **settings)
 
 
+def _open(ffmpeg: Any, src: Path) -> tuple[Any, dict[str, Any]]:
+    """The frame reader of ``src`` and its header (size, fps, duration, audio codec)."""
+    try:
+        reader = ffmpeg.read_frames(str(src))
+        return reader, next(reader)
+    except (OSError, RuntimeError, StopIteration, ValueError) as e:
+        raise BrushworkError(f"cannot read video {src}: {_first_line(e)}") from e
+
+
+def _check_area(area: Any, stable: bool, height: int, width: int, src: Path) -> None:
+    if area is not None:
+        area.check_fits(height, width, f"the video ({src.name})")
+        if stable and area.regions:
+            raise BrushworkError("--region runs frame by frame: drop --stable (--mask works)")
+
+
+def _frame(raw: bytes, height: int, width: int) -> torch.Tensor:
+    """One decoded RGB24 frame as (1, 3, H, W) float32 in [0, 1]."""
+    frame = torch.frombuffer(bytearray(raw), dtype=torch.uint8)
+    return frame.view(height, width, 3).permute(2, 0, 1)[None].float() / 255.0
+
+
+def _encode(
+    ffmpeg: Any,
+    tmp: Path,
+    painted: Iterator[torch.Tensor],
+    fps: float,
+    total: int | None,
+    audio: Path | None,
+    src: Path,
+    progress: bool,
+) -> dict[str, Any]:
+    """Write the ``painted`` frames to ``tmp`` (H.264, sides made even by dropping the last
+    row/column if odd; ``audio``'s track re-encoded as AAC); returns the frames and the size."""
+    writer, frames, size = None, 0, (0, 0)
+    try:
+        with tqdm(total=total, unit="frame", disable=not progress, leave=False) as bar:
+            for y in painted:
+                h2, w2 = y.shape[-2] // 2 * 2, y.shape[-1] // 2 * 2
+                if min(h2, w2) == 0:
+                    raise BrushworkError(f"frames of {src} are too small to encode ({w2}x{h2})")
+                arr = y[0, :, :h2, :w2].clamp(0, 1).mul(255).round().to(torch.uint8)
+                if writer is None:
+                    size = (w2, h2)
+                    writer = ffmpeg.write_frames(
+                        str(tmp), size, fps=fps, quality=8, macro_block_size=1,
+                        audio_path=str(audio) if audio else None,
+                        audio_codec="aac" if audio else None, ffmpeg_log_level="error",
+                    )  # fmt: skip
+                    writer.send(None)  # start ffmpeg
+                writer.send(np.ascontiguousarray(arr.permute(1, 2, 0).cpu().numpy()))
+                frames += 1
+                bar.update()
+        if writer is None:
+            raise BrushworkError(f"{src} has no video frames")
+        # ffmpeg decodes what a cut-off file holds and stops quietly: compare with the
+        # length its header promises (with slack for rounded durations).
+        if total and frames < 0.9 * total - 1:
+            raise BrushworkError(
+                f"cannot read video {src} after frame {frames} of {total} (truncated or corrupt?)"
+            )
+        writer.close()
+        writer = None
+    except (OSError, RuntimeError) as e:
+        raise BrushworkError(f"video processing failed for {src}: {_first_line(e)}") from e
+    finally:
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.close()
+    return {"frames": frames, "size": size}
+
+
 def stylize_video(
     stylizer: Stylizer,
     src: str | Path,
@@ -114,86 +186,32 @@ def stylize_video(
     check_video_output(dst, force)
     clip = stable_clip(stylizer, **stable) if stable is not None else None
     start = time.perf_counter()
-    try:
-        reader = ffmpeg.read_frames(str(src))
-        meta = next(reader)
-    except (OSError, RuntimeError, StopIteration, ValueError) as e:
-        raise BrushworkError(f"cannot read video {src}: {_first_line(e)}") from e
+    reader, meta = _open(ffmpeg, src)
     width, height = meta["size"]
-    if area is not None:
-        area.check_fits(height, width, f"the video ({src.name})")
-        if stable is not None and area.regions:
-            raise BrushworkError("--region runs frame by frame: drop --stable (--mask works)")
+    _check_area(area, stable is not None, height, width, src)
     fps = float(meta.get("fps") or 25.0)
     total = round(meta.get("duration", 0) * fps) or None
-    has_audio = "audio_codec" in meta
-    frames, out_size = 0, (0, 0)
+    audio = src if "audio_codec" in meta else None
+    done: dict[str, Any] = {"frames": 0, "size": (0, 0)}
+
+    def paint(x: torch.Tensor) -> torch.Tensor:
+        args = {"strength": strength, "preserve_color": preserve_color, "max_size": max_size}
+        return stylizer(x, **args, clip=clip, area=area)
 
     def encode(tmp: Path) -> None:  # frames streamed: memory stays flat in the clip's length
-        nonlocal frames, out_size
-        writer = None
-        try:
-            bar = tqdm(total=total, unit="frame", disable=not progress, leave=False)
-            with bar, contextlib.closing(reader):
-                for raw in _frames(reader, src):
-                    frame = torch.frombuffer(bytearray(raw), dtype=torch.uint8)
-                    x = frame.view(height, width, 3).permute(2, 0, 1)[None].float() / 255.0
-                    y = stylizer(
-                        x,
-                        strength=strength,
-                        preserve_color=preserve_color,
-                        max_size=max_size,
-                        clip=clip,
-                        area=area,
-                    )
-                    h2, w2 = y.shape[-2] // 2 * 2, y.shape[-1] // 2 * 2
-                    if min(h2, w2) == 0:
-                        raise BrushworkError(f"frames of {src} are too small to encode ({w2}x{h2})")
-                    arr = y[0, :, :h2, :w2].clamp(0, 1).mul(255).round().to(torch.uint8)
-                    data = np.ascontiguousarray(arr.permute(1, 2, 0).cpu().numpy())
-                    if writer is None:
-                        out_size = (w2, h2)
-                        writer = ffmpeg.write_frames(
-                            str(tmp),
-                            out_size,
-                            fps=fps,
-                            quality=8,
-                            macro_block_size=1,
-                            audio_path=str(src) if has_audio else None,
-                            audio_codec="aac" if has_audio else None,
-                            ffmpeg_log_level="error",
-                        )
-                        writer.send(None)  # start ffmpeg
-                    writer.send(data)
-                    frames += 1
-                    bar.update()
-            if writer is None:
-                raise BrushworkError(f"{src} has no video frames")
-            # ffmpeg decodes what a cut-off file holds and stops quietly: compare with the
-            # length its header promises (with slack for rounded durations).
-            if total and frames < 0.9 * total - 1:
-                raise BrushworkError(
-                    f"cannot read video {src} after frame {frames} of {total} "
-                    "(truncated or corrupt?)"
-                )
-            writer.close()
-            writer = None
-        except (OSError, RuntimeError) as e:
-            raise BrushworkError(f"video processing failed for {src}: {_first_line(e)}") from e
-        finally:
-            if writer is not None:
-                with contextlib.suppress(Exception):
-                    writer.close()
+        with contextlib.closing(reader):
+            frames = (_frame(raw, height, width) for raw in _frames(reader, src))
+            done.update(_encode(ffmpeg, tmp, map(paint, frames), fps, total, audio, src, progress))
 
     atomic_write(dst, encode, suffix=dst.suffix)  # ffmpeg picks the container from the suffix
     return {
         "input": str(src),
         "output": str(dst),
-        "frames": frames,
-        "width": out_size[0],
-        "height": out_size[1],
+        "frames": done["frames"],
+        "width": done["size"][0],
+        "height": done["size"][1],
         "fps": fps,
-        "audio": has_audio,
+        "audio": audio is not None,
         "stable": clip is not None,
         "scene_cuts": clip.cuts if clip is not None else None,
         "seconds": round(time.perf_counter() - start, 3),
