@@ -7,14 +7,15 @@ Static: files and lines of ``src/brushwork`` (Python), the longest functions, th
 60 lines, the constructors with the most arguments. ``--paths`` runs, in this process, (1)
 ``brushwork stylize photo.png -o out.png`` on a generated 512-px photo with the shipped model on
 CPU and (2) a 2-step ``train style=starry_night experiment=smoke`` run, and lists the package's
-modules whose functions ran (import-time code does not count: a module "visited" is one the
-path calls into). ``--json PATH`` writes the figures.
+modules whose functions ran (module and class bodies run at import do not count: a module
+"visited" is one the path calls into). ``--json PATH`` writes the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import inspect
 import json
 import sys
 import tempfile
@@ -88,7 +89,8 @@ def _trace(fn) -> list[str]:
     def profile(frame, event, arg):  # noqa: ANN001
         if event == "call":
             code = frame.f_code
-            if code.co_filename.startswith(prefix) and code.co_name != "<module>":
+            # Functions only: module and class bodies (run at import) have no CO_OPTIMIZED.
+            if code.co_filename.startswith(prefix) and code.co_flags & inspect.CO_OPTIMIZED:
                 seen.add(code.co_filename)
         return None
 
