@@ -584,7 +584,7 @@ def test_styles_all_and_auto_weights_per_painting(monkeypatch, data_dir: Path) -
     result = calibration.auto_weights(cfg, plan_styles.style_nodes(cfg))
     assert result["weights"] == [2e-5, 8e-5] and cfg.loss.style_weight == 2e-5
     assert cfg.style.weight == 1.0  # written once, into the run's config
-    chosen = plan_styles.plan(cfg).reweighted(result["weights"])
+    chosen = plan_styles.plan(cfg).with_style_weights(result["weights"])
     assert chosen.factors == pytest.approx([1.0, 4.0])
     assert [s["style_weight"] for s in chosen.styles] == [2e-5, 8e-5]
 

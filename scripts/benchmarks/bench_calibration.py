@@ -20,8 +20,8 @@ from omegaconf import DictConfig
 
 from brushwork.calibrate.criterion import meets, ratio_at, table_markdown
 from brushwork.calibrate.probes import probe, probe_photos, target_content
-from brushwork.calibrate.weight import calibrate_styles, hand_set_weight
-from brushwork.config.groups import compose, group_choices, style_config
+from brushwork.calibrate.weight import calibrate_styles
+from brushwork.config.groups import compose, group_choices, style_config, style_weight
 from brushwork.errors import BrushworkError
 from brushwork.io.assets import resolve_style_image
 from brushwork.io.files import check_writable, write_text
@@ -198,7 +198,7 @@ def study(
     if count < 1:
         raise BrushworkError("the study validates on N >= 1 photos (--validate N)")
     nodes = [style_config(s) for s in styles]
-    if hand_set_weight(cfg, nodes[0]) is None:
+    if style_weight(cfg.loss, nodes[0]) is None:
         raise BrushworkError("the study compares with the hand-set weight, and it is auto")
     paths = validation_photos(cal, validate_dir, count)  # fails before minutes of probes
     photos = [load_image(p, int(cal.size)) for p in paths]

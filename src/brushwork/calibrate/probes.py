@@ -14,11 +14,11 @@ from omegaconf import DictConfig
 from tqdm.auto import tqdm
 
 from brushwork.config.groups import (
-    final_style_weight,
     group_choices,
     load_group,
     plain,
     style_config,
+    style_weight,
 )
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.gatys.optimizer import from_photo
@@ -185,7 +185,9 @@ def target_content(
     loss_cfg = load_group("loss", str(a.loss))
     # null: the anchor painting's own training default (loss.style_weight × its style.weight),
     # so the anchor moves with the default instead of holding a copy of it.
-    weight = final_style_weight(loss_cfg, style) if a.weight is None else a.weight
+    weight = style_weight(loss_cfg, style) if a.weight is None else a.weight
+    if weight is None:
+        raise BrushworkError("calibrate.anchor.loss must set a number for style_weight, not auto")
     image = resolve_style_image(str(style.image), style.get("url"))
     size, style_size, steps = cal.size, cal.style_size, cal.steps
     settings = probe_settings(image, paths, cal, [weight], plain(loss_cfg))

@@ -26,7 +26,7 @@ from brushwork.calibrate.probes import (
     probe_settings,
     target_content,
 )
-from brushwork.config.groups import final_style_weight, plain
+from brushwork.config.groups import plain, style_weight
 from brushwork.errors import BrushworkError
 from brushwork.io.assets import resolve_style_image
 from brushwork.io.images import load_image
@@ -93,16 +93,11 @@ def calibrate_styles(
     results = []
     for style in styles:
         result = calibrate(style, cfg.loss, cal, cfg.device, progress, target)
-        result["hand_set"] = hand_set_weight(cfg, style)
+        result["hand_set"] = style_weight(cfg.loss, style)
         hand = f"; hand-set {result['hand_set']:.3g}" if result["hand_set"] is not None else ""
         print(table_markdown(result, result["max_content"], float(cal.max_style)) + hand + "\n")
         results.append(result)
     return results
-
-
-def hand_set_weight(cfg: DictConfig, style: DictConfig) -> float | None:
-    """The final weight the config sets by hand for ``style``, or None when it is ``auto``."""
-    return None if is_auto(cfg) else final_style_weight(cfg.loss, style)
 
 
 def is_auto(cfg: DictConfig) -> bool:

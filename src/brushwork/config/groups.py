@@ -174,28 +174,34 @@ def styles_of(cfg: DictConfig) -> list[DictConfig]:
     return [cfg.style] + [style_config(str(m)) for m in cfg.get("mix") or []]
 
 
-def final_style_weight(loss: Any, style: DictConfig) -> float:
+def style_weight(loss: Any, style: DictConfig) -> float | None:
     """The final style weight of ``style`` under the loss config ``loss``: loss.style_weight ×
-    style.weight, the one place the two meet."""
+    style.weight, the one formula (Gatys, training, calibration, model files); None when
+    loss.style_weight is ``auto`` (the run's calibration chooses it, brushwork.calibrate)."""
+    raw = loss["style_weight"]
+    if str(raw) == "auto":
+        return None
     try:
-        return float(loss["style_weight"]) * float(style.get("weight", 1.0))
+        return float(raw) * float(style.get("weight", 1.0))
     except (TypeError, ValueError):
-        raise BrushworkError(
-            f"loss.style_weight must be a number here, got {loss['style_weight']!r}"
-        ) from None
+        raise BrushworkError(f"loss.style_weight must be a number or auto, got {raw!r}") from None
 
 
-def weighted_loss(loss: Any, weight: float) -> dict[str, Any]:
-    """``PerceptualLoss``'s arguments: the loss config ``loss`` with the final style ``weight``."""
-    return plain(loss) | {"style_weight": weight}
+def with_style_weight(args: Any, weight: float) -> dict[str, Any]:
+    """``args`` — a loss config (``PerceptualLoss``'s arguments) or a model file's style entry —
+    as a plain dict carrying the final style ``weight`` as ``style_weight``."""
+    return plain(args) | {"style_weight": weight}
 
 
 def loss_args(cfg: DictConfig, style: DictConfig | None = None) -> dict[str, Any]:
     """``PerceptualLoss(**loss_args(cfg))``: ``cfg.loss`` as plain keyword arguments, with the
     final style weight of ``style`` (default ``cfg.style``)."""
-    return weighted_loss(
-        cfg.loss, final_style_weight(cfg.loss, cfg.style if style is None else style)
-    )
+    weight = style_weight(cfg.loss, cfg.style if style is None else style)
+    if weight is None:
+        raise BrushworkError(
+            "loss.style_weight=auto is chosen by a training run's calibration; give a number here"
+        )
+    return with_style_weight(cfg.loss, weight)
 
 
 STYLE_KEYS = ("name", "title", "artist", "url")  # what a model file says of a painting
@@ -205,9 +211,4 @@ def style_entry(style: DictConfig, weight: float) -> dict[str, Any]:
     """A model file's description of ``style`` (a configs/style node) trained at the final style
     ``weight``: its :data:`STYLE_KEYS`, the painting's file name and the weight."""
     entry = {k: style.get(k) for k in STYLE_KEYS} | {"image": Path(str(style.image)).name}
-    return weighted(entry, weight)
-
-
-def weighted(entry: dict[str, Any], weight: float) -> dict[str, Any]:
-    """A model file's style ``entry`` with its final style ``weight`` (what scoring reads)."""
-    return entry | {"style_weight": weight}
+    return with_style_weight(entry, weight)

@@ -180,7 +180,7 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     data.setup("fit")  # bad data folders fail here, before VGG is loaded
     calibration = auto_weights(cfg, style_nodes(cfg))  # a weight of auto: each painting calibrated
     if calibration is not None:
-        styles = styles.reweighted(calibration["weights"])
+        styles = styles.with_style_weights(calibration["weights"])
     module = build_module(cfg, resuming=ckpt_path is not None, styles=styles)
     if ckpt_path is None:
         apply_init(module.net, styles)  # init=<model>.pt: a warm start

@@ -17,15 +17,14 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from brushwork.calibrate.weight import hand_set_weight
 from brushwork.config.groups import (
     group_choices,
     joined_name,
     plain,
     style_config,
     style_entry,
-    weighted,
-    weighted_loss,
+    style_weight,
+    with_style_weight,
 )
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.infer.model_file import load_model
@@ -129,26 +128,26 @@ class StylePlan:
         w = self.weights
         return [x / w[0] for x in w] if w[0] > 0 else [1.0] * len(w)
 
-    def reweighted(self, weights: list[float]) -> StylePlan:
+    def with_style_weights(self, weights: list[float]) -> StylePlan:
         """The same plan with final style ``weights`` (calibration's) for the trained styles."""
-        styles = [weighted(s, w) for s, w in zip(self.styles, weights, strict=True)]
+        styles = [with_style_weight(s, w) for s, w in zip(self.styles, weights, strict=True)]
         return dataclasses.replace(self, styles=styles, weights=list(weights))
 
     def loss(self, loss: DictConfig) -> dict[str, Any]:
         """``PerceptualLoss``'s arguments: ``loss`` with the first trained style's final weight
         (the others' are :attr:`factors` of it)."""
-        return weighted_loss(loss, self.weights[0])
+        return with_style_weight(loss, self.weights[0])
 
 
 def plan(cfg: DictConfig) -> StylePlan:
     """The run's styles and net with their final weights (for a weight of ``auto``,
-    placeholders until :meth:`StylePlan.reweighted`). Loads ``init`` once (fails in one line on
+    placeholders until :meth:`StylePlan.with_style_weights`). Loads ``init`` once (fails in one line on
     a missing, foreign or mismatched file) but no painting."""
     nodes = style_nodes(cfg)
     finetune = check_choice("finetune", str(cfg.get("finetune") or "all"), FINETUNE)
     if len(nodes) > 1 and cfg.distill.weight > 0:
         raise BrushworkError("distill.weight > 0 trains one style: its targets are one painting's")
-    hand = [hand_set_weight(cfg, n) for n in nodes]  # None for auto: calibration comes later
+    hand = [style_weight(cfg.loss, n) for n in nodes]  # None for auto: calibration comes later
     weights = [float(n.weight) if w is None else w for n, w in zip(nodes, hand, strict=True)]
     styles = [style_entry(n, w) for n, w in zip(nodes, weights, strict=True)]
     sizes = stroke_sizes(cfg)
