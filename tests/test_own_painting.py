@@ -73,6 +73,14 @@ def test_style_image_alone_no_longer_carries_starry_nights_name_or_weight(tmp_pa
         )
         assert cfg.style.image == str(path) and cfg.style.weight == 1.0
     assert compose("train", [f"style={path}", "style.weight=2"]).style.weight == 2.0
+    # One code path: a painting by path named in a list (styles=, mix:, evaluate --style PATH)
+    # is the same style as `style=PATH` composes.
+    from omegaconf import OmegaConf
+
+    from brushwork.config.groups import style_config
+
+    composed = OmegaConf.to_container(compose("train", painting_overrides([f"style={path}"])).style)
+    assert OmegaConf.to_container(style_config(str(path))) == composed
 
 
 def test_a_painting_by_path_starts_from_the_shipped_network_where_it_fits(tmp_path: Path) -> None:

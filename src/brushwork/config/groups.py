@@ -114,17 +114,23 @@ def painting_overrides(argv: list[str], config_dir: Path = CONFIG_DIR) -> list[s
             out.append(arg)
             continue
         out.append(arg)
+        entry = painting_by_path(value)
         if "style.weight" not in given:  # the default painting's own weight is not this one's
-            out.append("style.weight=1.0")
+            out.append(f"style.weight={entry['weight']}")
         if not named:
-            stem = _quoted(Path(value).stem)
-            out += [
-                f"style.name={stem}",
-                f"style.title={stem}",
-                "style.artist=null",
-                "style.url=null",
-            ]
+            out += [f"style.{k}={_value(entry[k])}" for k in ("name", "title", "artist", "url")]
     return out
+
+
+def _value(value: Any) -> str:
+    return "null" if value is None else _quoted(str(value))
+
+
+def painting_by_path(path: str) -> dict[str, Any]:
+    """A painting given by path, as a style: named and titled after its file, no artist, no URL,
+    weight 1 (the schema's). What ``style=PATH`` composes to and what :func:`style_config` gives."""
+    stem = Path(path).stem
+    return {"name": stem, "image": path, "title": stem, "artist": None, "url": None, "weight": 1.0}
 
 
 def load_group(group: str, name: str) -> DictConfig:
@@ -142,8 +148,7 @@ def style_config(name_or_path: str) -> DictConfig:
     if name_or_path in group_choices("style"):
         return load_group("style", name_or_path)
     if Path(name_or_path).suffix:
-        style = StyleConfig(name=Path(name_or_path).stem, image=name_or_path)
-        return OmegaConf.structured(style)
+        return OmegaConf.structured(StyleConfig(**painting_by_path(name_or_path)))
     known = ", ".join(group_choices("style"))
     raise BrushworkError(f"unknown style {name_or_path!r}; known: {known} (or give an image path)")
 
