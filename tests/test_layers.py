@@ -110,3 +110,16 @@ def test_inference_api_loads_no_training_stack() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_no_function_is_longer_than_60_lines() -> None:
+    # One path a reader can follow: a function that needs more is two ideas (issue: one way through).
+    long = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+                if n > 60:
+                    long.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name} ({n})")
+    assert not long, long
+    assert len(list(PACKAGE.rglob("*.py"))) > 90  # the walk saw the package
