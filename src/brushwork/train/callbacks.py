@@ -158,6 +158,12 @@ class LowestCheckpoint(ModelCheckpoint):
             enable_version_counter=False,
         )
         self.restored_step: int | None = None
+        self.checked_step = -1  # the step of the last validation seen by this process
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        super().on_validation_end(trainer, pl_module)
+        if not trainer.sanity_checking:
+            self.checked_step = trainer.global_step
 
     def restore(self, trainer: pl.Trainer, pl_module: Any) -> int | None:
         """After ``fit`` (pipeline.train): put the lowest-scored weights back into
@@ -166,7 +172,7 @@ class LowestCheckpoint(ModelCheckpoint):
         # Steps trained after the last check (max_steps not a multiple of the interval) are
         # not judged: the final weights stay.
         step = trainer.global_step
-        if not self.best_model_path or pl_module.checked_step != step:
+        if not self.best_model_path or self.checked_step != step:
             return None
         saved = torch.load(self.best_model_path, map_location="cpu", weights_only=True)
         if saved["global_step"] == step:

@@ -89,7 +89,6 @@ class StyleTransferModule(pl.LightningModule):
                 p.requires_grad_(name in trainable)
         # Validation, the image grids and the export use the averaged weights when there are any.
         self.average = WeightAverage(self.net, o["ema"]) if o["ema"] > 0 else None
-        self.checked_step = -1  # the step of the last validation (LowestCheckpoint.restore)
         self.loss = PerceptualLoss(**loss)
         reaches_feature = hasattr(self.loss.vgg.body, _TARGET_FEATURE)
         if self.distill["weight"] and self.distill["loss"] == "feature" and not reaches_feature:
@@ -191,10 +190,6 @@ class StyleTransferModule(pl.LightningModule):
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
         return self._step(batch, "val", batch_idx)
-
-    def on_validation_epoch_end(self) -> None:
-        if not self.trainer.sanity_checking:
-            self.checked_step = self.global_step
 
     # --- device / optimizer ----------------------------------------------------------------
 

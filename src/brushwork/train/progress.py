@@ -57,13 +57,14 @@ class StepProgressBar(TQDMProgressBar):
     def init_train_tqdm(self) -> Tqdm:
         trainer = self.trainer  # a resumed run starts at its checkpoint's step
         total = trainer.max_steps if trainer.max_steps > 0 else None
-        return self._bar("training", "step", True, 0, total=total, initial=trainer.global_step)
+        start = trainer.global_step
+        return self._bar(self.train_description, "step", True, 0, total=total, initial=start)
 
     def init_validation_tqdm(self) -> Tqdm:
-        return self._bar("validating", "batch", False, 1)
+        return self._bar(self.validation_description, "batch", False, 1)
 
     def init_sanity_tqdm(self) -> Tqdm:
-        return self._bar("sanity check", "batch", False, 0)
+        return self._bar(self.sanity_check_description, "batch", False, 0)
 
     def on_train_epoch_start(self, *_: Any) -> None:
         pass  # one bar for the whole run, not one per epoch
@@ -78,7 +79,8 @@ class StepProgressBar(TQDMProgressBar):
 
     def on_validation_batch_start(self, trainer: pl.Trainer, *args: Any, **kwargs: Any) -> None:
         super().on_validation_batch_start(trainer, *args, **kwargs)
-        desc = self.sanity_check_description if trainer.sanity_checking else "validating"
+        sanity = trainer.sanity_checking
+        desc = self.sanity_check_description if sanity else self.validation_description
         self.val_progress_bar.set_description(desc)  # one data loader: no "DataLoader 0"
 
     def get_metrics(self, trainer: pl.Trainer, pl_module: Any) -> dict[str, str]:
