@@ -18,11 +18,12 @@ import shutil
 import sys
 from pathlib import Path
 
+from brushwork.cli.main import exit_on_error
 from brushwork.config.groups import group_choices
-from brushwork.errors import BrushworkError, exit_on_error
+from brushwork.errors import BrushworkError
+from brushwork.infer.choices import MODEL, ONNX, RECORD, REGIONS_ONNX
 from brushwork.infer.exporters import convert, export_onnx
 from brushwork.infer.model_file import load_model
-from brushwork.infer.shipped import MODEL, ONNX, RECORD, REGIONS_ONNX
 from brushwork.io.fetch import file_digest
 
 

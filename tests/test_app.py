@@ -17,7 +17,7 @@ from brushwork.app.painter import GatysJob
 from brushwork.app.shelf import Shelf
 from brushwork.app.uploads import check_upload, read_upload
 from brushwork.errors import BrushworkError
-from brushwork.io.arrays import read_array, to_uint8
+from brushwork.io.images import read_array, to_uint8
 from brushwork.io.synthetic import painting, photo
 
 
@@ -97,16 +97,16 @@ def test_without_models_the_app_offers_the_shipped_network_and_your_outputs(
     models, tmp_path, monkeypatch
 ) -> None:
     from brushwork.cli.app import default_models
-    from brushwork.infer import shipped
+    from brushwork.infer import choices
 
     monkeypatch.chdir(tmp_path)
-    assert default_models() == [shipped.MODELS_DIR]  # no ./outputs yet
+    assert default_models() == [choices.MODELS_DIR]  # no ./outputs yet
     (tmp_path / "outputs").symlink_to(models)
-    assert default_models() == [shipped.MODELS_DIR, Path("outputs")]
+    assert default_models() == [choices.MODELS_DIR, Path("outputs")]
     shelf = Shelf(default_models(), device="cpu")
     # The shipped graph beside the shipped file is the same model, not a second one.
     assert shelf.labels == ["brushwork-10.pt", "more/two.pt", "tiny.pt"]
-    assert shelf.styles("brushwork-10.pt") == shipped.record()["styles"]
+    assert shelf.styles("brushwork-10.pt") == choices.record()["styles"]
 
 
 def test_the_shelf_refuses_a_missing_or_empty_folder(tmp_path) -> None:

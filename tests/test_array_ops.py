@@ -7,8 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from brushwork.io.arrays import pad_array, resize_array, transfer_chroma_array
-from brushwork.io.images import pil_to_tensor, resize
+from brushwork.io.images import (
+    pad_array,
+    pil_to_tensor,
+    resize,
+    resize_array,
+    transfer_chroma_array,
+)
 from brushwork.io.synthetic import photo
 from brushwork.nn.color import transfer_chroma
 from brushwork.nn.layers import pad_axis

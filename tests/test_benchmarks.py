@@ -485,7 +485,7 @@ def test_model_card_sheet_paints_the_generated_photo_in_every_shipped_style(
     from model_card import sheet
     from PIL import Image
 
-    from brushwork.infer.shipped import MODEL
+    from brushwork.infer.choices import MODEL
 
     out = tmp_path / "sheet.png"
     sheet(MODEL, out, width=96)  # cells of 96 x 64 px

@@ -11,10 +11,8 @@ import torch
 from PIL import Image
 
 from brushwork.errors import BrushworkError
-from brushwork.io.files import check_writable
+from brushwork.io.files import IMAGE_EXTENSIONS, check_writable, find_images
 from brushwork.io.images import (
-    IMAGE_EXTENSIONS,
-    find_images,
     load_image,
     open_image,
     pil_to_tensor,

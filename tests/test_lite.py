@@ -17,8 +17,14 @@ from brushwork.infer.lite import OnnxStylizer, fast_stylizer, onnx_cache_path
 from brushwork.infer.model_file import export_model
 from brushwork.infer.pipeline import LiteEngine, TorchEngine
 from brushwork.infer.stylizer import Stylizer
-from brushwork.io.arrays import read_array, resize_array, write_array
-from brushwork.io.images import load_image, resize, save_image
+from brushwork.io.images import (
+    load_image,
+    read_array,
+    resize,
+    resize_array,
+    save_image,
+    write_array,
+)
 from brushwork.nn.nets import ShuffleNet
 
 pytest.importorskip("onnxruntime")

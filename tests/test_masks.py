@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from brushwork.errors import BrushworkError
-from brushwork.infer import shipped
+from brushwork.infer import choices
 from brushwork.infer.lite import OnnxStylizer, has_onnxruntime
 from brushwork.infer.masks import Mask, area_from_options, region_maps
 from brushwork.infer.model_file import export_model, load_model
@@ -20,7 +20,7 @@ from brushwork.io.synthetic import photo
 from brushwork.nn.nets import ShuffleNet
 
 REPO = Path(__file__).resolve().parents[1]
-STYLE_NAMES = shipped.record()["styles"]
+STYLE_NAMES = choices.record()["styles"]
 
 
 def _stylize(*args: str, cwd: Path):
@@ -106,7 +106,7 @@ def test_region_maps_mix_in_proportion_and_leave_the_photo_where_uncovered() -> 
 
 
 def test_a_mix_per_pixel_paints_each_style_in_its_place() -> None:
-    net, _ = load_model(shipped.MODEL)
+    net, _ = load_model(choices.MODEL)
     x = torch.from_numpy(np.asarray(photo("map", 70, 45), np.float32).transpose(2, 0, 1)[None])
     x = x / 255
     with torch.no_grad():
@@ -144,7 +144,7 @@ def test_the_regions_graph_takes_the_mix_per_pixel_as_the_net_does(tmp_path: Pat
         with torch.no_grad():
             want = net(x, mix).numpy()
         np.testing.assert_allclose(graph.run(x.numpy(), mix.numpy()), want, atol=1e-5)
-    shipped_graph = OnnxStylizer(shipped.REGIONS_ONNX)
+    shipped_graph = OnnxStylizer(choices.REGIONS_ONNX)
     assert shipped_graph.regions and shipped_graph.styles == STYLE_NAMES
 
 
@@ -302,13 +302,13 @@ def test_regions_tile_as_a_plain_run_tiles() -> None:
     area = Area(regions=[(0, Mask.of(left)), (8, Mask.of(1 - left))], n_styles=10)
 
     def run(tile: int, area=None) -> torch.Tensor:
-        return Stylizer(shipped.MODEL, "cpu", backend="torch", tile=tile)(x, area=area)
+        return Stylizer(choices.MODEL, "cpu", backend="torch", tile=tile)(x, area=area)
 
     regions = (run(96, area) - run(0, area)).abs().mean()
     plain = (run(96) - run(0)).abs().mean()
     assert regions <= 1.2 * plain + 1e-3, (regions, plain)
     tiled = run(96, area)
-    own = {k: Stylizer(shipped.MODEL, "cpu", backend="torch", tile=96, style=STYLE_NAMES[k])(x)
+    own = {k: Stylizer(choices.MODEL, "cpu", backend="torch", tile=96, style=STYLE_NAMES[k])(x)
            for k in (0, 8)}  # fmt: skip
     left_side, right_side = (..., slice(0, 120)), (..., slice(180, 300))
 

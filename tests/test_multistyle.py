@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.mix import mix_weights, parse_mix
+from brushwork.infer.choices import mix_weights, parse_mix
 from brushwork.infer.model_file import FORMAT_VERSION, export_model, load_model, with_style
 from brushwork.nn.conditional import ConditionalInstanceNorm2d, styled
 from brushwork.nn.losses import PerceptualLoss

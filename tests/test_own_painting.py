@@ -84,17 +84,17 @@ def test_style_image_alone_no_longer_carries_starry_nights_name_or_weight(tmp_pa
 
 
 def test_a_painting_by_path_starts_from_the_shipped_network_where_it_fits(tmp_path: Path) -> None:
-    from brushwork.infer import shipped
+    from brushwork.infer import choices
     from brushwork.nn.nets import build_net
     from brushwork.train.progress import net_summary
     from brushwork.train.styles import apply_init, plan
 
     own = tmp_path / "woodcut.png"
     warm = plan(compose("train", [f"style={own}"]))  # the default layout is the shipped one's
-    assert warm.init == str(shipped.MODEL) and warm.model.get("n_styles") is None
+    assert warm.init == str(choices.MODEL) and warm.model.get("n_styles") is None
     net = build_net(**warm.model)
     apply_init(net, warm)
-    source, _ = load_model(shipped.MODEL)
+    source, _ = load_model(choices.MODEL)
     for name, p in net.named_parameters():  # convolutions as shipped, norms: the styles' mean
         want = source.state_dict()[name]
         want = want.mean(0) if want.shape[:1] == (10,) and p.shape != want.shape else want

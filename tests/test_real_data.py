@@ -11,7 +11,8 @@ import torch
 from brushwork.config import compose, load_group
 from brushwork.config.groups import group_choices
 from brushwork.gatys.optimizer import optimize_image
-from brushwork.io.images import find_images, load_image
+from brushwork.io.files import find_images
+from brushwork.io.images import load_image
 from brushwork.nn.losses import PerceptualLoss
 
 

@@ -18,11 +18,11 @@ from PIL import Image
 from synthetic import painting, photo
 
 from brushwork.config.groups import compose, group_choices, painting_overrides
-from brushwork.infer import shipped
+from brushwork.infer import choices
 from brushwork.infer.lite import OnnxStylizer, has_onnxruntime
 from brushwork.infer.model_file import load_model
 
-RECORD = shipped.record()
+RECORD = choices.record()
 # The recorded command's settings that say where and how long, not what is trained.
 RUN_KEYS = ("run_dir", "logger", "hydra.run.dir", "trainer.max_steps", "trainer.val_check_interval")
 
@@ -32,14 +32,14 @@ def _sha256(path: Path) -> str:
 
 
 def test_the_shipped_files_are_the_recorded_ones_and_small() -> None:
-    assert _sha256(shipped.MODEL) == RECORD["model"]["sha256"]
-    assert _sha256(shipped.ONNX) == RECORD["onnx"]["sha256"]
-    assert _sha256(shipped.REGIONS_ONNX) == RECORD["regions_onnx"]["sha256"]
-    assert shipped.MODEL.stat().st_size + shipped.ONNX.stat().st_size <= 5 * 1024 * 1024
+    assert _sha256(choices.MODEL) == RECORD["model"]["sha256"]
+    assert _sha256(choices.ONNX) == RECORD["onnx"]["sha256"]
+    assert _sha256(choices.REGIONS_ONNX) == RECORD["regions_onnx"]["sha256"]
+    assert choices.MODEL.stat().st_size + choices.ONNX.stat().st_size <= 5 * 1024 * 1024
 
 
 def test_the_shipped_model_loads_weights_only_and_says_what_trained_it() -> None:
-    payload = torch.load(shipped.MODEL, weights_only=True)
+    payload = torch.load(choices.MODEL, weights_only=True)
     assert [s["name"] for s in payload["styles"]] == RECORD["styles"] == group_choices("style")
     prov = payload["meta"]["provenance"]
     assert prov["source"] == {"commit": RECORD["commit"], "dirty": False}
@@ -47,7 +47,7 @@ def test_the_shipped_model_loads_weights_only_and_says_what_trained_it() -> None
     assert payload["meta"]["steps"] == RECORD["steps"]
     model = {k: v for k, v in prov["config"]["model"].items() if v is not None}
     assert {k: v for k, v in payload["arch"].items() if k != "n_styles"} == model
-    net, info = load_model(shipped.MODEL)
+    net, info = load_model(choices.MODEL)
     assert net.n_styles == 10 and info["styles"][0]["title"] == "Candy"
 
 
@@ -85,7 +85,7 @@ def test_your_painting_as_an_eleventh_style_of_the_shipped_network(tmp_path: Pat
     assert Path(out["export"]).name == "brushwork-10+woodcut.pt"
     net, info = load_model(out["export"])
     assert [s["name"] for s in info["styles"]] == [*RECORD["styles"], "woodcut"]
-    shipped_net, _ = load_model(shipped.MODEL)
+    shipped_net, _ = load_model(choices.MODEL)
     want = dict(shipped_net.named_parameters())
     for name, p in net.named_parameters():  # the shipped styles and convolutions: unchanged
         kept = p[:10] if p.shape[0] == 11 else p  # norms: one (γ, β) row per style
@@ -97,9 +97,9 @@ def test_the_shipped_graph_paints_what_the_model_file_paints() -> None:
     from brushwork.infer.stylizer import Stylizer
 
     x = np.asarray(photo("graph", 64, 48), np.float32).transpose(2, 0, 1)[None] / 255
-    lite = OnnxStylizer(shipped.ONNX)
+    lite = OnnxStylizer(choices.ONNX)
     lite.select("mosaic")
-    eager = Stylizer(shipped.MODEL, "cpu", backend="torch", style="mosaic")
+    eager = Stylizer(choices.MODEL, "cpu", backend="torch", style="mosaic")
     want = eager(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(lite(x), want, atol=2e-3)
 
@@ -127,7 +127,7 @@ def test_stylize_without_a_model_uses_the_shipped_one(tmp_path: Path) -> None:
         run = _stylize("photo.png", "-o", f"{name}.png", *pick, "--json", cwd=tmp_path)
         assert run.returncode == 0, run.stderr[-2000:]
         report = json.loads(run.stdout)
-        assert report["model"] == str(shipped.MODEL)
+        assert report["model"] == str(choices.MODEL)
         if has_onnxruntime():
             assert report["backend"] == "onnxruntime"  # the shipped graph: no torch needed
         outs[name] = np.asarray(Image.open(tmp_path / f"{name}.png"))

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from brushwork.errors import BrushworkError
+from brushwork.infer.choices import auto_scale, check_stroke_scale
 from brushwork.infer.model_file import export_model
-from brushwork.infer.settings import auto_scale, check_stroke_scale
 from brushwork.infer.strokes import stylize_at_scale
 from brushwork.nn.guided import guided_upsample, luminance
 from brushwork.nn.nets import ShuffleNet
@@ -100,7 +100,7 @@ def test_stroke_size_grows_with_the_texture_scale() -> None:
 
 
 def test_stroke_choice_picks_or_blends_trained_sizes() -> None:
-    from brushwork.infer.mix import choose
+    from brushwork.infer.choices import choose
 
     entries = [{"name": f"s@{px}", "stroke": px} for px in (128, 256, 512)]
     assert choose(entries, stroke=256)[0] == [0.0, 1.0, 0.0]

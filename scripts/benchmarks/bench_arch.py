@@ -26,7 +26,8 @@ from measures import grid_pattern
 
 from brushwork.config import compose
 from brushwork.infer.model_file import load_model
-from brushwork.io.images import find_images, load_image
+from brushwork.io.files import find_images
+from brushwork.io.images import load_image
 from brushwork.nn.layers import count_parameters
 from brushwork.nn.losses import PerceptualLoss
 from brushwork.nn.nets import build_net

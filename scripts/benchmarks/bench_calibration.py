@@ -24,8 +24,8 @@ from brushwork.calibrate.weight import calibrate_styles
 from brushwork.config.groups import compose, group_choices, style_config, style_weight
 from brushwork.errors import BrushworkError
 from brushwork.io.assets import resolve_style_image
-from brushwork.io.files import check_writable, write_text
-from brushwork.io.images import find_images, load_image, save_image
+from brushwork.io.files import check_writable, find_images, write_text
+from brushwork.io.images import load_image, save_image
 from brushwork.io.sheets import contact_sheet
 from brushwork.nn.device import pick_device
 

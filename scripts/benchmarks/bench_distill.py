@@ -43,7 +43,7 @@ def parse_arm(arm: str) -> tuple[str, float]:
 
 def link_photos(train: Path, dest: Path, count: int) -> list[Path]:
     """``count`` photos spread evenly over the sorted ``train`` list, symlinked into ``dest``."""
-    from brushwork.io.images import find_images
+    from brushwork.io.files import find_images
 
     files = find_images(train)
     picked = [files[round(i * len(files) / count)] for i in range(min(count, len(files)))]

@@ -72,7 +72,8 @@ def photo_floor(photos: list[torch.Tensor]) -> dict[str, float]:
 
 def bench_grid(args, machine: Callable[[], dict]) -> int:
     from brushwork.config.groups import group_choices
-    from brushwork.io.images import find_images, load_image
+    from brushwork.io.files import find_images
+    from brushwork.io.images import load_image
 
     data = Path(args.data)
     variants = args.models or list(VARIANTS)

@@ -32,10 +32,11 @@ import torch
 import torch.nn.functional as F
 from timing import median_seconds
 
-from brushwork.infer import shipped
+from brushwork.infer import choices
+from brushwork.infer.choices import shipped_model
 from brushwork.infer.model_file import load_model
-from brushwork.infer.shipped import shipped_model
-from brushwork.io.images import find_images, load_image
+from brushwork.io.files import find_images
+from brushwork.io.images import load_image
 
 
 def _edge_masks(h: int, w: int, feather: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -85,7 +86,7 @@ def _lite_cost(thirds, mask, reps: int) -> dict[str, float]:
     from brushwork.infer.lite import OnnxStylizer
     from brushwork.infer.masks import blend
 
-    plain, regions = OnnxStylizer(shipped.ONNX), OnnxStylizer(shipped.REGIONS_ONNX)
+    plain, regions = OnnxStylizer(choices.ONNX), OnnxStylizer(choices.REGIONS_ONNX)
     x = np.random.default_rng(0).random((1, 3, 1024, 1024), dtype=np.float32)
     return {
         "torch-free: plain": median_seconds(lambda: plain(x), reps),

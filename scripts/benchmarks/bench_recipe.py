@@ -313,7 +313,8 @@ def mean_terms(loss, photos: list, pictures: list) -> dict[str, float]:
 
 
 def _photos(content: Path, size: int) -> tuple[list[Path], list]:
-    from brushwork.io.images import find_images, load_image
+    from brushwork.io.files import find_images
+    from brushwork.io.images import load_image
 
     paths = find_images(content)
     return paths, [load_image(p, size) for p in paths]
@@ -330,7 +331,8 @@ def net_pictures(export: Path, photos: list) -> list:
 
 
 def peer_pictures(paths: list[Path], folder: Path) -> list:
-    from brushwork.io.images import find_images, load_image
+    from brushwork.io.files import find_images
+    from brushwork.io.images import load_image
 
     made = {p.stem.removesuffix("_styled"): p for p in find_images(folder)}
     return [load_image(made[p.stem]) for p in paths]

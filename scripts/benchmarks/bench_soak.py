@@ -187,7 +187,7 @@ def plot(result: dict, out: Path, width: int = 900, height: int = 420) -> None:
 
 
 def bench_soak(args, machine) -> int:
-    from brushwork.infer.shipped import MODELS_DIR
+    from brushwork.infer.choices import MODELS_DIR
 
     models = args.models[0] if args.models else str(MODELS_DIR)
     result = soak(models, args.minutes, args.clients, args.sample, args.think, args.max_requests,

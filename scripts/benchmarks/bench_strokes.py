@@ -119,7 +119,7 @@ def bench_strokes(args, machine: Callable[[], dict]) -> int:
     if not args.model:
         print("error: strokes needs --model (a trained .pt)")
         return 2
-    from brushwork.io.images import find_images
+    from brushwork.io.files import find_images
 
     print(f"machine: {machine()}", flush=True)
     model, size, scale = Path(args.model), (args.sizes or [2048])[0], args.scale

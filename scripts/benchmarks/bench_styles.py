@@ -63,7 +63,8 @@ def _speed(model: Path, size: int, reps: int, tmp: Path) -> dict[str, float]:
 
 def _sheet(model: Path, data: Path, photos: int, path: Path) -> None:
     from brushwork.infer.model_file import load_model
-    from brushwork.io.images import find_images, load_image, save_image
+    from brushwork.io.files import find_images
+    from brushwork.io.images import load_image, save_image
     from brushwork.io.sheets import contact_sheet
 
     net, info = load_model(model)

@@ -112,7 +112,8 @@ def _run(cfg_overrides: list[str], variant: dict, steps: int, clock: _Clock, see
 
 
 def bench_train(args, machine: Callable[[], dict]) -> int:
-    from brushwork.io.images import find_images, load_image
+    from brushwork.io.files import find_images
+    from brushwork.io.images import load_image
 
     print(f"machine: {machine()}", flush=True)
     data = Path(args.data)

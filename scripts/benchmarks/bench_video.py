@@ -45,7 +45,8 @@ PATHS = {  # name: StableVideo settings (None: frame by frame); "stable" is --st
 def _photos(size: int) -> list[torch.Tensor]:
     """The content photos, short side ``size`` (room for the clips' frames and motion)."""
     from brushwork.io.assets import data_dir
-    from brushwork.io.images import find_images, load_image, pil_to_tensor
+    from brushwork.io.files import find_images
+    from brushwork.io.images import load_image, pil_to_tensor
     from brushwork.io.synthetic import photo
 
     folder = data_dir() / "content"

@@ -24,9 +24,8 @@ from bench_recipe import _peer, _photos, mean_terms, peer_pictures
 
 from brushwork.evaluate.compare import evaluate
 from brushwork.evaluate.objective import objective_of
-from brushwork.infer.mix import mix_weights
+from brushwork.infer.choices import MODEL, mix_weights
 from brushwork.infer.model_file import load_model, with_style
-from brushwork.infer.shipped import MODEL
 from brushwork.io.assets import data_dir
 from brushwork.io.images import load_image, pil_to_tensor, resize, save_image
 from brushwork.io.sheets import contact_sheet

@@ -1,17 +1,13 @@
 """One exception type for every user-facing failure.
 
 Command-line entry points catch :class:`BrushworkError` and print its message as a single line
-(``error: ...``) with exit status 2, so bad input never produces a traceback wall.
+(``error: ...``) with exit status 2 (``brushwork.cli.main.exit_on_error``), so bad input never
+produces a traceback wall.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterable
-from functools import wraps
-from typing import TypeVar
-
-T = TypeVar("T")
+from collections.abc import Iterable
 
 
 class BrushworkError(Exception):
@@ -27,20 +23,3 @@ def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
     if value not in choices:
         raise BrushworkError(f"unknown {name} {value!r}; choose one of: {', '.join(choices)}")
     return value  # type: ignore[return-value]
-
-
-def exit_on_error(fn: Callable[..., T]) -> Callable[..., T]:
-    """Wrap a CLI entry point: a BrushworkError becomes ``error: <msg>`` on stderr and exit 2."""
-
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except BrushworkError as e:
-            print(f"error: {e}", file=sys.stderr)
-            sys.exit(2)
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            sys.exit(130)
-
-    return wrapper

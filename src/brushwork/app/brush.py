@@ -92,7 +92,7 @@ def brush_tab(gr: Any, shelf: Any, temp: Any, fail: Any, opts: dict[str, Any]) -
 
     def paint(value, label, red, green, blue, strength):
         from brushwork.app.uploads import photo_array, result_folder, shown_jpeg
-        from brushwork.io.arrays import write_array
+        from brushwork.io.images import write_array
 
         try:
             if not value or not value.get("background"):

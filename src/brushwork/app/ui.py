@@ -15,7 +15,7 @@ from brushwork.app.shelf import Shelf
 from brushwork.app.tempdir import TempFolder
 from brushwork.app.uploads import photo_array, read_upload, result_folder, shown_jpeg, upload_path
 from brushwork.errors import BrushworkError
-from brushwork.io.arrays import to_uint8, write_array
+from brushwork.io.images import to_uint8, write_array
 
 TITLE = "brushwork"
 MAX_UPLOAD = "40mb"

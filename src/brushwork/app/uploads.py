@@ -15,8 +15,8 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from brushwork.errors import BrushworkError
-from brushwork.io.arrays import read_array, resize_array, write_array
 from brushwork.io.files import why_not_written
+from brushwork.io.images import read_array, resize_array, write_array
 
 if TYPE_CHECKING:
     from brushwork.app.tempdir import TempFolder

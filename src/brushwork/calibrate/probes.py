@@ -24,8 +24,8 @@ from brushwork.errors import BrushworkError, check_choice
 from brushwork.gatys.optimizer import from_photo
 from brushwork.io.assets import cache_dir as brushwork_cache
 from brushwork.io.assets import resolve_style_image
-from brushwork.io.files import write_text
-from brushwork.io.images import find_images, load_image, resize
+from brushwork.io.files import find_images, write_text
+from brushwork.io.images import load_image, resize
 from brushwork.nn.device import pick_device
 from brushwork.nn.losses import PerceptualLoss
 

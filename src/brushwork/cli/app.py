@@ -26,7 +26,7 @@ def parse_auth(text: str) -> tuple[str, str]:
 
 def default_models() -> list[Path]:
     """The shipped model's folder, and ``./outputs`` where trainings wrote models."""
-    from brushwork.infer.shipped import MODELS_DIR
+    from brushwork.infer.choices import MODELS_DIR
 
     outputs = Path("outputs")
     mine = outputs.is_dir() and any(outputs.rglob("*.pt"))

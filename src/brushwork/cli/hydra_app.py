@@ -13,23 +13,23 @@ from collections.abc import Callable
 from typing import Any
 
 from brushwork.config.groups import CONFIG_DIR, check_choices, painting_overrides, register
-from brushwork.errors import BrushworkError, exit_on_error
+from brushwork.errors import BrushworkError
 
 COMMAND_ENV = "BRUSHWORK_COMMAND"  # the Hydra command a DDP rank re-runs
 
 
 def run_hydra(config_name: str, run: Callable[[Any], Any], argv: list[str], prog: str) -> None:
     """Compose ``configs/<config_name>.yaml`` with the Hydra overrides ``argv`` and call
-    ``run(cfg)``; a BrushworkError anywhere is one ``error:`` line and exit status 2."""
+    ``run(cfg)``. Bad overrides raise BrushworkError before Hydra starts; ``run`` turns its own
+    into the one ``error:`` line (``brushwork.cli.main`` wraps both in ``exit_on_error``)."""
     import hydra
 
     argv = painting_overrides(argv)  # style=my_painting.jpg: named after its file
-    exit_on_error(check_choices)(argv)
+    check_choices(argv)
     register()
-    exit_on_error(check_overrides)(config_name, argv)
+    check_overrides(config_name, argv)
 
     @hydra.main(config_path=str(CONFIG_DIR), config_name=config_name, version_base="1.3")
-    @exit_on_error
     def main(cfg: Any) -> None:
         run(cfg)
 

@@ -11,8 +11,13 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import TypeVar
 
-from brushwork.errors import BrushworkError, exit_on_error
+from brushwork.errors import BrushworkError
+
+T = TypeVar("T")
 
 # name -> (module under brushwork.cli, one line for --help). Hydra commands' modules define
 # run(cfg) and compose configs/<HYDRA_CONFIGS[name]>.yaml; the others define main(argv, prog).
@@ -54,6 +59,23 @@ def parser(prog: str, doc: str | None) -> ArgumentParser:
     )
 
 
+def exit_on_error(fn: Callable[..., T]) -> Callable[..., T]:
+    """Wrap a CLI entry point: a BrushworkError becomes ``error: <msg>`` on stderr and exit 2."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except BrushworkError as e:
+            print(f"error: {e}", file=sys.stderr)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            sys.exit(130)
+
+    return wrapper
+
+
 def usage() -> str:
     width = max(map(len, COMMANDS))
     lines = [f"  {name:<{width}}  {text}" for name, (_, text) in COMMANDS.items()]
@@ -87,10 +109,11 @@ def main(argv: list[str] | None = None) -> int:
             if note:
                 print(note, file=sys.stderr)
 
+        @exit_on_error  # inside Hydra's task too: Hydra would report it as a traceback
         def run(cfg) -> None:  # imported here: Hydra has handled --help and --cfg (no torch yet)
             importlib.import_module(module_name).run(cfg)
 
-        run_hydra(HYDRA_CONFIGS[name], run, rest, prog)
+        exit_on_error(run_hydra)(HYDRA_CONFIGS[name], run, rest, prog)
         return 0
     return exit_on_error(importlib.import_module(module_name).main)(rest, prog)
 

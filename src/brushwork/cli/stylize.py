@@ -22,10 +22,7 @@ from typing import Any
 
 from brushwork.cli.main import parser
 from brushwork.errors import BrushworkError
-from brushwork.infer.lite import fast_stylizer, model_styles, regions_stylizer
-from brushwork.infer.masks import area_from_options
-from brushwork.infer.pipeline import stylize_files
-from brushwork.infer.settings import (
+from brushwork.infer.choices import (
     BACKENDS,
     PRECISIONS,
     check_stable_options,
@@ -33,7 +30,10 @@ from brushwork.infer.settings import (
     check_stroke_scale,
     parse_tile,
 )
-from brushwork.io.inputs import collect_inputs, plan_outputs
+from brushwork.infer.lite import fast_stylizer, model_styles, regions_stylizer
+from brushwork.infer.masks import area_from_options
+from brushwork.infer.pipeline import stylize_files
+from brushwork.io.files import collect_inputs, plan_outputs
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
@@ -147,6 +147,8 @@ def _area(args: argparse.Namespace, styles: list[str], inputs: list[Path]) -> An
     before anything is written."""
     if args.region and (args.style or args.mix):
         raise BrushworkError("--region picks the styles itself: drop --style / --mix")
+    if not (args.mask or args.region or args.mask_invert):
+        return None  # the whole picture, painted
     area, notes = area_from_options(args.mask, args.mask_invert, args.region, styles, inputs)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
@@ -156,7 +158,7 @@ def _area(args: argparse.Namespace, styles: list[str], inputs: list[Path]) -> An
 def main(argv: list[str], prog: str = "brushwork stylize") -> int:
     args = _parser(prog).parse_args(argv)
     if args.model is None:
-        from brushwork.infer.shipped import shipped_model
+        from brushwork.infer.choices import shipped_model
 
         args.model = str(shipped_model())
     if args.list_styles:

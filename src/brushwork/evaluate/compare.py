@@ -32,8 +32,8 @@ from brushwork.evaluate.report import (
     markdown,
 )
 from brushwork.gatys.optimizer import from_photo
-from brushwork.io.files import report_folder, write_text
-from brushwork.io.images import find_images, load_image, resize, save_image
+from brushwork.io.files import find_images, report_folder, write_text
+from brushwork.io.images import load_image, resize, save_image
 from brushwork.io.sheets import contact_sheet
 from brushwork.nn.device import pick_device
 from brushwork.nn.losses import PerceptualLoss

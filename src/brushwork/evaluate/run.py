@@ -12,8 +12,7 @@ from brushwork.evaluate.reference import HELD_OUT, SIZES, held_out_photos
 from brushwork.evaluate.verdicts import write_report
 from brushwork.infer.model_file import load_model
 from brushwork.io.assets import data_dir
-from brushwork.io.files import report_folder
-from brushwork.io.images import find_images
+from brushwork.io.files import find_images, report_folder
 from brushwork.nn.device import pick_device
 
 

@@ -22,8 +22,8 @@ from tqdm.auto import tqdm
 from brushwork.config.groups import required
 from brushwork.errors import BrushworkError
 from brushwork.gatys.paint import Painter
-from brushwork.io.files import make_output_dir
-from brushwork.io.images import find_images, load_image, save_image
+from brushwork.io.files import find_images, make_output_dir
+from brushwork.io.images import load_image, save_image
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -20,11 +20,9 @@ from typing import Any
 import numpy as np
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.mix import choose
-from brushwork.infer.settings import AUTO_TILE_PIXELS, check_strength
-from brushwork.infer.shipped import onnx_copy
-from brushwork.io.arrays import pad_array, transfer_chroma_array
+from brushwork.infer.choices import AUTO_TILE_PIXELS, check_strength, choose, onnx_copy
 from brushwork.io.assets import cache_dir
+from brushwork.io.images import pad_array, transfer_chroma_array
 
 ONNX_OPSET = 17
 # What the exporter puts around the net; a change makes cached copies stale. 2: the net's margin.
@@ -154,7 +152,7 @@ class OnnxStylizer:
     ) -> str | None:
         """Run ``style`` (a name), ``mix`` (``a=0.7,b=0.3``) or ``stroke`` (px, a model trained
         with strokes=[...]) from now on; return a note when the mix weights were normalised
-        (see brushwork.infer.mix)."""
+        (see brushwork.infer.choices)."""
         weights, self.label, note = choose(self.entries, style, mix, stroke)
         self.mix = np.asarray(weights, dtype=np.float32)
         return note

@@ -153,7 +153,7 @@ def with_style(
     net: TransformerNet, info: dict[str, Any], weights: list[float], label: str
 ) -> tuple[TransformerNet, dict[str, Any]]:
     """A multi-style export's net fixed to the mix ``weights`` (one per style, summing to 1) that
-    :func:`brushwork.infer.mix.choose` returned with ``label``: a single-style net, with
+    :func:`brushwork.infer.choices.choose` returned with ``label``: a single-style net, with
     ``info["style"]`` the chosen style's entry (a mix: named by ``label``). Single-style nets
     come back unchanged."""
     if net.n_styles == 1:

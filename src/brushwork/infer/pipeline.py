@@ -24,7 +24,7 @@ from tqdm import tqdm
 from brushwork.errors import BrushworkError
 from brushwork.infer.lite import OnnxStylizer
 from brushwork.infer.masks import Area, blend
-from brushwork.io.arrays import read_array, resize_array, transfer_chroma_array, write_array
+from brushwork.io.images import read_array, resize_array, transfer_chroma_array, write_array
 
 
 class LiteEngine:

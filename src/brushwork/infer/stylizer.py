@@ -23,12 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.exporters import onnx_stylizer
-from brushwork.infer.lite import OnnxStylizer, has_onnxruntime
-from brushwork.infer.masks import Area
-from brushwork.infer.mix import choose
-from brushwork.infer.model_file import load_model, with_style
-from brushwork.infer.settings import (
+from brushwork.infer.choices import (
     AUTO_TILE_PIXELS,
     DEFAULT_OVERLAP,
     DEFAULT_TILE,
@@ -37,7 +32,12 @@ from brushwork.infer.settings import (
     check_settings,
     check_strength,
     check_stroke_scale,
+    choose,
 )
+from brushwork.infer.exporters import onnx_stylizer
+from brushwork.infer.lite import OnnxStylizer, has_onnxruntime
+from brushwork.infer.masks import Area
+from brushwork.infer.model_file import load_model, with_style
 from brushwork.infer.stable import StableVideo
 from brushwork.infer.strokes import stylize_at_scale
 from brushwork.infer.tiling import StatsNet, stylize_tiled
@@ -55,7 +55,7 @@ class Stylizer:
     cpu or cuda, fp32, untiled). ``device``: auto, cpu, cuda or mps. ``precision``: fp32, fp16
     (GPU) or bf16. ``tile``: None tiles images over :data:`AUTO_TILE_PIXELS` in
     :data:`DEFAULT_TILE` px tiles; 0 never; N tiles any side over N px. ``threads``: CPU threads
-    (process-wide). ``style`` / ``mix``: a multi-style model's choice (brushwork.infer.mix;
+    (process-wide). ``style`` / ``mix``: a multi-style model's choice (brushwork.infer.choices;
     default its first style; ``styles`` lists them, ``mix_note`` says when weights were
     normalised). ``stroke_scale`` S >= 1 or ``auto``: strokes S times larger; ``stroke`` (px): a
     ``strokes=[...]`` model's stroke size. BrushworkError for any bad argument or model file;

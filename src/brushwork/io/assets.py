@@ -16,7 +16,7 @@ from brushwork.io.fetch import (
     source_url,
     unpack_photos,
 )
-from brushwork.io.images import find_images
+from brushwork.io.files import find_images
 
 DATA_ENV = "BRUSHWORK_DATA"
 DEFAULT_PHOTOS = "coco-val2017"  # the photo set that training fetches

@@ -18,7 +18,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from brushwork.errors import BrushworkError
-from brushwork.io.images import IMAGE_EXTENSIONS
+from brushwork.io.files import IMAGE_EXTENSIONS
 
 MIRROR_ENV = "BRUSHWORK_MIRROR"  # a base URL serving the same archive names (mirrors, proxies)
 _CHUNK = 1 << 20

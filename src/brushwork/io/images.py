@@ -1,13 +1,14 @@
-"""Reading, converting, resizing and writing images.
+"""Reading, converting, resizing and writing images: one set of operations for both paths.
 
-An image is a float32 RGB tensor (B, 3, H, W) in [0, 1]; file problems raise
-:class:`BrushworkError` naming the file. The numpy twins (brushwork.io.arrays: same layout, values
-and bytes) serve the torch-free path; torch is imported only where tensors are made or taken.
+An image is float32 RGB (B, 3, H, W) in [0, 1]: a numpy array on the torch-free path, a tensor
+on the torch path. Each operation is written once on arrays (Pillow, numpy); the tensor
+functions convert and call them, except :func:`resize`, which runs on the tensor's device
+(tests/test_array_ops.py pins it to :func:`resize_array`). File problems raise
+:class:`BrushworkError` naming the file; torch is imported only where tensors are made or taken.
 """
 
 from __future__ import annotations
 
-import os
 import struct
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,10 +21,6 @@ from brushwork.io.files import save_pil
 
 if TYPE_CHECKING:
     import torch
-
-IMAGE_EXTENSIONS: frozenset[str] = frozenset(
-    {".jpg", ".jpeg", ".jfif", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".ppm", ".pgm"}
-)
 
 # Decoders for arbitrary user files fail in many ways (truncation, bad headers, bombs).
 DECODE_ERRORS = (
@@ -39,45 +36,17 @@ DECODE_ERRORS = (
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _SIDES = ("long", "short")
 
+# NTSC YIQ as plain numbers: Y is luminance, I and Q the chroma (brushwork.nn.color uses it too).
+RGB_TO_YIQ = (
+    (0.299, 0.587, 0.114),
+    (0.595716, -0.274453, -0.321263),
+    (0.211456, -0.522591, 0.311135),
+)
+
 
 def _reason(e: BaseException) -> str:
     msg = " ".join(str(e).split())  # keep messages on one line
     return msg or type(e).__name__
-
-
-def find_images(root: str | Path) -> list[Path]:
-    """Return the image files under ``root``, recursively and sorted.
-
-    Matches :data:`IMAGE_EXTENSIONS` case-insensitively and skips hidden files and folders
-    (names starting with "."). A ``root`` that is itself an image file gives ``[root]``.
-    Raises BrushworkError if ``root`` is missing, is a non-image file, or holds no images.
-    """
-    root = Path(root).expanduser()
-    exts = ", ".join(sorted(IMAGE_EXTENSIONS))
-    if not root.exists():
-        raise BrushworkError(f"image path not found: {root}")
-    if root.is_file():
-        if root.suffix.lower() in IMAGE_EXTENSIONS:
-            return [root]
-        raise BrushworkError(f"{root} is not an image file (extensions: {exts})")
-    found: list[Path] = []
-    seen: set[str] = set()  # real paths of visited dirs: symlink loops must not recurse forever
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        real = os.path.realpath(dirpath)
-        if real in seen:
-            dirnames[:] = []
-            continue
-        seen.add(real)
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if name.startswith(".") or Path(name).suffix.lower() not in IMAGE_EXTENSIONS:
-                continue
-            path = Path(dirpath, name)
-            if path.is_file():  # drops broken symlinks
-                found.append(path)
-    if not found:
-        raise BrushworkError(f"no images found in {root} (looked for {exts})")
-    return sorted(found)
 
 
 def _read(path: Path) -> Image.Image:
@@ -150,38 +119,95 @@ def open_image(path: str | Path) -> Image.Image:
     return im
 
 
-def pil_to_tensor(img: Image.Image) -> torch.Tensor:
-    """PIL image of any mode -> float32 tensor (1, 3, H, W) in [0, 1].
+def pil_to_array(img: Image.Image) -> np.ndarray:
+    """PIL image of any mode -> float32 array (1, 3, H, W) in [0, 1].
 
     Non-RGB modes follow :func:`open_image`'s rules (alpha on white, 16-bit scaled, not clipped).
     """
-    import torch
-
     try:
         im = _flatten(img)
     except ValueError as e:
         raise BrushworkError(f"cannot convert image of mode {img.mode} to RGB: {_reason(e)}") from e
     if im.mode == "F":
-        gray = torch.from_numpy(np.array(im, dtype=np.float32)).clamp_(0.0, 1.0)
-        return gray.expand(1, 3, *gray.shape).contiguous()
-    arr = np.array(im, dtype=np.uint8)  # copy: torch wants a writable buffer
-    return torch.from_numpy(arr).permute(2, 0, 1).unsqueeze(0).float().div_(255.0).contiguous()
+        gray = np.clip(np.asarray(im, dtype=np.float32), 0.0, 1.0)
+        return np.ascontiguousarray(np.broadcast_to(gray, (1, 3, *gray.shape)))
+    arr = np.asarray(im, dtype=np.uint8).transpose(2, 0, 1)[None]
+    return arr.astype(np.float32) / np.float32(255.0)
+
+
+def read_array(path: str | Path) -> np.ndarray:
+    """Read ``path`` as a float32 array (1, 3, H, W) in [0, 1]; BrushworkError naming the file."""
+    return pil_to_array(decode_image(path))
+
+
+def to_uint8(img: np.ndarray) -> np.ndarray:
+    """(1, 3, H, W) in [0, 1] -> (H, W, 3) uint8: clamped (NaN -> 0), rounded to the nearest
+    8-bit level (what a page shows is then what a file holds)."""
+    if img.ndim != 4 or img.shape[:2] != (1, 3):
+        raise BrushworkError(f"expected an image of shape (1, 3, H, W), got {tuple(img.shape)}")
+    chw = np.clip(np.nan_to_num(img[0].astype(np.float32), nan=0.0), 0.0, 1.0)
+    arr = np.rint(chw * np.float32(255.0)).astype(np.uint8).transpose(1, 2, 0)
+    return np.ascontiguousarray(arr)
+
+
+def write_array(img: np.ndarray, path: str | Path, quality: int = 95) -> Path:
+    """Write a (1, 3, H, W) array in [0, 1] to ``path`` (:func:`save_image`'s rules)."""
+    if img.ndim == 4 and img.shape[0] != 1:
+        return save_pil(Image.new("RGB", (1, 1)), path, quality, img.shape[0])  # raises
+    return save_pil(Image.fromarray(to_uint8(img)), path, quality, 1)
+
+
+def resize_array(img: np.ndarray, size: int) -> np.ndarray:
+    """:func:`resize` (long side to ``size``, bicubic, antialiased, clamped) on a (1, 3, H, W)
+    array: Pillow's bicubic filter, whose antialiasing torch's reproduces."""
+    h, w = img.shape[-2:]
+    scale = size / max(h, w)
+    new_w = size if w >= h else max(1, round(w * scale))
+    new_h = size if h > w else max(1, round(h * scale))
+    channels = [
+        np.asarray(Image.fromarray(c).resize((new_w, new_h), Image.Resampling.BICUBIC))
+        for c in img[0]
+    ]
+    return np.clip(np.stack(channels)[None], 0.0, 1.0).astype(np.float32)
+
+
+def pad_array(x: np.ndarray, before: int, after: int, axis: int) -> np.ndarray:
+    """``brushwork.nn.layers.pad_axis`` on an array: reflect where the side allows it, else
+    repeat the edge."""
+    if before == 0 and after == 0:
+        return x
+    width = [(0, 0)] * x.ndim
+    width[axis] = (before, after)
+    mode = "reflect" if max(before, after) < x.shape[axis] else "edge"
+    return np.pad(x, width, mode=mode)
+
+
+def transfer_chroma_array(stylized: np.ndarray, content: np.ndarray) -> np.ndarray:
+    """``brushwork.nn.color.transfer_chroma`` on arrays: the luminance (Y) of ``stylized``, the
+    I and Q of ``content``."""
+    to_yiq = np.asarray(RGB_TO_YIQ, dtype=np.float32)
+    to_rgb = np.linalg.inv(to_yiq).astype(np.float32)
+    y = np.einsum("j,bjhw->bhw", to_yiq[0], stylized)[:, None]
+    iq = np.einsum("ij,bjhw->bihw", to_yiq[1:], content)
+    return np.clip(np.einsum("ij,bjhw->bihw", to_rgb, np.concatenate([y, iq], 1)), 0, 1)
+
+
+def pil_to_tensor(img: Image.Image) -> torch.Tensor:
+    """:func:`pil_to_array` as a tensor (1, 3, H, W)."""
+    import torch
+
+    return torch.from_numpy(pil_to_array(img))
 
 
 def tensor_to_pil(t: torch.Tensor) -> Image.Image:
-    """Tensor (1, 3, H, W) or (3, H, W), nominally in [0, 1] -> 8-bit RGB PIL image.
-
-    Values are clamped to [0, 1] (NaN -> 0) and rounded to the nearest 8-bit level.
-    """
+    """Tensor (1, 3, H, W) or (3, H, W), nominally in [0, 1] -> 8-bit RGB PIL image
+    (:func:`to_uint8`'s rounding)."""
     import torch
 
     chw = t[0] if t.ndim == 4 and t.shape[0] == 1 else t
     if chw.ndim != 3 or chw.shape[0] != 3:
         raise BrushworkError(f"expected an image of shape (1, 3, H, W), got {tuple(t.shape)}")
-    chw = chw.detach().to("cpu", torch.float32)
-    chw = torch.nan_to_num(chw, nan=0.0).clamp(0.0, 1.0)
-    arr = chw.mul(255.0).round().to(torch.uint8).permute(1, 2, 0).contiguous().numpy()
-    return Image.fromarray(arr)
+    return Image.fromarray(to_uint8(chw.detach().to("cpu", torch.float32)[None].numpy()))
 
 
 def _check_resize(size: int, side: str) -> None:
@@ -238,7 +264,7 @@ def save_image(img: torch.Tensor, path: str | Path, quality: int = 95) -> Path:
     (1-100) applies to JPEG and WebP. The file is written atomically: either the complete new
     image is at ``path`` or nothing changed there. Raises BrushworkError naming the file.
     """
-    batch = img.shape[0] if img.ndim == 4 else 1
-    if batch != 1:
-        return save_pil(Image.new("RGB", (1, 1)), path, quality, batch)  # raises, naming path
-    return save_pil(tensor_to_pil(img), path, quality, batch)
+    import torch
+
+    arr = img.detach().to("cpu", torch.float32).numpy()
+    return write_array(arr if arr.ndim == 4 else arr[None], path, quality)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from brushwork.io.arrays import RGB_TO_YIQ
+from brushwork.io.images import RGB_TO_YIQ
 
 _RGB_TO_YIQ = torch.tensor(RGB_TO_YIQ)
 _YIQ_TO_RGB = torch.linalg.inv(_RGB_TO_YIQ)

@@ -19,7 +19,8 @@ from torch.utils.data import DataLoader, Dataset
 from brushwork.errors import BrushworkError
 from brushwork.evaluate.reference import held_out_photos
 from brushwork.io.assets import data_dir, ensure_training_photos
-from brushwork.io.images import DECODE_ERRORS, find_images, load_image, open_image, pil_to_tensor
+from brushwork.io.files import find_images
+from brushwork.io.images import DECODE_ERRORS, load_image, open_image, pil_to_tensor
 from brushwork.train.crops import center_box, random_box
 from brushwork.train.photo_cache import DecodedPhotos
 

@@ -27,8 +27,8 @@ from brushwork.config.groups import (
     with_style_weight,
 )
 from brushwork.errors import BrushworkError, check_choice
+from brushwork.infer.choices import MODEL, shipped_model
 from brushwork.infer.model_file import load_model
-from brushwork.infer.shipped import MODEL, shipped_model
 from brushwork.nn.nets import build_net
 from brushwork.nn.stylemix import layout, transfer
 
