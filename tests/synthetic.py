@@ -64,7 +64,7 @@ def make_models(folder: Path) -> Path:
 
     torch.manual_seed(0)
     (folder / "more").mkdir(parents=True, exist_ok=True)
-    export_model(ShuffleNet(width=4, n_residual=1), folder / "tiny.pt", {"name": "tiny"})
+    export_model(ShuffleNet(width=4, n_residual=1), folder / "tiny.pt", [{"name": "tiny"}])
     two = ShuffleNet(width=4, n_residual=1, n_styles=2)
     export_model(two, folder / "more" / "two.pt", [{"name": "dots"}, {"name": "waves"}])
     return folder

@@ -247,7 +247,7 @@ def test_video_benchmark_measures_flicker_and_terms(data_dir: Path, tmp_path: Pa
         | {"content_weight": 1.0, "style_weight": 1.0, "tv_weight": 0.0, "normalize": True}
         | {"vgg": "caffe", "pooling": "max"},  # the whole objective, as a training run records it
     }
-    model = export_model(ShuffleNet(width=4, n_residual=1), tmp_path / "m.pt", {}, meta)
+    model = export_model(ShuffleNet(width=4, n_residual=1), tmp_path / "m.pt", [{}], meta)
     args = ["video", "--model", str(model), "--frames", "3", "--size", "48", "--fps-frames", "0"]
     result = _bench(args, tmp_path)
     clips = {r["clip"]: r for r in result["clips"]}
@@ -302,7 +302,7 @@ def test_strokes_benchmark_measures_style_and_edges(data_dir: Path, tmp_path: Pa
         | {"content_weight": 1.0, "style_weight": 1.0, "tv_weight": 0.0, "normalize": True}
         | {"vgg": "caffe", "pooling": "max"},  # the whole objective, as a training run records it
     }
-    model = export_model(ShuffleNet(width=4, n_residual=1), tmp_path / "m.pt", {}, meta)
+    model = export_model(ShuffleNet(width=4, n_residual=1), tmp_path / "m.pt", [{}], meta)
     args = ["strokes", "--model", str(model), "--sizes", "96", "--scale", "2", "--reps", "0"]
     result = _bench([*args, "--photos", "2", "--data", str(data_dir)], tmp_path)
     q = result["quality"]

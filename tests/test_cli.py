@@ -88,7 +88,7 @@ def test_gatys_then_export_then_stylize(tmp_path: Path, data_dir: Path) -> None:
     from brushwork.infer.model_file import export_model
     from brushwork.nn.nets import ShuffleNet
 
-    model = export_model(ShuffleNet(width=4, n_residual=1), tmp_path / "m.pt", {"name": "m"})
+    model = export_model(ShuffleNet(width=4, n_residual=1), tmp_path / "m.pt", [{"name": "m"}])
     out = run("export", "--model", str(model), "--format", "torchscript")
     assert out.returncode == 0 and (tmp_path / "m.torchscript.pt").is_file(), out.stderr
     out = run(

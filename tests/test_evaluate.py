@@ -115,7 +115,7 @@ def tiny(tmp_path_factory, data_dir) -> dict[str, Path]:
     torch.manual_seed(0)
     net = JohnsonNet(width=4, n_residual=1)
     style = {"name": "starry_night", "title": "The Starry Night"}
-    model = export_model(net, root / "tiny.pt", style, _meta())
+    model = export_model(net, root / "tiny.pt", [style], _meta())
     return {"root": root, "photos": photos, "empty": empty, "model": model}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pickle
 from pathlib import Path
@@ -28,7 +29,7 @@ def net() -> JohnsonNet:
 
 
 def test_round_trip_same_outputs(net: JohnsonNet, tmp_path: Path) -> None:
-    path = export_model(net, tmp_path / "s.pt", STYLE, extra={"steps": 7})
+    path = export_model(net, tmp_path / "s.pt", [STYLE], extra={"steps": 7})
     assert path == tmp_path / "s.pt"
     assert [p.name for p in tmp_path.iterdir()] == ["s.pt"]  # no temp file left behind
     umask = os.umask(0)
@@ -48,7 +49,7 @@ def test_round_trip_same_outputs(net: JohnsonNet, tmp_path: Path) -> None:
 def test_shuffle_net_round_trip(tmp_path: Path) -> None:
     torch.manual_seed(0)
     net = ShuffleNet(width=4, n_residual=1, separable=True).eval()
-    loaded, _ = load_model(export_model(net, tmp_path / "s.pt", STYLE))
+    loaded, _ = load_model(export_model(net, tmp_path / "s.pt", [STYLE]))
     assert loaded.model_args["arch"] == "shuffle" and isinstance(loaded, ShuffleNet)
     x = torch.rand(1, 3, 21, 30)
     with torch.no_grad():
@@ -57,7 +58,7 @@ def test_shuffle_net_round_trip(tmp_path: Path) -> None:
 
 def _legacy_file(net, path: Path, version: int) -> Path:
     """A model file of an older format: its layout named by ``resample`` (v2), by nothing (v1:
-    Johnson's layout only) or without the shuffle net's way up (v3, v4)."""
+    Johnson's layout only), without the shuffle net's way up (v3, v4) or with a `style` field (v5)."""
     resample = {"johnson": "conv", "shuffle": "shuffle"}[net.arch]
     arch = {"width": net.width, "n_residual": net.n_residual, "separable": net.separable}
     if version == 2:
@@ -68,14 +69,16 @@ def _legacy_file(net, path: Path, version: int) -> Path:
         "version": version,
         "arch": arch,
         "state_dict": state,
-        "style": STYLE,
+        "style": STYLE,  # v5 and older: one style beside the list (styles, of several)
         "meta": {"torch": "2.14.1"},
     }
     torch.save(payload, path)
     return path
 
 
-@pytest.mark.parametrize(("version", "cls"), [(1, JohnsonNet), (2, ShuffleNet), (4, ShuffleNet)])
+@pytest.mark.parametrize(
+    ("version", "cls"), [(1, JohnsonNet), (2, ShuffleNet), (4, ShuffleNet), (5, ShuffleNet)]
+)
 def test_older_format_versions_are_refused_in_one_line(version: int, cls: type, tmp_path) -> None:
     net = cls(width=4, n_residual=1, separable=True).eval()
     path = _legacy_file(net, tmp_path / "old.pt", version)
@@ -90,16 +93,16 @@ def test_older_format_versions_are_refused_in_one_line(version: int, cls: type, 
 def test_compiled_net_is_exported_uncompiled(net: JohnsonNet, tmp_path: Path) -> None:
     compiled = torch.compile(net)  # wrapping only; nothing is compiled until called
     assert any(k.startswith("_orig_mod.") for k in compiled.state_dict())
-    path = export_model(compiled, tmp_path / "c.pt", STYLE)
+    path = export_model(compiled, tmp_path / "c.pt", [STYLE])
     state = torch.load(path, weights_only=True)["state_dict"]
     assert not any("_orig_mod" in k for k in state)
     load_model(path)
 
 
 def test_file_holds_only_plain_data(net: JohnsonNet, tmp_path: Path) -> None:
-    payload = torch.load(export_model(net, tmp_path / "s.pt", STYLE), weights_only=True)
+    payload = torch.load(export_model(net, tmp_path / "s.pt", [STYLE]), weights_only=True)
     assert payload["format"] == FORMAT and payload["version"] == FORMAT_VERSION
-    assert set(payload) == {"format", "version", "arch", "state_dict", "style", "meta"}
+    assert set(payload) == {"format", "version", "arch", "state_dict", "styles", "meta"}
     assert all(t.device.type == "cpu" for t in payload["state_dict"].values())
 
 
@@ -143,7 +146,7 @@ def test_not_an_export(content, tmp_path: Path) -> None:
 
 
 def test_newer_version_asks_to_upgrade(net: JohnsonNet, tmp_path: Path) -> None:
-    path = export_model(net, tmp_path / "s.pt", STYLE)
+    path = export_model(net, tmp_path / "s.pt", [STYLE])
     payload = torch.load(path, weights_only=True)
     torch.save(payload | {"version": FORMAT_VERSION + 1}, path)
     newer = rf"newer brushwork \(format v{FORMAT_VERSION + 1}\); this one reads v{FORMAT_VERSION}"
@@ -152,7 +155,7 @@ def test_newer_version_asks_to_upgrade(net: JohnsonNet, tmp_path: Path) -> None:
 
 
 def test_weights_not_matching_arch(net: JohnsonNet, tmp_path: Path) -> None:
-    path = export_model(net, tmp_path / "s.pt", STYLE)
+    path = export_model(net, tmp_path / "s.pt", [STYLE])
     payload = torch.load(path, weights_only=True)
     wider = {"arch": "johnson", "width": 8, "n_residual": 1, "separable": True}
     torch.save(payload | {"arch": wider}, path)
@@ -177,3 +180,36 @@ def test_export_needs_no_lightning_hydra_or_vgg() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def _upgrade_script():
+    spec = importlib.util.spec_from_file_location(
+        "upgrade_model", Path(__file__).resolve().parents[1] / "scripts" / "upgrade_model.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("n_styles", [1, 3])
+def test_v5_file_upgrades_to_the_current_format_with_the_same_weights(n_styles, tmp_path) -> None:
+    torch.manual_seed(0)
+    net = ShuffleNet(width=4, n_residual=1, n_styles=n_styles).eval()
+    styles = [{"name": f"s{k}", "title": f"S{k}"} for k in range(n_styles)]
+    current = torch.load(export_model(net, tmp_path / "new.pt", styles), weights_only=True)
+    v5 = {k: v for k, v in current.items() if k != "styles"} | {"version": 5}
+    v5 |= (
+        {"style": styles[0]} if n_styles == 1 else {"styles": styles, "style": {"name": "s0+s1+s2"}}
+    )
+    torch.save(v5, tmp_path / "old.pt")
+    with pytest.raises(BrushworkError, match="format v5, from an older brushwork"):
+        load_model(tmp_path / "old.pt")
+    out = _upgrade_script().upgrade(tmp_path / "old.pt", tmp_path / "up.pt")
+    loaded, info = load_model(out)
+    assert info["styles"] == styles and info["meta"]["upgraded"] == {"from": 5}
+    assert set(torch.load(out, weights_only=True)) == set(current)
+    x, kw = torch.rand(1, 3, 24, 24), {"style": 0} if n_styles > 1 else {}
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x, **kw), net(x, **kw))
+    with pytest.raises(BrushworkError, match="not a brushwork model file of format v5"):
+        _upgrade_script().upgrade(out, tmp_path / "again.pt")

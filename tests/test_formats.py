@@ -27,7 +27,7 @@ SHAPES = [(1, 3, 41, 45), (2, 3, 64, 40)]  # odd sizes, then another size and ba
 def model_path(tmp_path_factory) -> Path:
     torch.manual_seed(0)
     net = JohnsonNet(width=4, n_residual=1)
-    return export_model(net, tmp_path_factory.mktemp("m") / "tiny.pt", STYLE)
+    return export_model(net, tmp_path_factory.mktemp("m") / "tiny.pt", [STYLE])
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_shuffle_net_exports_with_parity(tmp_path):
     ort = pytest.importorskip("onnxruntime")
     torch.manual_seed(0)
     net = ShuffleNet(width=4, n_residual=1, separable=True).eval()
-    model = export_model(net, tmp_path / "shuffle.pt", STYLE)
+    model = export_model(net, tmp_path / "shuffle.pt", [STYLE])
     sess = ort.InferenceSession(str(convert(model, "onnx")), providers=["CPUExecutionProvider"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # torch.jit deprecation notice

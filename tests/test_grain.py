@@ -85,7 +85,7 @@ def test_tiles_read_the_grain_the_whole_picture_reads(tmp_path, monkeypatch) -> 
 
     torch.manual_seed(0)
     net = build_net("shuffle", width=4, n_residual=1, grain=1.0)  # strong: the noise shows
-    model = export_model(net, tmp_path / "g.pt", {"name": "g"})
+    model = export_model(net, tmp_path / "g.pt", [{"name": "g"}])
     x = torch.full((1, 3, 120, 160), 0.5) + 0.1 * torch.linspace(0, 1, 160)  # flat: all grain
     whole = Stylizer(model, device="cpu", tile=0, backend="torch")(x)
     tiled = Stylizer(model, device="cpu", tile=64, overlap=16)(x)

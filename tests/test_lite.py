@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 def model(tmp_path_factory) -> Path:
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("lite")
-    path = export_model(ShuffleNet(width=4, n_residual=1), folder / "m.pt", {"name": "m"})
+    path = export_model(ShuffleNet(width=4, n_residual=1), folder / "m.pt", [{"name": "m"}])
     Stylizer(path, device="cpu")  # the torch path exports the ONNX copy into the cache
     assert onnx_cache_path(path).is_file()
     return path
@@ -90,7 +90,7 @@ def test_the_fast_path_is_chosen_only_where_it_applies(model: Path, tmp_path: Pa
     assert isinstance(pick(), OnnxStylizer) and pick().min_side == ShuffleNet.min_side()
     for kw in ({"device": "cuda"}, {"precision": "bf16"}, {"backend": "torch"}, {"compile": True}):
         assert pick(**kw) is None, kw
-    other = export_model(ShuffleNet(width=4, n_residual=1), tmp_path / "new.pt", {"name": "n"})
+    other = export_model(ShuffleNet(width=4, n_residual=1), tmp_path / "new.pt", [{"name": "n"}])
     assert fast_stylizer(other, "cpu", "fp32", "auto", False, None) is None  # not cached yet
     onnx = onnx_cache_path(model)
     assert isinstance(fast_stylizer(onnx, "cpu", "fp32", "auto", False, None), OnnxStylizer)

@@ -235,7 +235,7 @@ def test_bad_masks_exit_2_in_one_line_and_write_nothing(tmp_path, flags, message
 def test_a_single_style_model_takes_a_mask_but_no_regions(tmp_path: Path) -> None:
     _halves(tmp_path)
     torch.manual_seed(0)
-    model = export_model(ShuffleNet(width=4, n_residual=1), tmp_path / "one.pt", {"name": "one"})
+    model = export_model(ShuffleNet(width=4, n_residual=1), tmp_path / "one.pt", [{"name": "one"}])
     proc = _stylize("photo.png", "-o", "o.png", "--model", str(model), "--mask", "right.png",
                     "--strength", "0.5", "--preserve-color", "--tile", "64", cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr

@@ -127,7 +127,7 @@ def test_model_file_lists_its_styles_in_the_one_current_format(tmp_path) -> None
         plain, chosen = with_style(loaded, info, [0.0, 1.0, 0.0], "great_wave")
         assert chosen["style"]["name"] == "great_wave"
         torch.testing.assert_close(plain(x), net(x, style=1))
-    single = export_model(_net(n_styles=1), tmp_path / "one.pt", {"name": "one"})
+    single = export_model(_net(n_styles=1), tmp_path / "one.pt", [{"name": "one"}])
     assert torch.load(single, weights_only=True)["version"] == FORMAT_VERSION
     assert load_model(single)[1]["styles"] == [{"name": "one"}]
     johnson = {
@@ -146,7 +146,7 @@ def test_ten_styles_cost_little_file_size(tmp_path) -> None:
     for n in (1, 10):
         net = build_net("shuffle", n_styles=n)  # the default architecture
         styles = [{"name": f"s{k}"} for k in range(n)]
-        sizes[n] = export_model(net, tmp_path / f"{n}.pt", styles if n > 1 else styles[0])
+        sizes[n] = export_model(net, tmp_path / f"{n}.pt", styles)
     ratio = sizes[10].stat().st_size / sizes[1].stat().st_size
     assert 1.0 < ratio <= 1.2, ratio
 

@@ -139,8 +139,10 @@ def test_own_painting_trains_named_after_it_and_is_evaluated_against_it(tmp_path
     assert out.returncode == 0, out.stderr[-3000:]
     export = run_dir / "red woodcut.pt"
     assert f"exported model: {export}" in out.stdout
-    style = torch.load(export, weights_only=True)["style"]
-    assert style == {"name": "red woodcut", "title": "red woodcut", "artist": None, "url": None}
+    (style,) = torch.load(export, weights_only=True)["styles"]
+    said = {k: style[k] for k in ("name", "title", "artist", "url")}
+    assert said == {"name": "red woodcut", "title": "red woodcut", "artist": None, "url": None}
+    assert style["image"] == own.name
     assert "evaluation: feed-forward" in out.stdout and "skipped" not in out.stdout + out.stderr
     report = json.loads((run_dir / "eval" / "report.json").read_text())
     assert Path(report["style_image"]) == own

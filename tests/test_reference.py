@@ -120,7 +120,7 @@ def tiny_model(tmp_path_factory) -> tuple[Path, Path]:
     model = export_model(
         ShuffleNet(width=2, n_residual=1),
         root / "tiny.pt",
-        {"name": "candy"},
+        [{"name": "candy"}],
         {"style_image": "candy.jpg"},
     )
     return model, photos

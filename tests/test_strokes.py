@@ -50,7 +50,7 @@ def test_stylizer_stroke_scale(tmp_path) -> None:
 
     torch.manual_seed(0)
     model = export_model(
-        ShuffleNet(width=4, n_residual=1), tmp_path / "m.pt", {"name": "m"}, {"train_size": 32}
+        ShuffleNet(width=4, n_residual=1), tmp_path / "m.pt", [{"name": "m"}], {"train_size": 32}
     )
     x = torch.rand(1, 3, 67, 91)
     plain = Stylizer(model, "cpu", backend="torch")

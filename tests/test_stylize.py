@@ -19,7 +19,7 @@ from brushwork.nn.nets import JohnsonNet, ShuffleNet
 def model_path(tmp_path_factory) -> Path:
     torch.manual_seed(0)
     net = JohnsonNet(width=4, n_residual=1)
-    return export_model(net, tmp_path_factory.mktemp("m") / "tiny.pt", {"name": "tiny"})
+    return export_model(net, tmp_path_factory.mktemp("m") / "tiny.pt", [{"name": "tiny"}])
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_tiled_shuffle_net_matches_untiled(data_dir, tmp_path):
 
     torch.manual_seed(0)
     net = ShuffleNet(width=4, n_residual=1, separable=True)
-    model = export_model(net, tmp_path / "shuffle.pt", {"name": "tiny"})
+    model = export_model(net, tmp_path / "shuffle.pt", [{"name": "tiny"}])
     x = load_image(data_dir / "content" / "tubingen.jpg", 160)
     untiled = Stylizer(model, device="cpu", tile=0)(x)
     tiled = Stylizer(model, device="cpu", tile=64, overlap=16)(x)

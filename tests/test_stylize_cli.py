@@ -43,7 +43,7 @@ def files_under(root: Path) -> set[str]:
 def model(tmp_path_factory) -> Path:
     torch.manual_seed(0)
     net = JohnsonNet(width=4, n_residual=1)
-    return export_model(net, tmp_path_factory.mktemp("model") / "tiny.pt", {"name": "tiny"})
+    return export_model(net, tmp_path_factory.mktemp("model") / "tiny.pt", [{"name": "tiny"}])
 
 
 class _Evil:

@@ -260,7 +260,7 @@ def test_a_grain_net_pans_alike_in_onnx_runtime_and_in_torch(picture, tmp_path) 
     from brushwork.infer.video import stable_clip
 
     torch.manual_seed(0)
-    model = export_model(ShuffleNet(width=4, n_residual=1, grain=0.5), tmp_path / "g.pt", {})
+    model = export_model(ShuffleNet(width=4, n_residual=1, grain=0.5), tmp_path / "g.pt", [{}])
     big = torch.nn.functional.interpolate(picture, size=(120, 160), mode="bilinear")
     clip = make_clip(big, frames=3, size=(64, 80), motion="pan", step=2)
     runs = {}
@@ -328,9 +328,9 @@ def test_training_logs_the_temporal_term(data_dir: Path) -> None:
             "style_layers": ["relu1_2", "relu2_2"],
             "temporal_weight": 10.0,
         },
-        style={"name": "starry_night"},
-        style_image=str(data_dir / "styles" / "starry_night.jpg"),
-        style_size=32,
+        styles=[{"name": "starry_night"}],
+        paintings=[str(data_dir / "styles" / "starry_night.jpg")],
+        style_sizes=[32],
     )
     logged = {}
     module.log = lambda name, value, **kw: logged.__setitem__(name, float(value))

@@ -48,7 +48,9 @@ def _setup(tmp: Path, size: int, folder: int) -> tuple[Path, Path, Path]:
     from brushwork.nn.nets import build_net
 
     torch.manual_seed(0)
-    model = export_model(build_net(**plain(load_group("model", "shuffle"))), tmp / "m.pt", {})
+    model = export_model(
+        build_net(**plain(load_group("model", "shuffle"))), tmp / "m.pt", [{"name": "m"}]
+    )
     one = tmp / "photo.jpg"
     photo("bench", size, size).save(one, quality=92)
     many = tmp / "photos"

@@ -87,7 +87,7 @@ def _contenders(
     for name, arch in nets.items():
         net = build_net(**arch).eval()
         params, label = count_parameters(net), _label(name, default)
-        pt = export_model(net, tmp / f"{name}.pt", {"name": name})
+        pt = export_model(net, tmp / f"{name}.pt", [{"name": name}])
         eager = Stylizer(pt, device, tile=0, threads=threads, backend="torch")
         out[f"{label} · eager"] = (name, params, eager)
         if name == FASTEST:

@@ -30,7 +30,7 @@ def _file_sizes(tmp: Path) -> dict[str, float]:
     for n in (1, 10):
         styles = [{"name": f"style{k}"} for k in range(n)]
         net = build_net(**arch, **({"n_styles": n} if n > 1 else {}))
-        path = export_model(net, tmp / f"{n}.pt", styles if n > 1 else styles[0])
+        path = export_model(net, tmp / f"{n}.pt", styles)
         sizes[f"{n} style(s), bytes"] = path.stat().st_size
     sizes["ratio"] = sizes["10 style(s), bytes"] / sizes["1 style(s), bytes"]
     return sizes

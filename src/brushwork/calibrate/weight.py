@@ -127,8 +127,9 @@ def resolve_auto_weight(cfg: DictConfig) -> dict[str, Any]:
 
 def auto_weights(cfg: DictConfig, styles: list[DictConfig]) -> dict[str, Any] | None:
     """``loss.style_weight=auto``: calibrate every trained painting ``styles`` (probe tables are
-    cached), make the first one's weight the config's (each painting's ``weight`` 1) and return
-    ``{"weights": [final weight per style], ...}`` for the export's meta; None when not auto."""
+    cached) and return ``{"weights": [final weight per style], ...}`` for the run's plan
+    (:meth:`~brushwork.train.styles.StylePlan.with_style_weights`) and the export's meta; None
+    when not auto. ``cfg`` is left as the user wrote it."""
     if not is_auto(cfg):
         return None
     results = []
@@ -138,8 +139,6 @@ def auto_weights(cfg: DictConfig, styles: list[DictConfig]) -> dict[str, Any] | 
             one.style = node
         results.append(resolve_auto_weight(one))
     weights = [float(r["weight"]) for r in results]
-    cfg.loss.style_weight = weights[0]
-    cfg.style.weight = 1.0
     if len(styles) == 1:
         return results[0] | {"weights": weights}
     return {

@@ -58,7 +58,7 @@ def reference_evaluate(
     style, so ``all`` shows the styles done so far). Checks everything that can fail fast (model,
     photos, peer, report folder) before the slow work."""
     _, info = load_model(model)  # BrushworkError for a missing or foreign file
-    names = [str(s.get("name")) for s in info.get("styles") or [info["style"]]]
+    names = [str(s.get("name")) for s in info["styles"]]
     styles: list[str | None] = list(names) if style == "all" else [style]
     photos = reference_photos(content, count)
     if peer and peer_command() is None:

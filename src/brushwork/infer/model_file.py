@@ -1,17 +1,18 @@
 """The versioned inference file: one trained style network, loadable without Lightning/Hydra/VGG.
 
-A ``.pt`` export is a plain dict (tensors, strings, numbers, lists, dicts: it loads with
+A ``.pt`` model file is a plain dict (tensors, strings, numbers, lists, dicts: it loads with
 ``torch.load(weights_only=True)``)::
 
     {"format": "brushwork-style", "version": FORMAT_VERSION,
-     "arch": {"arch": "shuffle", ...},          # build_net(**arch)
+     "arch": {"arch": "shuffle", ...},          # build_net(**arch); "n_styles" when several
      "state_dict": {name: tensor on CPU},
-     "style": {"name": ..., "title": ..., "url": ...},
+     "styles": [{"name": ..., "title": ..., "url": ..., "image": ..., "style_weight": ...}],
      "meta": {...}}                             # training facts, free-form
 
-A multi-style net adds ``arch["n_styles"]`` and ``"styles"``, one dict per norm row (name, title,
-url, ``image`` and its final style weight). Only the current version loads: an older file is
-refused in one line naming its version, a newer one with an upgrade hint.
+``styles`` holds one entry per style the net holds (its norm rows, in order), one for a
+single-style net: the file has no other way to say what it paints (v6; v5 had a ``style`` field
+beside it). Only the current version loads: an older file is refused in one line naming its
+version, a newer one with an upgrade hint.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from brushwork.nn.nets import build_net
 from brushwork.nn.stylemix import collapse
 
 FORMAT = "brushwork-style"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 # torch.compile wraps the net; its state-dict keys gain this prefix.
 _COMPILED_PREFIX = "_orig_mod."
@@ -50,34 +51,33 @@ def _plain_state_dict(net: nn.Module) -> dict[str, torch.Tensor]:
 def export_model(
     net: nn.Module,
     path: str | Path,
-    style: dict[str, Any] | list[dict[str, Any]],
+    styles: list[dict[str, Any]],
     extra: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``net`` (a TransformerNet, possibly ``torch.compile``-d) to ``path``; return the path.
 
-    ``style`` describes the painting (name, title, url, ...), or is a list of such dicts, one per
-    style of a multi-style net; ``extra`` lands in ``meta``. All must hold only plain values. The
-    file is written atomically: a crash leaves the old file (or none).
+    ``styles`` describes each style the net holds (name, title, url, ...; one dict for a
+    single-style net); ``extra`` lands in ``meta``. All must hold only plain values. The file is
+    written atomically: a crash leaves the old file (or none).
     """
     base = getattr(net, "_orig_mod", net)  # the un-compiled module carries model_args
     if not isinstance(base, TransformerNet):
         raise TypeError(f"expected a TransformerNet, got {type(base).__name__}")
-    styles = [dict(s) for s in style] if isinstance(style, list) else [dict(style)]
+    if not isinstance(styles, list):
+        raise TypeError(f"styles must be a list of dicts, got {type(styles).__name__}")
     if len(styles) != base.n_styles:
         raise ValueError(f"the net holds {base.n_styles} styles, {len(styles)} described")
+    names = [str(s.get("name")) for s in styles]
+    if len(set(names)) != len(names):
+        raise BrushworkError(f"style names must differ, got {', '.join(names)}")
     payload = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "arch": dict(base.model_args),
         "state_dict": _plain_state_dict(base),
-        "style": styles[0],
+        "styles": [dict(s) for s in styles],
         "meta": {"torch": str(torch.__version__), **(extra or {})},  # TorchVersion is no plain str
     }
-    if base.n_styles > 1:
-        names = [str(s.get("name")) for s in styles]
-        if len(set(names)) != len(names):
-            raise BrushworkError(f"style names must differ, got {', '.join(names)}")
-        payload |= {"styles": styles, "style": {"name": "+".join(names)}}
 
     buf = io.BytesIO()  # a full disk then fails in Python's own write, as one clear OSError
     torch.save(payload, buf)
@@ -106,8 +106,8 @@ def _read(path: Path, device: str | torch.device) -> dict[str, Any]:
 def load_model(
     path: str | Path, device: str | torch.device = "cpu"
 ) -> tuple[TransformerNet, dict[str, Any]]:
-    """Read an export: ``(net, info)``, the net in eval mode on ``device``, info with keys
-    ``style``, ``styles`` (one dict per style the net holds; ``[style]`` for single-style files),
+    """Read a model file: ``(net, info)``, the net in eval mode on ``device``, info with keys
+    ``styles`` (the file's: one dict per style the net holds), ``style`` (:func:`painted`),
     ``meta`` and ``version``.
 
     Raises BrushworkError when the file is missing, is not an export, was written by a newer
@@ -140,13 +140,20 @@ def load_model(
         reason = " ".join(str(e).split())[:300]  # one line; torch lists every key otherwise
         raise BrushworkError(f"{path}: weights do not match architecture {arch}: {reason}") from e
     net.to(device).eval().requires_grad_(False)
-    style = payload.get("style", {})
-    styles = payload.get("styles") if net.n_styles > 1 else [style]
+    styles = payload.get("styles")
     if not isinstance(styles, list) or len(styles) != net.n_styles:
         raise BrushworkError(f"{path}: damaged style model (its style list does not fit the net)")
     meta = payload.get("meta", {})
-    info = {"style": style, "styles": styles, "meta": meta, "version": version}
+    info = {"style": painted(styles), "styles": styles, "meta": meta, "version": version}
     return net, info
+
+
+def painted(styles: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a net holding ``styles`` paints as a whole: the one style's entry, or for several
+    ``{"name": "a+b+..."}`` (until :func:`with_style` picks one)."""
+    if len(styles) == 1:
+        return dict(styles[0])
+    return {"name": "+".join(str(s.get("name")) for s in styles)}
 
 
 def with_style(

@@ -98,8 +98,7 @@ def closing_evaluation(
     trained on, wherever that file is (a painting given by path too)."""
     multi = len(styles.all_styles) > 1
     names = [s["name"] for s in styles.styles] if multi else [None]
-    images = module.hparams.style_image
-    images = images if isinstance(images, list) else [images]
+    images = module.hparams.paintings
     device, step = trainer.strategy.root_device, trainer.global_step
     held = sorted(getattr(trainer.datamodule, "held_out", ()))  # no content photos: these
     for name, image in zip(names, images, strict=False):

@@ -53,8 +53,7 @@ def export_run(
         init = {"model": Path(styles.init).name, "sha256": file_digest(Path(styles.init), "sha256")}
         meta["init"] = init | {"finetune": styles.finetune}
     name = run_name(cfg)
-    described = hp.style if len(styles.all_styles) == 1 else styles.all_styles
-    export = export_model(module.inference_net, run_dir / f"{name}.pt", described, meta)
+    export = export_model(module.inference_net, run_dir / f"{name}.pt", styles.all_styles, meta)
     if isinstance(logger, WandbLogger) and cfg.logger.get("log_model", True):
         log_export(logger, export, name, meta)
     if cfg.get("eval") and cfg.eval.get("enabled"):

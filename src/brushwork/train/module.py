@@ -36,10 +36,11 @@ class StyleTransferModule(pl.LightningModule):
     style; ``style_factors`` scale the others'. ``optim``: ``{"lr", "schedule", "warmup", "ema"}``
     (train.optim); ``distill``: ``{"weight", "loss"}`` (the term towards Gatys targets).
 
-    The Gram targets are computed once from ``style_image`` (longer side ``style_size``; a list
-    for several styles) into buffers, so a checkpoint resumes or loads without the paintings.
-    Terms are logged as ``{train,val}/{content,style,tv,total}``, each weighted. ``style``
-    (name, title, artist, url; a list for several) travels into the checkpoint and the export.
+    The Gram targets are computed once from ``paintings`` (one file per trained style, its
+    longer side ``style_sizes``) into buffers, so a checkpoint resumes or loads without the
+    paintings. Terms are logged as ``{train,val}/{content,style,tv,total}``, each weighted.
+    ``styles`` (one entry per trained style: name, title, artist, url) travels into the
+    checkpoint.
     The net's first ``kept_styles`` styles come from an init model and are not trained;
     ``finetune="norm"`` trains the norms' (γ, β) only (train.styles).
     """
@@ -48,9 +49,9 @@ class StyleTransferModule(pl.LightningModule):
         self,
         model: dict[str, Any],
         loss: dict[str, Any],
-        style: dict[str, Any] | list[dict[str, Any]],
-        style_image: str | list[str | None] | None = None,
-        style_size: int | list[int] = 256,
+        styles: list[dict[str, Any]],
+        paintings: list[str | None],
+        style_sizes: list[int],
         optim: dict[str, Any] | None = None,
         distill: dict[str, Any] | None = None,
         max_steps: int = -1,
@@ -66,17 +67,15 @@ class StyleTransferModule(pl.LightningModule):
         check_choice("distill.loss", self.distill["loss"], DISTILL_LOSSES)
         if self.distill["weight"] < 0:
             raise BrushworkError(f"need distill.weight >= 0, got {self.distill['weight']}")
-        self.styles = style if isinstance(style, list) else [style]
-        images = style_image if isinstance(style_image, list) else [style_image]
-        if len(images) != len(self.styles) or kept_styles < 0:
-            raise BrushworkError(f"{len(self.styles)} styles but {len(images)} style images")
+        self.styles = styles
+        if not len(paintings) == len(style_sizes) == len(styles) or kept_styles < 0:
+            raise BrushworkError(f"{len(styles)} styles but {len(paintings)} paintings")
         self.kept = kept_styles  # styles the net holds before the trained ones (finetune=norm)
         check_choice("finetune", finetune, ("all", "norm"))
-        paintings = None
-        if all(i is not None and Path(i).exists() for i in images):
+        images = None
+        if all(i is not None and Path(i).exists() for i in paintings):
             # A bad file fails before VGG loads.
-            sizes = style_size if isinstance(style_size, list) else [style_size] * len(images)
-            paintings = [load_image(i, px) for i, px in zip(images, sizes, strict=True)]  # type: ignore[arg-type]
+            images = [load_image(i, px) for i, px in zip(paintings, style_sizes, strict=True)]  # type: ignore[arg-type]
         self.net = build_net(**model)
         if self.net.n_styles != kept_styles + len(self.styles):
             raise BrushworkError(
@@ -95,12 +94,9 @@ class StyleTransferModule(pl.LightningModule):
             raise BrushworkError(
                 f"distill.loss=feature needs VGG up to {_TARGET_FEATURE}; the loss stops before"
             )
-        if paintings is not None:
+        if images is not None:
             # Once per style, on CPU (a single image; cheap): the buffers move with the module.
-            if len(paintings) == 1:
-                self.loss.set_style(paintings)
-            else:
-                self.loss.set_styles(paintings, style_factors)
+            self.loss.set_styles(images, style_factors)
 
     # --- forward / steps -------------------------------------------------------------------
 
@@ -202,7 +198,7 @@ class StyleTransferModule(pl.LightningModule):
         # After a resumed checkpoint was restored (Lightning restores after setup()).
         if not self.loss.style_grams:
             raise BrushworkError(
-                f"style image {self.hparams.style_image} not found, and no checkpoint with its "
+                f"painting {self.hparams.paintings} not found, and no checkpoint with its "
                 "Gram targets was given (ckpt_path=...)"
             )
 

@@ -75,19 +75,17 @@ def build_module(
     styles = styles or plan(cfg)
     nodes = style_nodes(cfg)
     images = [_image_path(node, resuming) for node in nodes]
-    single = len(nodes) == 1
-    described = [{k: s[k] for k in STYLE_KEYS} for s in styles.styles]
     return StyleTransferModule(
         model=styles.model,
         loss=styles.loss(cfg.loss),
-        style=described[0] if single else described,
-        style_image=images[0] if single else images,
-        style_size=styles.sizes or cfg.style_size,
+        styles=[{k: s[k] for k in STYLE_KEYS} for s in styles.styles],
+        paintings=images,
+        style_sizes=styles.sizes or [cfg.style_size] * len(nodes),
         optim=plain(cfg.optim),
         distill=plain(cfg.distill),
         max_steps=cfg.trainer.get("max_steps", -1),
         channels_last=cfg.channels_last,
-        style_factors=None if single else styles.factors,
+        style_factors=styles.factors,
         kept_styles=len(styles.kept),
         finetune=styles.finetune,
     )
@@ -192,7 +190,8 @@ def train(cfg: DictConfig) -> dict[str, str | None]:
     ok, export = False, None
     try:
         if isinstance(logger, WandbLogger) and rank_zero_only.rank == 0:  # DDP: one W&B run
-            logger.experiment.config.update(plain(cfg), allow_val_change=True)
+            said = plain(cfg) | ({"calibration": calibration} if calibration else {})
+            logger.experiment.config.update(said, allow_val_change=True)  # auto: the weights found
             (run_dir / WANDB_ID).write_text(logger.experiment.id)
         trainer = pl.Trainer(
             **trainer_kwargs, logger=logger or False, callbacks=callbacks, default_root_dir=run_dir
