@@ -32,8 +32,7 @@ def upgraded(payload: dict[str, Any]) -> dict[str, Any]:
     if payload.get("format") != FORMAT or payload.get("version") != FROM_VERSION:
         found = payload.get("version")
         raise BrushworkError(f"not a brushwork model file of format v{FROM_VERSION} (v{found})")
-    several = payload.get("arch", {}).get("n_styles", 1) > 1
-    styles = payload["styles"] if several else [payload["style"]]
+    styles = payload.get("styles") or [payload["style"]]  # v5: "styles" only for several
     rest = {k: v for k, v in payload.items() if k not in ("style", "styles", "version", "meta")}
     meta = dict(payload.get("meta", {})) | {"upgraded": {"from": FROM_VERSION}}
     return rest | {"version": FORMAT_VERSION, "styles": [dict(s) for s in styles], "meta": meta}
