@@ -431,3 +431,16 @@ def test_image_extensions_are_lowercase_with_dot():
     required = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
     assert required <= IMAGE_EXTENSIONS
     assert all(e.startswith(".") and e == e.lower() for e in IMAGE_EXTENSIONS)
+
+
+@pytest.mark.parametrize("multiple", [1, 4, 8])
+@pytest.mark.parametrize("smallest", [0, 16, 24])
+def test_stride_padding_reaches_a_centred_multiple(multiple: int, smallest: int) -> None:
+    from brushwork.io.images import stride_padding
+
+    for length in range(1, 70):
+        before, after = stride_padding(length, multiple, smallest)
+        padded = length + before + after
+        assert padded % multiple == 0 and padded >= max(smallest, length)
+        assert padded - multiple < max(smallest, length) or padded == smallest  # the least such
+        assert 0 <= before <= after <= before + 1  # centred; the extra pixel after

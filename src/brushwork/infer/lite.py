@@ -22,7 +22,7 @@ import numpy as np
 from brushwork.errors import BrushworkError
 from brushwork.infer.choices import AUTO_TILE_PIXELS, check_strength, choose, onnx_copy
 from brushwork.io.assets import cache_dir
-from brushwork.io.images import pad_array, transfer_chroma_array
+from brushwork.io.images import pad_array, stride_padding, transfer_chroma_array
 
 ONNX_OPSET = 17
 # What the exporter puts around the net; a change makes cached copies stale. 2: the net's margin.
@@ -161,20 +161,19 @@ class OnnxStylizer:
         """The net alone: (B, 3, H, W) -> (B, 3, H, W), small images padded as the eager net
         pads; ``mix``: a regions graph's mix per pixel (1, N, H, W)."""
         h, w = x.shape[-2:]
-        ph, pw = max(0, self.min_side - h), max(0, self.min_side - w)
+        # Only up to min_side: the graph pads to its stride itself.
+        (top, bottom), (left, right) = (stride_padding(n, 1, self.min_side) for n in (h, w))
 
         def pad(t: np.ndarray) -> np.ndarray:
-            return pad_array(pad_array(t, pw // 2, pw - pw // 2, -1), ph // 2, ph - ph // 2, -2)
+            return pad_array(pad_array(t, left, right, -1), top, bottom, -2)
 
         feed = {"image": np.ascontiguousarray(pad(x), np.float32)}
         if self.conditional:
             feed["style"] = np.ascontiguousarray(pad(mix), np.float32) if self.regions else self.mix
         if self.grain:
-            feed["origin"] = np.array(
-                [self.origin[0] - ph // 2, self.origin[1] - pw // 2], np.int64
-            )
+            feed["origin"] = np.array([self.origin[0] - top, self.origin[1] - left], np.int64)
         out = self.session.run(None, feed)[0]
-        return out[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w]
+        return out[..., top : top + h, left : left + w]
 
     def __call__(
         self, x: np.ndarray, strength: float = 1.0, preserve_color: bool = False

@@ -18,6 +18,7 @@ from torch import Tensor
 
 from brushwork.errors import BrushworkError
 from brushwork.infer.flow import cut_factor, estimate_motion, frame_change, gray, shrink, warp
+from brushwork.io.images import stride_padding
 from brushwork.nn.frame import TransformerNet
 from brushwork.nn.layers import pad_axis
 
@@ -90,16 +91,15 @@ class StableVideo:
             self._window(n, o) for n, o in zip(x.shape[-2:], self.offset, strict=True)
         )
         window = x[..., top : top + h, left : left + w]
-        m, smallest = self.multiple, self.min_side
-        ph, pw = max(smallest, -(-h // m) * m) - h, max(smallest, -(-w // m) * m) - w
-        window = pad_axis(pad_axis(window, ph // 2, ph - ph // 2, -2), pw // 2, pw - pw // 2, -1)
+        (pt, pb), (pl, pr) = (stride_padding(n, self.multiple, self.min_side) for n in (h, w))
+        window = pad_axis(pad_axis(window, pt, pb, -2), pl, pr, -1)
         if self.grain_at is None:
             y = self.plain(window.to(self.device))
         else:  # the grain field fixed to the scene, not to the window; photos keep (0, 0)
-            origin = (top - ph // 2 + self.offset[0], left - pw // 2 + self.offset[1])
+            origin = (top - pt + self.offset[0], left - pl + self.offset[1])
             with self.grain_at(origin):
                 y = self.plain(window.to(self.device))
-        y = y[..., ph // 2 : ph // 2 + h, pw // 2 : pw // 2 + w].float().to(x.device)
+        y = y[..., pt : pt + h, pl : pl + w].float().to(x.device)
         full_h, full_w = x.shape[-2:]
         pads = (left, full_w - left - w, top, full_h - top - h)
         strips = [

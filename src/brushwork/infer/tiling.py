@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from brushwork.io.images import stride_padding
 from brushwork.nn.conditional import ConditionalInstanceNorm2d
 from brushwork.nn.layers import pad_axis
 
@@ -101,8 +102,8 @@ def spans(
     # Starts are rounded to the grid, which can shorten an overlap by up to a grid step: keep at
     # least one step of it so that no pixel is left uncovered.
     overlap = max(overlap, 2 * grid)
-    padded = -(-length // grid) * grid
-    before = (padded - length) // 2  # the net's centred padding of the whole image
+    before, after = stride_padding(length, grid)  # the net's centred padding of the image
+    padded = length + before + after
     n = math.ceil((padded - overlap) / (tile - overlap))
     starts = [grid * round(k * (padded - tile) / (n - 1) / grid) for k in range(n)]
     out = []

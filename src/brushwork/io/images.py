@@ -171,6 +171,15 @@ def resize_array(img: np.ndarray, size: int) -> np.ndarray:
     return np.clip(np.stack(channels)[None], 0.0, 1.0).astype(np.float32)
 
 
+def stride_padding(length: int, multiple: int, smallest: int = 0) -> tuple[int, int]:
+    """(before, after) px that pad one side of ``length`` px up to a multiple of ``multiple``
+    and to at least ``smallest``, split evenly (the extra pixel after) so the picture stays
+    centred in what a net sees. The one padding rule of every inference path (the eager net,
+    stable video, ONNX Runtime, tiles); the ONNX graph writes it in traceable form."""
+    padded = max(smallest, -(-length // multiple) * multiple)
+    return (padded - length) // 2, padded - length - (padded - length) // 2
+
+
 def pad_array(x: np.ndarray, before: int, after: int, axis: int) -> np.ndarray:
     """``brushwork.nn.layers.pad_axis`` on an array: reflect where the side allows it, else
     repeat the edge."""

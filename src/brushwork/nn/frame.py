@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from brushwork.errors import BrushworkError
+from brushwork.io.images import stride_padding
 from brushwork.nn.conditional import styled
 from brushwork.nn.layers import pad_axis
 
@@ -175,12 +176,10 @@ class TransformerNet(nn.Module):
         # padding evenly so the image stays centred in what the net sees, then crop it back out.
         margin = self.margin if margin is None else margin
         m, smallest = self.multiple, self.min_side(margin)
-        ph = max(smallest, -(-h // m) * m) - h
-        pw = max(smallest, -(-w // m) * m) - w
-        top, left = ph // 2, pw // 2
+        (top, bottom), (left, right) = (stride_padding(n, m, smallest) for n in (h, w))
 
         def pad(t: torch.Tensor) -> torch.Tensor:
-            t = pad_axis(pad_axis(t, left, pw - left, dim=-1), top, ph - top, dim=-2)
+            t = pad_axis(pad_axis(t, left, right, dim=-1), top, bottom, dim=-2)
             if margin:  # after the stride padding: reflection then always has the side it needs
                 t = pad_axis(pad_axis(t, margin, margin, dim=-1), margin, margin, dim=-2)
             return t
