@@ -80,8 +80,28 @@ def test_onnx_carries_metadata_and_opset(onnx_path):
     model = onnx.load(str(onnx_path))
     assert max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")) >= 17
     meta = {p.key: p.value for p in model.metadata_props}
-    assert meta["format"] == "brushwork-style" and json.loads(meta["style"]) == STYLE
+    assert meta["format"] == "brushwork-style" and json.loads(meta["styles"]) == [STYLE]
     assert json.loads(meta["arch"])["width"] == 4 and json.loads(meta["arch"])["arch"] == "johnson"
+
+
+def test_onnx_written_before_v6_lists_its_one_style(onnx_path, tmp_path):
+    """Graphs written before format v6 kept a single style under ``style``: still read."""
+    import onnx
+
+    from brushwork.infer.lite import OnnxStylizer, model_styles
+
+    model = onnx.load(str(onnx_path))
+    props = {p.key: p.value for p in model.metadata_props if p.key != "styles"}
+    del model.metadata_props[:]
+    for key, value in (props | {"style": json.dumps(STYLE)}).items():
+        model.metadata_props.add(key=key, value=value)
+    old = tmp_path / "old.onnx"
+    onnx.save(model, str(old))
+    assert OnnxStylizer(old).entries == [STYLE] == model_styles(old) == model_styles(onnx_path)
+    del model.metadata_props[:]  # neither field: one line, not a KeyError
+    onnx.save(model, str(old))
+    with pytest.raises(BrushworkError, match="without its style list"):
+        OnnxStylizer(old)
 
 
 def test_torchscript_matches_eager(model_path, tmp_path):

@@ -91,8 +91,8 @@ def _metadata(info: dict[str, Any], net: TransformerNet) -> dict[str, str]:
         "version": str(info.get("version", 1)),
         "arch": json.dumps(net.model_args),
         "min_side": str(net.min_side()),  # the torch-free path pads small images to it
-        "style": json.dumps(info.get("style", {})),
-    } | ({"styles": json.dumps(info.get("styles", []))} if net.n_styles > 1 else {})
+        "styles": json.dumps(info.get("styles", [])),  # one entry per style, as the .pt's
+    }
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> Path:

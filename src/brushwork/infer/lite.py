@@ -26,7 +26,7 @@ from brushwork.io.images import pad_array, stride_padding, transfer_chroma_array
 
 ONNX_OPSET = 17
 # What the exporter puts around the net; a change makes cached copies stale. 2: the net's margin.
-GRAPH_REVISION = "graph3"  # 3: a grain net's origin input
+GRAPH_REVISION = "graph4"  # 3: a grain net's origin input; 4: one styles field
 _LARGEST_MIN_SIDE = 16  # ShuffleNet's; for ONNX files that do not say theirs
 
 
@@ -91,11 +91,14 @@ def onnx_session(
     return sess
 
 
-def _style_name(meta: dict[str, str]) -> str:
+def style_entries(meta: dict[str, str], name: str) -> list[dict[str, Any]]:
+    """The styles a brushwork ONNX graph's metadata lists (``styles``, as the model file's);
+    graphs written before format v6 kept a single style's entry under ``style``."""
     try:
-        return str(json.loads(meta["style"]).get("name") or "")
-    except (KeyError, ValueError, TypeError, AttributeError):
-        return ""
+        entries = json.loads(meta["styles"]) if "styles" in meta else [json.loads(meta["style"])]
+        return [dict(st) for st in entries]
+    except (KeyError, ValueError, TypeError) as e:
+        raise BrushworkError(f"{name}: a style model without its style list") from e
 
 
 class OnnxStylizer:
@@ -135,14 +138,7 @@ class OnnxStylizer:
         # for a photo; a caller running part of a picture sets where it lies.
         self.grain = "origin" in inputs
         self.origin = (0, 0)
-        self.entries: list[dict[str, Any]] = [{"name": _style_name(self.meta)}]
-        if self.conditional:
-            try:
-                self.entries = [dict(st) for st in json.loads(self.meta["styles"])]
-            except (KeyError, ValueError, TypeError) as e:
-                raise BrushworkError(
-                    f"{onnx_path}: multi-style model without its style list"
-                ) from e
+        self.entries = style_entries(self.meta, str(onnx_path))
         self.styles = [str(st.get("name")) for st in self.entries]
         self.mix = np.eye(len(self.styles), dtype=np.float32)[0]
         self.label = self.styles[0]
@@ -231,10 +227,7 @@ def model_styles(model: str | Path) -> list[dict[str, Any]]:
     """The styles a model file holds, in order (one for a single-style model)."""
     path = Path(model).expanduser()
     if path.suffix.lower() == ".onnx":
-        onnx = OnnxStylizer(path)
-        if not onnx.conditional:
-            return [json.loads(onnx.meta.get("style") or "{}")]
-        return json.loads(onnx.meta["styles"])
+        return OnnxStylizer(path).entries
     from brushwork.infer.model_file import load_model
 
     return load_model(path)[1]["styles"]

@@ -127,8 +127,9 @@ class Stylizer:
         self._onnx = OnnxStylizer(self.model_path, self.threads, self.device)
         self.mix_note = self._onnx.select(style, mix, stroke)
         self.styles, self.style_label = self._onnx.styles, self._onnx.label
-        meta = self._onnx.meta
-        self.info: dict[str, Any] = {"style": meta.get("style", ""), "meta": meta}
+        entries, label = self._onnx.entries, self.style_label
+        style = next((e for e in entries if e.get("name") == label), {"name": label})
+        self.info: dict[str, Any] = {"style": style, "styles": entries, "meta": self._onnx.meta}
         self.backend = "onnxruntime"
 
     def _export_onnx(self, threads: int | None) -> OnnxStylizer:
