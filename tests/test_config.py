@@ -74,7 +74,7 @@ def test_composed_groups_build_their_objects(tmp_path) -> None:
             "gatys.progress=false",
         ],
     )
-    loss.set_style([torch.rand(1, 3, 32, 32)])
+    loss.set_styles([torch.rand(1, 3, 32, 32)])
     out = optimize_image(torch.rand(1, 3, 24, 32), [torch.rand(1, 3, 32, 32)], loss, **g.gatys)
     assert out.shape == (1, 3, 24, 32)
 

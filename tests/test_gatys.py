@@ -13,7 +13,7 @@ def loss():
 
 
 def _total(loss, x, content, styles):
-    loss.set_style(styles)
+    loss.set_styles(styles)
     with torch.no_grad():
         return loss(x, content=content)["total"].item()
 

@@ -41,7 +41,7 @@ def test_total_variation():
 
 
 def test_terms_are_reported_separately_and_sum(loss, starry, tubingen):
-    loss.set_style([starry])
+    loss.set_styles([starry])
     x = torch.rand_like(tubingen)
     terms = loss(x, content=tubingen)
     assert set(terms) == {"content", "style", "tv", "total"}
@@ -50,13 +50,13 @@ def test_terms_are_reported_separately_and_sum(loss, starry, tubingen):
 
 
 def test_zero_at_the_targets(loss, starry, tubingen):
-    loss.set_style([starry])
+    loss.set_styles([starry])
     assert loss(tubingen, content=tubingen)["content"] == 0
     assert loss(starry, content=starry)["style"] < 1e-6 * loss(tubingen, content=tubingen)["style"]
 
 
 def test_precomputed_content_targets_match(loss, starry, tubingen):
-    loss.set_style([starry])
+    loss.set_styles([starry])
     x = torch.rand_like(tubingen)
     a = loss(x, content=tubingen)["total"]
     b = loss(x, content_targets=loss.content_targets(tubingen))["total"]
@@ -64,7 +64,7 @@ def test_precomputed_content_targets_match(loss, starry, tubingen):
 
 
 def test_gradient_reaches_the_image(loss, starry, tubingen):
-    loss.set_style([starry])
+    loss.set_styles([starry])
     x = tubingen.clone().requires_grad_(True)
     loss(x, content=tubingen)["total"].backward()
     assert x.grad.abs().sum() > 0
@@ -78,7 +78,7 @@ def test_blend_of_two_styles_lies_between(data_dir, tubingen):
     loss = PerceptualLoss(content_weight=0.0)
 
     def style_loss_to(target, blend):
-        loss.set_style([a, b], blend)
+        loss.set_styles([a, b], blend=blend)
         return loss(target)["style"].item()
 
     # Style distance from painting A grows monotonically as the blend moves from A to B.
@@ -86,18 +86,18 @@ def test_blend_of_two_styles_lies_between(data_dir, tubingen):
     assert d[0] < 1e-6 * d[-1]
     assert all(x < y for x, y in zip(d, d[1:], strict=False))
     # The half/half Gram target is the mean of the two, so its Gram lies between.
-    loss.set_style([a, b], [0.5, 0.5])
+    loss.set_styles([a, b], blend=[0.5, 0.5])
     g_half = loss.style_grams["relu3_1"]
-    loss.set_style([a])
+    loss.set_styles([a])
     g_a = loss.style_grams["relu3_1"]
-    loss.set_style([b])
+    loss.set_styles([b])
     g_b = loss.style_grams["relu3_1"]
     assert torch.allclose(g_half, (g_a + g_b) / 2, rtol=1e-4, atol=1e-6)
 
 
 def test_style_targets_travel_in_the_state_dict(loss, starry):
     # A training checkpoint carries the Gram targets, so resuming needs no painting.
-    loss.set_style([starry])
+    loss.set_styles([starry])
     state = {k: v for k, v in loss.state_dict().items() if not k.startswith("vgg.")}
     assert set(state) == {f"gram_{n}" for n in loss.style_layers} | {"has_style", "style_factors"}
     fresh = PerceptualLoss(style_weight=1e-5)
@@ -119,4 +119,4 @@ def test_bad_configuration():
     with pytest.raises(BrushworkError, match="style_weight must be >= 0"):
         PerceptualLoss(style_weight=-1)
     with pytest.raises(BrushworkError, match="blend"):
-        PerceptualLoss().set_style([torch.rand(1, 3, 16, 16)], [1.0, 2.0])
+        PerceptualLoss().set_styles([torch.rand(1, 3, 16, 16)], blend=[1.0, 2.0])

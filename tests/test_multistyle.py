@@ -105,9 +105,9 @@ def test_per_image_targets_score_each_image_against_its_own_style(starry, tubing
     one = PerceptualLoss(**kwargs)
     x = torch.cat([tubingen, tubingen])
     terms = both(x, content=x, styles=torch.tensor([0, 1]))
-    one.set_style([starry])
+    one.set_styles([starry])
     a = one(tubingen, content=tubingen)["style"]
-    one.set_style([other])
+    one.set_styles([other])
     b = one(tubingen, content=tubingen)["style"]
     torch.testing.assert_close(terms["style"], (a + 3.0 * b) / 2)
     with pytest.raises(ValueError, match="pass styles="):

@@ -87,7 +87,7 @@ def score(export: Path, photos: list[torch.Tensor], style_image: Path) -> dict[s
         style_weight=loss_meta["style_weight"],
         normalize=loss_meta["normalize"],
     )
-    loss.set_style([load_image(style_image, int(info["meta"]["style_size"]))])
+    loss.set_styles([load_image(style_image, int(info["meta"]["style_size"]))])
     terms = {"content": 0.0, "style": 0.0, "grid": 0.0}
     with torch.inference_mode():
         for p in photos:

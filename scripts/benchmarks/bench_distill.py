@@ -112,7 +112,7 @@ def target_check(args, style_image: Path, photos: list[Path], targets: Path, net
     net, info = load_model(net_file)
     loss = PerceptualLoss(**objective_of(info["meta"])["loss"])
     painting = load_image(style_image)
-    loss.set_style([resize(painting, round(args.target_style_scale * args.target_size))])
+    loss.set_styles([resize(painting, round(args.target_style_scale * args.target_size))])
     rows = []
     with torch.inference_mode():
         for p in photos[:8]:

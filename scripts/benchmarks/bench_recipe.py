@@ -294,7 +294,7 @@ def score_pictures(
     _, info = load_model(reference)
     objective = objective_of(info["meta"])
     loss = PerceptualLoss(**objective["loss"])
-    loss.set_style([resize(load_image(painting), objective["style_size"])])
+    loss.set_styles([resize(load_image(painting), objective["style_size"])])
     return mean_terms(loss, photos, pictures)
 
 

@@ -43,7 +43,7 @@ def _style_term(model: Path, image: torch.Tensor, photo: torch.Tensor, painting_
     objective = objective_of(info["meta"])
     loss = PerceptualLoss(**objective["loss"])
     painting = resolve_style_image(str(info["meta"]["style_image"]), info["style"].get("url"))
-    loss.set_style([load_image(painting, painting_size)])
+    loss.set_styles([load_image(painting, painting_size)])
     with torch.no_grad():
         return float(loss(image, content=photo)["style"])
 

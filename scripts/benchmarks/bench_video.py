@@ -71,7 +71,7 @@ def _objective(stylizer, style_image: str | None):
         print(f"no quality terms: {e}", flush=True)
         return None
     loss = PerceptualLoss(**objective["loss"])
-    loss.set_style([load_image(path, objective["style_size"])])
+    loss.set_styles([load_image(path, objective["style_size"])])
     return loss
 
 

@@ -42,7 +42,7 @@ def style_row(model: Path, name: str, photos: list, paths: list, size: int, work
     objective["loss"]["style_weight"] = float(entry["style_weight"])
     painting = data_dir() / "styles" / entry["image"]
     loss = PerceptualLoss(**objective["loss"])
-    loss.set_style([resize(load_image(painting), objective["style_size"])])
+    loss.set_styles([resize(load_image(painting), objective["style_size"])])
     with torch.no_grad():
         ours = mean_terms(loss, photos, [net(c).clamp(0, 1) for c in photos])
     peer_dir = work / f"{name}@{size}"

@@ -83,7 +83,7 @@ def probe(
     meter = PerceptualLoss(
         MEASURE_CONTENT, MEASURE_STYLE, style_weight=1.0, vgg=loss_cfg.vgg, pooling=loss_cfg.pooling
     ).to(device)
-    meter.set_style([resize(painting.to(device), style_size)])
+    meter.set_styles([resize(painting.to(device), style_size)])
 
     def measure(x: torch.Tensor, targets: dict[str, torch.Tensor]) -> tuple[float, float]:
         with torch.no_grad():

@@ -124,7 +124,7 @@ def evaluate(
     style_size = objective["style_size"]
     painting = load_image(style_path)  # full size: stylize() resizes it to style_size
     loss = PerceptualLoss(**objective["loss"]).to(dev)
-    loss.set_style([resize(painting.to(dev), style_size)])
+    loss.set_styles([resize(painting.to(dev), style_size)])
 
     per_photo, rows = [], []
     for i, path in enumerate(photos):

@@ -110,7 +110,7 @@ def optimize_image(
         zip(sizes, level_steps(size, levels, steps, coarse_steps), strict=True)
     ):
         c, s = _level_images(content, styles, level_size, style_scale, preserve_color)
-        loss.set_style(s, blend)
+        loss.set_styles(s, blend=[1.0] * len(s) if blend is None else blend)
         targets = loss.content_targets(c)
         if x is None:
             x = _init_image(init, c, s[0], generator)

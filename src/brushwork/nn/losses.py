@@ -40,7 +40,7 @@ def _layer_weights(layers: list[str], weights: Sequence[float] | None, kind: str
 class PerceptualLoss(nn.Module):
     """Content + style + total-variation loss on VGG19 features.
 
-    :meth:`set_style` once, then ``loss(x, content=c)`` (trainer) or ``loss(x,
+    :meth:`set_styles` once, then ``loss(x, content=c)`` (trainer) or ``loss(x,
     content_targets=loss.content_targets(c))`` (optimizer: targets once) returns ``{"content",
     "style", "tv", "total"}`` scalar tensors, each already weighted. ``temporal_*``: the video
     stability term of :meth:`stability` (Gupta et al. 2017; how far and how noisy the moved copy
@@ -89,7 +89,7 @@ class PerceptualLoss(nn.Module):
         self.vgg = VGG19Features(layers or ["relu1_1"], weights=vgg, pooling=pooling)
         self.normalize = normalize
         # The style targets are persistent buffers (a few MB): a training checkpoint carries them
-        # and resumes without the painting. Zeros until set_style; ``has_style`` says whether set.
+        # and resumes without the painting. Zeros until set_styles; ``has_style`` says whether set.
         for name in self.style_layers:
             c = layer_channels(name)
             self.register_buffer(f"gram_{name}", torch.zeros(1, c, c))
@@ -107,7 +107,7 @@ class PerceptualLoss(nn.Module):
 
     @property
     def style_grams(self) -> dict[str, Tensor]:
-        """Target Gram per style layer, (N, C, C) fp32; empty until :meth:`set_style`."""
+        """Target Gram per style layer, (N, C, C) fp32; empty until :meth:`set_styles`."""
         if not self._style_set:
             return {}
         return {n: getattr(self, f"gram_{n}") for n in self.style_layers}
@@ -121,39 +121,38 @@ class PerceptualLoss(nn.Module):
         feats = self.vgg(image.to(self.device))
         return {n: gram_matrix(feats[n]).mean(0, keepdim=True) for n in self.style_layers}
 
-    def set_style(self, images: Sequence[Tensor], blend: Sequence[float] | None = None) -> None:
-        """Compute the blended target Grams once from style images (each (1, 3, H, W) in [0,1])."""
+    def set_styles(
+        self,
+        images: Sequence[Tensor],
+        factors: Sequence[float] | None = None,
+        blend: Sequence[float] | None = None,
+    ) -> None:
+        """The style targets, from paintings (each (1, 3, H, W) in [0,1]), computed once: one
+        per image, for nets that hold several styles (``forward(..., styles=ids)`` compares
+        image b with style ``ids[b]``; ``factors``, one per style, > 0, default 1, multiply
+        ``style_weight`` for that style's images); or with ``blend`` (one non-negative weight
+        per image) one target, the weighted mean of their Grams (Gatys's style mixing)."""
         images = list(images)
         if not images:
             raise BrushworkError("at least one style image is needed")
-        blend = [1.0] * len(images) if blend is None else [float(b) for b in blend]
-        if len(blend) != len(images) or any(b < 0 for b in blend) or sum(blend) <= 0:
+        grams = [self._style_grams_of(image) for image in images]
+        if blend is not None:
+            blend = [float(b) for b in blend]
+            if len(blend) != len(images) or any(b < 0 for b in blend) or sum(blend) <= 0:
+                raise BrushworkError(
+                    f"style blend weights must be {len(images)} non-negative numbers, got {blend}"
+                )
+            shares = [b / sum(blend) for b in blend]
+            grams = [
+                {n: sum(w * g[n] for w, g in zip(shares, grams, strict=True)) for n in grams[0]}
+            ]
+        factors = [1.0] * len(grams) if factors is None else [float(f) for f in factors]
+        if len(factors) != len(grams) or any(f <= 0 for f in factors):
             raise BrushworkError(
-                f"style blend weights must be {len(images)} non-negative numbers, got {blend}"
+                f"need one positive weight factor per style, got {len(grams)} styles and "
+                f"factors {factors}"
             )
-        total = sum(blend)
-        grams: dict[str, Tensor] = {}
-        for image, b in zip(images, blend, strict=True):
-            for name, g in self._style_grams_of(image).items():
-                grams[name] = grams.get(name, 0) + (b / total) * g
-        self._store({n: [g] for n, g in grams.items()}, [1.0])
-
-    def set_styles(self, images: Sequence[Tensor], factors: Sequence[float] | None = None) -> None:
-        """One target per style image (each (1, 3, H, W) in [0,1]), for nets that hold several
-        styles: ``forward(..., styles=ids)`` compares image b with style ``ids[b]``. ``factors``
-        (one per style, > 0, default 1) multiply ``style_weight`` for that style's images."""
-        images = list(images)
-        factors = [1.0] * len(images) if factors is None else [float(f) for f in factors]
-        if not images or len(factors) != len(images) or any(f <= 0 for f in factors):
-            raise BrushworkError(
-                f"need style images and one positive weight factor each, got {len(images)} "
-                f"images and factors {factors}"
-            )
-        grams: dict[str, list[Tensor]] = {n: [] for n in self.style_layers}
-        for image in images:
-            for name, g in self._style_grams_of(image).items():
-                grams[name].append(g)
-        self._store(grams, factors)
+        self._store({n: [g[n] for g in grams] for n in self.style_layers}, factors)
 
     def _store(self, grams: dict[str, list[Tensor]], factors: list[float]) -> None:
         for name, gs in grams.items():
@@ -196,7 +195,7 @@ class PerceptualLoss(nn.Module):
         """The weighted terms for ``x`` (B, 3, H, W). ``styles``: (B,) indices of each image's
         style target, needed when the loss holds several (:meth:`set_styles`)."""
         if self.style_layers and not self.style_grams:
-            raise RuntimeError("PerceptualLoss.set_style() must be called before the loss")
+            raise RuntimeError("PerceptualLoss.set_styles() must be called before the loss")
         if styles is None:
             if self.style_layers and self.n_styles > 1:
                 raise ValueError(f"the loss holds {self.n_styles} styles: pass styles=")
