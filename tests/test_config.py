@@ -1,5 +1,6 @@
-"""Typed configs: each schema's fields are its constructor's arguments, with the same defaults, so
-``PerceptualLoss(**cfg.loss)`` and friends take the composed groups as they are."""
+"""Typed configs: each schema is made from its constructor's signature (read from the source,
+without importing it), so ``PerceptualLoss(**cfg.loss)`` and friends take the composed groups as
+they are, and a wrong type fails at compose time."""
 
 from __future__ import annotations
 
@@ -11,38 +12,70 @@ import torch
 
 from brushwork.calibrate.weight import calibrate
 from brushwork.config import compose, plain
-from brushwork.config.schema import DataConfig, GatysConfig, LossConfig, ModelConfig
+from brushwork.config.schema import config_type, schema
+from brushwork.errors import BrushworkError
 from brushwork.gatys.optimizer import optimize_image
 from brushwork.nn.losses import PerceptualLoss
 from brushwork.nn.nets import ShuffleNet, build_net
 from brushwork.train.data import PhotoDataModule
 
-# schema -> (constructor, its parameters that are not config fields)
+# group -> (constructor, its parameters that are not config fields)
 CONSTRUCTORS = {
-    LossConfig: (PerceptualLoss.__init__, {"self"}),
-    GatysConfig: (optimize_image, {"content", "styles", "loss", "blend", "seed", "callback"}),
-    DataConfig: (PhotoDataModule.__init__, {"self", "seed"}),
+    "loss": (PerceptualLoss.__init__, {"self"}),
+    "gatys": (optimize_image, {"content", "styles", "loss", "blend", "seed", "callback"}),
+    "data": (PhotoDataModule.__init__, {"self", "seed"}),
     # + arch, which picks the class; n_styles comes from styles= / strokes= (train.styles)
-    ModelConfig: (ShuffleNet.__init__, {"self", "n_styles"}),
+    "model": (ShuffleNet.__init__, {"self", "n_styles"}),
 }
 
 
-@pytest.mark.parametrize("schema", CONSTRUCTORS, ids=lambda s: s.__name__)
-def test_schema_fields_are_the_constructor_arguments(schema: type) -> None:
-    fn, others = CONSTRUCTORS[schema]
+@pytest.mark.parametrize("group", CONSTRUCTORS)
+def test_schema_fields_are_the_constructor_arguments(group: str) -> None:
+    fn, others = CONSTRUCTORS[group]
     params = {n: p for n, p in inspect.signature(fn).parameters.items() if n not in others}
-    fields = (
-        {f.name: f for f in dataclasses.fields(schema)}
-        if schema is not ModelConfig
-        else {f.name: f for f in dataclasses.fields(schema) if f.name != "arch"}
-    )
+    fields = {f.name: f for f in dataclasses.fields(schema(group)) if f.name != "arch"}
     assert set(fields) == set(params)
     for name, f in fields.items():
         default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-        # None in ModelConfig: a layout-specific option left to the layout (build_net drops it)
-        if params[name].default is not inspect.Parameter.empty and default not in ("???", None):
-            want = params[name].default
+        want = params[name].default
+        if want is inspect.Parameter.empty:
+            assert default == "???", name  # required
+        elif not (group == "model" and name == "upsample"):  # not every layout's: None
             assert default == (list(want) if isinstance(want, tuple) else want), name
+    assert [f.name for f in dataclasses.fields(schema("model"))][0] == "arch"
+    assert dataclasses.fields(schema("model"))[0].default == "shuffle"
+
+
+def test_config_types_follow_the_annotations() -> None:
+    from typing import Any, List, Optional  # noqa: UP035
+
+    assert config_type("int") is int and config_type("str | Path") is str
+    assert config_type("Sequence[float] | None") == Optional[List[float]]  # noqa: UP006, UP045
+    assert config_type("tuple[str, ...]") == List[str]  # noqa: UP006
+    assert config_type("int | str") is Any and config_type("Callable[[int], None]") is Any
+
+
+@pytest.mark.parametrize(
+    "override", ["loss.content_weight=lots", "data.batch_size=four", "model.separable=maybe"]
+)
+def test_a_wrong_type_fails_at_compose(override: str) -> None:
+    from hydra.errors import ConfigCompositionException
+
+    with pytest.raises(ConfigCompositionException, match=override.replace(".", r"\.")):
+        compose("train", [override])
+
+
+def test_composing_loads_neither_torch_nor_lightning() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from brushwork.config import compose; compose('train'); "
+        "print(sorted(m for m in ('torch', 'pytorch_lightning') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
 
 
 def test_calibrate_takes_its_config() -> None:
@@ -80,7 +113,6 @@ def test_composed_groups_build_their_objects(tmp_path) -> None:
 
 
 def test_style_weight_must_be_a_number_where_a_loss_is_built() -> None:
-    from brushwork.errors import BrushworkError
 
     with pytest.raises(BrushworkError, match="style_weight must be a number, got 'auto'"):
         PerceptualLoss(style_weight="auto")

@@ -21,11 +21,11 @@ import torch
 
 
 def _file_sizes(tmp: Path) -> dict[str, float]:
-    from brushwork.config.schema import ModelConfig
+    from brushwork.config.schema import schema
     from brushwork.infer.model_file import export_model
     from brushwork.nn.nets import build_net
 
-    arch = vars(ModelConfig())
+    arch = vars(schema("model")())
     sizes = {}
     for n in (1, 10):
         styles = [{"name": f"style{k}"} for k in range(n)]

@@ -13,7 +13,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from brushwork.config.schema import SCHEMAS, StyleConfig
+from brushwork.config.schema import GROUPS_WITH_SCHEMA, StyleConfig, schema
 from brushwork.errors import BrushworkError
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
@@ -27,8 +27,8 @@ def register() -> None:
     from hydra.core.config_store import ConfigStore
 
     store = ConfigStore.instance()
-    for group, schema in SCHEMAS.items():
-        store.store(group=group, name="schema", node=schema)
+    for group in GROUPS_WITH_SCHEMA:
+        store.store(group=group, name="schema", node=schema(group))
     # The run folder of a multi-style training: its styles' names, not the default style's.
     OmegaConf.register_new_resolver("brushwork_name", folder_name, replace=True)
 
@@ -140,7 +140,7 @@ def load_group(group: str, name: str) -> DictConfig:
         raise BrushworkError(f"unknown {group} {name!r}; known: {known}")
     node = OmegaConf.load(CONFIG_DIR / group / f"{name}.yaml")
     node.pop("defaults", None)
-    return OmegaConf.merge(OmegaConf.structured(SCHEMAS[group]), node)
+    return OmegaConf.merge(OmegaConf.structured(schema(group)), node)
 
 
 def style_config(name_or_path: str) -> DictConfig:

@@ -1,19 +1,45 @@
-"""Typed configs: one dataclass per Hydra group, whose fields are a constructor's arguments.
+"""Typed configs: each Hydra group's schema, so a typo or a wrong type fails at compose time.
 
-    build_net(**cfg.model)                       ModelConfig
-    PerceptualLoss(**cfg.loss)                   LossConfig
-    optimize_image(c, s, loss, **cfg.gatys)      GatysConfig
-    PhotoDataModule(**cfg.data, seed=cfg.seed)   DataConfig
-    calibrate(style, cfg.loss, cfg.calibrate)    CalibrateConfig
+Where a group's fields are a constructor's arguments, its schema is made from that
+constructor's signature (names, types, defaults), read from the source file: composing a
+config loads neither torch nor Lightning. Each option is then defined once, in its constructor;
+the YAML holds the recipe's values.
 
-Registered as ``<group>/schema`` and named first in each group file, so a typo or a wrong type
-fails at compose time. Defaults are the constructors' own (tested). No Hydra import.
+    build_net(**cfg.model)                       ShuffleNet(...) + arch (other layouts' options None)
+    PerceptualLoss(**cfg.loss)                   PerceptualLoss(...)
+    optimize_image(c, s, loss, **cfg.gatys)      its keyword-only arguments
+    PhotoDataModule(**cfg.data, seed=cfg.seed)   PhotoDataModule(...)
+
+A painting (``style``) and the calibration probes (``calibrate``) are data with no constructor:
+the dataclasses below define them. No Hydra import; registered by
+:func:`brushwork.config.groups.register`.
 """
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import functools
+import re
 from dataclasses import dataclass, field
-from typing import Any, Optional  # noqa: UP035 (OmegaConf 2.3 reads Optional, not `X | None`)
+from pathlib import Path
+from typing import Any, List, Optional  # noqa: UP035 (OmegaConf 2.3 reads these, not `X | None`)
+
+PACKAGE = Path(__file__).resolve().parents[1]
+# group -> (source file, class or function, parameters that are not config fields)
+CONSTRUCTORS: dict[str, tuple[str, str, set[str]]] = {
+    "model": ("nn/nets.py", "ShuffleNet", {"self", "n_styles"}),  # n_styles: styles= sets it
+    "loss": ("nn/losses.py", "PerceptualLoss", {"self"}),
+    "gatys": (
+        "gatys/optimizer.py",
+        "optimize_image",
+        {"content", "styles", "loss", "blend", "seed", "callback"},
+    ),
+    "data": ("train/data.py", "PhotoDataModule", {"self", "seed"}),
+}
+OTHER_LAYOUTS = ("JohnsonNet",)  # model options not in every layout default to None (build_net)
+LOOSER = {("loss", "style_weight"): Any}  # the config also takes auto (calibrated in training)
+_TYPES: dict[str, Any] = {"int": int, "float": float, "bool": bool, "str": str, "Path": str}
 
 
 @dataclass
@@ -26,73 +52,7 @@ class StyleConfig:
     title: Optional[str] = None  # noqa: UP045
     artist: Optional[str] = None  # noqa: UP045
     weight: float = 1.0  # multiplies loss.style_weight for this painting
-
-
-@dataclass
-class ModelConfig:
-    """The transformer net: ``build_net(**cfg.model)``."""
-
-    arch: str = "shuffle"  # johnson | shuffle
-    width: int = 16
-    n_residual: int = 5
-    separable: bool = True
-    upsample: Optional[str] = None  # noqa: UP045  # shuffle only: bilinear
-    grain: float = 0.0  # std of the noise painted from where the photo is flat (nn.frame)
-
-
-@dataclass
-class LossConfig:
-    """``PerceptualLoss(**cfg.loss)``. ``style_weight`` is a number, or ``auto`` in training
-    (calibrated per painting, brushwork.calibrate), hence ``Any``."""
-
-    content_layers: list[str] = field(default_factory=lambda: ["relu4_2"])
-    style_layers: list[str] = field(
-        default_factory=lambda: ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
-    )
-    content_weight: float = 1.0
-    style_weight: Any = 1e-5
-    tv_weight: float = 0.0
-    content_layer_weights: Optional[list[float]] = None  # noqa: UP045
-    style_layer_weights: Optional[list[float]] = None  # noqa: UP045
-    vgg: str = "caffe"  # caffe | torchvision | path to a weight file
-    pooling: str = "max"  # max | avg
-    normalize: bool = False
-    temporal_weight: float = 0.0  # video stability term (training only, see nn.losses)
-    temporal_shift: int = 8
-    temporal_noise: float = 0.02
-
-
-@dataclass
-class GatysConfig:
-    """``optimize_image(content, styles, loss, **cfg.gatys)``."""
-
-    size: int = 512
-    steps: int = 300
-    coarse_steps: Optional[int] = None  # noqa: UP045
-    levels: int = 1
-    optimizer: str = "lbfgs"  # lbfgs | adam
-    lr: float = 0.02
-    init: str = "content"  # content | noise | style
-    style_scale: float = 1.0
-    preserve_color: str = "none"  # none | luminance | match
-    precision: str = "auto"  # auto | fp32 | bf16
-    progress: bool = True
-
-
-@dataclass
-class DataConfig:
-    """``PhotoDataModule(**cfg.data, seed=cfg.seed)``."""
-
-    dir: str = "???"
-    size: int = 256
-    batch_size: int = 4
-    num_workers: int = 2
-    val_dir: Optional[str] = None  # noqa: UP045
-    val_size: int = 256
-    val_count: int = 8
-    targets: Optional[str] = None  # noqa: UP045
-    pin_memory: Optional[bool] = None  # noqa: UP045
-    cache: bool = False
+    size: Optional[int] = None  # noqa: UP045  # its longer side for the Gram targets, px; None: style_size
 
 
 @dataclass
@@ -122,11 +82,81 @@ class CalibrateConfig:
     cache_dir: Optional[str] = "auto"  # noqa: UP045
 
 
-SCHEMAS: dict[str, type] = {
-    "style": StyleConfig,
-    "model": ModelConfig,
-    "loss": LossConfig,
-    "gatys": GatysConfig,
-    "data": DataConfig,
-    "calibrate": CalibrateConfig,
-}
+def _one_type(text: str) -> Any:
+    """A config type for one annotation term: ``int``, ``Sequence[str]``, ``Path`` (a string)."""
+    seq = re.fullmatch(r"(?:Sequence|list|tuple)\[(\w+)(?:, \.\.\.)?\]", text)
+    if seq:
+        return List[_TYPES.get(seq[1], Any)]  # noqa: UP006
+    return _TYPES.get(text, Any)
+
+
+def config_type(annotation: str) -> Any:
+    """The OmegaConf type for a constructor's annotation: ``int | None`` -> ``Optional[int]``,
+    ``str | Path`` -> ``str``, ``Sequence[float]`` -> ``List[float]``, else ``Any``."""
+    terms = [t.strip() for t in annotation.split("|")]
+    kinds = {_one_type(t) for t in terms if t != "None"}
+    kind = kinds.pop() if len(kinds) == 1 else Any
+    return Optional[kind] if "None" in terms else kind  # noqa: UP045
+
+
+def _arguments(path: str, name: str) -> ast.arguments:
+    """The parameters of function ``name`` (or class ``name``'s ``__init__``) in ``path``."""
+    for node in ast.walk(ast.parse((PACKAGE / path).read_text())):
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return node.args
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            init = [n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"]
+            return init[0].args
+    raise LookupError(f"{name} not found in brushwork/{path}")
+
+
+def parameters(path: str, name: str) -> dict[str, tuple[str, Any]]:
+    """``{parameter: (annotation, default)}`` of a constructor, defaults as Python values
+    (``dataclasses.MISSING`` where there is none)."""
+    args = _arguments(path, name)
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    pairs = [*zip(positional, defaults, strict=True)]
+    pairs += zip(args.kwonlyargs, args.kw_defaults, strict=True)
+    return {
+        a.arg: (
+            ast.unparse(a.annotation) if a.annotation else "Any",
+            dataclasses.MISSING if d is None else ast.literal_eval(d),
+        )
+        for a, d in pairs
+    }
+
+
+def _field(kind: Any, default: Any) -> tuple[Any, Any]:
+    if default is dataclasses.MISSING:
+        return kind, "???"  # required: the YAML must give it
+    if isinstance(default, (list, tuple)):
+        return kind, field(default_factory=lambda d=default: list(d))
+    return kind, default
+
+
+@functools.cache
+def from_constructor(group: str) -> type:
+    """The schema of ``group`` made from its constructor (:data:`CONSTRUCTORS`)."""
+    path, name, skip = CONSTRUCTORS[group]
+    params = {k: v for k, v in parameters(path, name).items() if k not in skip}
+    fields: list[tuple[str, Any, Any]] = []
+    if group == "model":  # arch picks the layout; an option some layout lacks: None, its default
+        fields.append(("arch", str, "shuffle"))
+        shared = set.intersection(*(set(parameters(path, n)) for n in OTHER_LAYOUTS))
+        for k in set(params) - shared:
+            params[k] = (f"{params[k][0]} | None", None)
+    for k, (annotation, default) in params.items():
+        kind = LOOSER.get((group, k)) or config_type(annotation)
+        fields.append((k, *_field(kind, default)))
+    return dataclasses.make_dataclass(f"{group.title()}Config", fields)
+
+
+def schema(group: str) -> type:
+    """The dataclass that checks ``configs/<group>/*.yaml``."""
+    return {"style": StyleConfig, "calibrate": CalibrateConfig}.get(group) or from_constructor(
+        group
+    )
+
+
+GROUPS_WITH_SCHEMA = ("style", "model", "loss", "gatys", "data", "calibrate")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from brushwork.config.schema import LossConfig
+from brushwork.config.schema import schema
 from brushwork.errors import BrushworkError
 
 LOSS_KEYS = ("content_layers", "style_layers", "content_layer_weights", "style_layer_weights")
@@ -26,7 +26,7 @@ def objective_of(meta: dict[str, Any], style: dict[str, Any] | None = None) -> d
     if missing:
         need = ", ".join(missing)
         raise BrushworkError(f"the model's metadata lacks its training objective ({need})")
-    fields = {f.name for f in dataclasses.fields(LossConfig)}  # PerceptualLoss's arguments
+    fields = {f.name for f in dataclasses.fields(schema("loss"))}  # PerceptualLoss's arguments
     style = style or {}
     if style.get("style_weight"):  # the painting's own final weight
         loss["style_weight"] = float(style["style_weight"])
