@@ -591,6 +591,22 @@ def test_styles_all_and_auto_weights_per_painting(monkeypatch, data_dir: Path) -
     assert [s["style_weight"] for s in chosen.styles] == [2e-5, 8e-5]
 
 
+def test_a_painting_keeps_its_own_size(data_dir: Path) -> None:
+    """``style.size``: that painting's Gram targets at its own size, recorded in its entry."""
+    from brushwork.config import load_group
+    from brushwork.train import styles as plan_styles
+
+    own = plan_styles.plan(_compose(["style.size=96", "style_size=64", *TINY]))
+    assert own.sizes == [96] and own.styles[0]["style_size"] == 96
+    run = plan_styles.plan(_compose(["style.size=null", "style_size=64", *TINY]))
+    assert run.sizes == [64] and "style_size" not in run.styles[0]  # the meta has the run's
+    cfg = _compose(["styles=all", *TINY])
+    every = plan_styles.plan(cfg)
+    want = [load_group("style", s["name"]).size or cfg.style_size for s in every.styles]
+    assert every.sizes == want
+    assert [s.get("style_size", cfg.style_size) for s in every.styles] == want
+
+
 def test_a_multi_style_run_is_named_after_its_styles(folders, tmp_path: Path) -> None:
     args = ["experiment=smoke", *TINY, *_data_args(folders), "logger=none", "styles=[candy,mosaic]"]
     out = _cli(args, tmp_path)

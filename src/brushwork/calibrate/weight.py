@@ -110,10 +110,12 @@ def resolve_auto_weight(cfg: DictConfig) -> dict[str, Any]:
     whose ``weight`` is the painting's final weight (``cfg`` is left as it is).
 
     Probes use ``cfg.calibrate`` with the painting scaled as in training (``style_size =
-    style_size · calibrate.size / data.size``).
+    painting size · calibrate.size / data.size``; the painting size ``style.size`` or
+    ``style_size``).
     """
     cal = cfg.calibrate
-    style_size = max(16, round(cfg.style_size * cal.size / cfg.data.size))
+    painting = cfg.style.get("size") or cfg.style_size
+    style_size = max(16, round(painting * cal.size / cfg.data.size))
     cal = OmegaConf.merge(cal, {"style_size": style_size})
     device = str(cfg.get("device", "auto"))
     result = calibrate(cfg.style, cfg.loss, cal, device=device, progress=True)  # minutes: a bar

@@ -80,7 +80,7 @@ def build_module(
         loss=styles.loss(cfg.loss),
         styles=[{k: s[k] for k in STYLE_KEYS} for s in styles.styles],
         paintings=images,
-        style_sizes=styles.sizes or [cfg.style_size] * len(nodes),
+        style_sizes=styles.sizes,
         optim=plain(cfg.optim),
         distill=plain(cfg.distill),
         max_steps=cfg.trainer.get("max_steps", -1),

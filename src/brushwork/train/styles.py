@@ -115,7 +115,7 @@ class StylePlan:
     kept: list[dict[str, Any]] = field(default_factory=list)
     init: str | None = None
     rows: list[int | None] = field(default_factory=list)
-    sizes: list[int] | None = None  # strokes=[...]: each style's painting size, px
+    sizes: list[int] = field(default_factory=list)  # each trained style's painting size, px
     source: Any = field(default=None, repr=False)  # the init model's net, loaded once
 
     @property
@@ -154,6 +154,11 @@ def plan(cfg: DictConfig) -> StylePlan:
     for style, px in zip(styles, sizes or [], strict=False):
         # One painting at several sizes: larger paintings, larger strokes (Jing et al. 2018).
         style |= {"name": f"{style['name']}@{px}", "stroke": px, "style_size": px}
+    if sizes is None:  # a painting's own size (style.size) is recorded; the run's is in the meta
+        sizes = [int(n.get("size") or cfg.style_size) for n in nodes]
+        for style, node in zip(styles, nodes, strict=True):
+            if node.get("size"):
+                style["style_size"] = int(node.size)
     model = plain(cfg.model)
     init = init_path(cfg)
     kept: list[dict[str, Any]] = []
