@@ -466,7 +466,7 @@ def test_calibration_study_writes_its_report_and_json(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     (row,) = json.loads(out.read_text())
-    from brushwork.config.groups import style_config
+    from brushwork.config.paintings import style_config
 
     hand_set = 1e-5 * float(style_config("candy").weight)  # loss.style_weight × its own weight
     assert row["style"] == "candy" and row["hand_set"] == pytest.approx(hand_set)

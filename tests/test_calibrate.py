@@ -19,7 +19,8 @@ from brushwork.calibrate.criterion import choose, ladder, ratio_at
 from brushwork.calibrate.probes import probe_photos
 from brushwork.cli.calibrate import run as run_calibrate
 from brushwork.cli.main import exit_on_error
-from brushwork.config.groups import CONFIG_DIR, group_choices, style_config
+from brushwork.config.groups import CONFIG_DIR, group_choices
+from brushwork.config.paintings import style_config
 from brushwork.errors import BrushworkError
 
 REPO = Path(__file__).resolve().parents[1]

@@ -216,7 +216,7 @@ def _smoke(run_dir: Path) -> list[str]:
 def test_one_command_trains_on_a_fresh_machine_fetching_the_photos(
     server, monkeypatch, tmp_path, data_dir, capsys
 ) -> None:
-    from brushwork.config.groups import compose
+    from brushwork.config.registry import compose
     from brushwork.io.assets import DEFAULT_PHOTOS
     from brushwork.train.pipeline import train
 

@@ -12,7 +12,8 @@ import pytest
 import torch
 from synthetic import painting, photo
 
-from brushwork.config.groups import compose, painting_overrides
+from brushwork.config.paintings import painting_overrides
+from brushwork.config.registry import compose
 from brushwork.infer.model_file import load_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,7 +78,7 @@ def test_style_image_alone_no_longer_carries_starry_nights_name_or_weight(tmp_pa
     # is the same style as `style=PATH` composes.
     from omegaconf import OmegaConf
 
-    from brushwork.config.groups import style_config
+    from brushwork.config.paintings import style_config
 
     composed = OmegaConf.to_container(compose("train", painting_overrides([f"style={path}"])).style)
     assert OmegaConf.to_container(style_config(str(path))) == composed

@@ -17,7 +17,9 @@ import torch
 from PIL import Image
 from synthetic import painting, photo
 
-from brushwork.config.groups import compose, group_choices, painting_overrides
+from brushwork.config.groups import group_choices
+from brushwork.config.paintings import painting_overrides
+from brushwork.config.registry import compose
 from brushwork.infer import choices
 from brushwork.infer.lite import OnnxStylizer, has_onnxruntime
 from brushwork.infer.model_file import load_model

@@ -21,7 +21,9 @@ from omegaconf import DictConfig
 from brushwork.calibrate.criterion import meets, ratio_at, table_markdown
 from brushwork.calibrate.probes import probe, probe_photos, target_content
 from brushwork.calibrate.weight import calibrate_styles
-from brushwork.config.groups import compose, group_choices, style_config, style_weight
+from brushwork.config.groups import group_choices
+from brushwork.config.paintings import style_config, style_weight
+from brushwork.config.registry import compose
 from brushwork.errors import BrushworkError
 from brushwork.io.assets import resolve_style_image
 from brushwork.io.files import check_writable, find_images, write_text

@@ -57,7 +57,7 @@ def link_photos(train: Path, dest: Path, count: int) -> list[Path]:
 
 def make_targets(args, style: str, photos: Path, out: Path) -> float:
     """Gatys targets of every photo in ``photos`` into ``out``; returns the seconds taken."""
-    from brushwork.config.groups import compose
+    from brushwork.config.registry import compose
     from brushwork.gatys.targets import make_targets as run
 
     # Targets must beat the network under its own loss: make_targets.yaml's default is train.py's,

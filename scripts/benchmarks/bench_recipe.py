@@ -28,7 +28,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from brushwork.config import compose
-from brushwork.config.groups import style_config
+from brushwork.config.paintings import style_config
 from brushwork.evaluate.compare import evaluate
 from brushwork.evaluate.metrics import equivalent_iterations
 from brushwork.io.assets import resolve_style_image

@@ -85,7 +85,7 @@ def val_loss(module) -> float:
 
 
 def _run(cfg_overrides: list[str], variant: dict, steps: int, clock: _Clock, seed: int = 0):
-    from brushwork.config.groups import compose
+    from brushwork.config.registry import compose
     from brushwork.train.pipeline import build_data, build_module
     from brushwork.train.progress import quiet_lightning
 

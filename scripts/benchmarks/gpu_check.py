@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _train(overrides: list[str], run_dir: Path) -> dict[str, Any]:
-    from brushwork.config.groups import compose
+    from brushwork.config.registry import compose
     from brushwork.train.pipeline import train
 
     cfg = compose("train", ["logger=csv", "eval.enabled=false", f"run_dir={run_dir}", *overrides])

@@ -31,7 +31,8 @@ class Update:
 
 
 def _config(painting: str, size: int, steps: int) -> Any:
-    from brushwork.config.groups import compose, style_config
+    from brushwork.config.paintings import style_config
+    from brushwork.config.registry import compose
 
     coarse = max(1, steps // 2)  # the coarse levels only lay out the strokes: half as many
     cfg = compose(

@@ -13,13 +13,8 @@ import torch
 from omegaconf import DictConfig
 from tqdm.auto import tqdm
 
-from brushwork.config.groups import (
-    group_choices,
-    load_group,
-    plain,
-    style_config,
-    style_weight,
-)
+from brushwork.config.groups import group_choices, load_group, plain
+from brushwork.config.paintings import style_config, style_weight
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.gatys.optimizer import from_photo
 from brushwork.io.assets import cache_dir as brushwork_cache

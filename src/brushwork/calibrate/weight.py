@@ -26,7 +26,8 @@ from brushwork.calibrate.probes import (
     probe_settings,
     target_content,
 )
-from brushwork.config.groups import plain, style_weight
+from brushwork.config.groups import plain
+from brushwork.config.paintings import style_weight
 from brushwork.errors import BrushworkError
 from brushwork.io.assets import resolve_style_image
 from brushwork.io.images import load_image

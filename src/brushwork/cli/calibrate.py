@@ -10,7 +10,8 @@ from omegaconf import DictConfig
 
 from brushwork.calibrate.probes import probe_photos, target_content
 from brushwork.calibrate.weight import calibrate_styles
-from brushwork.config.groups import group_choices, style_config
+from brushwork.config.groups import group_choices
+from brushwork.config.paintings import style_config
 
 
 def run(cfg: DictConfig) -> list[dict[str, Any]]:

@@ -12,7 +12,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from brushwork.config.groups import CONFIG_DIR, check_choices, painting_overrides, register
+from brushwork.config.groups import CONFIG_DIR, check_choices
+from brushwork.config.paintings import painting_overrides
+from brushwork.config.registry import register
 from brushwork.errors import BrushworkError
 
 COMMAND_ENV = "BRUSHWORK_COMMAND"  # the Hydra command a DDP rank re-runs

@@ -1,5 +1,6 @@
 """The shipped Hydra configs (package data, ``brushwork/configs``): where they are, their groups,
-their schemas, and composing them outside a Hydra app (tests, benchmarks, the style of a path).
+one group file on its own, checks of ``group=name`` overrides, and run folders' names. A
+painting's config is :mod:`brushwork.config.paintings`; composing, :mod:`brushwork.config.registry`.
 
 The configs ship inside the package, so they resolve the same after ``pip install .`` as in a
 checkout (the top-level ``configs`` folder of the repository is a link to them).
@@ -7,30 +8,17 @@ checkout (the top-level ``configs`` folder of the repository is a link to them).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from brushwork.config.schema import GROUPS_WITH_SCHEMA, StyleConfig, schema
+from brushwork.config.schema import schema
 from brushwork.errors import BrushworkError
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 # Groups a user picks with group=name (checked in one line before Hydra's multi-line error).
 GROUPS = ("style", "loss", "model", "data", "trainer", "logger", "experiment", "calibrate", "gatys")
-
-
-def register() -> None:
-    """Store every schema as ``<group>/schema`` in Hydra's ConfigStore (idempotent). Each group
-    file names it first in its defaults list: the YAML values are then checked against it."""
-    from hydra.core.config_store import ConfigStore
-
-    store = ConfigStore.instance()
-    for group in GROUPS_WITH_SCHEMA:
-        store.store(group=group, name="schema", node=schema(group))
-    # The run folder of a multi-style training: its styles' names, not the default style's.
-    OmegaConf.register_new_resolver("brushwork_name", folder_name, replace=True)
 
 
 def folder_name(styles: Any, style_name: str) -> str:
@@ -45,20 +33,6 @@ def folder_name(styles: Any, style_name: str) -> str:
 def joined_name(names: list[str]) -> str:
     """Several styles' names as one file or folder name: joined by ``+``, a count beyond 4."""
     return "+".join(names) if len(names) <= 4 else f"{len(names)}_styles"
-
-
-def compose(config_name: str, overrides: list[str] | None = None, **kwargs: Any) -> DictConfig:
-    """Compose ``configs/<config_name>.yaml`` with Hydra overrides, as the commands do (a
-    painting given by path included; ``kwargs``: hydra.compose's, e.g.
-    ``return_hydra_config=True``)."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    register()
-    GlobalHydra.instance().clear()  # a Hydra app or an earlier compose may hold it
-    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        return hydra_compose(config_name, painting_overrides(overrides or []), **kwargs)
 
 
 def group_choices(group: str, config_dir: Path = CONFIG_DIR) -> list[str]:
@@ -79,60 +53,6 @@ def check_choices(argv: list[str], config_dir: Path = CONFIG_DIR) -> None:
                 raise BrushworkError(f"unknown {key} {choice!r}; known: {', '.join(known)}")
 
 
-def _quoted(value: str) -> str:
-    """``value`` as a Hydra override value: bare when its grammar allows, else double-quoted."""
-    if re.fullmatch(r"[\w./~+-]+", value):
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def painting_overrides(argv: list[str], config_dir: Path = CONFIG_DIR) -> list[str]:
-    """``argv`` with a painting given by path named after its file, never after another painting.
-
-    ``style=path/to/my_painting.jpg`` (a value with a file suffix, not a shipped style) becomes
-    the default style's config with ``image`` that path and ``name`` and ``title`` its file stem
-    (no artist, no URL); ``style.image=PATH`` without ``style.name=`` is renamed the same way.
-    Either way the painting's ``weight`` is 1 (the schema's) unless ``style.weight=`` is given.
-    Everything else passes through unchanged.
-    """
-    known = set(group_choices("style", config_dir))
-    given = {a.partition("=")[0].lstrip("+") for a in argv}
-    named = "style.name" in given
-    out: list[str] = []
-    for arg in argv:
-        key, sep, value = arg.partition("=")
-        key = key.lstrip("+~")
-        if (
-            sep
-            and key == "style"
-            and value not in known
-            and "," not in value
-            and Path(value).suffix
-        ):
-            arg = f"style.image={_quoted(value)}"
-        elif not (sep and key == "style.image" and value):
-            out.append(arg)
-            continue
-        out.append(arg)
-        entry = painting_by_path(value)
-        if "style.weight" not in given:  # the default painting's own weight is not this one's
-            out.append(f"style.weight={entry['weight']}")
-        if not named:
-            out += [f"style.{k}={_value(entry[k])}" for k in ("name", "title", "artist", "url")]
-    return out
-
-
-def _value(value: Any) -> str:
-    return "null" if value is None else _quoted(str(value))
-
-
-def painting_by_path(path: str) -> dict[str, Any]:
-    """A painting given by path, as a style: named and titled after its file, no artist, no URL,
-    weight 1 (the schema's). What ``style=PATH`` composes to and what :func:`style_config` gives."""
-    stem = Path(path).stem
-    return {"name": stem, "image": path, "title": stem, "artist": None, "url": None, "weight": 1.0}
-
-
 def load_group(group: str, name: str) -> DictConfig:
     """``configs/<group>/<name>.yaml`` on its own, checked against the group's schema."""
     if name not in group_choices(group):
@@ -141,16 +61,6 @@ def load_group(group: str, name: str) -> DictConfig:
     node = OmegaConf.load(CONFIG_DIR / group / f"{name}.yaml")
     node.pop("defaults", None)
     return OmegaConf.merge(OmegaConf.structured(schema(group)), node)
-
-
-def style_config(name_or_path: str) -> DictConfig:
-    """A style config by name (``configs/style/<name>.yaml``) or an ad-hoc one for an image path."""
-    if name_or_path in group_choices("style"):
-        return load_group("style", name_or_path)
-    if Path(name_or_path).suffix:
-        return OmegaConf.structured(StyleConfig(**painting_by_path(name_or_path)))
-    known = ", ".join(group_choices("style"))
-    raise BrushworkError(f"unknown style {name_or_path!r}; known: {known} (or give an image path)")
 
 
 def plain(node: Any) -> Any:
@@ -164,56 +74,3 @@ def required(cfg: DictConfig, key: str, example: str) -> str:
     if value in (None, ""):
         raise BrushworkError(f"{key}= is required (e.g. {key}={example})")
     return str(value)
-
-
-def load_style_images(styles: list[DictConfig], size: int | None = None) -> list[Any]:
-    """Each style's painting (downloading a shipped one when missing) as (1, 3, H, W) in [0,1]."""
-    from brushwork.io.assets import resolve_style_image
-    from brushwork.io.images import load_image
-
-    return [load_image(resolve_style_image(s.image, s.get("url")), size) for s in styles]
-
-
-def styles_of(cfg: DictConfig) -> list[DictConfig]:
-    """``cfg.style`` followed by the styles named in ``cfg.mix`` (names or image paths)."""
-    return [cfg.style] + [style_config(str(m)) for m in cfg.get("mix") or []]
-
-
-def style_weight(loss: Any, style: DictConfig) -> float | None:
-    """The final style weight of ``style`` under the loss config ``loss``: loss.style_weight ×
-    style.weight, the one formula (Gatys, training, calibration, model files); None when
-    loss.style_weight is ``auto`` (the run's calibration chooses it, brushwork.calibrate)."""
-    raw = loss["style_weight"]
-    if str(raw) == "auto":
-        return None
-    try:
-        return float(raw) * float(style.get("weight", 1.0))
-    except (TypeError, ValueError):
-        raise BrushworkError(f"loss.style_weight must be a number or auto, got {raw!r}") from None
-
-
-def with_style_weight(args: Any, weight: float) -> dict[str, Any]:
-    """``args`` — a loss config (``PerceptualLoss``'s arguments) or a model file's style entry —
-    as a plain dict carrying the final style ``weight`` as ``style_weight``."""
-    return plain(args) | {"style_weight": weight}
-
-
-def loss_args(cfg: DictConfig, style: DictConfig | None = None) -> dict[str, Any]:
-    """``PerceptualLoss(**loss_args(cfg))``: ``cfg.loss`` as plain keyword arguments, with the
-    final style weight of ``style`` (default ``cfg.style``)."""
-    weight = style_weight(cfg.loss, cfg.style if style is None else style)
-    if weight is None:
-        raise BrushworkError(
-            "loss.style_weight=auto is chosen by a training run's calibration; give a number here"
-        )
-    return with_style_weight(cfg.loss, weight)
-
-
-STYLE_KEYS = ("name", "title", "artist", "url")  # what a model file says of a painting
-
-
-def style_entry(style: DictConfig, weight: float) -> dict[str, Any]:
-    """A model file's description of ``style`` (a configs/style node) trained at the final style
-    ``weight``: its :data:`STYLE_KEYS`, the painting's file name and the weight."""
-    entry = {k: style.get(k) for k in STYLE_KEYS} | {"image": Path(str(style.image)).name}
-    return with_style_weight(entry, weight)

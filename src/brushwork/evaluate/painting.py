@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from brushwork.config.groups import style_config
+from brushwork.config.paintings import style_config
 from brushwork.infer.choices import mix_weights
 from brushwork.infer.model_file import load_model, with_style
 from brushwork.io.assets import resolve_style_image

@@ -6,7 +6,8 @@ from __future__ import annotations
 import torch
 from omegaconf import DictConfig
 
-from brushwork.config.groups import load_style_images, loss_args, plain, styles_of
+from brushwork.config.groups import plain
+from brushwork.config.paintings import load_style_images, loss_args, styles_of
 from brushwork.gatys.optimizer import StepCallback, optimize_image
 from brushwork.nn.device import pick_device
 from brushwork.nn.losses import PerceptualLoss

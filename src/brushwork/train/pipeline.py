@@ -20,7 +20,8 @@ from pytorch_lightning.loggers import WandbLogger
 from pytorch_lightning.utilities import rank_zero_only
 
 from brushwork.calibrate.weight import auto_weights
-from brushwork.config.groups import STYLE_KEYS, plain
+from brushwork.config.groups import plain
+from brushwork.config.paintings import STYLE_KEYS
 from brushwork.errors import BrushworkError
 from brushwork.gatys.optimizer import resolve_precision
 from brushwork.io.assets import resolve_style_image

@@ -17,15 +17,8 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from brushwork.config.groups import (
-    group_choices,
-    joined_name,
-    plain,
-    style_config,
-    style_entry,
-    style_weight,
-    with_style_weight,
-)
+from brushwork.config.groups import group_choices, joined_name, plain
+from brushwork.config.paintings import style_config, style_entry, style_weight, with_style_weight
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.infer.choices import MODEL, shipped_model
 from brushwork.infer.model_file import load_model
@@ -104,7 +97,7 @@ def init_path(cfg: DictConfig) -> str | None:
 @dataclass
 class StylePlan:
     """What :func:`plan` decided: the ``styles`` trained (model-file entries,
-    :func:`~brushwork.config.groups.style_entry`), their final style ``weights``, each one's
+    :func:`~brushwork.config.paintings.style_entry`), their final style ``weights``, each one's
     factor of the first's, the styles the init net already holds and keeps
     (``kept``, untrained, first in the net), and the net's arguments."""
 

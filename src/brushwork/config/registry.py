@@ -1,0 +1,38 @@
+"""Composing the shipped configs as the commands do: the schemas registered with Hydra, a
+painting given by path rewritten (:func:`brushwork.config.paintings.painting_overrides`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from brushwork.config.groups import CONFIG_DIR, folder_name
+from brushwork.config.paintings import painting_overrides
+from brushwork.config.schema import GROUPS_WITH_SCHEMA, schema
+
+
+def register() -> None:
+    """Store every schema as ``<group>/schema`` in Hydra's ConfigStore (idempotent). Each group
+    file names it first in its defaults list: the YAML values are then checked against it."""
+    from hydra.core.config_store import ConfigStore
+
+    store = ConfigStore.instance()
+    for group in GROUPS_WITH_SCHEMA:
+        store.store(group=group, name="schema", node=schema(group))
+    # The run folder of a multi-style training: its styles' names, not the default style's.
+    OmegaConf.register_new_resolver("brushwork_name", folder_name, replace=True)
+
+
+def compose(config_name: str, overrides: list[str] | None = None, **kwargs: Any) -> DictConfig:
+    """Compose ``configs/<config_name>.yaml`` with Hydra overrides, as the commands do (a
+    painting given by path included; ``kwargs``: hydra.compose's, e.g.
+    ``return_hydra_config=True``)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    register()
+    GlobalHydra.instance().clear()  # a Hydra app or an earlier compose may hold it
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        return hydra_compose(config_name, painting_overrides(overrides or []), **kwargs)
