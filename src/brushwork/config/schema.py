@@ -12,7 +12,7 @@ the YAML holds the recipe's values.
 
 A painting (``style``) and the calibration probes (``calibrate``) are data with no constructor:
 the dataclasses below define them. No Hydra import; registered by
-:func:`brushwork.config.groups.register`.
+:func:`brushwork.config.registry.register`.
 """
 
 from __future__ import annotations
