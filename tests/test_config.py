@@ -119,7 +119,7 @@ def test_style_weight_must_be_a_number_where_a_loss_is_built() -> None:
 
 
 def test_train_picks_the_gpu_recipe_on_a_cuda_machine_unless_told_otherwise() -> None:
-    from brushwork.config.recipes import choose_recipe
+    from brushwork.config.registry import choose_recipe
 
     gpu, none = (lambda: "NVIDIA H200"), (lambda: None)
     argv, note = choose_recipe(["style=candy"], gpu)

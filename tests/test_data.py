@@ -11,8 +11,8 @@ import torch
 from PIL import Image
 
 from brushwork.errors import BrushworkError
-from brushwork.train.crops import center_box, random_box
 from brushwork.train.data import PhotoDataModule, PhotoFolder
+from brushwork.train.photos import center_box, random_box
 
 RNG = np.random.default_rng(7)
 
@@ -269,7 +269,7 @@ def test_default_val_dir_is_the_data_dirs_content(data_dir: Path) -> None:
 
 
 def test_decoded_photos_are_shrunk_once_stored_by_content_and_read_back(tmp_path: Path) -> None:
-    from brushwork.train.photo_cache import KEEP, DecodedPhotos
+    from brushwork.train.photos import KEEP, DecodedPhotos
 
     big = photo(tmp_path / "photos" / "big.jpg", 200, 120, quality=95)
     small = photo(tmp_path / "photos" / "small.png", 30, 20)

@@ -17,8 +17,8 @@ from brushwork.io.images import pil_to_tensor
 from brushwork.io.synthetic import photo
 from brushwork.nn.losses import PerceptualLoss
 from brushwork.nn.nets import ShuffleNet
-from brushwork.train.crops import shifted_pair
 from brushwork.train.module import StyleTransferModule
+from brushwork.train.photos import shifted_pair
 
 
 @pytest.fixture(scope="module")

@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         from brushwork.cli.hydra_app import run_hydra
 
         if name == "train":  # the GPU schedule on a CUDA machine unless the user chose one
-            from brushwork.config.recipes import choose_recipe
+            from brushwork.config.registry import choose_recipe
 
             rest, note = choose_recipe(rest)
             if note:

@@ -44,7 +44,7 @@ class PerceptualLoss(nn.Module):
     content_targets=loss.content_targets(c))`` (optimizer: targets once) returns ``{"content",
     "style", "tv", "total"}`` scalar tensors, each already weighted. ``temporal_*``: the video
     stability term of :meth:`stability` (Gupta et al. 2017; how far and how noisy the moved copy
-    is: brushwork.train.crops.shifted_pair), which the trainer adds."""
+    is: brushwork.train.photos.shifted_pair), which the trainer adds."""
 
     def __init__(
         self,
@@ -237,7 +237,7 @@ class PerceptualLoss(nn.Module):
     def stability(self, out: Tensor, moved_out: Tensor, shift: tuple[int, int]) -> Tensor:
         """The weighted stability term: mean squared difference between ``out`` (B, 3, H, W), the
         net's output for a batch, and ``moved_out``, its output for the batch moved by ``shift``
-        = (dy, dx) and noised (train.crops.shifted_pair), once the motion is undone. 0 for a net
+        = (dy, dx) and noised (train.photos.shifted_pair), once the motion is undone. 0 for a net
         whose output moves with its input and ignores the noise."""
         dy, dx = shift
         return self.temporal_weight * F.mse_loss(out[..., dy:, dx:].float(), moved_out.float())

@@ -21,8 +21,7 @@ from brushwork.evaluate.reference import held_out_photos
 from brushwork.io.assets import data_dir, ensure_training_photos
 from brushwork.io.files import find_images
 from brushwork.io.images import DECODE_ERRORS, load_image, open_image, pil_to_tensor
-from brushwork.train.crops import center_box, random_box
-from brushwork.train.photo_cache import DecodedPhotos
+from brushwork.train.photos import DecodedPhotos, center_box, random_box
 
 
 def scan_images(root: str | Path) -> list[Path]:
@@ -52,7 +51,7 @@ class PhotoFolder(Dataset):
 
     train=True: random resized crop (area 0.5-1, aspect 3/4-4/3) + random horizontal flip.
     train=False: shorter side to ``size`` + centre crop (deterministic).
-    cache: decode each photo once (brushwork.train.photo_cache) instead of every time it is drawn.
+    cache: decode each photo once (brushwork.train.photos) instead of every time it is drawn.
     targets: folder of stylized targets mirroring ``root`` (``targets/sub/a.png`` for
     ``root/sub/a.jpg``, any extension); each gets exactly the photo's crop and flip, mapped to
     its own resolution. A photo that fails to decode is replaced by the next one (one warning).
@@ -79,7 +78,7 @@ class PhotoFolder(Dataset):
             self.targets = self._pair(Path(targets).expanduser())
         self._bad: set[int] = set()
         self._warned = False
-        # Photos decoded once (brushwork.train.photo_cache); targets are read as they are.
+        # Photos decoded once (brushwork.train.photos); targets are read as they are.
         self.decoded = DecodedPhotos(size) if cache else None
 
     def _pair(self, folder: Path) -> list[Path]:

@@ -22,8 +22,8 @@ from brushwork.nn.losses import PerceptualLoss
 from brushwork.nn.nets import build_net
 from brushwork.nn.stylemix import norm_keys
 from brushwork.train.checkpoints import check_architecture
-from brushwork.train.crops import shifted_pair
 from brushwork.train.optim import WeightAverage, optimizers, recipe
+from brushwork.train.photos import shifted_pair
 
 DISTILL_LOSSES = ("pixel", "feature")
 _TARGET_FEATURE = "relu2_2"  # feature-space distance to targets, as Johnson's content layer

@@ -34,11 +34,10 @@ from brushwork.train.callbacks import (
 )
 from brushwork.train.checkpoints import check_checkpoint
 from brushwork.train.data import PhotoDataModule
-from brushwork.train.export import export_run, finish_wandb
+from brushwork.train.export import export_run, finish_wandb, provenance
 from brushwork.train.loggers import WANDB_ID, build_logger
 from brushwork.train.module import StyleTransferModule
 from brushwork.train.progress import StepProgressBar, net_summary, quiet_lightning
-from brushwork.train.provenance import provenance
 from brushwork.train.styles import StylePlan, apply_init, plan, style_nodes
 
 
