@@ -68,8 +68,7 @@ def test_cli_blends_own_style_image_and_saves_intermediates(tmp_path, data_dir):
     proc = run(
         f"content={data_dir / 'content' / 'chicago.jpg'}",
         f"output={out}",
-        f"style.image={data_dir / 'styles' / 'mosaic.jpg'}",
-        "mix=[candy]",
+        f"styles=[{data_dir / 'styles' / 'mosaic.jpg'},candy]",
         "blend=[0.7,0.3]",
         "gatys.preserve_color=luminance",
         "save_every=1",
@@ -133,3 +132,18 @@ def test_offline_download_names_file_and_place(tmp_path, data_dir):
     )
     assert_clean_error(proc, "not_here.jpg", str(tmp_path / "data" / "styles"), "put the file at")
     assert not any((tmp_path / "data" / "styles").iterdir())  # no partial download left
+
+
+def test_several_paintings_are_styles_weighted_by_the_first(data_dir) -> None:
+    """``styles=[a,b]`` names Gatys's paintings as training's does; the loss takes the first
+    painting's final weight (loss.style_weight × its style.weight), not the default style's."""
+    from brushwork.config import compose as brushwork_compose
+    from brushwork.config import load_group
+    from brushwork.gatys.paint import Painter
+
+    cfg = brushwork_compose("gatys", ["styles=[candy,mosaic]", "content=x.jpg", "output=y.png"])
+    painter = Painter(cfg)
+    assert len(painter.paintings) == 2
+    want = float(cfg.loss.style_weight) * load_group("style", "candy").weight
+    assert painter.loss.style_weight == pytest.approx(want)
+    assert load_group("style", "candy").weight != cfg.style.weight  # the check can fail

@@ -15,7 +15,7 @@ from brushwork.io.images import load_image, save_image
 
 
 def run(cfg: DictConfig) -> Path:
-    """Stylize ``cfg.content`` with ``cfg.style`` (+ ``cfg.mix``) into ``cfg.output``."""
+    """Stylize ``cfg.content`` with ``cfg.style`` (or the paintings of ``cfg.styles``, blended) into ``cfg.output``."""
     content_path = required(cfg, "content", "path/to/photo.jpg")
     output = check_writable(required(cfg, "output", "path/to/result.png"))
 

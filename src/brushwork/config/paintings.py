@@ -89,8 +89,24 @@ def load_style_images(styles: list[DictConfig], size: int | None = None) -> list
 
 
 def styles_of(cfg: DictConfig) -> list[DictConfig]:
-    """``cfg.style`` followed by the styles named in ``cfg.mix`` (names or image paths)."""
-    return [cfg.style] + [style_config(str(m)) for m in cfg.get("mix") or []]
+    """The paintings a command uses: ``cfg.styles`` (names or image paths, or ``all``) when set,
+    else ``[cfg.style]``. Training puts them in one net; Gatys blends them (``blend=``)."""
+    styles = cfg.get("styles")
+    if styles is None:
+        return [cfg.style]
+    if isinstance(styles, str):
+        if styles != "all":
+            raise BrushworkError(f"styles= wants a list ([a,b]) or 'all', got {styles!r}")
+        names = group_choices("style")
+    else:
+        names = [str(s) for s in styles]
+    if not names:
+        raise BrushworkError("styles= is empty: name at least one style")
+    nodes = [style_config(n) for n in names]
+    seen = [str(n.name) for n in nodes]
+    if len(set(seen)) != len(seen):
+        raise BrushworkError(f"styles= names a painting twice: {', '.join(seen)}")
+    return nodes
 
 
 def style_weight(loss: Any, style: DictConfig) -> float | None:

@@ -20,8 +20,10 @@ class Painter:
 
     def __init__(self, cfg: DictConfig) -> None:
         self.cfg, self.device = cfg, pick_device(cfg.device)
-        self.paintings = load_style_images(styles_of(cfg))
-        self.loss = PerceptualLoss(**loss_args(cfg)).to(self.device)
+        styles = styles_of(cfg)
+        self.paintings = load_style_images(styles)
+        # The first painting's weight: the one formula, whether it came as style= or styles=.
+        self.loss = PerceptualLoss(**loss_args(cfg, styles[0])).to(self.device)
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True
 
@@ -31,8 +33,9 @@ class Painter:
         callback: StepCallback | None = None,
         progress: bool | None = None,
     ) -> torch.Tensor:
-        """``content`` (1, 3, H, W) in [0,1] painted in ``cfg.style`` (+ ``cfg.mix``); returns
-        (1, 3, h, w), longer side ``cfg.gatys.size``; ``progress`` overrides the config's bar.
+        """``content`` (1, 3, H, W) in [0,1] painted in ``cfg.style`` (or ``cfg.styles``,
+        blended); returns (1, 3, h, w), longer side ``cfg.gatys.size``; ``progress`` overrides
+        the config's bar.
         Seeded per call: a photo's result does not depend on the photos painted before it."""
         gatys = plain(self.cfg.gatys)
         if progress is not None:

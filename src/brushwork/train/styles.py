@@ -18,7 +18,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from brushwork.config.groups import group_choices, joined_name, plain
-from brushwork.config.paintings import style_config, style_entry, style_weight, with_style_weight
+from brushwork.config.paintings import style_entry, style_weight, styles_of, with_style_weight
 from brushwork.errors import BrushworkError, check_choice
 from brushwork.infer.choices import MODEL, shipped_model
 from brushwork.infer.model_file import load_model
@@ -50,25 +50,10 @@ def stroke_sizes(cfg: DictConfig) -> list[int] | None:
 def style_nodes(cfg: DictConfig) -> list[DictConfig]:
     """The styles a run trains: ``cfg.styles`` (a list of names or paths, or ``all``) if set,
     else ``[cfg.style]``, once per stroke size with ``strokes=[...]``."""
-    styles = cfg.get("styles")
     sizes = stroke_sizes(cfg)
     if sizes:
         return [cfg.style] * len(sizes)
-    if styles is None:
-        return [cfg.style]
-    if isinstance(styles, str):
-        if styles != "all":
-            raise BrushworkError(f"styles= wants a list ([a,b]) or 'all', got {styles!r}")
-        names = group_choices("style")
-    else:
-        names = [str(s) for s in styles]
-    if not names:
-        raise BrushworkError("styles= is empty: name at least one style")
-    nodes = [style_config(n) for n in names]
-    seen = [n.name for n in nodes]
-    if len(set(seen)) != len(seen):
-        raise BrushworkError(f"styles= names a painting twice: {', '.join(seen)}")
-    return nodes
+    return styles_of(cfg)
 
 
 def run_name(cfg: DictConfig) -> str:
