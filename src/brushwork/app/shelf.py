@@ -10,14 +10,12 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.lite import fast_stylizer, regions_stylizer
 from brushwork.infer.pipeline import choose_engine
 
 SUFFIXES = (".pt", ".onnx")
@@ -41,9 +39,9 @@ class Loaded:
 
             return Stylizer(path, device, threads=threads, style=style)
 
-        lite = fast_stylizer(path, device, "fp32", "auto", False, threads)
-        regions = partial(regions_stylizer, path, threads)  # the regions graph, on need
-        self.engine, _ = choose_engine(lite, torch_stylizer, style=style, regions=regions)
+        self.engine, _ = choose_engine(
+            path, torch_stylizer, device=device, threads=threads, style=style
+        )
         self.styles = self.engine.styles
 
     def __call__(

@@ -30,7 +30,7 @@ from brushwork.infer.choices import (
     check_stroke_scale,
     parse_tile,
 )
-from brushwork.infer.lite import fast_stylizer, model_styles, regions_stylizer
+from brushwork.infer.lite import model_styles
 from brushwork.infer.masks import area_from_options
 from brushwork.infer.pipeline import stylize_files
 from brushwork.io.files import collect_inputs, plan_outputs
@@ -121,18 +121,24 @@ def _runtime_options(g: argparse._ArgumentGroup) -> None:
 
 
 def _engine(args: argparse.Namespace, tile: int | None, torch_stylizer: Any) -> Any:
-    """The torch-free engine where it applies (CPU, fp32, onnxruntime, a cached or .onnx model,
-    no fixed tile size), else the torch one; see brushwork.infer.pipeline."""
+    """The engine brushwork.infer.pipeline.choose_engine picks for these options."""
     from brushwork.infer.pipeline import choose_engine
 
-    lite = None
-    if tile in (None, 0) and args.stroke_scale in (1.0, "1"):  # the guided upsampling is torch
-        lite = fast_stylizer(
-            args.model, args.device, args.precision, args.backend, args.compile, args.threads
-        )
-    regions = partial(regions_stylizer, args.model, args.threads)  # opened on need
     choice = (args.style, args.mix, args.stroke)
-    engine, note = choose_engine(lite, torch_stylizer, tile, *choice, regions)
+    engine, note = choose_engine(
+        args.model,
+        torch_stylizer,
+        device=args.device,
+        precision=args.precision,
+        backend=args.backend,
+        compile=args.compile,
+        threads=args.threads,
+        tile=tile,
+        stroke_scale=args.stroke_scale,
+        style=args.style,
+        mix=args.mix,
+        stroke=args.stroke,
+    )
     styles = engine.styles
     if len(styles) > 1 and not (any(choice) or args.region):
         note = f"painting {styles[0]}, the first of the model's {len(styles)} styles (pick one "

@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from brushwork.errors import BrushworkError
-from brushwork.infer.lite import OnnxStylizer
+from brushwork.infer.lite import OnnxStylizer, fast_stylizer, regions_stylizer
 from brushwork.infer.masks import Area, blend
 from brushwork.io.images import read_array, resize_array, transfer_chroma_array, write_array
 
@@ -119,24 +120,35 @@ class TorchEngine:
 
 
 def choose_engine(
-    lite: OnnxStylizer | None,
+    model: str | Path,
     torch_stylizer: Callable[..., Any],
+    *,
+    device: str = "auto",
+    precision: str = "fp32",
+    backend: str = "auto",
+    compile: bool = False,
+    threads: int | None = None,
     tile: int | None = None,
+    stroke_scale: float | str = 1.0,
     style: str | None = None,
     mix: str | None = None,
     stroke: float | None = None,
-    regions: Callable[[], OnnxStylizer | None] = lambda: None,
 ) -> tuple[LiteEngine | TorchEngine, str | None]:
-    """The engine for one model: the torch-free ``lite`` stylizer (from
-    :func:`brushwork.infer.lite.fast_stylizer`) set to ``style`` / ``mix`` / ``stroke``, handing
-    images it cannot take to ``torch_stylizer(quiet=True)``; or, when ``lite`` is None,
-    ``torch_stylizer()`` (a :class:`brushwork.infer.stylizer.Stylizer` made with the same choice).
-    Also the note when mix weights were normalised (the torch path reports its own).
-    ``regions()``: the model's regions graph, or None (then regions run in torch)."""
+    """The one place the backend is chosen for ``model`` with these settings: the torch-free
+    engine (:class:`LiteEngine`, the ONNX graph in onnxruntime) on CPU in fp32 for a model
+    whose graph is shipped or cached, no fixed tile size and no stroke scale (its guided
+    upsampling is torch); else ``torch_stylizer()`` (a :class:`brushwork.infer.stylizer.Stylizer`
+    made with the same settings, which may itself run onnxruntime). The lite engine hands what
+    it cannot take (tiles, regions without their graph) to ``torch_stylizer(quiet=True)``.
+    Also the note when mix weights were normalised (the torch path reports its own)."""
+    lite = None
+    if tile in (None, 0) and stroke_scale in (1.0, "1"):
+        lite = fast_stylizer(model, device, precision, backend, compile, threads)
     if lite is None:
         return TorchEngine(torch_stylizer()), None
     note = lite.select(style, mix, stroke)
     fallback = lambda: TorchEngine(torch_stylizer(quiet=True))  # noqa: E731
+    regions = partial(regions_stylizer, model, threads)  # the regions graph, opened on need
     return LiteEngine(lite, fallback, tile, regions), note
 
 
