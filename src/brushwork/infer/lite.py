@@ -34,6 +34,16 @@ def has_onnxruntime() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxruntime"))
 
 
+def runs_in_onnxruntime(device: str, precision: str, backend: str, compile: bool) -> bool:
+    """The one rule for a ``.pt`` model's backend: ONNX Runtime when asked for
+    (``backend="onnxruntime"``), or with ``auto`` on CPU in fp32 without torch.compile where
+    onnxruntime is installed (the fastest CPU path); else torch. ``device``: cpu, cuda, mps."""
+    if backend == "onnxruntime":
+        return True
+    cpu_fp32 = device == "cpu" and precision == "fp32" and not compile
+    return backend == "auto" and cpu_fp32 and has_onnxruntime()
+
+
 def onnx_cache_path(model_path: Path, regions: bool = False) -> Path:
     """Where the ONNX copy of the ``.pt`` export ``model_path`` is cached: keyed by the file's
     content and the torch version (a new exporter may write another graph), read from the
@@ -202,8 +212,10 @@ def fast_stylizer(
     ONNX copy is not cached yet (the torch path exports it, so the next run is fast)."""
     path = Path(model).expanduser()
     if device not in ("auto", "cpu") or (device == "auto" and _gpu_possible()):
-        return None
-    if precision != "fp32" or backend == "torch" or compile or not has_onnxruntime():
+        return None  # device=auto may find a GPU: then torch decides
+    if precision != "fp32" or compile or not has_onnxruntime():
+        return None  # the torch Stylizer runs these, or says why it cannot
+    if not runs_in_onnxruntime("cpu", precision, backend, compile):
         return None
     if path.suffix.lower() == ".onnx":
         return OnnxStylizer(path, threads) if path.is_file() else None

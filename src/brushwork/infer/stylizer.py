@@ -35,7 +35,7 @@ from brushwork.infer.choices import (
     choose,
 )
 from brushwork.infer.exporters import onnx_stylizer
-from brushwork.infer.lite import OnnxStylizer, has_onnxruntime
+from brushwork.infer.lite import OnnxStylizer, runs_in_onnxruntime
 from brushwork.infer.masks import Area
 from brushwork.infer.model_file import load_model, with_style
 from brushwork.infer.stable import StableVideo
@@ -111,8 +111,7 @@ class Stylizer:
             net = net.to(memory_format=torch.channels_last)
         self.net, self._net = net, torch.compile(net) if compile else net
         self.backend = "torch"
-        fits = self.device.type == "cpu" and precision == "fp32" and not compile
-        if backend == "onnxruntime" or (backend == "auto" and fits and has_onnxruntime()):
+        if runs_in_onnxruntime(self.device.type, precision, backend, compile):
             self._onnx = self._export_onnx(threads)
             self.backend = "onnxruntime"
 
