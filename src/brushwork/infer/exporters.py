@@ -91,7 +91,8 @@ def _metadata(info: dict[str, Any], net: TransformerNet) -> dict[str, str]:
         "version": str(info.get("version", 1)),
         "arch": json.dumps(net.model_args),
         "min_side": str(net.min_side()),  # the torch-free path pads small images to it
-        "styles": json.dumps(info.get("styles", [])),  # one entry per style, as the .pt's
+        # One entry per style, as the .pt's (unnamed where the caller gave none).
+        "styles": json.dumps(info.get("styles") or [{"name": ""}] * net.n_styles),
     }
 
 

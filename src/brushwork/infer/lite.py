@@ -106,9 +106,12 @@ def style_entries(meta: dict[str, str], name: str) -> list[dict[str, Any]]:
     graphs written before format v6 kept a single style's entry under ``style``."""
     try:
         entries = json.loads(meta["styles"]) if "styles" in meta else [json.loads(meta["style"])]
-        return [dict(st) for st in entries]
+        entries = [dict(st) for st in entries]
     except (KeyError, ValueError, TypeError) as e:
         raise BrushworkError(f"{name}: a style model without its style list") from e
+    if not entries:
+        raise BrushworkError(f"{name}: a style model without its style list")
+    return entries
 
 
 class OnnxStylizer:
