@@ -125,20 +125,7 @@ def _engine(args: argparse.Namespace, tile: int | None, torch_stylizer: Any) -> 
     from brushwork.infer.pipeline import choose_engine
 
     choice = (args.style, args.mix, args.stroke)
-    engine, note = choose_engine(
-        args.model,
-        torch_stylizer,
-        device=args.device,
-        precision=args.precision,
-        backend=args.backend,
-        compile=args.compile,
-        threads=args.threads,
-        tile=tile,
-        stroke_scale=args.stroke_scale,
-        style=args.style,
-        mix=args.mix,
-        stroke=args.stroke,
-    )
+    engine, note = choose_engine(args.model, torch_stylizer, **_settings(args, tile))
     styles = engine.styles
     if len(styles) > 1 and not (any(choice) or args.region):
         note = f"painting {styles[0]}, the first of the model's {len(styles)} styles (pick one "
@@ -207,22 +194,16 @@ def _checked(args: argparse.Namespace) -> int | None:
     return parse_tile(args.tile)
 
 
+def _settings(args: argparse.Namespace, tile: int | None) -> dict[str, Any]:
+    """The options both the engine choice and the torch Stylizer take, by the same names."""
+    names = ("device", "precision", "compile", "threads", "backend", "style", "mix", "stroke")
+    return {k: getattr(args, k) for k in names} | {"tile": tile, "stroke_scale": args.stroke_scale}
+
+
 def _torch_stylizer(args: argparse.Namespace, tile: int | None, quiet: bool = False) -> Any:
     from brushwork.infer.stylizer import Stylizer  # imports torch: ~1.6 s
 
-    stylizer = Stylizer(
-        args.model,
-        args.device,
-        args.precision,
-        args.compile,
-        tile,
-        threads=args.threads,
-        backend=args.backend,
-        style=args.style,
-        mix=args.mix,
-        stroke_scale=args.stroke_scale,
-        stroke=args.stroke,
-    )
+    stylizer = Stylizer(args.model, **_settings(args, tile))
     if stylizer.mix_note and not quiet:
         print(f"note: {stylizer.mix_note}", file=sys.stderr)
     return stylizer

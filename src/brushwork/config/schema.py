@@ -152,11 +152,12 @@ def from_constructor(group: str) -> type:
     return dataclasses.make_dataclass(f"{group.title()}Config", fields)
 
 
+DATA_SCHEMAS: dict[str, type] = {"style": StyleConfig, "calibrate": CalibrateConfig}
+GROUPS_WITH_SCHEMA = (*DATA_SCHEMAS, *CONSTRUCTORS)
+
+
 def schema(group: str) -> type:
     """The dataclass that checks ``configs/<group>/*.yaml``."""
-    return {"style": StyleConfig, "calibrate": CalibrateConfig}.get(group) or from_constructor(
-        group
-    )
-
-
-GROUPS_WITH_SCHEMA = ("style", "model", "loss", "gatys", "data", "calibrate")
+    if group in DATA_SCHEMAS:
+        return DATA_SCHEMAS[group]
+    return from_constructor(group)

@@ -216,10 +216,9 @@ def fast_stylizer(
     path = Path(model).expanduser()
     if device not in ("auto", "cpu") or (device == "auto" and _gpu_possible()):
         return None  # device=auto may find a GPU: then torch decides
-    if precision != "fp32" or compile or not has_onnxruntime():
-        return None  # the torch Stylizer runs these, or says why it cannot
-    if not runs_in_onnxruntime("cpu", precision, backend, compile):
-        return None
+    lite_fits = precision == "fp32" and not compile and has_onnxruntime()
+    if not (lite_fits and runs_in_onnxruntime("cpu", precision, backend, compile)):
+        return None  # the torch Stylizer runs it (or says why it cannot)
     if path.suffix.lower() == ".onnx":
         return OnnxStylizer(path, threads) if path.is_file() else None
     if not path.is_file():
