@@ -514,6 +514,7 @@ def test_wallpaper_study_trains_each_arm_and_judges_it_by_the_reference_protocol
         assert (keep / arm["arm"] / "candy.pt").is_file() and arm["minutes"] > 0
         assert arm["terms"]["64"]["ours"]["content"] > 0
         assert set(arm["periodicity"]) == {"gradient", "blurred", "sky_jpeg"}
+        assert set(arm["strokes"]) == set(arm["periodicity"])
     from brushwork.infer.model_file import load_model
 
     assert load_model(keep / "grainy" / "candy.pt")[0].grain == 0.1  # the override reached the net

@@ -113,6 +113,13 @@ def test_stroke_size_reads_the_size_of_the_marks() -> None:
     large = torch.nn.functional.interpolate(small, size=256, mode="bicubic").clamp(0, 1)
     assert stroke_size(large) == pytest.approx(2 * stroke_size(small), rel=0.2)
     assert stroke_size(torch.full((1, 3, 64, 64), 0.4)) == 0.0  # nothing painted
+    # over an input: only the marks added count, not the input's own shapes (blobs ~40 px)
+    shapes = torch.nn.functional.interpolate(torch.rand(1, 3, 16, 16), size=256, mode="bicubic")
+    shapes = shapes.clamp(0, 1)
+    painted = (shapes + 0.1 * torch.sin(2 * torch.pi * (xx + yy) / (8 * 2**0.5))).clamp(0, 1)
+    assert stroke_size(painted) > 24  # the shapes dominate the picture's own reading
+    assert stroke_size(painted, over=shapes) == pytest.approx(8, rel=0.15)
+    assert stroke_size(shapes, over=shapes) == 0.0
 
 
 def test_flat_inputs_are_flat_and_of_the_size_asked() -> None:

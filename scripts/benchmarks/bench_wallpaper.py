@@ -89,12 +89,13 @@ def bench_wallpaper(args, machine) -> int:
     sizes = judge.sizes
     head = " | ".join(f"content @{s} | style @{s}" for s in sizes)
     flats = list(rows[0]["verdict"].periodicity)
-    print(f"\n| arm | {head} | " + " | ".join(flats) + " |")
-    print("|---|" + "---:|" * (2 * len(sizes) + len(flats)))
+    print(f"\n| arm | {head} | " + " | ".join(flats) + " | strokes / painting's |")
+    print("|---|" + "---:|" * (2 * len(sizes) + len(flats) + 1))
 
-    def line(label: str, terms: dict, per: dict) -> None:
+    def line(label: str, terms: dict, per: dict, strokes: float | None) -> None:
         t = " | ".join(f"{terms[s].content:.3f} | {terms[s].style:.3f}" for s in sizes)
-        print(f"| {label} | {t} | " + " | ".join(f"{per[f]:.3f}" for f in flats) + " |")
+        ratio = "–" if strokes is None else f"{strokes:.2f}"
+        print(f"| {label} | {t} | " + " | ".join(f"{per[f]:.3f}" for f in flats) + f" | {ratio} |")
 
     for r in rows:
         v = r["verdict"]
@@ -102,6 +103,7 @@ def bench_wallpaper(args, machine) -> int:
             r["arm"],
             {s: v.terms[s]["ours"] for s in sizes},
             {f: v.periodicity[f]["ours"] for f in flats},
+            v.stroke_ratio("ours"),
         )
     if judge.peer:
         v = rows[0]["verdict"]
@@ -109,6 +111,7 @@ def bench_wallpaper(args, machine) -> int:
             "peer",
             {s: v.terms[s]["peer"] for s in sizes},
             {f: v.periodicity[f]["peer"] for f in flats},
+            v.stroke_ratio("peer"),
         )
     out = {
         "machine": machine(),
@@ -122,6 +125,7 @@ def bench_wallpaper(args, machine) -> int:
                 "minutes": r["minutes"],
                 "terms": {s: {k: vars(t) for k, t in r["verdict"].terms[s].items()} for s in sizes},
                 "periodicity": r["verdict"].periodicity,
+                "strokes": r["verdict"].strokes,
             }
             for r in rows
         ],

@@ -152,8 +152,8 @@ class Judge:
             }
             verdict.strokes[flat] = {
                 "painting": self._painting_strokes(path, min(self.flat[flat].shape[-2:])),
-                "ours": stroke_size(ours[k + i]),
-                "peer": None if q is None else stroke_size(q),
+                "ours": stroke_size(ours[k + i], over=self.flat[flat]),
+                "peer": None if q is None else stroke_size(q, over=self.flat[flat]),
             }
         blurred = flat_names.index("blurred")
         for j in (len(extra) - 1, blurred):  # the sky photo, then the blurred background

@@ -89,14 +89,17 @@ def periodicity(image: Tensor, lags: tuple[int, int] = LAGS) -> float:
     return float(corr[ring].max())
 
 
-def stroke_size(image: Tensor, sigma: float = STROKE_SIGMA) -> float:
-    """The typical size in px of the marks in ``image`` (1, 3, H, W) in [0, 1]: the luminance
-    minus its ``sigma``-px Gaussian blur, Hann-windowed; 1 / the spatial frequency below which
-    half of its power lies. A grating of period P reads ~P px; enlarging a picture k times
-    multiplies the reading by ~k; white noise reads ~2-3 px; a flat picture 0."""
+def stroke_size(image: Tensor, over: Tensor | None = None, sigma: float = STROKE_SIGMA) -> float:
+    """The typical size in px of the marks in ``image`` (1, 3, H, W) in [0, 1] — with ``over``
+    (the picture it was painted over, same shape), of the marks added to it: the luminance (minus
+    ``over``'s) minus its ``sigma``-px Gaussian blur, Hann-windowed; 1 / the spatial frequency
+    below which half of its power lies. A grating of period P reads ~P px; enlarging a picture
+    k times multiplies the reading by ~k; white noise reads ~2-3 px; nothing painted 0."""
     if image.dim() != 4 or image.shape[:2] != (1, 3):
         raise ValueError(f"expected (1, 3, H, W), got {tuple(image.shape)}")
     y = rgb_to_yiq(image.float().cpu())[:, :1]
+    if over is not None:  # the input's own structure is not a stroke (a blurred photo's shapes)
+        y = y - rgb_to_yiq(over.float().cpu())[:, :1]
     sigma = min(sigma, (min(y.shape[-2:]) - 1) / 3)  # the blur's reflected border fits
     detail = (y - _gaussian_blur(y, sigma))[0, 0].double()
     detail = detail - detail.mean()

