@@ -40,7 +40,7 @@ def test_schema_fields_are_the_constructor_arguments(group: str) -> None:
         want = params[name].default
         if want is inspect.Parameter.empty:
             assert default == "???", name  # required
-        elif not (group == "model" and name == "upsample"):  # not every layout's: None
+        elif not (group == "model" and name in ("upsample", "dilation")):  # one layout's: None
             assert default == (list(want) if isinstance(want, tuple) else want), name
     assert [f.name for f in dataclasses.fields(schema("model"))][0] == "arch"
     assert dataclasses.fields(schema("model"))[0].default == "shuffle"
@@ -88,8 +88,9 @@ def test_composed_groups_build_their_objects(tmp_path) -> None:
     assert loss.content_layers == ["relu4_2"] and loss.style_weight == pytest.approx(1e-5)
     net = build_net(**cfg.model)
 
-    def described(model) -> dict:  # None: the layout's default; grain 0: a net without grain
-        return {k: v for k, v in plain(model).items() if v is not None and (k != "grain" or v)}
+    def described(model) -> dict:  # None: the layout's default; grain 0 / dilation 1: without
+        unset = {"grain": 0, "dilation": 1}
+        return {k: v for k, v in plain(model).items() if v is not None and unset.get(k) != v}
 
     assert net.model_args == described(cfg.model)
     shuffle = compose("train", [f"data.dir={tmp_path}"]).model  # the default layout

@@ -8,7 +8,13 @@ from torch import nn
 
 from brushwork.errors import BrushworkError
 from brushwork.nn.frame import TransformerNet
-from brushwork.nn.layers import BoxFilter, ResidualBlock, UpsampleConvLayer, count_parameters
+from brushwork.nn.layers import (
+    BoxFilter,
+    ConvLayer,
+    ResidualBlock,
+    UpsampleConvLayer,
+    count_parameters,
+)
 from brushwork.nn.nets import NETS, JohnsonNet, ShuffleNet, build_net
 
 
@@ -131,6 +137,35 @@ def test_box_filter_cancels_any_pattern_on_its_grid() -> None:
     assert out.shape == pattern.shape
     inner = out[..., 1:-2, 1:-2]
     torch.testing.assert_close(inner, pattern.mean(dim=(2, 3), keepdim=True).expand_as(inner))
+
+
+def test_a_dilated_body_reaches_further_at_the_same_cost_and_round_trips() -> None:
+    plain, dilated = (
+        build_net("shuffle", width=4, n_residual=2),
+        build_net("shuffle", width=4, n_residual=2, dilation=2),
+    )
+    assert count_parameters(dilated) == count_parameters(plain)  # same weights, wider reach
+    assert "dilation" not in plain.model_args and dilated.model_args["dilation"] == 2
+    clone = build_net(**dilated.model_args)
+    clone.load_state_dict(dilated.state_dict())
+    x = images(1, 40, 56)
+    with torch.no_grad():
+        torch.testing.assert_close(clone(x), dilated(x), rtol=0, atol=0)
+
+    body_3x3 = [
+        m
+        for m in dilated.residuals.modules()
+        if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3)
+    ]
+    assert len(body_3x3) == 4 and all(m.dilation == (2, 2) for m in body_3x3)
+    layer = ConvLayer(1, 1, 3, bias=False, dilation=2)  # reflection-padded: same size out
+    torch.nn.init.ones_(layer.conv.weight)
+    poke = torch.zeros(1, 1, 15, 15)
+    poke[..., 7, 7] = 1
+    reached = layer(poke)[0, 0].nonzero()
+    assert layer(poke).shape == poke.shape and int(reached[:, 1].max() - reached[:, 1].min()) == 4
+    with pytest.raises(BrushworkError, match="model.dilation must be 1, 2, 3 or 4"):
+        build_net("shuffle", dilation=0)
 
 
 def test_an_option_of_another_layout_is_refused() -> None:

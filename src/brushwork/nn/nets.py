@@ -95,9 +95,13 @@ class ShuffleNet(TransformerNet):
         n_styles: int = 1,
         upsample: str = "bilinear",
         grain: float = 0.0,
+        dilation: int = 1,
     ) -> None:
         super().__init__(width, n_residual, separable, n_styles, grain)
         self.upsample = check_choice("model.upsample", upsample, self.UPSAMPLE)
+        if isinstance(dilation, bool) or not isinstance(dilation, int) or not 1 <= dilation <= 4:
+            raise BrushworkError(f"model.dilation must be 1, 2, 3 or 4, got {dilation!r}")
+        self.dilation = dilation
         n = n_styles
         w, block = width, 3 * 4**2  # RGB of a 4x4 block as channels
         self.encoder = nn.Sequential(
@@ -107,7 +111,7 @@ class ShuffleNet(TransformerNet):
             ConvLayer(4 * w, 8 * w, 3, stride=2, bias=False), *_norm_relu(8 * w, n)
         )
         self.residuals = nn.Sequential(
-            *(ResidualBlock(8 * w, separable, n) for _ in range(n_residual))
+            *(ResidualBlock(8 * w, separable, n, dilation) for _ in range(n_residual))
         )
         # No norm before the skip sum: the decoder's InstanceNorm normalises the sum.
         # Conv first: the 1x1 conv costs 4x less at 1/8 than at 1/4.
@@ -121,7 +125,9 @@ class ShuffleNet(TransformerNet):
 
     @property
     def model_args(self) -> dict[str, int | bool | str]:
-        return super().model_args | {"upsample": self.upsample}
+        # dilation only when set: files of nets without it describe themselves as before
+        extra = {"dilation": self.dilation} if self.dilation != 1 else {}
+        return super().model_args | {"upsample": self.upsample} | extra
 
     def body(self, y: torch.Tensor) -> torch.Tensor:
         a = self.encoder(y)
