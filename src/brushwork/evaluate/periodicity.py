@@ -49,6 +49,14 @@ def _gaussian_blur(y: Tensor, sigma: float) -> Tensor:
     return F.conv2d(y, g.view(1, 1, -1, 1))
 
 
+def _luminance(image: Tensor) -> Tensor:
+    """(1, 3, H, W) RGB -> (1, 1, H, W) luminance (YIQ Y), float32 on the CPU; ValueError for
+    any other shape."""
+    if image.dim() != 4 or image.shape[:2] != (1, 3):
+        raise ValueError(f"expected (1, 3, H, W), got {tuple(image.shape)}")
+    return rgb_to_yiq(image.float().cpu())[:, :1]
+
+
 def autocorrelation(x: Tensor, floor: float = 0.0) -> Tensor:
     """(H, W) zero-mean signal → (2H-1, 2W-1) autocorrelation, lag (0, 0) at the centre, each lag
     the mean product over the overlap (not the sum: long lags are not penalised for being short)
@@ -71,12 +79,10 @@ def periodicity(image: Tensor, lags: tuple[int, int] = LAGS) -> float:
     in [0, 1] at any lag vector whose length is within ``lags`` (px): ~1 for a motif repeated on
     a lattice, ~0 for noise; ~0 for a flat picture (detail under :data:`FLOOR`). Needs
     H, W > 2 * lags[0]."""
-    if image.dim() != 4 or image.shape[:2] != (1, 3):
-        raise ValueError(f"expected (1, 3, H, W), got {tuple(image.shape)}")
+    y = _luminance(image)
     h, w = image.shape[-2:]
     if min(h, w) <= 2 * lags[0]:
         raise ValueError(f"a {h}x{w} picture is too small for lags from {lags[0]} px")
-    y = rgb_to_yiq(image.float().cpu())[:, :1]  # (1, 1, H, W) luminance
     detail = (y - _gaussian_blur(y, SIGMA))[0, 0]
     detail = detail - detail.mean()
     corr = autocorrelation(detail, FLOOR)
@@ -95,11 +101,9 @@ def stroke_size(image: Tensor, over: Tensor | None = None, sigma: float = STROKE
     ``over``'s) minus its ``sigma``-px Gaussian blur, Hann-windowed; 1 / the spatial frequency
     below which half of its power lies. A grating of period P reads ~P px; enlarging a picture
     k times multiplies the reading by ~k; white noise reads ~2-3 px; nothing painted 0."""
-    if image.dim() != 4 or image.shape[:2] != (1, 3):
-        raise ValueError(f"expected (1, 3, H, W), got {tuple(image.shape)}")
-    y = rgb_to_yiq(image.float().cpu())[:, :1]
+    y = _luminance(image)
     if over is not None:  # the input's own structure is not a stroke (a blurred photo's shapes)
-        y = y - rgb_to_yiq(over.float().cpu())[:, :1]
+        y = y - _luminance(over)
     sigma = min(sigma, (min(y.shape[-2:]) - 1) / 3)  # the blur's reflected border fits
     detail = (y - _gaussian_blur(y, sigma))[0, 0].double()
     detail = detail - detail.mean()

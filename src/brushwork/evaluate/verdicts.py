@@ -60,8 +60,21 @@ def summary(v: StyleVerdict) -> str:
     return f"{v.style}: {', '.join(cells)}; periodicity ≤ {v.worst_periodicity():.2f}{strokes}"
 
 
-def _cell(x: float | None) -> str:
-    return "–" if x is None else f"{x:.3f}"
+def _cell(x: float | None, digits: int = 3) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _flat_table(title: str, flats: list[str], tail: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table over the flat inputs: one column per input, then the ``tail`` columns;
+    ``rows``: a style's name, then its cells."""
+    return [
+        "",
+        f"## {title}",
+        "",
+        "| style | " + " | ".join([*flats, *tail]) + " |",
+        "|---|" + "---:|" * (len(flats) + len(tail)),
+        *(f"| {' | '.join(row)} |" for row in rows),
+    ]
 
 
 def markdown(verdicts: Sequence[StyleVerdict], photos: Sequence[Path], model: str) -> str:
@@ -99,23 +112,16 @@ def markdown(verdicts: Sequence[StyleVerdict], photos: Sequence[Path], model: st
                 "–" if d is None else ("yes" if d else "no"),
             ]
         lines.append(f"| {v.style} | " + " | ".join(cells) + " |")
-    flats = list(verdicts[0].periodicity)
-    lines += [
-        "",
-        "## Periodicity on flat inputs (ours / peer; the input itself in brackets)",
-        "",
-        "| style | " + " | ".join(flats) + " | worst (ours) |",
-        "|---|" + "---:|" * (len(flats) + 1),
-    ]
+    rows = []
     for v in verdicts:
         cells = [
             f"{_cell(p['ours'])} / {_cell(p['peer'])} ({_cell(p['input'])})"
             for p in v.periodicity.values()
         ]
         mark = "" if v.worst_periodicity() <= GOAL else " ✗"
-        lines.append(
-            f"| {v.style} | " + " | ".join(cells) + f" | {v.worst_periodicity():.3f}{mark} |"
-        )
+        rows.append([v.style, *cells, f"{v.worst_periodicity():.3f}{mark}"])
+    title = "Periodicity on flat inputs (ours / peer; the input itself in brackets)"
+    lines += _flat_table(title, list(verdicts[0].periodicity), ["worst (ours)"], rows)
     lines += _stroke_table(verdicts)
     lines += [
         "",
@@ -126,29 +132,19 @@ def markdown(verdicts: Sequence[StyleVerdict], photos: Sequence[Path], model: st
     return "\n".join(lines) + "\n"
 
 
-def _px(x: float | None) -> str:
-    return "–" if x is None else f"{x:.1f}"
-
-
 def _stroke_table(verdicts: Sequence[StyleVerdict]) -> list[str]:
     flats = list(verdicts[0].strokes)
     if not flats:
         return []
-    lines = [
-        "",
-        "## Stroke size on flat inputs, px (ours / peer / the painting at that size)",
-        "",
-        "| style | " + " | ".join(flats) + " | ours / painting | peer / painting |",
-        "|---|" + "---:|" * (len(flats) + 2),
-    ]
+    rows = []
     for v in verdicts:
-        cells = [
-            " / ".join(_px(p[k]) for k in ("ours", "peer", "painting")) for p in v.strokes.values()
+        sizes = [
+            " / ".join(_cell(p[k], 1) for k in ("ours", "peer", "painting"))
+            for p in v.strokes.values()
         ]
-        ratios = [v.stroke_ratio(w) for w in ("ours", "peer")]
-        cells += ["–" if r is None else f"{r:.2f}" for r in ratios]
-        lines.append(f"| {v.style} | " + " | ".join(cells) + " |")
-    return lines
+        rows.append([v.style, *sizes, *(_cell(v.stroke_ratio(w), 2) for w in ("ours", "peer"))])
+    title = "Stroke size on flat inputs, px (ours / peer / the painting at that size)"
+    return _flat_table(title, flats, ["ours / painting", "peer / painting"], rows)
 
 
 def write_report(
